@@ -1,0 +1,29 @@
+"""snntheory: first-passage-time and membrane-density theory for initialising spiking networks.
+
+Models (one module each, imported on first use): :mod:`~snntheory.diffusion` (white-noise
+LIF, Siegert), :mod:`~snntheory.wiener` (perfect integrator / random walk),
+:mod:`~snntheory.shotnoise` (finite Poisson jumps), :mod:`~snntheory.discrete` (the exact
+discrete-time step map), :mod:`~snntheory.inverse` (weights for a target rate) and
+:mod:`~snntheory.simulate` (reference simulators). :class:`LIF` describes the neuron.
+"""
+
+import importlib
+
+from .errors import ConvergenceError, NoSolutionError, ParameterError
+from .neuron import LIF
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "inverse", "simulate", "neuron", "symbolic", "torch")
+
+__all__ = ["LIF", "ParameterError", "NoSolutionError", "ConvergenceError", *_SUBMODULES]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'snntheory' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

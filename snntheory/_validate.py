@@ -1,0 +1,191 @@
+"""The one table of parameter domains, and the checks built from it.
+
+Every public function validates its arguments through :func:`check`, which looks the
+parameter up in :data:`DOMAINS` by name. The same table builds the hypothesis strategies
+in ``tests/strategies.py``, so the documented domain, the enforced domain and the tested
+domain cannot drift apart.
+
+A message names the parameter, the constraint, the unit and the offending value (and its
+index when the value is an array), e.g. ``tau_m must be > 0 s; got -0.01 at index (3,)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ParameterError
+
+__all__ = ["Domain", "DOMAINS", "check", "check_below", "check_choice", "check_int", "scalar_or_array"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An interval ``(low, high)`` with open or closed ends, a unit and a typical range.
+
+    ``typical`` is the range the hypothesis strategies draw from; it is not enforced.
+    ``allow_inf`` admits ``+inf`` at a closed upper end (e.g. ``tau_m = inf`` is the perfect
+    integrator).
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = True
+    high_open: bool = True
+    unit: str = ""
+    typical: tuple[float, float] | None = None
+    integer: bool = False
+
+    def constraint(self) -> str:
+        """The domain as words, e.g. ``> 0 s`` or ``in (0, 1]``."""
+        unit = f" {self.unit}" if self.unit else ""
+        lo, hi = self.low, self.high
+        if math.isinf(lo) and math.isinf(hi):
+            return f"a finite number{(' in ' + self.unit) if self.unit else ''}"
+        if math.isinf(hi):
+            return f"{'>' if self.low_open else '>='} {_fmt(lo)}{unit}"
+        if math.isinf(lo):
+            return f"{'<' if self.high_open else '<='} {_fmt(hi)}{unit}"
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}{unit}"
+
+    def contains(self, x: np.ndarray) -> np.ndarray:
+        """Elementwise membership. NaN is never a member; an infinite end is excluded
+        when open and admitted when closed (``tau_m = inf``, the perfect integrator)."""
+        with np.errstate(invalid="ignore"):
+            ok = (x > self.low) if self.low_open else (x >= self.low)
+            ok &= (x < self.high) if self.high_open else (x <= self.high)
+        return ok
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+_POS = dict(low=0.0, low_open=True)
+_NONNEG = dict(low=0.0, low_open=False)
+
+#: The parameter table: name -> domain. Relations between parameters (``v_reset < v_th``)
+#: are checked by :func:`check_below` at the call site.
+DOMAINS: dict[str, Domain] = {
+    # --- time constants and times (seconds)
+    "tau_m": Domain(**_POS, high=math.inf, high_open=False, unit="s", typical=(1e-3, 0.1)),
+    "tau_ref": Domain(**_NONNEG, unit="s", typical=(0.0, 5e-3)),
+    "tau_s": Domain(**_NONNEG, unit="s", typical=(0.0, 5e-3)),
+    "dt": Domain(**_NONNEG, unit="s", typical=(0.0, 1e-3)),
+    "t": Domain(**_NONNEG, high=math.inf, high_open=False, unit="s", typical=(1e-4, 1.0)),
+    # --- potentials (volts, or any potential unit used consistently)
+    "mu": Domain(unit="V", typical=(-2.0, 3.0)),
+    "sigma": Domain(**_NONNEG, unit="V", typical=(0.0, 2.0)),
+    "v_th": Domain(unit="V", typical=(0.5, 1.5)),
+    "v_reset": Domain(unit="V", typical=(-0.5, 0.5)),
+    "v_start": Domain(unit="V", typical=(-1.0, 0.9)),
+    "v_lower": Domain(unit="V", typical=(-2.0, 0.0)),
+    "v": Domain(low=-math.inf, high=math.inf, unit="V"),
+    "e_l": Domain(unit="V", typical=(-0.5, 0.5)),
+    # --- Wiener process (per unit time)
+    "drift": Domain(unit="V/s", typical=(-50.0, 50.0)),
+    "noise": Domain(**_NONNEG, unit="V/sqrt(s)", typical=(0.0, 5.0)),
+    "distance": Domain(**_POS, unit="V", typical=(0.1, 2.0)),
+    # --- discrete-time map (per step)
+    "beta": Domain(low=0.0, high=1.0, low_open=True, high_open=False, typical=(0.5, 1.0)),
+    "m": Domain(unit="V/step", typical=(-0.2, 0.5)),
+    "s": Domain(**_NONNEG, unit="V/step", typical=(0.0, 0.5)),
+    "step_mean": Domain(unit="V/step", typical=(-0.1, 0.1)),
+    "step_std": Domain(**_NONNEG, unit="V/step", typical=(0.03, 0.3)),
+    "n_steps": Domain(**_NONNEG, unit="steps", typical=(1, 10_000), integer=True),
+    "ref_steps": Domain(**_NONNEG, unit="steps", typical=(0, 5), integer=True),
+    # --- shot noise
+    "rate_e": Domain(**_NONNEG, unit="Hz", typical=(0.0, 5000.0)),
+    "rate_i": Domain(**_NONNEG, unit="Hz", typical=(0.0, 5000.0)),
+    "a_e": Domain(**_POS, unit="V", typical=(0.01, 0.5)),
+    "a_i": Domain(**_NONNEG, unit="V", typical=(0.0, 0.5)),
+    # --- layers and weights
+    "n_in": Domain(low=1.0, low_open=False, unit="inputs", typical=(10, 1000), integer=True),
+    "p_in": Domain(low=0.0, high=1.0, low_open=False, high_open=False, unit="spikes/step", typical=(0.0, 0.3)),
+    "input_rate": Domain(**_NONNEG, unit="Hz", typical=(1.0, 300.0)),
+    "target_rate": Domain(**_POS, unit="Hz", typical=(1.0, 300.0)),
+    "w_mean": Domain(unit="V", typical=(-0.1, 0.1)),
+    "w_std": Domain(**_NONNEG, unit="V", typical=(0.0, 0.3)),
+}
+
+
+def check(name: str, value, *, domain: Domain | None = None, label: str | None = None) -> np.ndarray:
+    """Convert ``value`` to a float array and check it against the domain of ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Key into :data:`DOMAINS` (or any name when ``domain`` is given).
+    value : array_like
+        The value to check.
+    domain : Domain, optional
+        Overrides the table entry (for a parameter whose domain depends on the model).
+    label : str, optional
+        The name used in the message (defaults to ``name``).
+
+    Returns
+    -------
+    ndarray
+        ``value`` as a float64 array (0-d for a scalar).
+
+    Raises
+    ------
+    ParameterError
+        If any element lies outside the domain, is NaN, or is not a real number.
+    """
+    dom = DOMAINS[name] if domain is None else domain
+    label = label or name
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{label} must be a real number ({dom.constraint()}); got {value!r}") from None
+    bad = ~dom.contains(arr)
+    if dom.integer:
+        with np.errstate(invalid="ignore"):
+            bad |= np.isfinite(arr) & (arr != np.round(arr))
+    if np.any(bad):
+        idx = np.argwhere(bad)[0]
+        got = arr[tuple(idx)] if arr.ndim else arr[()]
+        where = f" at index {tuple(int(i) for i in idx)}" if arr.ndim else ""
+        what = f"an integer {dom.constraint()}" if dom.integer else dom.constraint()
+        raise ParameterError(f"{label} must be {what}; got {float(got)!r}{where}")
+    return arr
+
+
+def check_int(name: str, value) -> int:
+    """Check a scalar integer parameter (``n_in``, ``n_steps``) and return it as ``int``."""
+    arr = check(name, value)
+    if arr.ndim:
+        raise ParameterError(f"{name} must be a scalar integer; got an array of shape {arr.shape}")
+    return int(arr)
+
+
+def check_below(lower_name: str, lower, upper_name: str, upper, *, unit: str = "V", strict: bool = True) -> None:
+    """Check the relation ``lower < upper`` (or ``<=`` when ``strict`` is False), elementwise."""
+    lo, hi = np.broadcast_arrays(np.asarray(lower, float), np.asarray(upper, float))
+    bad = ~(lo < hi) if strict else ~(lo <= hi)
+    if np.any(bad):
+        idx = tuple(np.argwhere(bad)[0]) if lo.ndim else ()
+        where = f" at index {tuple(int(i) for i in idx)}" if lo.ndim else ""
+        rel = "below" if strict else "at most"
+        raise ParameterError(
+            f"{lower_name} ({lo[idx]:g} {unit}) must be {rel} {upper_name} ({hi[idx]:g} {unit}){where}"
+        )
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Check that ``value`` is one of ``choices`` (strings)."""
+    if value not in choices:
+        opts = ", ".join(repr(c) for c in choices)
+        raise ParameterError(f"{name} must be one of {opts}; got {value!r}")
+    return value
+
+
+def scalar_or_array(x):
+    """Return a numpy scalar for 0-d input and the array otherwise (scipy's ``[()]``)."""
+    x = np.asarray(x)
+    return x[()] if x.ndim == 0 else x

@@ -1,0 +1,33 @@
+"""Exceptions raised by snntheory.
+
+Invalid physics is a :class:`ParameterError`; a target the model cannot reach is a
+:class:`NoSolutionError` that states the reachable range; an iterative routine that fails
+to meet its tolerance raises :class:`ConvergenceError` with what it tried.
+"""
+
+__all__ = ["ParameterError", "NoSolutionError", "ConvergenceError", "ApproximationWarning"]
+
+
+class ParameterError(ValueError):
+    """A parameter lies outside its physical domain (the message names it, its
+    constraint, its unit and the offending value)."""
+
+
+class NoSolutionError(ValueError):
+    """A target (a rate, a membrane statistic) is outside the range the model can reach.
+
+    The message states the reachable range; ``reachable`` holds it as ``(low, high)``.
+    """
+
+    def __init__(self, message, reachable=None):
+        super().__init__(message)
+        self.reachable = reachable
+
+
+class ConvergenceError(RuntimeError):
+    """An iterative routine (quadrature, grid refinement, root finding) missed its
+    tolerance; the message gives the iterations, the last error and the tolerance."""
+
+
+class ApproximationWarning(UserWarning):
+    """An approximation is used outside the range where it is known to be accurate."""
