@@ -110,6 +110,11 @@ DOMAINS: dict[str, Domain] = {
     "target_rate": Domain(**_POS, unit="Hz", typical=(1.0, 300.0)),
     "w_mean": Domain(unit="V", typical=(-0.1, 0.1)),
     "w_std": Domain(**_NONNEG, unit="V", typical=(0.0, 0.3)),
+    # --- diffusion (add entries below this line)
+    # --- wiener (add entries below this line)
+    # --- shotnoise (add entries below this line)
+    # --- discrete (add entries below this line)
+    # --- inverse (add entries below this line)
 }
 
 

@@ -1,0 +1,3 @@
+"""Reference simulator (see snntheory.simulate)."""
+
+__all__ = []
