@@ -112,6 +112,7 @@ DOMAINS: dict[str, Domain] = {
     "w_std": Domain(**_NONNEG, unit="V", typical=(0.0, 0.3)),
     # --- diffusion (add entries below this line)
     # --- wiener (add entries below this line)
+    "p_out": Domain(low=0.0, high=1.0, unit="spikes/step", typical=(0.001, 0.2)),
     # --- shotnoise (add entries below this line)
     # --- discrete (add entries below this line)
     # --- inverse (add entries below this line)
