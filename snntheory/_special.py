@@ -1,0 +1,250 @@
+r"""Stable dimensionless kernels: erfcx/Dawson integrals, log-space helpers, quadrature rules.
+
+Everything here is dimensionless and private. The central object is
+
+.. math:: G(a, b) = \int_a^b \operatorname{erfcx}(s)\, ds, \qquad 0 \le a \le b,
+
+the bounded integral behind the Siegert formula (``erfcx(s) = exp(s^2) erfc(s)`` decays like
+``1/(sqrt(pi) s)``). It is evaluated per element, with an accuracy that depends only on that
+element's own ``(a, b)``:
+
+* ``b <= X0 = 7``: difference of the antiderivative ``F(x) = G(0, x)``, held as piecewise
+  Chebyshev interpolants (14 panels of width 0.5, degree 18) built *at import* from
+  30-point Gauss--Legendre integrals of :func:`scipy.special.erfcx` (no stored coefficients).
+  When the interval is so short that the difference would cancel
+  (``b - a < 0.025 (1 + b)``, i.e. ``F(b)/G(a, b) > ~100``), an 8-point Gauss--Legendre rule
+  on ``[a, b]`` itself is used instead (interval length <= 0.2, error < 1e-16 relative).
+* ``a >= X0``: the integrated asymptotic series
+  ``G = [ln(b/a) + sum_k e_k (a^{-2k} - b^{-2k})] / sqrt(pi)``, with
+  ``e_k = (-1)^k (2k-1)!! / (2^k 2k)``, 17 terms (truncation error < 3e-16 relative at
+  ``s = 7``); ``ln(b/a)`` via ``log1p`` and the differences ``a^{-2k} - b^{-2k}`` by a
+  cancellation-free recurrence, so arbitrarily short or long intervals (``b`` up to 1e300)
+  stay accurate.
+* ``a < X0 < b``: the sum of the two pieces (both positive, no cancellation).
+
+Achieved accuracy (``tests/test_diffusion.py``): relative error < 1e-13 against mpmath at 50
+digits for ``G`` over ``0 <= a <= b <= 1e6``; the Siegert rate built on it < 1e-12.
+
+Scalar twins (``*_scalar``) of the vectorised kernels use ``math`` and give the same values to
+a few ulp; they keep a single scalar call cheap (a few microseconds).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.polynomial import legendre as _legendre
+from scipy import special as _sp
+
+__all__ = [
+    "SQRT_PI",
+    "ZETA_HALF_ABS",
+    "gauss_legendre",
+    "erfcx_integral",
+    "erfcx_integral_scalar",
+    "log_erfcx",
+    "log1p_erf",
+]
+
+SQRT_PI = math.sqrt(math.pi)
+
+#: |zeta(1/2)| = 1.4603545088095868..., computed at import with mpmath (used by the
+#: colored-noise and discrete-monitoring threshold shifts).
+def _zeta_half_abs() -> float:
+    import mpmath
+
+    return float(abs(mpmath.zeta(0.5)))
+
+
+ZETA_HALF_ABS = _zeta_half_abs()
+
+_GL_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cached ``n``-point Gauss--Legendre nodes and weights on [-1, 1]."""
+    rule = _GL_CACHE.get(n)
+    if rule is None:
+        rule = _legendre.leggauss(n)
+        _GL_CACHE[n] = rule
+    return rule
+
+
+# ----------------------------------------------------------------------------------------
+# G(a, b) = int_a^b erfcx(s) ds
+# ----------------------------------------------------------------------------------------
+X0 = 7.0  #: switch point between the Chebyshev antiderivative and the asymptotic series
+_PANEL = 0.5
+_NPANEL = int(X0 / _PANEL)
+_DEG = 18
+_N_ASYM = 17
+_SHORT = 0.025  # b - a < _SHORT * (1 + b): short interval, integrate directly
+_N_SHORT = 8
+
+
+def _gl_erfcx(a, b, n, d=None):
+    """n-point Gauss--Legendre integral of erfcx over [a, b] (arrays of equal shape)."""
+    x, w = gauss_legendre(n)
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    h = 0.5 * (b - a if d is None else d)
+    m = a + h
+    return h * (_sp.erfcx(m[..., None] + h[..., None] * x) @ w)
+
+
+def _build_antiderivative():
+    """Piecewise Chebyshev interpolants of F(x) - F(panel left end) on [0, X0]."""
+    k = np.arange(_DEG + 1)
+    t = np.cos(np.pi * (k + 0.5) / (_DEG + 1))  # Chebyshev points of the first kind
+    left = np.arange(_NPANEL) * _PANEL
+    panel_int = _gl_erfcx(left, left + _PANEL, 30)
+    f_left = np.concatenate([[0.0], np.cumsum(panel_int)])
+    coef = np.empty((_NPANEL, _DEG + 1))
+    for i, lo in enumerate(left):
+        xs = lo + 0.5 * _PANEL * (t + 1.0)
+        vals = _gl_erfcx(np.full_like(xs, lo), xs, 30)
+        coef[i] = np.polynomial.chebyshev.chebfit(t, vals, _DEG)
+    return left, f_left, coef
+
+
+_LEFT, _F_LEFT, _COEF = _build_antiderivative()
+_COEF_T = np.ascontiguousarray(_COEF.T)  # (deg+1, npanel) for column gathers
+_COEF_LIST = [[float(v) for v in c] for c in _COEF]
+_LEFT_LIST = [float(v) for v in _LEFT]
+_F_LEFT_LIST = [float(v) for v in _F_LEFT]
+_E_K = [(-1) ** k * float(_sp.factorial2(2 * k - 1, exact=True)) / (2**k * 2 * k) for k in range(1, _N_ASYM + 1)]
+
+
+def _antideriv(x):
+    """F(x) = int_0^x erfcx for 0 <= x <= X0 (vectorised Clenshaw with per-panel coefficients)."""
+    idx = np.minimum((x * (1.0 / _PANEL)).astype(np.intp), _NPANEL - 1)
+    t = (x - _LEFT[idx]) * (2.0 / _PANEL) - 1.0
+    t2 = 2.0 * t
+    b1 = np.zeros_like(x)
+    b2 = np.zeros_like(x)
+    for k in range(_DEG, 0, -1):
+        b1, b2 = _COEF_T[k][idx] + t2 * b1 - b2, b1
+    return _F_LEFT[idx] + _COEF_T[0][idx] + t * b1 - b2
+
+
+def _g_low(a, b, d):
+    """G(a, b) for 0 <= a <= b <= X0 (d = b - a, possibly more accurate than b - a)."""
+    out = np.empty_like(a)
+    short = d < _SHORT * (1.0 + b)
+    if short.any():
+        out[short] = _gl_erfcx(a[short], b[short], _N_SHORT, d[short])
+    long_ = ~short
+    if long_.any():
+        al, bl = a[long_], b[long_]
+        out[long_] = _antideriv(bl) - _antideriv(al)
+    return out
+
+
+def _g_high(a, b, d):
+    """G(a, b) for X0 <= a <= b (integrated asymptotic series, cancellation free)."""
+    p = 1.0 / (a * a)
+    q = 1.0 / (b * b)
+    d1 = d * (b + a) * p * q  # p - q without cancellation
+    s = d1  # S_k = p^k - q^k
+    qk = np.ones_like(q)  # q^(k-1)
+    acc = _E_K[0] * s
+    for k in range(1, _N_ASYM):
+        qk = qk * q
+        s = p * s + qk * d1
+        acc = acc + _E_K[k] * s
+    return (np.log1p(d / a) + acc) / SQRT_PI
+
+
+def erfcx_integral(a, b, d=None):
+    r"""``G(a, b) = int_a^b erfcx(s) ds`` for ``0 <= a <= b`` (arrays, broadcast), stable.
+
+    ``d``, if given, is the interval length ``b - a`` computed by the caller more accurately
+    than the difference of the rounded ends (short intervals far from 0). See the module
+    docstring for the method; relative error < 1e-13 element by element.
+    """
+    a, b, d = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(b, float) - a if d is None else np.asarray(d, float))
+    shape = a.shape
+    a = a.ravel()
+    b = b.ravel()
+    d = d.ravel()
+    out = np.zeros(a.shape)
+    lo = b <= X0
+    if lo.any():
+        out[lo] = _g_low(a[lo], b[lo], d[lo])
+    hi = a >= X0
+    if hi.any():
+        out[hi] = _g_high(a[hi], b[hi], d[hi])
+    mid = ~(lo | hi)
+    if mid.any():
+        am, bm = a[mid], b[mid]
+        x0 = np.full_like(am, X0)
+        out[mid] = _g_low(am, x0, x0 - am) + _g_high(x0, bm, bm - x0)
+    return out.reshape(shape)
+
+
+def _antideriv_scalar(x: float) -> float:
+    i = min(int(x * (1.0 / _PANEL)), _NPANEL - 1)
+    t = (x - _LEFT_LIST[i]) * (2.0 / _PANEL) - 1.0
+    t2 = 2.0 * t
+    c = _COEF_LIST[i]
+    b1 = b2 = 0.0
+    for k in range(_DEG, 0, -1):
+        b1, b2 = c[k] + t2 * b1 - b2, b1
+    return _F_LEFT_LIST[i] + c[0] + t * b1 - b2
+
+
+_GL_SHORT = [(float(x), float(w)) for x, w in zip(*gauss_legendre(_N_SHORT))]
+
+
+def _g_low_scalar(a: float, b: float, d: float) -> float:
+    if d < _SHORT * (1.0 + b):
+        h = 0.5 * d
+        m = a + h
+        erfcx = _sp.erfcx
+        return h * sum(w * float(erfcx(m + h * x)) for x, w in _GL_SHORT)
+    return _antideriv_scalar(b) - _antideriv_scalar(a)
+
+
+def _g_high_scalar(a: float, b: float, d: float) -> float:
+    p = 1.0 / (a * a)
+    q = 1.0 / (b * b)
+    d1 = d * (b + a) * p * q
+    s = d1
+    qk = 1.0
+    acc = _E_K[0] * s
+    for k in range(1, _N_ASYM):
+        qk *= q
+        s = p * s + qk * d1
+        acc += _E_K[k] * s
+    return (math.log1p(d / a) + acc) / SQRT_PI
+
+
+def erfcx_integral_scalar(a: float, b: float, d: float | None = None) -> float:
+    """Scalar twin of :func:`erfcx_integral` (Python floats in and out)."""
+    if d is None:
+        d = b - a
+    if b <= X0:
+        return _g_low_scalar(a, b, d)
+    if a >= X0:
+        return _g_high_scalar(a, b, d)
+    return _g_low_scalar(a, X0, X0 - a) + _g_high_scalar(X0, b, b - X0)
+
+
+# ----------------------------------------------------------------------------------------
+# log-space helpers
+# ----------------------------------------------------------------------------------------
+def log_erfcx(x):
+    """``ln erfcx(x)`` for all real x without overflow: for x < 0,
+    ``erfcx(x) = exp(x^2) (1 + erf(-x))``."""
+    x = np.asarray(x, float)
+    with np.errstate(divide="ignore"):
+        neg = x < 0
+        out = np.where(neg, x * x + np.log1p(_sp.erf(-np.where(neg, x, 0.0))), np.log(_sp.erfcx(np.where(neg, 0.0, x))))
+    return out
+
+
+def log1p_erf(x):
+    """``ln(1 + erf x)`` for all real x (``ln erfc(-x)``, accurate in the far left tail)."""
+    x = np.asarray(x, float)
+    return np.where(x >= 0, np.log1p(_sp.erf(np.where(x >= 0, x, 0.0))), _sp.log_ndtr(np.sqrt(2.0) * x) + math.log(2.0))
