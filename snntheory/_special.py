@@ -77,7 +77,7 @@ def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 X0 = 7.0  #: switch point between the Chebyshev antiderivative and the asymptotic series
 _PANEL = 0.5
 _NPANEL = int(X0 / _PANEL)
-_DEG = 18
+_DEG = 14
 _N_ASYM = 17
 _SHORT = 0.025  # b - a < _SHORT * (1 + b): short interval, integrate directly
 _N_SHORT = 8
@@ -121,10 +121,15 @@ def _antideriv(x):
     idx = np.minimum((x * (1.0 / _PANEL)).astype(np.intp), _NPANEL - 1)
     t = (x - _LEFT[idx]) * (2.0 / _PANEL) - 1.0
     t2 = 2.0 * t
-    b1 = np.zeros_like(x)
+    b1 = _COEF_T[_DEG][idx]
     b2 = np.zeros_like(x)
-    for k in range(_DEG, 0, -1):
-        b1, b2 = _COEF_T[k][idx] + t2 * b1 - b2, b1
+    tmp = np.empty_like(x)
+    for k in range(_DEG - 1, 0, -1):
+        # (b1, b2) <- (c_k + t2*b1 - b2, b1)
+        np.multiply(t2, b1, out=tmp)
+        np.subtract(tmp, b2, out=tmp)
+        tmp += _COEF_T[k][idx]
+        b1, b2, tmp = tmp, b1, b2
     return _F_LEFT[idx] + _COEF_T[0][idx] + t * b1 - b2
 
 
@@ -146,14 +151,19 @@ def _g_high(a, b, d):
     p = 1.0 / (a * a)
     q = 1.0 / (b * b)
     d1 = d * (b + a) * p * q  # p - q without cancellation
-    s = d1  # S_k = p^k - q^k
-    qk = np.ones_like(q)  # q^(k-1)
+    s = d1.copy()  # S_k = p^k - q^k
+    qk = d1.copy()  # q^(k-1) * d1
     acc = _E_K[0] * s
+    tmp = np.empty_like(s)
     for k in range(1, _N_ASYM):
-        qk = qk * q
-        s = p * s + qk * d1
-        acc = acc + _E_K[k] * s
-    return (np.log1p(d / a) + acc) / SQRT_PI
+        np.multiply(qk, q, out=qk)
+        np.multiply(p, s, out=s)
+        np.add(s, qk, out=s)
+        np.multiply(s, _E_K[k], out=tmp)
+        np.add(acc, tmp, out=acc)
+    acc += np.log1p(d / a)
+    acc *= 1.0 / SQRT_PI
+    return acc
 
 
 def erfcx_integral(a, b, d=None):
