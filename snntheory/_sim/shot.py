@@ -85,6 +85,8 @@ def draw_amplitudes(spec, mean, rng, n):
         if spec == "fixed":
             return np.full(n, float(mean))
         raise ValueError(f"unknown amplitude {spec!r}")
+    if isinstance(spec, _Buffered):
+        return mean * spec.take(rng, n)
     if hasattr(spec, "rvs"):
         return mean * np.asarray(spec.rvs(size=n, random_state=rng), float)
     arr = np.asarray(spec, float)
@@ -93,10 +95,32 @@ def draw_amplitudes(spec, mean, rng, n):
     return mean * arr[rng.integers(0, arr.size, n)]
 
 
+class _Buffered:
+    """i.i.d. draws from a frozen scipy distribution, generated in large blocks (its ``rvs`` has a
+    high per-call cost)."""
+
+    def __init__(self, dist, block=1 << 18):
+        self.dist, self.block = dist, block
+        self.buf, self.pos = np.empty(0), 0
+
+    def take(self, rng, n):
+        out = np.empty(n)
+        filled = 0
+        while filled < n:
+            if self.pos >= self.buf.size:
+                self.buf = np.asarray(self.dist.rvs(size=max(self.block, n), random_state=rng), float)
+                self.pos = 0
+            k = min(n - filled, self.buf.size - self.pos)
+            out[filled:filled + k] = self.buf[self.pos:self.pos + k]
+            self.pos += k
+            filled += k
+        return out
+
+
 def _specs(amplitude):
     if isinstance(amplitude, str):
         return amplitude, amplitude
-    return amplitude.exc, amplitude.inh
+    return tuple(_Buffered(s) if hasattr(s, "rvs") else s for s in (amplitude.exc, amplitude.inh))
 
 
 def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.0, tau_ref=0.0,
