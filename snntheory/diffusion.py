@@ -985,3 +985,137 @@ def isi_cv(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
         s, A = _siegert_parts_scalar(yth, yr, d)
         out[idx] = _cv_scalar(yth, yr, A, s, tr / tm)
     return scalar_or_array(out)
+
+
+# ----------------------------------------------------------------------------------------
+# first-passage-time density (Volterra integral equation of the second kind)
+# ----------------------------------------------------------------------------------------
+_FPT_N = 1000  # base grid steps over [0, max t]; Richardson uses N, 2N and 4N
+
+
+def _psi(S, u, y):
+    """Buonocore--Nobile--Ricciardi kernel for dy = -y ds + dW, constant boundary S."""
+    e1 = np.exp(-u)
+    om = -np.expm1(-2.0 * u)  # 1 - e^{-2u}
+    v = 0.5 * om
+    m = y * e1
+    f = np.exp(-((S - m) ** 2) / (2.0 * v)) / np.sqrt(2.0 * np.pi * v)
+    return f * (y * e1 - (S - m) * np.exp(-2.0 * u) / om - 0.5 * S)
+
+
+def _volterra(S, y0, smax, n):
+    """Trapezoid solution g(s_j), s_j = j smax/n, of g = -2 psi(S,s|y0) + 2 int g psi(S,s|S,r) dr."""
+    h = smax / n
+    u = h * np.arange(1, n + 1)
+    k = _psi(S, u, S)[::-1].copy()  # reversed kernel: k_rev[n-1-m] = psi(S, (m+1) h | S)
+    f0 = -2.0 * _psi(S, u, y0)
+    g = np.zeros(n + 1)
+    for j in range(1, n + 1):
+        # sum_{i=1}^{j-1} g_i psi((j-i) h): kernel lags j-1 ... 1
+        acc = g[1:j] @ k[n - j + 1:] if j > 1 else 0.0
+        g[j] = f0[j - 1] + 2.0 * h * acc
+    return g
+
+
+def _fpt_dimless(S, y0, s_query):
+    """Dimensionless FPT density at s_query (1-d), Richardson-extrapolated and interpolated."""
+    from scipy.interpolate import make_interp_spline
+
+    smax = float(np.max(s_query))
+    n = _FPT_N
+    g1 = _volterra(S, y0, smax, n)
+    g2 = _volterra(S, y0, smax, 2 * n)[::2]
+    g4 = _volterra(S, y0, smax, 4 * n)[::4]
+    a = 2.0**1.5  # leading error h^{3/2} (kernel ~ sqrt(t - r) at the diagonal), then h^2
+    r1 = (a * g2 - g1) / (a - 1.0)
+    r2 = (a * g4 - g2) / (a - 1.0)
+    g = (4.0 * r2 - r1) / 3.0
+    grid = np.linspace(0.0, smax, n + 1)
+    spl = make_interp_spline(grid, g, k=5)
+    return np.maximum(spl(s_query), 0.0)
+
+
+def fpt_density(t, mu, sigma, *, tau_m, v_th, v_start):
+    r"""First-passage-time density of the OU membrane from ``v_start`` to ``v_th``, in 1/s.
+
+    Brunel convention (free V has mean ``mu`` and SD ``sigma/sqrt(2)``); no reset. Its
+    mean is :func:`mean_fpt`; it integrates to 1 (the OU process hits any level surely).
+
+    Parameters
+    ----------
+    t : array_like
+        Time(s) in s, >= 0.
+    mu, sigma : array_like
+        Mean input and noise amplitude in V.
+    tau_m : array_like
+        Membrane time constant in s.
+    v_th, v_start : array_like
+        Threshold and start potential in V, ``v_start <= v_th``.
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        Density in 1/s, broadcast shape. ``v_start = v_th``: the FPT is 0 (``inf`` at
+        ``t = 0``, 0 elsewhere). ``sigma = 0``: the FPT is the deterministic travel time, a
+        point mass, so the density is 0 for every ``t`` (use :func:`mean_fpt`).
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameter or ``v_start > v_th``.
+
+    Notes
+    -----
+    The Laplace transform of the density is ``exp((y_0^2 - y_th^2)/2) D_{-p tau}(-sqrt(2) y_0)
+    / D_{-p tau}(-sqrt(2) y_th)`` (F4). Here it is computed in the time domain from the
+    second-kind Volterra equation of Buonocore, Nobile & Ricciardi (1987), in dimensionless
+    time ``s = t/tau_m`` and ``y = (V - mu)/sigma`` (``dy = -y ds + dW``):
+
+    .. math::
+
+        g(s) = -2\Psi(S, s\,|\,y_0) + 2\int_0^s g(r)\,\Psi(S, s\,|\,S, r)\,dr,\quad
+        \Psi = f(S, s|y, r)\Big[y e^{-u} - \frac{(S - y e^{-u}) e^{-2u}}{1 - e^{-2u}} - \frac S2\Big],
+
+    ``u = s - r``, ``f`` the Gaussian OU transition density. The kernel vanishes like
+    ``sqrt(u)`` on the diagonal, so the trapezoid rule converges as ``h^{3/2}``; three grids
+    (1000, 2000, 4000 steps over ``[0, max t]``) and two Richardson steps (``h^{3/2}``, ``h^2``)
+    give relative errors ~1e-8 at the grid points; a quintic spline interpolates to the
+    requested ``t``. The accuracy assumes the density is resolved by 1000 steps over
+    ``[0, max t]`` (query it over its support, e.g. up to a few mean FPTs). Tested: the first
+    moment equals :func:`mean_fpt` (relative 1e-6 on a truncated grid), the mass is 1, and
+    ``tau_m -> inf`` gives ``scipy.stats.invgauss``. Cost ~50 ms per parameter set.
+
+    References
+    ----------
+    Buonocore, Nobile & Ricciardi (1987), Adv. Appl. Prob. 19:784, Eq. 2.7 and Sec. 4,
+    doi:10.2307/1427102. Siegert (1951), Phys. Rev. 81:617 (Laplace transform).
+
+    Examples
+    --------
+    >>> ts = np.linspace(0.0, 0.3, 3001)
+    >>> g = fpt_density(ts, 0.8, 0.5, tau_m=0.01, v_th=1.0, v_start=0.0)
+    >>> bool(abs(np.trapezoid(g, ts) - 1.0) < 1e-6)
+    True
+    """
+    t = check("t", t)
+    mu, sigma, tau_m, v_th, v_start = _check_all(
+        [("mu", mu), ("sigma", sigma), ("tau_m", tau_m), ("v_th", v_th), ("v_start", v_start)]
+    )
+    check_below("v_start", v_start, "v_th", v_th, strict=False)
+    arrs = np.broadcast_arrays(t, mu, sigma, tau_m, v_th, v_start)
+    shape = arrs[0].shape
+    t, mu, sigma, tau_m, v_th, v_start = (a.ravel() for a in arrs)
+    out = np.zeros(t.shape)
+    at_th = v_start == v_th
+    out[at_th & (t == 0)] = np.inf
+    todo = ~at_th & (sigma > 0) & (t > 0) & np.isfinite(t)
+    if todo.any():
+        keys = np.stack([mu, sigma, tau_m, v_th, v_start], axis=1)[todo]
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        idx_todo = np.flatnonzero(todo)
+        for k, (m, sg, tm, th, v0) in enumerate(uniq):
+            sel = idx_todo[inv.ravel() == k]
+            S = (th - m) / sg
+            y0 = (v0 - m) / sg
+            out[sel] = _fpt_dimless(S, y0, t[sel] / tm) / tm
+    return scalar_or_array(out.reshape(shape))
