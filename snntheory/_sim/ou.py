@@ -1,3 +1,210 @@
-"""Reference simulator (see snntheory.simulate)."""
+r"""Seeded simulation of the white-noise LIF neuron in continuous time (see :mod:`snntheory.simulate`).
 
-__all__ = []
+Model (the same as :mod:`snntheory.diffusion`, Brunel convention):
+
+.. math:: \tau_m \dot V = -V + \mu + \sigma\sqrt{\tau_m}\,\xi(t),
+
+threshold ``v_th``, reset ``v_reset``, absolute refractory period ``tau_ref``; without threshold
+V has mean ``mu`` and SD ``sigma/sqrt(2)``.
+
+Method. Many independent neurons are advanced together on a grid of step ``dt``. Each step is an
+*exact* Ornstein--Uhlenbeck transition (no Euler error). A threshold crossing is detected at the
+end of the step (``V >= v_th``) or, with ``bridge=True``, inside it with the Brownian-bridge
+probability ``exp(-2 (v_th - V_0)(v_th - V_1) / (sigma^2 d / tau_m))``, which removes the
+leading ``sqrt(dt)`` bias of discrete monitoring. The spike time is placed inside the step
+(linear interpolation of the crossing, or mid-step for a bridge crossing), and the neuron's own
+clock carries the remainder: refractoriness that ends inside a step and the time after a spike
+are both simulated exactly with OU steps of variable length. With ``bridge=False`` the neuron is
+checked only on the grid and spikes and resets at grid times: this is the discretely monitored
+neuron that :func:`snntheory.diffusion.firing_rate` with ``dt`` describes.
+
+The remaining bias is O(dt) in the spike times (``dt/ISI`` relative in the rate, < 0.3 % for
+``dt = tau_m/100`` and ISIs above ``3 tau_m``); standard errors are over independent neurons.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .stepmap import as_generator
+
+__all__ = ["OURun", "simulate_ou"]
+
+
+@dataclass(frozen=True)
+class OURun:
+    """What one run of :func:`simulate_ou` recorded (after ``burn_in``).
+
+    Attributes
+    ----------
+    rate, rate_stderr : float
+        Mean firing rate over neurons (Hz) and its standard error (SD of the per-neuron rates
+        over sqrt(n_neurons)).
+    spike_counts : ndarray, shape (n_neurons,)
+        Spikes per neuron in the recorded window.
+    duration : float
+        Length of the recorded window (s).
+    isi_mean : float
+        Mean of all recorded inter-spike intervals (s), NaN if fewer than two.
+    isi_cv, isi_cv_stderr : float
+        CV of the pooled ISIs and its standard error (spread of the CV over 20 groups of
+        neurons, divided by sqrt(20)).
+    n_isi : int
+        Number of recorded ISIs.
+    v_mean, v_var : float
+        Mean and variance of V over all neurons and grid times (refractory neurons count at
+        ``v_reset``).
+    v_hist : ndarray or None
+        Counts of V (non-refractory neurons only) in the bins ``v_edges``.
+    v_edges : ndarray or None
+        The bin edges.
+    n_samples : int
+        Number of (neuron, time) samples behind ``v_mean`` and ``v_var``.
+    """
+
+    rate: float
+    rate_stderr: float
+    spike_counts: np.ndarray
+    duration: float
+    isi_mean: float
+    isi_cv: float
+    isi_cv_stderr: float
+    n_isi: int
+    v_mean: float
+    v_var: float
+    v_hist: np.ndarray | None
+    v_edges: np.ndarray | None
+    n_samples: int
+
+
+def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_neurons=1000,
+                burn_in=0.0, bridge=True, v_edges=None, v0=None, seed=0) -> OURun:
+    r"""Simulate ``n_neurons`` independent white-noise LIF neurons for ``burn_in + t_max`` s.
+
+    Parameters
+    ----------
+    mu, sigma : float
+        Mean input and noise amplitude in V (free V has mean ``mu`` and SD ``sigma/sqrt(2)``).
+    tau_m, tau_ref : float
+        Membrane time constant and refractory period in s.
+    v_th, v_reset : float
+        Threshold and reset in V.
+    dt : float
+        Grid step in s (exact OU steps; sets the monitoring grid when ``bridge=False``).
+    t_max, burn_in : float
+        Recorded duration and discarded initial transient, in s.
+    n_neurons : int
+        Number of independent neurons.
+    bridge : bool
+        Detect crossings inside a step (continuous-time neuron, default) or only on the grid.
+    v_edges : array_like, optional
+        Histogram bin edges for V.
+    v0 : float, optional
+        Initial V (default ``v_reset``).
+    seed : int or numpy.random.Generator
+        Random seed; runs are reproducible.
+
+    Returns
+    -------
+    OURun
+
+    Examples
+    --------
+    >>> run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.2,
+    ...                   n_neurons=4, seed=1)
+    >>> bool(abs(run.rate - 1 / (0.01 * np.log(3.0))) < 1.0)   # noise-free LIF: 91.02 Hz
+    True
+    """
+    rng = as_generator(seed)
+    n = int(n_neurons)
+    n_burn = int(round(burn_in / dt))
+    n_rec = int(round(t_max / dt))
+    duration = n_rec * dt
+    V = np.full(n, v_reset if v0 is None else float(v0))
+    carry = np.zeros(n)  # time the neuron's own clock is behind (> 0: refractory left)
+    last_spike = np.full(n, np.nan)
+    counts = np.zeros(n, dtype=np.int64)
+    isi_chunks: list[np.ndarray] = []
+    isi_owner: list[np.ndarray] = []
+    s1 = 0.0
+    s2 = 0.0
+    hist = None
+    edges = None
+    if v_edges is not None:
+        edges = np.asarray(v_edges, float)
+        hist = np.zeros(len(edges) - 1, dtype=np.int64)
+    var_rate = sigma * sigma / tau_m  # variance per unit time of the noise
+    for step in range(n_burn + n_rec):
+        t_end = (step + 1) * dt
+        recording = step >= n_burn
+        free = dt - carry
+        act = free > 0.0
+        # refractory all step
+        ref = ~act
+        carry[ref] -= dt
+        V[ref] = v_reset
+        idx = np.flatnonzero(act)
+        if idx.size:
+            d = free[idx]
+            x0 = V[idx]
+            e = np.exp(-d / tau_m)
+            x1 = mu + (x0 - mu) * e + sigma * np.sqrt(0.5 * (1.0 - e * e)) * rng.standard_normal(idx.size)
+            hit = x1 >= v_th
+            w = np.ones(idx.size)
+            if bridge:
+                below = ~hit
+                with np.errstate(over="ignore"):
+                    p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
+                bh = below & (rng.random(idx.size) < p)
+                w[bh] = 0.5
+                spike = hit | bh
+            else:
+                spike = hit
+            if bridge:
+                hh = hit
+                w[hh] = np.clip((v_th - x0[hh]) / (x1[hh] - x0[hh]), 0.0, 1.0)
+            else:
+                w[:] = 1.0
+            V[idx] = x1
+            carry[idx] = 0.0
+            sp = idx[spike]
+            if sp.size:
+                back = (1.0 - w[spike]) * d[spike]  # crossing happened this long before t_end
+                t_sp = t_end - back
+                V[sp] = v_reset
+                carry[sp] = tau_ref - back
+                if recording:
+                    counts[sp] += 1
+                    prev = last_spike[sp]
+                    ok = ~np.isnan(prev)
+                    if ok.any():
+                        isi_chunks.append(t_sp[ok] - prev[ok])
+                        isi_owner.append(sp[ok])
+                last_spike[sp] = t_sp
+        if recording:
+            s1 += V.sum()
+            s2 += np.dot(V, V)
+            if hist is not None:
+                free_now = carry <= 0.0
+                hist += np.histogram(V[free_now], bins=edges)[0]
+    n_samples = n * n_rec
+    rates = counts / duration
+    rate = float(rates.mean())
+    rate_se = float(rates.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    isis = np.concatenate(isi_chunks) if isi_chunks else np.empty(0)
+    owners = np.concatenate(isi_owner) if isi_owner else np.empty(0, dtype=np.intp)
+    if isis.size > 1:
+        isi_mean = float(isis.mean())
+        isi_cv = float(isis.std() / isis.mean())
+        groups = owners % 20
+        cvs = [isis[groups == k].std() / isis[groups == k].mean() for k in range(20) if np.sum(groups == k) > 1]
+        cv_se = float(np.std(cvs, ddof=1) / math.sqrt(len(cvs))) if len(cvs) > 1 else math.nan
+    else:
+        isi_mean = isi_cv = cv_se = math.nan
+    v_mean = s1 / n_samples
+    v_var = s2 / n_samples - v_mean * v_mean
+    return OURun(rate, rate_se, counts, duration, isi_mean, isi_cv, cv_se, int(isis.size), v_mean, v_var,
+                 hist, edges, n_samples)
