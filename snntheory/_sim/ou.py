@@ -57,6 +57,8 @@ class OURun:
     v_mean, v_var : float
         Mean and variance of V over all neurons and grid times (refractory neurons count at
         ``v_reset``).
+    v_mean_stderr, v_var_stderr : float
+        Their standard errors (spread of the per-neuron time averages over sqrt(n_neurons)).
     v_hist : ndarray or None
         Counts of V (non-refractory neurons only) in the bins ``v_edges``.
     v_edges : ndarray or None
@@ -75,6 +77,8 @@ class OURun:
     n_isi: int
     v_mean: float
     v_var: float
+    v_mean_stderr: float
+    v_var_stderr: float
     v_hist: np.ndarray | None
     v_edges: np.ndarray | None
     n_samples: int
@@ -129,8 +133,8 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     counts = np.zeros(n, dtype=np.int64)
     isi_chunks: list[np.ndarray] = []
     isi_owner: list[np.ndarray] = []
-    s1 = 0.0
-    s2 = 0.0
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
     hist = None
     edges = None
     if v_edges is not None:
@@ -154,7 +158,7 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
             x1 = mu + (x0 - mu) * e + sigma * np.sqrt(0.5 * (1.0 - e * e)) * rng.standard_normal(idx.size)
             hit = x1 >= v_th
             w = np.ones(idx.size)
-            if bridge:
+            if bridge and var_rate > 0.0:
                 below = ~hit
                 with np.errstate(over="ignore"):
                     p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
@@ -185,8 +189,8 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
                         isi_owner.append(sp[ok])
                 last_spike[sp] = t_sp
         if recording:
-            s1 += V.sum()
-            s2 += np.dot(V, V)
+            s1 += V
+            s2 += V * V
             if hist is not None:
                 free_now = carry <= 0.0
                 hist += np.histogram(V[free_now], bins=edges)[0]
@@ -204,7 +208,13 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         cv_se = float(np.std(cvs, ddof=1) / math.sqrt(len(cvs))) if len(cvs) > 1 else math.nan
     else:
         isi_mean = isi_cv = cv_se = math.nan
-    v_mean = s1 / n_samples
-    v_var = s2 / n_samples - v_mean * v_mean
+    m1 = s1 / max(n_rec, 1)
+    m2 = s2 / max(n_rec, 1)
+    v_mean = float(m1.mean())
+    v_var = float(m2.mean() - v_mean * v_mean)
+    root_n = math.sqrt(n)
+    v_mean_se = float(m1.std(ddof=1) / root_n) if n > 1 else math.nan
+    # Var = E[V^2] - E[V]^2: delta-method error of the per-neuron estimates
+    v_var_se = float((m2 - 2.0 * v_mean * m1).std(ddof=1) / root_n) if n > 1 else math.nan
     return OURun(rate, rate_se, counts, duration, isi_mean, isi_cv, cv_se, int(isis.size), v_mean, v_var,
-                 hist, edges, n_samples)
+                 v_mean_se, v_var_se, hist, edges, n_samples)
