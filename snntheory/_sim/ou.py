@@ -119,7 +119,7 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     --------
     >>> run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.2,
     ...                   n_neurons=4, seed=1)
-    >>> bool(abs(run.rate - 1 / (0.01 * np.log(3.0))) < 1.0)   # noise-free LIF: 91.02 Hz
+    >>> bool(abs(run.isi_mean / (0.01 * np.log(3.0)) - 1) < 1e-6)   # noise-free ISI tau_m ln 3
     True
     """
     rng = as_generator(seed)
