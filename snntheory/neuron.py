@@ -42,13 +42,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+from scipy import stats
 
-from ._validate import Domain, check, check_below, check_choice
+from ._validate import Domain, check, check_below, check_choice, scalar_or_array
 from .errors import ParameterError
 
-__all__ = ["LIF", "RESETS", "INPUT_GAINS"]
+__all__ = [
+    "LIF", "RESETS", "INPUT_GAINS", "LayerInput", "FreeMembrane", "LayerMembrane", "IncrementDistribution",
+    "layer_input", "free_membrane", "layer_membrane", "increment_distribution",
+]
 
 RESETS = ("zero", "subtract")
 INPUT_GAINS = ("unit", "1-beta")
@@ -237,3 +242,321 @@ class LIF:
                 parts.append(f"{name}={val!r}" if isinstance(val, (str, bool)) else f"{name}={val:g}")
         return f"LIF({', '.join(parts)})  # beta={self.beta:.6g}, alpha={self.alpha:.6g}, ref_steps={self.ref_steps}"
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer input statistics (Campbell's theorem, per step)
+# ---------------------------------------------------------------------------------------------
+
+#: Binomial weights below this are left out of :func:`increment_distribution` (the mass left
+#: out is below ``n_in * 1e-19``, far under double-precision resolution of a rate).
+BINOMIAL_CUTOFF = 1e-19
+
+
+class LayerInput(NamedTuple):
+    """Per-step statistics of the input increment ``I = sum_j W_j S_j`` of one neuron.
+
+    Attributes
+    ----------
+    mean : float or ndarray
+        ``E[I] = n_in p_in w_mean`` (V/step).
+    var : float or ndarray
+        Annealed variance ``n_in p_in (w_std^2 + w_mean^2) - n_in p_in^2 w_mean^2``: weights
+        redrawn every step, equal to ``temporal_var + quenched_var`` (V^2/step^2).
+    temporal_var : float or ndarray
+        Layer average of one neuron's variance over time with its weights fixed,
+        ``n_in p_in (1 - p_in) (w_std^2 + w_mean^2)``.
+    quenched_var : float or ndarray
+        Variance across neurons of each neuron's own mean increment ``p_in sum_j W_j``,
+        ``n_in p_in^2 w_std^2``.
+    """
+
+    mean: object
+    var: object
+    temporal_var: object
+    quenched_var: object
+
+
+class FreeMembrane(NamedTuple):
+    """Mean and variance of the free (threshold-less) membrane potential (V, V^2)."""
+
+    mean: object
+    var: object
+
+
+class LayerMembrane(NamedTuple):
+    """Free-membrane statistics of a layer: ``mean`` (layer average), ``var`` (annealed),
+    ``temporal_var`` (average over neurons of the variance in time) and ``quenched_var``
+    (variance across neurons of each neuron's mean), all in V or V^2."""
+
+    mean: object
+    var: object
+    temporal_var: object
+    quenched_var: object
+
+
+def layer_input(n_in, p_in, w_mean, w_std) -> LayerInput:
+    r"""Mean and variance of the per-step input increment of a layer (Campbell's theorem).
+
+    ``n_in`` inputs spike independently with probability ``p_in`` per step; neuron i receives
+    :math:`I = \sum_j W_{ij} S_j` with weights of mean ``w_mean`` and SD ``w_std``.
+
+    Parameters
+    ----------
+    n_in : array_like of int
+        Fan-in, >= 1.
+    p_in : array_like
+        Spike probability of each input per step, in [0, 1].
+    w_mean, w_std : array_like
+        Weight mean (V) and SD (V, >= 0).
+
+    Returns
+    -------
+    LayerInput
+        ``mean``, ``var`` (annealed), ``temporal_var`` and ``quenched_var`` (see
+        :class:`LayerInput`); scalars for scalar input, else the broadcast shape.
+
+    Notes
+    -----
+    .. math::
+
+        E[I] = n p \mu_w,\qquad
+        \mathrm{Var}[I] = n p(\sigma_w^2+\mu_w^2) - n p^2\mu_w^2
+        = \underbrace{n p(1-p)(\sigma_w^2+\mu_w^2)}_{\text{temporal}}
+        + \underbrace{n p^2\sigma_w^2}_{\text{quenched}}.
+
+    The annealed variance treats the weights as redrawn every step. With weights fixed per
+    neuron, each neuron's mean increment :math:`p\sum_j W_{ij}` differs from the layer mean with
+    variance :math:`n p^2\sigma_w^2` (the quenched part), and its own fluctuations in time have
+    variance :math:`p(1-p)\sum_j W_{ij}^2`, on average the temporal part. Exact for
+    independent Bernoulli inputs; no approximation.
+
+    Derivation: ``snntheory.symbolic.discrete.layer_input_moments``.
+
+    References
+    ----------
+    Campbell (1909), Proc. Camb. Phil. Soc. 15:117; Rice (1944), Bell Syst. Tech. J. 23:282,
+    Eq. 1.5-2 (discrete-time form).
+
+    Examples
+    --------
+    >>> li = layer_input(100, 0.05, 0.01, 0.1)
+    >>> bool(abs(li.var - (li.temporal_var + li.quenched_var)) < 1e-15)
+    True
+    >>> float(li.mean)
+    0.05
+    """
+    n = check("n_in", n_in)
+    p = check("p_in", p_in)
+    mu = check("w_mean", w_mean)
+    sd = check("w_std", w_std)
+    n, p, mu, sd = np.broadcast_arrays(n, p, mu, sd)
+    second = sd * sd + mu * mu
+    mean = n * p * mu
+    temporal = n * p * (1.0 - p) * second
+    quenched = n * p * p * sd * sd
+    var = temporal + quenched
+    return LayerInput(*(scalar_or_array(x) for x in (mean, var, temporal, quenched)))
+
+
+def free_membrane(neuron: LIF, m, s) -> FreeMembrane:
+    r"""Mean and variance of the free membrane potential (no threshold) driven by white
+    increments of mean ``m`` and SD ``s`` per step, through the neuron's kernel.
+
+    Parameters
+    ----------
+    neuron : LIF
+        Any :class:`LIF` (gain option, delta or exponential synapse). ``v_reset`` plays no role.
+    m : array_like
+        Mean increment per step (V/step).
+    s : array_like
+        SD of the increment per step (V/step), >= 0.
+
+    Returns
+    -------
+    FreeMembrane
+        ``mean = m * sum(eps)`` and ``var = s^2 * sum(eps^2)``. For the perfect integrator
+        (``beta = 1``) the free membrane is not stationary: ``var`` is ``inf`` for ``s > 0`` and
+        ``mean`` is ``+-inf`` (0 for ``m = 0``).
+
+    Notes
+    -----
+    Campbell's theorem on the discrete PSP kernel :math:`\varepsilon[k]` (:meth:`LIF.kernel`):
+
+    .. math::
+
+        E[V] = m\sum_{k\ge0}\varepsilon[k],\qquad \mathrm{Var}[V] = s^2\sum_{k\ge0}\varepsilon[k]^2,
+
+    with the closed-form geometric sums of :meth:`LIF.kernel_sums`. Exact for increments that
+    are independent across steps.
+
+    Derivation: ``snntheory.symbolic.discrete.kernel_sums``.
+
+    Examples
+    --------
+    >>> n = LIF.from_beta(0.9)
+    >>> fm = free_membrane(n, 0.1, 0.2)
+    >>> bool(abs(fm.mean - 1.0) < 1e-12), bool(abs(fm.var - 0.04 / 0.19) < 1e-12)
+    (True, True)
+    """
+    m = check("m", m)
+    s = check("s", s)
+    m, s = np.broadcast_arrays(m, s)
+    s1, s2 = neuron.kernel_sums()
+    if math.isinf(s1):
+        mean = np.where(m == 0.0, 0.0, np.sign(m) * math.inf)
+        var = np.where(s == 0.0, 0.0, math.inf)
+    else:
+        mean, var = m * s1, s * s * s2
+    return FreeMembrane(scalar_or_array(mean), scalar_or_array(var))
+
+
+def layer_membrane(neuron: LIF, n_in, p_in, w_mean, w_std) -> LayerMembrane:
+    r"""Free-membrane mean and variances of a layer with Bernoulli inputs (Campbell, per step).
+
+    Combines :func:`layer_input` with :func:`free_membrane`: ``mean = E[I] sum(eps)``,
+    ``var = Var[I] sum(eps^2)`` (annealed), ``temporal_var`` (the average over neurons of each
+    neuron's variance in time) and ``quenched_var = n p^2 w_std^2 sum(eps)^2`` (the variance
+    across neurons of each neuron's mean membrane potential). The quenched spread is comparable
+    to the temporal one, ratio ``p (sum eps)^2 / ((1-p) sum eps^2)`` for zero-mean weights.
+
+    Examples
+    --------
+    >>> lm = layer_membrane(LIF.from_beta(0.95), 200, 0.05, 0.0, 0.1)
+    >>> bool(abs(lm.quenched_var - 200 * 0.05**2 * 0.01 / 0.05**2) < 1e-9)
+    True
+    """
+    li = layer_input(n_in, p_in, w_mean, w_std)
+    s1, s2 = neuron.kernel_sums()
+    if math.isinf(s1):
+        raise ParameterError("layer_membrane needs beta < 1: the free membrane of the perfect integrator "
+                             "(beta = 1) is not stationary")
+    f = lambda x: scalar_or_array(np.asarray(x, float))  # noqa: E731
+    return LayerMembrane(f(li.mean * s1), f(li.var * s2), f(li.temporal_var * s2), f(li.quenched_var * s1 * s1))
+
+
+@dataclass(frozen=True, repr=False)
+class IncrementDistribution:
+    r"""A per-step increment distribution: a mixture of Gaussians plus at most one atom.
+
+    ``I`` equals ``atom_at`` with probability ``atom_mass``, and otherwise is drawn from the
+    Gaussian component k with probability ``weights[k]`` (mean ``means[k]``, SD ``sds[k] > 0``).
+    ``atom_mass + sum(weights) = 1`` up to the binomial tail left out (< ``n_in * 1e-19``).
+    Built by :meth:`gaussian` or :func:`increment_distribution`; consumed by
+    ``snntheory.discrete`` (keyword ``increments=``).
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    sds: np.ndarray
+    atom_mass: float = 0.0
+    atom_at: float = 0.0
+
+    @classmethod
+    def gaussian(cls, m, s) -> IncrementDistribution:
+        """``I ~ N(m, s^2)`` (``s = 0``: the atom ``I = m``)."""
+        m = float(check("m", m))
+        s = float(check("s", s))
+        if s == 0.0:
+            return cls(np.zeros(0), np.zeros(0), np.zeros(0), 1.0, m)
+        return cls(np.ones(1), np.array([m]), np.array([s]), 0.0, 0.0)
+
+    @property
+    def mean(self) -> float:
+        """E[I]."""
+        return float(self.atom_mass * self.atom_at + np.dot(self.weights, self.means))
+
+    @property
+    def var(self) -> float:
+        """Var[I]."""
+        second = self.atom_mass * self.atom_at**2 + np.dot(self.weights, self.sds**2 + self.means**2)
+        return float(second - self.mean**2)
+
+    def pdf(self, x):
+        """Density of the continuous part at ``x`` (the atom excluded)."""
+        x = np.asarray(x, float)[..., None]
+        z = (x - self.means) / self.sds
+        return np.sum(self.weights * np.exp(-0.5 * z * z) / (self.sds * math.sqrt(2 * math.pi)), axis=-1)
+
+    def sf(self, x):
+        """P(I >= x), atom included (its contribution is counted at ``x <= atom_at``)."""
+        x = np.asarray(x, float)
+        cont = np.sum(self.weights * stats.norm.sf((x[..., None] - self.means) / self.sds), axis=-1)
+        return cont + self.atom_mass * (x <= self.atom_at)
+
+    def sample(self, rng, size):
+        """Draw increments with a :class:`numpy.random.Generator`."""
+        probs = np.append(self.weights, self.atom_mass)
+        probs = probs / probs.sum()
+        comp = rng.choice(probs.size, size=size, p=probs)
+        means = np.append(self.means, self.atom_at)
+        sds = np.append(self.sds, 0.0)
+        return means[comp] + sds[comp] * rng.standard_normal(size)
+
+    def __repr__(self) -> str:
+        return (f"IncrementDistribution({self.weights.size} Gaussian components, atom {self.atom_mass:.3g} at "
+                f"{self.atom_at:g}; mean={self.mean:.6g}, var={self.var:.6g})")
+
+
+def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=False) -> IncrementDistribution:
+    r"""The exact increment distribution of a layer input: a binomial mixture of Gaussians.
+
+    ``K ~ Binomial(n_in, p_in)`` inputs are active in a step; given ``K = k`` the increment is
+    Gaussian with mean ``k w_mean`` and variance ``k w_std^2`` (annealed: each active input
+    brings an independent Gaussian weight), times ``gain``. ``K = 0`` is an atom at 0.
+
+    With ``quenched=True``, ``w_mean`` and ``w_std`` are one neuron's *own* weight mean
+    :math:`\bar w = \frac1n\sum_j W_j` and population SD :math:`\sqrt{\frac1n\sum_j (W_j-\bar w)^2}`:
+    the ``k`` active inputs are a random subset drawn without replacement from the neuron's
+    fixed weights, so the variance carries the finite-population factor ``(n-k)/(n-1)``.
+
+    Parameters
+    ----------
+    n_in : int
+        Fan-in, >= 1.
+    p_in : float
+        Spike probability of each input per step, in [0, 1].
+    w_mean, w_std : float
+        Weight mean and SD (V); ``w_std > 0`` (fixed weights give a lattice of atoms, which
+        the chain solver does not take).
+    gain : float, keyword-only
+        The neuron's input gain (``LIF.gain``).
+    quenched : bool, keyword-only
+        See above.
+
+    Returns
+    -------
+    IncrementDistribution
+
+    Examples
+    --------
+    >>> d = increment_distribution(100, 0.05, 0.01, 0.1)
+    >>> li = layer_input(100, 0.05, 0.01, 0.1)
+    >>> bool(abs(d.mean - li.mean) < 1e-12 and abs(d.var - li.var) < 1e-12)
+    True
+    """
+    n = int(check("n_in", n_in))
+    p = float(check("p_in", p_in))
+    mu = float(check("w_mean", w_mean))
+    sd = float(check("w_std", w_std))
+    g = float(gain)
+    if sd == 0.0:
+        raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
+    k = np.arange(n + 1)
+    pmf = stats.binom.pmf(k, n, p)
+    keep = (pmf > BINOMIAL_CUTOFF) & (k > 0)
+    k, w = k[keep], pmf[keep]
+    var_k = k * sd * sd
+    if quenched and n > 1:
+        var_k = var_k * (n - k) / (n - 1)
+    else:
+        var_k = var_k.astype(float)
+    atom_mass = float(stats.binom.pmf(0, n, p))
+    if quenched:
+        full = var_k <= 0.0  # k = n: all inputs active, the increment is exactly n*w_mean
+        if np.any(full):
+            if w[full].sum() > 1e-15:
+                raise ParameterError(f"p_in = {p:g} with n_in = {n} makes 'all inputs active' an atom of mass "
+                                     f"{w[full].sum():.3g}; the chain solver takes at most one atom")
+            k, w, var_k = k[~full], w[~full], var_k[~full]
+    return IncrementDistribution(w.astype(float), g * mu * k, g * np.sqrt(var_k), atom_mass, 0.0)
