@@ -393,3 +393,11 @@ def test_no_warnings_on_extreme_batch():
     assert np.all(np.isfinite(lr[1:]))  # -inf only for sigma = 0
     assert np.all(np.isfinite(g.dnu_dmu)) and np.all(np.isfinite(g.dnu_dsigma))
     assert not np.any(np.isnan(m.mean)) and not np.any(np.isnan(m.var))
+
+
+def test_demo_table(capsys):
+    from snntheory.__main__ import main
+
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "rate (Hz)" in out and "ISI CV" in out and "e^-393.7" in out  # log rate where the rate underflows
