@@ -1,0 +1,195 @@
+"""Speed and accuracy of snntheory's Siegert rate against NNMT's, in one run.
+
+Run: ``/tmp/venv/bin/python benchmarks/bench_diffusion.py`` (NNMT 1.3.0 installed; without it the
+script says so and still times snntheory).
+
+(a) 100,000 (mu, sigma) points mixing all regimes (mean-driven, straddling, fluctuation-driven
+    up to y_th ~ 40, tiny sigma) in ONE batch call; NNMT is also timed per regime when the mixed
+    batch fails.
+(b) single scalar calls in three regimes.
+Accuracy: maximum relative error of both tools against mpmath at 50 digits on a subsample
+(mpmath quadrature of the Siegert integral, the same route as tests/reference).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import mpmath as mp
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "reference"))
+from generate_diffusion import scaled_T  # noqa: E402  (mpmath reference, independent of snntheory)
+
+from snntheory import diffusion  # noqa: E402
+
+try:
+    from nnmt.lif import delta as nnmt_delta
+
+    NNMT = True
+except Exception as exc:  # pragma: no cover - depends on the environment
+    NNMT = False
+    NNMT_WHY = repr(exc)
+
+TAU_M, V_TH, V_RESET, TAU_REF = 0.02, 20e-3, 10e-3, 0.002
+N = 100_000
+N_REF = 300
+
+
+def mixed_batch(n, rng):
+    """Equal parts: mean-driven, straddling, fluctuation-driven (y_th up to 40), tiny sigma."""
+    k = n // 4
+    parts = []
+    # mean-driven: mu above threshold, y_th in (-10, 0)
+    sg = rng.uniform(0.5e-3, 8e-3, k)
+    parts.append((V_TH + sg * rng.uniform(0.01, 10.0, k), sg))
+    # straddling: y_r <= 0 < y_th
+    sg = rng.uniform(1e-3, 10e-3, k)
+    parts.append((rng.uniform(V_RESET, V_TH, k), sg))
+    # fluctuation-driven: mu below reset, y_th in (0, 40]
+    sg = rng.uniform(0.5e-3, 5e-3, k)
+    yth = rng.uniform(0.5, 40.0, k)
+    mu = V_TH - yth * sg
+    mu = np.minimum(mu, V_RESET - 1e-6)
+    parts.append((mu, sg))
+    # tiny sigma on both sides of threshold (|y| up to ~1e3)
+    m = n - 3 * k
+    sg = rng.uniform(1e-6, 2e-5, m)
+    parts.append((V_TH + rng.uniform(-20e-3, 20e-3, m), sg))
+    mu = np.concatenate([p[0] for p in parts])
+    sigma = np.concatenate([p[1] for p in parts])
+    label = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
+    perm = rng.permutation(n)
+    return mu[perm], sigma[perm], label[perm]
+
+
+PART_NAMES = ["mean-driven", "straddling", "fluctuation-driven", "tiny sigma (|y| to 1e3)"]
+
+
+def reference(mu, sigma):
+    """ln(rate) at 50 digits (mpmath) for each point."""
+    mp.mp.dps = 50
+    out = []
+    for m, s in zip(mu, sigma):
+        yth = (mp.mpf(V_TH) - mp.mpf(m)) / mp.mpf(s)
+        yr = (mp.mpf(V_RESET) - mp.mpf(m)) / mp.mpf(s)
+        sc, I = scaled_T(yth, yr)
+        out.append(-(sc + mp.log(TAU_M * I + TAU_REF * mp.exp(-sc))))
+    return out
+
+
+def max_rel_err(values, ref_log):
+    """Max relative error of rates against exp(ref_log) where the rate is representable."""
+    worst = 0.0
+    fails = 0
+    for v, lr in zip(values, ref_log):
+        r = mp.exp(lr)
+        if r < mp.mpf("1e-300"):
+            continue
+        if not np.isfinite(v):
+            fails += 1
+            continue
+        worst = max(worst, float(abs(mp.mpf(float(v)) - r) / r))
+    return worst, fails
+
+
+def best_time(f, repeat):
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def nnmt_rate(mu, sigma):
+    return nnmt_delta._firing_rates_for_given_input(mu, sigma, V_RESET, V_TH, TAU_M, TAU_REF)
+
+
+def main():
+    rng = np.random.default_rng(2026)
+    mu, sigma, label = mixed_batch(N, rng)
+    kw = dict(tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET, tau_ref=TAU_REF)
+    print(f"snntheory vs NNMT Siegert rate; neuron tau_m={TAU_M}s v_th={V_TH}V v_reset={V_RESET}V tau_ref={TAU_REF}s")
+    if not NNMT:
+        print(f"NNMT is not installed ({NNMT_WHY}); timing snntheory only.")
+
+    # (a) mixed batch
+    diffusion.firing_rate(mu[:1000], sigma[:1000], **kw)  # warm-up
+    t_snn = best_time(lambda: diffusion.firing_rate(mu, sigma, **kw), 5)
+    r_snn = diffusion.firing_rate(mu, sigma, **kw)
+    print(f"\n(a) {N} mixed-regime points in one call")
+    print(f"  snntheory: {t_snn * 1e3:8.1f} ms  ({t_snn / N * 1e6:.3f} us/point); NaN: {int(np.isnan(r_snn).sum())}")
+    t_nnmt = None
+    if NNMT:
+        try:
+            t0 = time.perf_counter()
+            nnmt_rate(mu, sigma)
+            t_nnmt = time.perf_counter() - t0
+            print(f"  NNMT:      {t_nnmt * 1e3:8.1f} ms  ({t_nnmt / N * 1e6:.3f} us/point)")
+        except Exception as exc:
+            print(f"  NNMT FAILED on the mixed batch: {type(exc).__name__}: {exc}")
+            # NNMT picks one quadrature order for the whole batch; time it per regime instead,
+            # and snntheory on the same subsets, for a like-for-like throughput ratio
+            t_n_ok = t_s_ok = 0.0
+            for i, name in enumerate(PART_NAMES):
+                sel = label == i
+                t_s = best_time(lambda: diffusion.firing_rate(mu[sel], sigma[sel], **kw), 3)
+                try:
+                    t0 = time.perf_counter()
+                    nnmt_rate(mu[sel], sigma[sel])
+                    dt = time.perf_counter() - t0
+                    t_n_ok += dt
+                    t_s_ok += t_s
+                    print(f"    {name:<25} ({int(sel.sum())} pts): NNMT {dt / sel.sum() * 1e6:6.3f} us/pt, "
+                          f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt, ratio {dt / t_s:5.1f}x")
+                except Exception as exc2:
+                    print(f"    {name:<25} ({int(sel.sum())} pts): NNMT FAILED ({type(exc2).__name__}: {exc2}); "
+                          f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt")
+            if t_s_ok:
+                print(f"  throughput ratio on the subsets NNMT can do: {t_n_ok / t_s_ok:.1f}x")
+        if t_nnmt:
+            print(f"  throughput ratio snntheory/NNMT: {t_nnmt / t_snn:.1f}x")
+
+    # accuracy on a subsample
+    idx = rng.choice(N, N_REF, replace=False)
+    ref = reference(mu[idx], sigma[idx])
+    e_snn, f_snn = max_rel_err(diffusion.firing_rate(mu[idx], sigma[idx], **kw), ref)
+    lr_snn = diffusion.log_firing_rate(mu[idx], sigma[idx], **kw)
+    e_log = max(float(abs(mp.mpf(float(a)) - b) / max(1, abs(b))) for a, b in zip(lr_snn, ref))
+    print(f"\n  accuracy vs mpmath (50 digits) on {N_REF} random points of the batch:")
+    print(f"  snntheory: max rel. error of rate {e_snn:.2e} (non-finite: {f_snn}); of ln(rate) {e_log:.2e}")
+    if NNMT:
+        vals = []
+        fails = 0
+        for m, s in zip(mu[idx], sigma[idx]):  # one by one, so that a failure costs one point
+            try:
+                with np.errstate(all="ignore"):
+                    vals.append(float(nnmt_rate(np.array([m]), np.array([s]))))
+            except Exception:
+                vals.append(math.nan)
+                fails += 1
+        e_n, nonfinite = max_rel_err(vals, ref)
+        print(f"  NNMT:      max rel. error of rate {e_n:.2e} (raised: {fails}, non-finite: {nonfinite})")
+
+    # (b) scalar calls
+    print("\n(b) single scalar calls (best of 5 x 2000 calls)")
+    for name, (m, s) in {"mean-driven": (30e-3, 2e-3), "straddling": (15e-3, 5e-3),
+                         "fluctuation-driven": (0.0, 2e-3)}.items():
+        t_s = best_time(lambda: [diffusion.firing_rate(m, s, **kw) for _ in range(2000)], 5) / 2000
+        line = f"  {name:<19} snntheory {t_s * 1e6:7.2f} us"
+        if NNMT:
+            try:
+                t_n = best_time(lambda: [nnmt_rate(m, s) for _ in range(50)], 3) / 50
+                line += f"   NNMT {t_n * 1e6:8.1f} us   ratio {t_n / t_s:6.1f}x"
+            except Exception as exc:
+                line += f"   NNMT failed: {type(exc).__name__}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
