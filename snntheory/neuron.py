@@ -487,8 +487,8 @@ class IncrementDistribution:
     def sample(self, rng, size):
         """Draw increments with a :class:`numpy.random.Generator`."""
         probs = np.append(self.weights, self.atom_mass)
-        probs = probs / probs.sum()
-        comp = rng.choice(probs.size, size=size, p=probs)
+        cdf = np.cumsum(probs / probs.sum())
+        comp = np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), probs.size - 1)
         means = np.append(self.means, self.atom_at)
         sds = np.append(self.sds, 0.0)
         return means[comp] + sds[comp] * rng.standard_normal(size)
