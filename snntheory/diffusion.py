@@ -873,44 +873,85 @@ def stationary_density(v, mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
 _CV_EPSREL = 1e-13
 
 
-def _ln_w(m, b):
-    """ln int_m^b e^{x^2} dx for m < b (any signs), without overflow."""
-    if m >= 0.0:
-        return b * b + math.log(float(_sp.dawsn(b)) - math.exp((m - b) * (m + b)) * float(_sp.dawsn(m)))
-    if b > 0.0:
-        x1 = b * b + math.log(float(_sp.dawsn(b)))
-        x2 = m * m + math.log(float(_sp.dawsn(-m)))
+def _ln_w(m, b, scale):
+    """ln(int_m^b e^{x^2} dx) - scale for m < b (any signs), without overflow.
+
+    ``scale`` is ``b**2`` when ``b > 0`` (else 0); differences of squares are formed as
+    products ``(m - b)(m + b)`` so nothing of size ``b**2`` is subtracted in floating point."""
+    if b > 0.0:  # scale = b^2
+        if m >= 0.0:
+            return math.log(float(_sp.dawsn(b)) - math.exp((m - b) * (m + b)) * float(_sp.dawsn(m)))
+        x1 = math.log(float(_sp.dawsn(b)))
+        x2 = (m - b) * (m + b) + math.log(float(_sp.dawsn(-m)))
         hi = max(x1, x2)
         return hi + math.log(math.exp(x1 - hi) + math.exp(x2 - hi))
     db = float(_sp.dawsn(-b)) if b < 0 else 0.0
     return m * m + math.log(float(_sp.dawsn(-m)) - math.exp((b - m) * (b + m)) * db)
 
 
-def _ln_g(y):
-    """ln[e^{y^2}(1 + erf y)^2]."""
+def _ln_g(y, b):
+    """ln[e^{y^2}(1 + erf y)^2] - max(b, 0)**2."""
     if y >= 0.0:
-        return y * y + 2.0 * math.log1p(math.erf(y))
-    return 2.0 * math.log(float(_sp.erfcx(-y))) - y * y
+        sq = (y - b) * (y + b) if b > 0.0 else y * y
+        return sq + 2.0 * math.log1p(math.erf(y))
+    return 2.0 * math.log(float(_sp.erfcx(-y))) - y * y - (b * b if b > 0.0 else 0.0)
 
 
 def _cv_scalar(yth, yr, A, s, tref_over_tau, epsrel=_CV_EPSREL):
-    """CV for one element: CV^2 = 2 pi (nu tau e^s)^2 int g(y) W(y) e^{-2s} dy (swapped order)."""
-    lnW_r = _ln_w(yr, yth)
+    """CV for one element: CV^2 = 2 pi (nu tau e^s)^2 int g(y) W(y) e^{-2s} dy (swapped order).
 
-    def f_low(y):  # y < y_r: W = W(y_r)
-        return math.exp(_ln_g(y) + lnW_r - 2.0 * s)
+    Every exponent is formed from products such as ``(y - b)(y + b)`` or from the offset
+    ``t = y_r - y`` so that no two numbers of size ``y**2`` are subtracted (|y| up to 1e9)."""
+    b = yth
+    if b > 0.0:  # scaled by exp(-2 y_th^2)
+        d_b = float(_sp.dawsn(b))
 
-    def f_mid(y):  # y_r < y < y_th
-        if y >= yth:
-            return 0.0
-        return math.exp(_ln_g(y) + _ln_w(y, yth) - 2.0 * s)
+        def f_mid(y):  # y_r < y < y_th, W = int_y^b e^{x^2}
+            if y >= b:
+                return 0.0
+            if y >= 0.0:
+                q = (y - b) * (y + b)
+                return math.exp(q + 2.0 * math.log1p(math.erf(y))) * (d_b - math.exp(q) * float(_sp.dawsn(y)))
+            return float(_sp.erfcx(-y)) ** 2 * (d_b * math.exp(-y * y - s) + float(_sp.dawsn(-y)) * math.exp(-2.0 * s))
+
+        if yr >= 0.0:
+            lnW_r = _ln_w(yr, b, s)
+
+            def f_low(y):  # y < y_r: W = W(y_r)
+                return math.exp(_ln_g(y, b) + lnW_r)
+        else:
+            x1 = math.log(d_b) - yr * yr - s
+            x2 = math.log(float(_sp.dawsn(-yr))) - 2.0 * s
+            hi = max(x1, x2)
+            L = hi + math.log(math.exp(x1 - hi) + math.exp(x2 - hi))  # ln W_r - y_r^2 - 2 s
+    else:  # y < y_th <= 0: g W = erfcx(-y)^2 e^{m^2 - y^2} [D(-m) - e^{y_th^2 - m^2} D(-y_th)]
+        d_th = float(_sp.dawsn(-yth))
+
+        def _bracket(m):
+            return float(_sp.dawsn(-m)) - math.exp((yth - m) * (yth + m)) * d_th
+
+        L = math.log(_bracket(yr))  # ln W_r - y_r^2
+
+        def f_mid(y):
+            if y >= yth:
+                return 0.0
+            return float(_sp.erfcx(-y)) ** 2 * _bracket(y)
+
+    def f_low_t(t):  # y = y_r - t < y_r < 0; e^{-(y^2 - y_r^2)} = e^{-t (t - 2 y_r)}
+        return math.exp(2.0 * math.log(float(_sp.erfcx(t - yr))) - t * (t - 2.0 * yr) + L)
 
     # lower tail: g decays like exp(-y^2)/y^2; cut where the exponent has dropped by 50
     lo_end = min(yr, 0.0)
-    cut = lo_end - (math.sqrt(lo_end * lo_end + 50.0) + lo_end) if lo_end < 0 else lo_end - math.sqrt(50.0)
+    cut = lo_end - 50.0 / (math.sqrt(lo_end * lo_end + 50.0) - lo_end)
     opts = dict(epsabs=0.0, epsrel=epsrel, limit=200)
-    K = _integrate.quad(f_low, cut, yr, **opts)[0]
+    if yr >= 0.0:
+        K = _integrate.quad(f_low, cut, yr, **opts)[0]
+    else:
+        K = _integrate.quad(f_low_t, 0.0, yr - cut, **opts)[0]
     pts = [yr]
+    # the integrand falls like 1/|y|^3 for y -> -inf: decade break points on the negative side
+    neg_end = min(yth, 0.0)
+    pts += [-(10.0**k) for k in range(18, -1, -1) if 2.0 * abs(neg_end) <= 10.0**k <= 0.5 * abs(yr)]
     if yr < 0.0 < yth:
         pts.append(0.0)
     if yth > 1.0:  # the integrand peaks within ~1/(2 y_th) of y_th

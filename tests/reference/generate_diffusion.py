@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 def _pts(a, b, peak_right=False, peak_left=False):
     """Break points for tanh-sinh on [a, b], refined near a peak at an end."""
     pts = {a, b}
-    for z in (-1, 0, 1, 7):
+    for z in (-1, 0, 1, 7, *(-(10**k) for k in range(1, 10))):
         if a < z < b:
             pts.add(mp.mpf(z))
     if peak_right and b > 0:
@@ -76,7 +76,10 @@ def cv_and_moments(mu, sigma, tau_m, v_th, v_reset, tau_ref):
             return spi / 2 * (mp.erfi(yth) - mp.erfi(m))
 
         g = lambda y: mp.exp(y * y - 2 * s) * mp.erfc(-y) ** 2  # e^{y^2}(1+erf y)^2 e^{-2s}
-        low = mp.quad(lambda y: g(y) * W(y), [-mp.inf, min(yr, 0) - 10, min(yr, 0)] if yr > 0 else [-mp.inf, yr - 10, yr])
+        # lower tail: Gaussian decay on the scale 1/(2|y_r|) below y_r
+        edge = min(yr, 0)
+        w_ = 1 / (1 + 2 * abs(edge))
+        low = mp.quad(lambda y: g(y) * W(y), [-mp.inf, edge - 60 * w_, edge - 4 * w_, edge])
         if yr > 0:
             low += mp.quad(lambda y: g(y) * W(y), _pts(mp.mpf(0), yr))
         mid = mp.quad(lambda y: g(y) * W(y), _pts(yr, yth, peak_right=True))
@@ -156,6 +159,10 @@ def cv_cases():
         ("fluct", 0.0, 1 / 40, 0.02, 1.0, 0.0, 0.0),
         ("typical", 15e-3, 5e-3, 0.02, 20e-3, 10e-3, 0.002),
         ("typical", 22e-3, 2e-3, 0.02, 20e-3, 10e-3, 0.002),
+        ("fluct", 0.0, 1e-3, 0.01, 1.0, 0.0, 0.001),
+        ("tiny_sigma", 0.999999, 1e-6, 0.01, 1.0, 0.0, 0.001),
+        ("tiny_sigma", 3.0, 1e-5, 0.01, 1.0, 0.0, 0.001),
+        ("tiny_sigma", 1.000001, 1e-6, 0.01, 1.0, 0.0, 0.0),
     ]:
         rows.append((regime, mu, sigma, tm, th, vr, tr))
     return rows
