@@ -35,6 +35,7 @@ DENSITY_ROUTE_RTOL = 1e-8  # quad of the density (kink at v_reset, linear zero a
 FLUX_RTOL = 1e-6  # finite-difference slope of the density at threshold (cubic extrapolation)
 FPT_MOMENT_RTOL = 1e-6  # Volterra FPT density (documented ~1e-8 pointwise) integrated by GL
 GRAD_RTOL = 1e-6  # central differences with step 1e-4 relative: O(h^2) truncation
+GRAD_MP_RTOL = 1e-12  # analytic gradient (erfcx / asymptotic forms) against mpmath differentiation
 SIGMA0_RTOL = 1e-6  # sigma = 1e-7 (V) against the deterministic rate: O(sigma^2) correction
 N_SE = 4.0  # simulations agree within 4 standard errors
 
@@ -174,6 +175,25 @@ def test_rate_gradient_matches_finite_differences(mu, sigma):
     dsg = (dif.firing_rate(mu, sigma + h, **kw) - dif.firing_rate(mu, sigma - h, **kw)) / (2 * h)
     assert abs(g.dnu_dmu - dmu) <= GRAD_RTOL * abs(dmu)
     assert abs(g.dnu_dsigma - dsg) <= GRAD_RTOL * max(abs(dsg), 1e-3 * abs(dmu))
+
+
+@pytest.mark.parametrize("mu,sigma", [(3.0, 1e-3), (1.5, 1e-4), (0.5, 0.3), (1.2, 0.15), (-0.2, 0.2)])
+def test_rate_gradient_matches_mpmath(mu, sigma):
+    """Analytic gradient against mpmath differentiation of the 40-digit Siegert integral."""
+    kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0, tau_ref=0.001)
+    mp.mp.dps = 40
+
+    def rate(m, s):
+        yth, yr = (1 - m) / s, (0 - m) / s
+        f = lambda u: mp.exp(u * u) * mp.erfc(-u)  # noqa: E731
+        pts = [yr, yth] if yth <= 5 else [yr, yth - 1 / yth, yth]
+        return 1 / (mp.mpf("0.001") + mp.mpf("0.01") * mp.sqrt(mp.pi) * mp.quad(f, pts))
+
+    g = dif.rate_gradient(mu, sigma, **kw)
+    dm = mp.diff(lambda m: rate(m, mp.mpf(sigma)), mp.mpf(mu))
+    ds = mp.diff(lambda s: rate(mp.mpf(mu), s), mp.mpf(sigma))
+    assert abs(g.dnu_dmu - dm) <= GRAD_MP_RTOL * abs(dm)
+    assert abs(g.dnu_dsigma - ds) <= GRAD_MP_RTOL * abs(ds)
 
 
 def test_rate_gradient_finite_far_below_threshold():
@@ -351,6 +371,26 @@ def test_invalid_parameter_raises_naming_it(func, name, data):
     bad = data.draw(invalid(name) if name != "tau_m" else st.sampled_from([0.0, -1.0, math.inf, math.nan]))
     with pytest.raises(ParameterError, match=name):
         _call(func, **{name: bad})
+
+
+OTHER_FUNCS = {
+    "mean_fpt": lambda p: dif.mean_fpt(p["mu"], p["sigma"], tau_m=p["tau_m"], v_th=p["v_th"], v_start=p["v_reset"]),
+    "fpt_density": lambda p: dif.fpt_density(0.01, p["mu"], p["sigma"], tau_m=p["tau_m"], v_th=p["v_th"],
+                                             v_start=p["v_reset"]),
+    "stationary_density": lambda p: dif.stationary_density(0.5, p["mu"], p["sigma"], tau_m=p["tau_m"],
+                                                           v_th=p["v_th"], v_reset=p["v_reset"],
+                                                           tau_ref=p["tau_ref"]),
+}
+
+
+@pytest.mark.parametrize("func", list(OTHER_FUNCS), ids=str)
+@pytest.mark.parametrize("name", ["mu", "sigma", "tau_m", "v_th"])
+def test_invalid_parameter_raises_in_fpt_and_density(func, name):
+    for bad in (math.nan, math.inf, -1.0):
+        if name in ("mu", "v_th") and bad == -1.0:
+            continue  # negative potentials are valid
+        with pytest.raises(ParameterError, match=name):
+            OTHER_FUNCS[func]({**GOOD, name: bad})
 
 
 @pytest.mark.parametrize("name", ["tau_s", "dt"])
