@@ -34,6 +34,7 @@ QUAD_RTOL = 1e-10  # scipy.integrate.quad of the textbook integral with epsrel 1
 DENSITY_ROUTE_RTOL = 1e-8  # quad of the density (kink at v_reset, linear zero at v_th)
 FLUX_RTOL = 1e-6  # finite-difference slope of the density at threshold (cubic extrapolation)
 FPT_MOMENT_RTOL = 1e-6  # Volterra FPT density (documented ~1e-8 pointwise) integrated by GL
+LAPLACE_RTOL = 1e-7  # the same, weighted by exp(-p t) (measured 2e-10 .. 3e-8)
 GRAD_RTOL = 1e-6  # central differences with step 1e-4 relative: O(h^2) truncation
 GRAD_MP_RTOL = 1e-12  # analytic gradient (erfcx / asymptotic forms) against mpmath differentiation
 SIGMA0_RTOL = 1e-6  # sigma = 1e-7 (V) against the deterministic rate: O(sigma^2) correction
@@ -156,6 +157,25 @@ def test_fpt_density_first_moment_is_mean_fpt(mu, sigma, v_start):
     first = 0.5 * t_end * np.sum(w * g * t)
     assert abs(mass - 1.0) <= FPT_MOMENT_RTOL
     assert abs(first - T) <= FPT_MOMENT_RTOL * T
+
+
+@pytest.mark.parametrize("mu,sigma,v_start", [(0.8, 0.5, 0.0), (0.2, 0.4, -0.3), (1.6, 0.2, 0.5)])
+def test_fpt_density_laplace_transform_is_parabolic_cylinder_ratio(mu, sigma, v_start):
+    """Independent route (F4): E[exp(-pT)] = e^{(y0^2 - y_th^2)/2} D_{-p tau}(-sqrt2 y0) / D_{-p tau}(-sqrt2 y_th)."""
+    tau = 0.01
+    kw = dict(tau_m=tau, v_th=1.0, v_start=v_start)
+    t_end = 20 * dif.mean_fpt(mu, sigma, **kw)
+    x, w = np.polynomial.legendre.leggauss(300)
+    edges = [0.0, min(10 * tau, t_end / 2), t_end]  # resolve the first relaxation times separately
+    t = np.concatenate([lo + 0.5 * (hi - lo) * (x + 1) for lo, hi in zip(edges[:-1], edges[1:])])
+    w = np.concatenate([0.5 * (hi - lo) * w for lo, hi in zip(edges[:-1], edges[1:])])
+    g = dif.fpt_density(t, mu, sigma, **kw)
+    mp.mp.dps = 30
+    yth, y0 = (1 - mp.mpf(mu)) / sigma, (mp.mpf(v_start) - mu) / sigma
+    for p in (10.0, 50.0, 200.0):
+        num = np.sum(w * g * np.exp(-p * t))
+        ref = mp.exp((y0**2 - yth**2) / 2) * mp.pcfd(-p * tau, -mp.sqrt(2) * y0) / mp.pcfd(-p * tau, -mp.sqrt(2) * yth)
+        assert abs(num - ref) <= LAPLACE_RTOL * ref
 
 
 def test_mean_fpt_is_siegert_at_reset():
