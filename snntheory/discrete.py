@@ -29,7 +29,7 @@ from .neuron import LIF, IncrementDistribution, increment_distribution
 __all__ = [
     "firing_probability", "stationary_density", "membrane_moments", "isi_moments", "isi_distribution",
     "StationaryDensity", "MembraneMoments", "ISIMoments", "layer_rate", "quenched_layer", "QuenchedLayer",
-    "siegert_comparison", "SiegertComparison", "RTOL",
+    "siegert_comparison", "SiegertComparison", "RTOL", "quenched_neuron_rate",
 ]
 
 #: Relative accuracy promised for the rate (and the moments) of the chain.
@@ -632,6 +632,15 @@ class StationaryDensity(NamedTuple):
     atoms_mass: np.ndarray
     rate: float
 
+    def pdf(self, x):
+        """The continuous density at ``x`` (V), by Lagrange interpolation on the Gauss–Legendre
+        panel containing each point (0 outside the grid)."""
+        x = np.atleast_1d(np.asarray(x, float))
+        order = _ORDERS[-1]
+        lo, hi = _panel_ends(self.v, order)
+        vals = _interp_matrix(x, np.ones(x.shape, bool), lo, hi, order) @ self.density
+        return vals
+
 
 class MembraneMoments(NamedTuple):
     """Mean (V) and variance (V^2) of the stationary post-reset membrane potential."""
@@ -751,8 +760,12 @@ def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
 
 
 def _panels(chain, sol, order):
-    n = sol.nodes.size // order
-    nodes = sol.nodes.reshape(n, order)
+    return _panel_ends(sol.nodes, order)
+
+
+def _panel_ends(nodes, order):
+    n = nodes.size // order
+    nodes = nodes.reshape(n, order)
     x0, _ = np.polynomial.legendre.leggauss(order)
     # recover panel ends from the first two nodes of each panel
     half = (nodes[:, 1] - nodes[:, 0]) / (x0[1] - x0[0])
@@ -922,6 +935,39 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     return _rate_one(inc, beta, v_th, v_reset, reset, ref)
 
 
+def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="mixture"):
+    r"""Firing probability per step of ONE neuron with fixed weights, given their mean
+    ``w_bar = mean_j W_j`` and population variance ``w_var = mean_j (W_j - w_bar)^2``.
+
+    ``increments="mixture"``: ``K ~ Binomial(n_in, p_in)`` active inputs, a random subset of the
+    neuron's weights, so ``I | K = k ~ N(k w_bar, k w_var (n-k)/(n-1))`` (the subset sum of
+    roughly Gaussian weights); ``"gaussian"``: ``N(n p w_bar, p (1-p) n (w_var + w_bar^2))``.
+    A mixture neuron so far below threshold (rate < 1e-7) that the atom solver cannot resolve it
+    to relative accuracy gets its Gaussian rate (equally negligible).
+
+    Examples
+    --------
+    >>> n = LIF.from_beta(0.9)
+    >>> bool(quenched_neuron_rate(n, 100, 0.05, 0.02, 0.01) > quenched_neuron_rate(n, 100, 0.05, 0.0, 0.01))
+    True
+    """
+    beta, v_th, v_reset, reset, ref = _chain_neuron(neuron)
+    n = int(check("n_in", n_in))
+    p = float(check("p_in", p_in))
+    wb = float(check("w_mean", w_bar, label="w_bar"))
+    v = float(check("w_std", w_var, label="w_var"))
+    check_choice("increments", increments, ("mixture", "gaussian"))
+    g = neuron.gain
+    if increments == "mixture" and v > 0.0:
+        inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
+        try:
+            return _rate_one(inc, beta, v_th, v_reset, reset, ref)
+        except ConvergenceError:
+            pass
+    gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
+    return _rate_one(gauss, beta, v_th, v_reset, reset, ref)
+
+
 class QuenchedLayer(NamedTuple):
     """Rates of a layer whose weights are fixed per neuron (quenched), per step.
 
@@ -1026,16 +1072,7 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     wbar = mu_w + sd_w / math.sqrt(n) * xh
 
     def rate_at(wb, v):
-        gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
-        if increments == "mixture" and v > 0.0:
-            inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
-            try:
-                return _rate_one(inc, beta, v_th, v_reset, reset, ref)
-            except ConvergenceError:
-                # a neuron so far below threshold (rate < 1e-7) that the atom solver cannot
-                # resolve it relatively: its Gaussian rate (as tiny) is used, weight negligible
-                pass
-        return _rate_one(gauss, beta, v_th, v_reset, reset, ref)
+        return quenched_neuron_rate(neuron, n, p, wb, v, increments=increments)
 
     rates = np.array([[rate_at(wb, v) for v in spread] for wb in wbar]) @ wl
     mean_rate = float(wh @ rates)
