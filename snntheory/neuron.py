@@ -404,7 +404,7 @@ def free_membrane(neuron: LIF, m, s) -> FreeMembrane:
     m, s = np.broadcast_arrays(m, s)
     s1, s2 = neuron.kernel_sums()
     if math.isinf(s1):
-        mean = np.where(m == 0.0, 0.0, np.sign(m) * math.inf)
+        mean = np.where(m > 0.0, math.inf, np.where(m < 0.0, -math.inf, 0.0))
         var = np.where(s == 0.0, 0.0, math.inf)
     else:
         mean, var = m * s1, s * s * s2
