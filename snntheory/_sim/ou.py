@@ -13,8 +13,9 @@ end of the step (``V >= v_th``) or, with ``bridge=True``, inside it with the Bro
 probability ``exp(-2 (v_th - V_0)(v_th - V_1) / (sigma^2 d / tau_m))``, which removes the
 leading ``sqrt(dt)`` bias of discrete monitoring. The spike time is placed inside the step
 (linear interpolation of the crossing, or mid-step for a bridge crossing), and the neuron's own
-clock carries the remainder: refractoriness that ends inside a step and the time after a spike
-are both simulated exactly with OU steps of variable length. With ``bridge=False`` the neuron is
+clock carries the remainder: refractoriness that ends inside a step is followed, within the same
+step, by an exact OU step of the remaining length from ``v_reset`` (again checked for crossings),
+so the state at every grid time is exact up to the placement of the spike time. With ``bridge=False`` the neuron is
 checked only on the grid and spikes and resets at grid times: this is the discretely monitored
 neuron that :func:`snntheory.diffusion.firing_rate` with ``dt`` describes.
 
@@ -141,53 +142,59 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         edges = np.asarray(v_edges, float)
         hist = np.zeros(len(edges) - 1, dtype=np.int64)
     var_rate = sigma * sigma / tau_m  # variance per unit time of the noise
+    use_bridge = bridge and var_rate > 0.0
+
+    def advance(idx, d, t_end, recording):
+        """Evolve neurons ``idx`` exactly over durations ``d`` ending at ``t_end``; handle spikes.
+
+        Returns the spiking neurons whose refractory period ends before ``t_end`` (they must be
+        advanced again from ``v_reset`` over the remaining time) and that remaining time."""
+        x0 = V[idx]
+        e = np.exp(-d / tau_m)
+        x1 = mu + (x0 - mu) * e + sigma * np.sqrt(0.5 * (1.0 - e * e)) * rng.standard_normal(idx.size)
+        hit = x1 >= v_th
+        w = np.ones(idx.size)  # fraction of the interval at which the crossing happened
+        if use_bridge:
+            with np.errstate(over="ignore", divide="ignore"):
+                p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
+            bh = ~hit & (rng.random(idx.size) < p)
+            w[bh] = 0.5
+            w[hit] = np.clip((v_th - x0[hit]) / (x1[hit] - x0[hit]), 0.0, 1.0)
+            spike = hit | bh
+        else:
+            spike = hit  # grid monitoring: spike and reset at the grid time
+        V[idx] = x1
+        carry[idx] = 0.0
+        sp = idx[spike]
+        if not sp.size:
+            return sp, np.empty(0)
+        back = (1.0 - w[spike]) * d[spike]  # the crossing happened this long before t_end
+        t_sp = t_end - back
+        V[sp] = v_reset
+        carry[sp] = tau_ref - back
+        if recording:
+            counts[sp] += 1
+            prev = last_spike[sp]
+            ok = ~np.isnan(prev)
+            if ok.any():
+                isi_chunks.append(t_sp[ok] - prev[ok])
+                isi_owner.append(sp[ok])
+        last_spike[sp] = t_sp
+        again = carry[sp] < 0.0
+        return sp[again], -carry[sp][again]
+
     for step in range(n_burn + n_rec):
         t_end = (step + 1) * dt
         recording = step >= n_burn
         free = dt - carry
         act = free > 0.0
-        # refractory all step
-        ref = ~act
+        ref = ~act  # refractory for the whole step
         carry[ref] -= dt
         V[ref] = v_reset
         idx = np.flatnonzero(act)
-        if idx.size:
-            d = free[idx]
-            x0 = V[idx]
-            e = np.exp(-d / tau_m)
-            x1 = mu + (x0 - mu) * e + sigma * np.sqrt(0.5 * (1.0 - e * e)) * rng.standard_normal(idx.size)
-            hit = x1 >= v_th
-            w = np.ones(idx.size)
-            if bridge and var_rate > 0.0:
-                below = ~hit
-                with np.errstate(over="ignore"):
-                    p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
-                bh = below & (rng.random(idx.size) < p)
-                w[bh] = 0.5
-                spike = hit | bh
-            else:
-                spike = hit
-            if bridge:
-                hh = hit
-                w[hh] = np.clip((v_th - x0[hh]) / (x1[hh] - x0[hh]), 0.0, 1.0)
-            else:
-                w[:] = 1.0
-            V[idx] = x1
-            carry[idx] = 0.0
-            sp = idx[spike]
-            if sp.size:
-                back = (1.0 - w[spike]) * d[spike]  # crossing happened this long before t_end
-                t_sp = t_end - back
-                V[sp] = v_reset
-                carry[sp] = tau_ref - back
-                if recording:
-                    counts[sp] += 1
-                    prev = last_spike[sp]
-                    ok = ~np.isnan(prev)
-                    if ok.any():
-                        isi_chunks.append(t_sp[ok] - prev[ok])
-                        isi_owner.append(sp[ok])
-                last_spike[sp] = t_sp
+        d = free[idx]
+        while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
+            idx, d = advance(idx, d, t_end, recording)
         if recording:
             s1 += V
             s2 += V * V
