@@ -142,7 +142,6 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         edges = np.asarray(v_edges, float)
         hist = np.zeros(len(edges) - 1, dtype=np.int64)
     var_rate = sigma * sigma / tau_m  # variance per unit time of the noise
-    use_bridge = bridge and var_rate > 0.0
 
     def advance(idx, d, t_end, recording):
         """Evolve neurons ``idx`` exactly over durations ``d`` ending at ``t_end``; handle spikes.
@@ -154,13 +153,15 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         x1 = mu + (x0 - mu) * e + sigma * np.sqrt(0.5 * (1.0 - e * e)) * rng.standard_normal(idx.size)
         hit = x1 >= v_th
         w = np.ones(idx.size)  # fraction of the interval at which the crossing happened
-        if use_bridge:
-            with np.errstate(over="ignore", divide="ignore"):
-                p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
-            bh = ~hit & (rng.random(idx.size) < p)
-            w[bh] = 0.5
+        if bridge:
             w[hit] = np.clip((v_th - x0[hit]) / (x1[hit] - x0[hit]), 0.0, 1.0)
-            spike = hit | bh
+            spike = hit
+            if var_rate > 0.0:
+                with np.errstate(over="ignore", divide="ignore"):
+                    p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
+                bh = ~hit & (rng.random(idx.size) < p)
+                w[bh] = 0.5
+                spike = hit | bh
         else:
             spike = hit  # grid monitoring: spike and reset at the grid time
         V[idx] = x1
