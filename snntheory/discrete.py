@@ -489,8 +489,10 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     The canonical step map with Gaussian increments ``I ~ N(m, s^2)`` (or ``increments``),
     threshold ``v_th``, reset ``"zero"`` or ``"subtract"`` and ``ref_steps`` refractory steps.
     This is what an SNN with time step dt computes; ``beta = exp(-dt/tau_m)``. In the limit
-    ``dt -> 0`` at fixed ``tau_m`` with ``m = mu dt/tau_m`` and ``s = sigma sqrt(2 dt/tau_m)``
-    ... it tends to the Siegert rate times dt (:func:`siegert_comparison`).
+    ``dt -> 0`` at fixed ``tau_m`` with ``m = mu (1 - beta)`` and ``s = sigma sqrt((1-beta^2)/2)``
+    (the exact one-step map of the OU neuron) the rate per step divided by dt tends to the
+    Siegert rate, with an O(sqrt(dt)) error that the dt-corrected Siegert rate reduces to O(dt)
+    (:func:`siegert_comparison`).
 
     Parameters
     ----------
@@ -567,7 +569,10 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     :math:`n` the steps to cross; subtract: the rotation number of its periodic orbit).
     ``beta = 1``: with mean increment ``<= 0`` there is no stationary state and the long-run
     rate is 0 (firing-rate collapse); subtract reset without refractoriness gives exactly
-    ``min(1, m/(v_th - v_reset))`` (each ``v_th - v_reset`` of net drive is one spike).
+    ``min(1, m/(v_th - v_reset))`` (each ``v_th - v_reset`` of net drive is one spike); zero
+    reset is solved here (not deferred to :func:`snntheory.wiener.firing_probability`, whose
+    Wald/Spitzer route agrees to ~1e-11 for ``v_th - v_reset >= 10 s`` but only to 1e-5–3e-4
+    at 3–5 s, where this solver is self-consistent to 1e-12).
 
     Derivation: ``snntheory.symbolic.discrete.renewal_equation`` and
     ``stationary_equation``, tied to this function in ``tests/test_symbolic_discrete.py``.
@@ -1049,7 +1054,7 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
 
     Examples
     --------
-    >>> q = quenched_layer(LIF.from_beta(0.9), 200, 0.05, 0.0, 0.1)
+    >>> q = quenched_layer(LIF.from_beta(0.9), 200, 0.05, 0.0, 0.1, increments="gaussian")
     >>> bool(q.mean_rate > q.annealed_rate)  # the rate is convex in the mean drive
     True
     """
