@@ -226,8 +226,8 @@ def _siegert_parts_scalar(yth: float, yr: float, d: float):
 # ----------------------------------------------------------------------------------------
 # firing rate
 # ----------------------------------------------------------------------------------------
-def _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt):
-    """Validated inputs -> (ln rate as a flat array, broadcast shape)."""
+def _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt, log=True):
+    """Validated inputs -> (ln rate, or the rate, as a flat array; broadcast shape)."""
     mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt = _check_all(
         [("mu", mu), ("sigma", sigma), ("tau_m", tau_m), ("v_th", v_th), ("v_reset", v_reset),
          ("tau_ref", tau_ref), ("tau_s", tau_s), ("dt", dt)]
@@ -241,7 +241,7 @@ def _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt):
         d_r = sigma * COLORED_NOISE_SHIFT * np.sqrt(tau_s / tau_m)
         v_th = v_th + d_r + sigma * DISCRETE_MONITORING_SHIFT * np.sqrt(dt / tau_m)
         v_reset = v_reset + d_r
-    return _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape), shape
+    return _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape, log), shape
 
 
 def _flat(x, shape):
@@ -253,8 +253,22 @@ def _sub(x, mask):
     return x if x.ndim == 0 else x[mask]
 
 
-def _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape):
-    """ln(rate) as a flat array of ``shape``; sigma = 0 handled exactly."""
+def _from_parts(s, A, tau_m, tau_ref, log):
+    """ln(rate) = -(s + ln(tau_m A + tau_ref e^{-s})), or the rate e^{-s}/(tau_m A + tau_ref e^{-s})."""
+    es = np.exp(-s)
+    if tau_ref.ndim == 0 and tau_ref == 0.0:
+        den = A * tau_m
+    else:
+        den = A * tau_m + tau_ref * es
+    if not log:
+        return es / den
+    out = np.log(den)
+    out += s
+    return np.negative(out, out=out)
+
+
+def _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape, log=True):
+    """ln(rate) (or, with ``log=False``, the rate) as a flat array of ``shape``; sigma = 0 exact."""
     n = math.prod(shape)
     mu, sigma, tau_m, v_th, v_reset, tau_ref = (_flat(x, shape) for x in (mu, sigma, tau_m, v_th, v_reset, tau_ref))
     noisy = np.broadcast_to(sigma > 0.0, (n,))
@@ -263,13 +277,7 @@ def _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape):
         yr = np.broadcast_to((v_reset - mu) / sigma, (n,))
         d = np.broadcast_to((v_th - v_reset) / sigma, (n,))
         s, A = _siegert_parts(yth, yr, d)
-        if tau_ref.ndim == 0 and tau_ref == 0.0:
-            den = A * tau_m
-        else:
-            den = A * tau_m + tau_ref * np.exp(-s)
-        out = np.log(den)
-        out += s
-        return np.negative(out, out=out)
+        return _from_parts(s, A, tau_m, tau_ref, log)
     out = np.empty(n)
     if noisy.any():
         sg = _sub(sigma, noisy)
@@ -279,12 +287,14 @@ def _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape):
         yr = np.broadcast_to((vr - m) / sg, (k,))
         d = np.broadcast_to((th - vr) / sg, (k,))
         s, A = _siegert_parts(yth, yr, d)
-        out[noisy] = -(s + np.log(_sub(tau_m, noisy) * A + _sub(tau_ref, noisy) * np.exp(-s)))
+        out[noisy] = _from_parts(s, A, _sub(tau_m, noisy), _sub(tau_ref, noisy), log)
     det = ~noisy
     if det.any():
-        with np.errstate(divide="ignore"):
-            out[det] = np.log(_det_rate(_sub(mu, det), _sub(tau_m, det), _sub(v_th, det), _sub(v_reset, det),
-                                        _sub(tau_ref, det)))
+        r = _det_rate(_sub(mu, det), _sub(tau_m, det), _sub(v_th, det), _sub(v_reset, det), _sub(tau_ref, det))
+        if log:
+            with np.errstate(divide="ignore"):
+                r = np.log(r)
+        out[det] = r
     return out
 
 
@@ -410,8 +420,8 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
     ):
         return _rate_scalar(float(mu), float(sigma), float(tau_m), float(v_th), float(v_reset),
                             float(tau_ref), float(tau_s), float(dt), False)
-    logr, shape = _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt)
-    return scalar_or_array(np.exp(logr).reshape(shape))
+    rate, shape = _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt, log=False)
+    return scalar_or_array(rate.reshape(shape))
 
 
 def log_firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0.0):
@@ -788,7 +798,7 @@ def membrane_moments(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     """
     mu, sigma, tau_m, v_th, v_reset, tau_ref = _common(mu, sigma, tau_m, v_th, v_reset, tau_ref)
     shape = np.broadcast_shapes(*(x.shape for x in (mu, sigma, tau_m, v_th, v_reset, tau_ref)))
-    nu = np.exp(_log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape)).reshape(shape)
+    nu = _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape, log=False).reshape(shape)
     th, vr = v_th - mu, v_reset - mu  # shifted: W = V - mu has free mean 0
     m0 = 1.0 - nu * tau_ref
     ntm = nu * tau_m

@@ -235,6 +235,7 @@ def test_sigma_to_zero_is_deterministic(mu, tau_ref):
     kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0, tau_ref=tau_ref)
     det = 1 / (tau_ref + 0.01 * math.log((mu - 0.0) / (mu - 1.0)))
     assert dif.firing_rate(mu, 0.0, **kw) == pytest.approx(det, rel=1e-14)
+    assert dif.firing_rate(np.array([mu]), 0.0, **kw)[0] == pytest.approx(det, rel=1e-14)
     assert abs(dif.firing_rate(mu, 1e-7, **kw) - det) <= SIGMA0_RTOL * det
     assert dif.firing_rate(0.99, 0.0, **kw) == 0.0
     assert dif.log_firing_rate(0.99, 0.0, **kw) == -math.inf
