@@ -141,8 +141,9 @@ def _g_low(a, b, d):
         out[short] = _gl_erfcx(a[short], b[short], _N_SHORT, d[short])
     long_ = ~short
     if long_.any():
-        al, bl = a[long_], b[long_]
-        out[long_] = _antideriv(bl) - _antideriv(al)
+        k = int(long_.sum())
+        f = _antideriv(np.concatenate([b[long_], a[long_]]))  # one Clenshaw pass for both ends
+        out[long_] = f[:k] - f[k:]
     return out
 
 
@@ -173,12 +174,15 @@ def erfcx_integral(a, b, d=None):
     than the difference of the rounded ends (short intervals far from 0). See the module
     docstring for the method; relative error < 1e-13 element by element.
     """
-    a, b, d = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(b, float) - a if d is None else np.asarray(d, float))
+    if d is None:
+        d = np.asarray(b, float) - a
+    if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.shape == np.shape(b) == np.shape(d)):
+        a, b, d = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(d, float))
     shape = a.shape
     a = a.ravel()
     b = b.ravel()
     d = d.ravel()
-    out = np.zeros(a.shape)
+    out = np.empty(a.shape)
     lo = b <= X0
     if lo.any():
         out[lo] = _g_low(a[lo], b[lo], d[lo])
