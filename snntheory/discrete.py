@@ -117,8 +117,12 @@ class _Chain:
     evaluated by Lagrange interpolation on the Gauss–Legendre nodes of the panel it lands in.
     """
 
-    def __init__(self, beta, inc: IncrementDistribution, v_th, v_reset, reset, ref_steps):
+    def __init__(self, beta, inc: IncrementDistribution, v_th, v_reset, reset, ref_steps, v_lower=None):
         self.beta, self.inc, self.v_th, self.v_reset = float(beta), inc, float(v_th), float(v_reset)
+        self.v_lower = None if v_lower is None else float(v_lower)
+        if self.v_lower is not None and inc.atom_mass > 0.0:
+            raise ParameterError("v_lower needs increments without an atom (Gaussian, or a mixture with "
+                                 "P(no input) = 0)")
         self.reset, self.ref = reset, int(ref_steps)
         self.theta = self.v_th - self.v_reset
         self.renewal = reset == "zero" or self.ref > 0
@@ -194,7 +198,9 @@ class _Chain:
         drift = self.mean_inc - (1.0 - b) * vr
         if drift > 0.0:
             cands.append(vr - _C_LOW * self.s_inc - _C_RUIN * self.var_inc / drift)
-        low = min(max(cands), vr - _C_LOW * self.s_res)
+        low = min(max(cands), vr - _C_LOW * self.s_res) if cands else -math.inf
+        if self.v_lower is not None:
+            low = self.v_lower if not math.isfinite(low) else max(low, self.v_lower)
         high = vth
         if not self.renewal:
             # highest landing with probability above ~1e-18 per component, then subtracted
@@ -298,29 +304,48 @@ class _Chain:
         u, w, _, _ = _gl_nodes(edges, _PANEL * self.s_res / 2**refine, order)
         n = u.size
         qc = self.qc(u)
+        lower = self.v_lower is not None
+        extra = (self.ref + 1 if self.renewal else 0) + (1 if lower else 0)
+        P = np.zeros((n + extra, n + extra))
+        P[:n, :n] = self.F(u, u).T * w[None, :]
+        r0 = n
+        lo_idx = n + extra - 1
+        sources = [(slice(0, n), u)]
         if self.renewal:
             r = self.ref
-            P = np.zeros((n + r + 1, n + r + 1))
-            P[:n, :n] = self.F(u, u).T * w[None, :]
-            P[:n, n] = qc
+            P[:n, r0] = qc
             for k in range(r):
-                P[n + k, n + k + 1] = 1.0
-            P[n + r, :n] = self.F(u, np.array([self.v_reset]))[:, 0] * w
-            P[n + r, n] += float(self.qc(np.array([self.v_reset]))[0])
-        else:
-            P = self.F(u, u).T * w[None, :]
+                P[r0 + k, r0 + k + 1] = 1.0
+            vr = np.array([self.v_reset])
+            P[r0 + r, :n] = self.F(u, vr)[:, 0] * w
+            P[r0 + r, r0] += float(self.qc(vr)[0])
+            sources.append((slice(r0 + r, r0 + r + 1), vr))
+        if lower:
+            vl = np.array([self.v_lower])
+            P[lo_idx, :n] = self.F(u, vl)[:, 0] * w
+            if self.renewal:
+                P[lo_idx, r0] += float(self.qc(vl)[0])
+            sources.append((slice(lo_idx, lo_idx + 1), vl))
+            for rows, y in sources:
+                z = self.v_lower - self.beta * np.asarray(y, float)
+                P[rows, lo_idx] += np.sum(self.cw * special.ndtr((z[:, None] - self.cm) / self.cs), axis=-1)
         pi = _gth(P)
+        atoms_v, atoms_m = [], []
         if self.renewal:
-            rate = float(pi[n])
-            atoms_m = np.array([rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref])
-            return _Solution(rate, u, w, pi[:n] / w, np.array([self.v_reset]), atoms_m,
-                             1.0 / rate if rate > 0 else math.inf)
-        rate = float(pi @ qc)
-        return _Solution(rate, u, w, pi / w, np.zeros(0), np.zeros(0), 1.0 / rate if rate > 0 else math.inf)
+            rate = float(pi[r0])
+            atoms_v.append(self.v_reset)
+            atoms_m.append(rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref)
+        else:
+            rate = float(pi[:n] @ qc) + (float(pi[lo_idx] * self.qc(np.array([self.v_lower]))[0]) if lower else 0.0)
+        if lower:
+            atoms_v.append(self.v_lower)
+            atoms_m.append(float(pi[lo_idx]))
+        return _Solution(rate, u, w, pi[:n] / w, np.array(atoms_v), np.array(atoms_m),
+                         1.0 / rate if rate > 0 else math.inf)
 
     def converged(self) -> _Solution:
-        first = self.solve(0, _ORDERS[1])
-        if first.rate < _GTH_BELOW and self.q0 == 0.0:
+        first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
+        if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
             for refine in range(4):
                 coarse = self.solve_gth(refine, _ORDERS[0])
@@ -455,7 +480,7 @@ def _steps_to_cross(beta, m, y, v_th):
 # public API
 # ---------------------------------------------------------------------------------------------
 
-def _validate(m, s, beta, v_th, v_reset, reset, ref_steps):
+def _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower=None):
     m = check("m", m)
     s = check("s", s)
     beta = check("beta", beta)
@@ -464,14 +489,25 @@ def _validate(m, s, beta, v_th, v_reset, reset, ref_steps):
     check_below("v_reset", v_reset, "v_th", v_th)
     check_choice("reset", reset, _RESETS)
     ref = check("ref_steps", ref_steps)
-    return np.broadcast_arrays(m, s, beta, v_th, v_reset, ref)
+    if v_lower is None:
+        low = np.full(np.shape(v_reset), -np.inf)
+    else:
+        low = check("v_lower", v_lower)
+        check_below("v_lower", low, "v_reset", v_reset, strict=False)
+    return np.broadcast_arrays(m, s, beta, v_th, v_reset, ref, low)
 
 
-def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref):
+def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None):
     beta, v_th, v_reset, ref = float(beta), float(v_th), float(v_reset), int(ref)
+    if v_lower is not None:
+        v_lower = float(v_lower)
+        if not np.isfinite(v_lower):
+            v_lower = None
     if inc.weights.size == 0 or inc.weights.sum() == 0.0:
+        if v_lower is not None:
+            raise ParameterError("v_lower needs noise (s > 0)")
         return _deterministic_rate(beta, inc.atom_at, v_th, v_reset, reset, ref)
-    if beta == 1.0:
+    if beta == 1.0 and v_lower is None:
         mean = inc.mean
         if mean <= 0.0:
             # no stationary state: the walk drifts down (or is a driftless walk with infinite mean
@@ -480,10 +516,11 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref):
         if reset == "subtract" and ref == 0:
             # conservation: every theta of net drive is one spike (V has no lower bound)
             return min(1.0, mean / (v_th - v_reset))
-    return _Chain(beta, inc, v_th, v_reset, reset, ref).converged().rate
+    return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
 
 
-def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None):
+def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None,
+                       v_lower=None):
     r"""Spikes per step of the stationary discrete-time LIF neuron ``V <- beta V + I``.
 
     The canonical step map with Gaussian increments ``I ~ N(m, s^2)`` (or ``increments``),
@@ -513,6 +550,11 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     increments : IncrementDistribution, optional, keyword-only
         The exact increment distribution (e.g. :func:`snntheory.neuron.increment_distribution`,
         a binomial mixture of Gaussians with an atom at 0); replaces ``N(m, s^2)``.
+    v_lower : array_like, optional, keyword-only
+        Lower bound of the membrane, ``V <- max(V, v_lower)`` before the threshold check (as
+        :func:`snntheory.simulate.run_step_map`), ``<= v_reset``; it makes the perfect
+        integrator (``beta = 1``) stationary without drift (the S2 fix of firing-rate collapse).
+        Increments without an atom only. Solved with an extra atom state by GTH elimination.
 
     Returns
     -------
@@ -602,16 +644,16 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     True
     """
     if increments is not None:
-        _, _, beta_a, vth_a, vr_a, ref_a = _validate(0.0, 0.0, beta, v_th, v_reset, reset, ref_steps)
+        _, _, beta_a, vth_a, vr_a, ref_a, low_a = _validate(0.0, 0.0, beta, v_th, v_reset, reset, ref_steps, v_lower)
         out = np.empty(beta_a.shape)
         for idx in np.ndindex(out.shape):
-            out[idx] = _rate_one(increments, beta_a[idx], vth_a[idx], vr_a[idx], reset, ref_a[idx])
+            out[idx] = _rate_one(increments, beta_a[idx], vth_a[idx], vr_a[idx], reset, ref_a[idx], low_a[idx])
         return scalar_or_array(out)
-    m, s, beta, v_th, v_reset, ref = _validate(m, s, beta, v_th, v_reset, reset, ref_steps)
+    m, s, beta, v_th, v_reset, ref, low = _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower)
     out = np.empty(m.shape)
     for idx in np.ndindex(out.shape):
         inc = IncrementDistribution.gaussian(m[idx], s[idx])
-        out[idx] = _rate_one(inc, beta[idx], v_th[idx], v_reset[idx], reset, ref[idx])
+        out[idx] = _rate_one(inc, beta[idx], v_th[idx], v_reset[idx], reset, ref[idx], low[idx])
     return scalar_or_array(out)
 
 
@@ -662,21 +704,21 @@ class ISIMoments(NamedTuple):
     cv: object
 
 
-def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what):
-    m, s, beta, v_th, v_reset, ref = (float(x) for x in _validate(
+def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what, v_lower=None):
+    m, s, beta, v_th, v_reset, ref, low = (float(x) for x in _validate(
         0.0 if increments is not None else m, 0.0 if increments is not None else s,
-        beta, v_th, v_reset, reset, ref_steps))
+        beta, v_th, v_reset, reset, ref_steps, v_lower))
     inc = increments if increments is not None else IncrementDistribution.gaussian(m, s)
     if inc.weights.size == 0:
         raise ParameterError(f"{what} needs noise: s must be > 0 V/step (the noise-free chain has no density)")
-    if beta == 1.0 and inc.mean <= 0.0:
-        raise ParameterError(f"{what} with beta = 1 needs a positive mean increment (otherwise the membrane "
-                             f"drifts away and has no stationary distribution); got mean {inc.mean:g}")
-    return _Chain(beta, inc, v_th, v_reset, reset, int(ref))
+    if beta == 1.0 and inc.mean <= 0.0 and v_lower is None:
+        raise ParameterError(f"{what} with beta = 1 needs a positive mean increment or v_lower (otherwise the "
+                             f"membrane drifts away and has no stationary distribution); got mean {inc.mean:g}")
+    return _Chain(beta, inc, v_th, v_reset, reset, int(ref), None if v_lower is None else low)
 
 
 def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
-                       increments=None) -> StationaryDensity:
+                       increments=None, v_lower=None) -> StationaryDensity:
     r"""Stationary density of the post-reset membrane potential, with the reset point mass.
 
     Scalar parameters (as :func:`firing_probability`). Returns the density on the solver's
@@ -700,7 +742,7 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     >>> bool(abs(d.atoms_mass[0] - d.rate) < 1e-15)  # one reset per spike
     True
     """
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "stationary_density")
+    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "stationary_density", v_lower)
     if chain.reset == "subtract" and chain.ref > 0:
         raise ParameterError("stationary_density: reset='subtract' with ref_steps > 0 is not provided (the "
                              "spike step's value V - (v_th - v_reset) is a separate continuous part)")
@@ -709,7 +751,7 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
 
 
 def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
-                     increments=None) -> MembraneMoments:
+                     increments=None, v_lower=None) -> MembraneMoments:
     r"""Mean and variance of the stationary post-reset membrane potential of the chain.
 
     Broadcasts over ``m``, ``s``, ``beta``, ``v_th``, ``v_reset``, ``ref_steps`` (Gaussian
@@ -733,14 +775,15 @@ def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_ste
     """
     if increments is not None:
         d = stationary_density(m, s, beta=beta, v_th=v_th, v_reset=v_reset, reset=reset, ref_steps=ref_steps,
-                               increments=increments)
+                               increments=increments, v_lower=v_lower)
         return MembraneMoments(*_moments(d))
-    m_a, s_a, beta_a, vth_a, vr_a, ref_a = _validate(m, s, beta, v_th, v_reset, reset, ref_steps)
+    m_a, s_a, beta_a, vth_a, vr_a, ref_a, low_a = _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower)
     mean = np.empty(m_a.shape)
     var = np.empty(m_a.shape)
     for idx in np.ndindex(mean.shape):
         d = stationary_density(m_a[idx], s_a[idx], beta=beta_a[idx], v_th=vth_a[idx], v_reset=vr_a[idx],
-                               reset=reset, ref_steps=int(ref_a[idx]))
+                               reset=reset, ref_steps=int(ref_a[idx]),
+                               v_lower=None if v_lower is None else low_a[idx])
         mean[idx], var[idx] = _moments(d)
     return MembraneMoments(scalar_or_array(mean), scalar_or_array(var))
 
@@ -1148,7 +1191,7 @@ def siegert_comparison(m, s, *, beta, v_th=1.0, v_reset=0.0, ref_steps=0) -> Sie
     """
     from . import diffusion
 
-    m_a, s_a, beta_a, vth_a, vr_a, ref_a = _validate(m, s, beta, v_th, v_reset, "zero", ref_steps)
+    m_a, s_a, beta_a, vth_a, vr_a, ref_a, _ = _validate(m, s, beta, v_th, v_reset, "zero", ref_steps)
     if np.any(beta_a >= 1.0):
         raise ParameterError("siegert_comparison needs beta < 1 (the OU neuron has a finite tau_m)")
     exact = np.asarray(firing_probability(m_a, s_a, beta=beta_a, v_th=vth_a, v_reset=vr_a, ref_steps=ref_a), float)

@@ -86,7 +86,7 @@ def simulate_layer(neuron: LIF, n_in: int, p_in: float, w_mean: float, w_std: fl
     return LayerRun(run.spike_counts / run.n_steps, weights, run)
 
 
-def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None,
+def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None, v_lower=None,
                    n_neurons, n_steps, burn_in=None, v_edges=None, seed=0, chunk=256) -> StepMapRun:
     """Independent neurons ``V <- beta V + I`` with i.i.d. increments ``N(m, s^2)`` or ``increments``
     (an :class:`~snntheory.neuron.IncrementDistribution`, e.g. the annealed binomial mixture).
@@ -106,5 +106,6 @@ def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps
     if burn_in is None:
         burn_in = 100 if beta == 1.0 else max(100, int(10 / (1.0 - beta)))
     return run_step_map(draw, n_neurons=int(n_neurons), n_steps=int(n_steps), beta=beta, v_th=v_th, v_reset=v_reset,
-                        reset=reset, ref_steps=int(ref_steps), burn_in=int(burn_in), v_edges=v_edges, seed=seed,
+                        reset=reset, ref_steps=int(ref_steps), v_lower=v_lower, burn_in=int(burn_in), v_edges=v_edges,
+                        seed=seed,
                         chunk=chunk)
