@@ -731,8 +731,9 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     :func:`firing_probability`); with zero reset the measure is the occupation density of one
     inter-spike interval times the rate, plus the atom :math:`p(1+n_\mathrm{ref})` at
     ``v_reset``. Normalisation is exact to the solver's accuracy (1e-10).
-    ``reset="subtract"`` with ``ref_steps > 0`` puts the spike step's value ``V - (v_th -
-    v_reset)`` into the measure; that case is not provided (ParameterError).
+    ``reset="subtract"`` with ``ref_steps > 0``: the spike step holds ``V - (v_th - v_reset)``
+    (then the membrane is clamped at ``v_reset``); that continuous part, one state per spike on
+    ``[v_reset, inf)``, is added to the density (extra nodes above ``v_th``).
 
     Examples
     --------
@@ -743,11 +744,36 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     True
     """
     chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "stationary_density", v_lower)
-    if chain.reset == "subtract" and chain.ref > 0:
-        raise ParameterError("stationary_density: reset='subtract' with ref_steps > 0 is not provided (the "
-                             "spike step's value V - (v_th - v_reset) is a separate continuous part)")
     sol = chain.converged()
+    if chain.reset == "subtract" and chain.ref > 0:
+        return _with_spike_step(chain, sol)
     return StationaryDensity(sol.nodes, sol.density, sol.weights, sol.atoms_v, sol.atoms_mass, sol.rate)
+
+
+def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
+    """Subtract reset with refractoriness: add the spike step's value V - (v_th - v_reset) (one
+    per spike, on [v_reset, inf)) to the renewal solution's measure."""
+    order = _ORDERS[-1]
+    u, w = sol.nodes, sol.weights
+    t = np.sqrt(2.0 * np.log(np.maximum(chain.cw * 1e18, 1.0)))
+    top = max(chain.v_th, max(chain.beta * chain.v_th, chain.v_th) + float(np.max(chain.cm + t * chain.cs))
+              - chain.theta)
+    if top > chain.v_th:
+        ua, wa, _, _ = _gl_nodes([chain.v_th, top], _PANEL * chain.s_res, order)
+        u_all, w_all = np.concatenate([u, ua]), np.concatenate([w, wa])
+    else:
+        u_all, w_all = u, w
+    # pre-spike states: the continuous density and the reset orbit (mass rate * wr)
+    xr, wr = chain.reset_orbit()
+    pre_v = np.concatenate([u, xr])
+    pre_m = np.concatenate([w * sol.density, sol.rate * wr])
+    if chain.v_lower is not None:  # the clamped state is a pre-spike state too
+        pre_v = np.append(pre_v, chain.v_lower)
+        pre_m = np.append(pre_m, sol.atoms_mass[-1])
+    land = chain.fc(u_all[:, None] + chain.theta - chain.beta * pre_v[None, :]) * (u_all >= chain.v_reset)[:, None]
+    spike_density = land @ pre_m
+    density = np.concatenate([sol.density, np.zeros(u_all.size - u.size)]) + spike_density
+    return StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate)
 
 
 def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,

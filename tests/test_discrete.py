@@ -330,6 +330,22 @@ def test_mixture_chain_matches_simulation(reset, args, mc_scale):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("args", [(0.05, 0.3, 0.7, 0.3, 1), (0.3, 0.3, 0.7, 0.0, 2), (0.0, 0.1, 1.0, -0.5, 0)])
+def test_subtract_reset_moments_match_simulation(args, mc_scale):
+    """Subtract reset, with refractoriness (the spike step keeps V - (v_th - v_reset)) or with a
+    lower bound (beta = 1)."""
+    m, s, beta, v_reset, ref = args
+    v_lower = -1.0 if beta == 1.0 else None
+    kw = dict(beta=beta, reset="subtract", v_reset=v_reset, ref_steps=ref, v_lower=v_lower)
+    d = stationary_density(m, s, **kw)
+    assert d.weights @ d.density + d.atoms_mass.sum() == pytest.approx(1.0, abs=1e-9)
+    mm = membrane_moments(m, s, **kw)
+    run = simulate_chain(m, s, n_neurons=int(4000 * mc_scale), n_steps=4000, burn_in=1000, seed=8, **kw)
+    assert run.v_mean == pytest.approx(mm.mean, abs=0.01)
+    assert run.v_var == pytest.approx(mm.var, rel=0.02)
+
+
+@pytest.mark.slow
 def test_membrane_moments_and_density_match_simulation(mc_scale):
     m, s, beta = 0.03, 0.15, 0.95
     edges = np.linspace(-1.5, 1.0, 26)
