@@ -13,6 +13,7 @@ equation and boundary conditions and, evaluated with mpmath at 50 digits, agains
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import sympy as sp
@@ -63,6 +64,7 @@ def laplace_backward_equation():
     return sp.Eq(generator(g), s.p * g), [sp.Eq(s.g(s.a), 1)]
 
 
+@lru_cache(maxsize=None)
 def laplace_transform_solution():
     r"""Solve :func:`laplace_backward_equation`: returns ``(roots, g)`` with g as a function of x.
 
@@ -78,6 +80,7 @@ def laplace_transform_solution():
     return roots, sp.simplify(g)
 
 
+@lru_cache(maxsize=None)
 def levy_pair():
     r"""The transform pair :math:`\mathcal{L}\{\tfrac{k}{2\sqrt\pi}t^{-3/2}e^{-k^2/4t}\}(p) = e^{-k\sqrt p}`.
 
@@ -89,6 +92,7 @@ def levy_pair():
     return f, F
 
 
+@lru_cache(maxsize=None)
 def fpt_density():
     r"""Invert the Laplace transform: the inverse-Gaussian density of the first-passage time.
 
@@ -112,6 +116,7 @@ def fpt_density():
     return g_hat, f_shifted, f
 
 
+@lru_cache(maxsize=None)
 def hitting_probability():
     r"""Probability of ever reaching the barrier with negative drift, from the scale function.
 
@@ -130,6 +135,7 @@ def hitting_probability():
     return gen, h
 
 
+@lru_cache(maxsize=None)
 def mean_fpt():
     r"""Mean first-passage time without a lower barrier, :math:`-\hat g'(0) = d/v` for v > 0."""
     s = symbols()
@@ -146,6 +152,7 @@ def mean_exit_equation():
     return sp.Eq(generator(T), -1), [sp.Eq(s.T(s.theta), 0), sp.Eq(sp.diff(T, s.x).subs(s.x, s.L), 0)]
 
 
+@lru_cache(maxsize=None)
 def mean_exit_time():
     r"""Solve :func:`mean_exit_equation` with ``sympy.dsolve``: :math:`T(x)` for v != 0."""
     s = symbols()
@@ -154,12 +161,14 @@ def mean_exit_time():
     return sp.simplify(sol.rhs)
 
 
+@lru_cache(maxsize=None)
 def mean_exit_time_driftless():
     r"""The v → 0 limit of :func:`mean_exit_time`: :math:`((\theta-L)^2 - (x-L)^2)/\sigma^2`."""
     s = symbols()
     return sp.factor(sp.limit(mean_exit_time(), s.v, 0))
 
 
+@lru_cache(maxsize=None)
 def discrete_reflecting_rate():
     r"""Discrete-time S2 rate with the discrete-monitoring shifts (display and tests).
 
