@@ -43,6 +43,7 @@ from scipy.sparse.linalg import spsolve
 from scipy.special import erfcx, log_ndtr, ndtr, roots_hermite, roots_laguerre
 
 from ._validate import check, check_below, check_choice, check_int, scalar_or_array
+from .neuron import layer_input
 from .errors import NoSolutionError, ParameterError
 
 __all__ = [
@@ -1152,8 +1153,8 @@ def step_statistics(*, n_in, p_in, w_mean, w_std):
 
     .. math:: m = n p \mu_w, \qquad s^2 = n p(\sigma_w^2 + \mu_w^2) - n p^2 \mu_w^2.
 
-    (A private copy of the layer statistics that ``snntheory.neuron`` also provides; the
-    lead will dedupe.)
+    (The annealed mean and variance of :func:`snntheory.neuron.layer_input`, as the mean and SD
+    that :func:`firing_probability` takes.)
 
     Examples
     --------
@@ -1162,12 +1163,8 @@ def step_statistics(*, n_in, p_in, w_mean, w_std):
     >>> float(st.step_mean), round(float(st.step_std), 12)
     (0.0, 0.316227766017)
     """
-    n = check("n_in", n_in)
-    p = check("p_in", p_in)
-    mu = check("w_mean", w_mean)
-    sd = check("w_std", w_std)
-    m = n * p * mu
-    var = n * p * (sd * sd + mu * mu) - n * p * p * mu * mu
+    li = layer_input(n_in, p_in, w_mean, w_std)
+    m, var = np.asarray(li.mean, float), np.asarray(li.var, float)
     return StepStats(scalar_or_array(m), scalar_or_array(np.sqrt(np.maximum(var, 0.0))))
 
 
