@@ -95,7 +95,7 @@ def test_perfect_integrator_subtract_conserves_charge(m):
 def test_noise_limit_is_continuous():
     """s -> 0 approaches the noise-free rate (mean-driven, away from a step boundary)."""
     p0 = firing_probability(0.15, 0.0, beta=0.9)
-    assert firing_probability(0.15, 1e-3, beta=0.9) == pytest.approx(p0, rel=1e-3)
+    assert firing_probability(0.15, 3e-3, beta=0.9) == pytest.approx(p0, rel=1e-3)
 
 
 def test_perfect_integrator_zero_reset_drift():
@@ -393,12 +393,16 @@ def test_quenched_layer_population_mean_within_two_percent(args, mc_scale):
     neuron = LIF.from_beta(0.9)
     n_in, p_in, w_mean, w_std = args
     q = quenched_layer(neuron, n_in, p_in, w_mean, w_std, n_hermite=12)
+    # control variate f: the fast Gaussian per-neuron model; its population mean E[f] comes from the
+    # same quadrature, so estimate = E[f] + mean(sim_i - f_i) is unbiased for the true mean
+    qg = quenched_layer(neuron, n_in, p_in, w_mean, w_std, n_hermite=12, increments="gaussian")
     k = int(240 * mc_scale) + 40
     run = simulate_layer(neuron, n_in, p_in, w_mean, w_std, n_neurons=k, n_steps=20000, seed=5)
     W = run.weights
-    per_neuron = np.array([quenched_neuron_rate(neuron, n_in, p_in, a, b) for a, b in zip(W.mean(0), W.var(0))])
-    estimate = q.mean_rate + np.mean(run.rates - per_neuron)
-    se = np.std(run.rates - per_neuron, ddof=1) / math.sqrt(k)
+    f = np.array([quenched_neuron_rate(neuron, n_in, p_in, a, b, increments="gaussian")
+                  for a, b in zip(W.mean(0), W.var(0))])
+    estimate = qg.mean_rate + np.mean(run.rates - f)
+    se = np.std(run.rates - f, ddof=1) / math.sqrt(k)
     assert abs(estimate / q.mean_rate - 1) <= max(RTOL_LAYER, Z_MC * se / q.mean_rate)
     assert abs(run.mean_rate - q.mean_rate) <= Z_MC * run.mean_rate_stderr + RTOL_LAYER * q.mean_rate
     # heterogeneity is first order: the annealed rate differs from the population mean
