@@ -415,3 +415,21 @@ def test_quenched_quadrature_converges():
     b = quenched_layer(neuron, 200, 0.05, 0.0, 0.1, increments="gaussian", n_hermite=24, n_laguerre=4)
     assert a.mean_rate == pytest.approx(b.mean_rate, rel=1e-3)
     assert 0 <= a.silent_fraction <= 1 and a.rate_sd > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kw", [dict(reset="subtract", reset_delay=True), dict(reset="zero", reset_delay=True),
+                                dict(input_gain="1-beta"), dict(reset="subtract", tau_ref=2e-3)],
+                         ids=["snntorch-leaky", "zero-delay", "gain-1-beta", "subtract-ref"])
+def test_layer_rate_with_lif_options_matches_simulation(kw, mc_scale):
+    """The LIF options (snnTorch's delayed reset, gain 1-beta, refractoriness) mapped onto the
+    canonical chain, against the step map run with those options and annealed mixture input."""
+    from snntheory.simulate import run_step_map
+    n = LIF(0.01, 1e-3, **kw)
+    args = (100, 0.05, 0.2, 1.0) if "input_gain" in kw else (100, 0.05, 0.02, 0.1)
+    p = layer_rate(n, *args)
+    inc = increment_distribution(*args)
+    run = run_step_map(lambda g, sh: inc.sample(g, sh), n_neurons=int(4000 * mc_scale), n_steps=5000, beta=n.beta,
+                       v_th=n.v_th, v_reset=n.v_reset, reset=n.reset, ref_steps=n.ref_steps, gain=n.gain,
+                       reset_delay=n.reset_delay, burn_in=500, seed=3)
+    _sim_ok(p, run)
