@@ -129,7 +129,8 @@ def test_mixture_sampler_and_quenched_variance():
     assert g.atom_mass == 1.0 and g.mean == 0.1 and g.var == 0.0
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(alpha=0.7), dict(input_gain="1-beta"), dict(alpha=0.5, input_gain="1-beta")])
+@pytest.mark.parametrize("kw", [dict(), dict(alpha=0.7), dict(input_gain="1-beta"),
+                                dict(alpha=0.5, input_gain="1-beta")])
 def test_free_membrane_matches_threshold_free_simulation(kw):
     n = LIF.from_beta(0.9, v_th=1.0, **kw)
     m, s = 0.05, 0.2

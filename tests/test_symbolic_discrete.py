@@ -1,8 +1,6 @@
 """The symbolic derivation of the discrete-time chain satisfies its equations and matches the
 numeric functions when evaluated with mpmath at 50 digits."""
 
-import math
-
 import mpmath as mp
 import numpy as np
 import pytest
