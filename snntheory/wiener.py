@@ -33,6 +33,7 @@ step. Zero noise is the deterministic limit, not an error.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -44,7 +45,7 @@ from scipy.special import erfcx, log_ndtr, ndtr, roots_hermite, roots_laguerre
 
 from ._validate import check, check_below, check_choice, check_int, scalar_or_array
 from .neuron import layer_input
-from .errors import NoSolutionError, ParameterError
+from .errors import ApproximationWarning, NoSolutionError, ParameterError
 
 __all__ = [
     "BETA_STAR",
@@ -85,6 +86,12 @@ NODES_PER_STD = 8
 _KERNEL_SDS = 9.0
 #: The lattice never has more than this many cells below threshold (for step_std << theta).
 _MAX_CELLS = 20_000
+#: Steps, in units of ((v_th - v_lower)/step_std)^2, after which the bounded chain is stationary:
+#: its slowest mode decays at least like exp(-1.2 t s^2/(theta - L)^2), so exp(-49) after 40.
+_MIX_STEPS = 40.0
+#: Largest exact lattice run without a lower bound (cell-steps, ~20 s); beyond it spike_count
+#: warns and uses the renewal approximation.
+_MAX_WORK = 3e9
 
 
 # ----------------------------------------------------------------------------------------------
@@ -959,11 +966,15 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
     simulation of :func:`snntheory.simulate.run_step_map` within 2 % or 4 standard errors over
     s/θ in [0.03, 0.3], |m| <= s, horizons 100–10,000, both resets, with and without a bound
     (``tests/test_wiener.py``). Cost grows like n_steps × lattice size: a 10,000-step horizon
-    with s/θ = 0.03, m = 0 and no bound (lattice ~7,000 cells) takes about a second.
+    with s/θ = 0.03, m = 0 and no bound (lattice ~7,000 cells) takes 1–4 s. With a lower bound
+    the chain is run until it is stationary (40 ((v_th - v_lower)/s)² steps) and continued
+    exactly with the stationary spike probability; without one, runs beyond 3e9 cell-steps
+    fall back to ``method="renewal"`` with an ``ApproximationWarning``.
 
-    Limits: with m = 0 and no bound the count grows like :math:`(s/\theta)\sqrt{2n/\pi}`
-    (reflection principle, Lévy first-passage law), so the rate decays as :math:`n^{-1/2}`:
-    firing-rate collapse in time. For long horizons ``spike_count(n)/n`` tends to
+    Limits: with m = 0 and no bound the count grows like
+    :math:`s\sqrt{2n/\pi}/(\theta + \beta^* s)` (reflection principle for the running maximum,
+    levels :math:`\theta + \beta^* s` apart for reset to zero; θ apart for subtract), so the rate
+    decays as :math:`n^{-1/2}`: firing-rate collapse in time. For long horizons ``spike_count(n)/n`` tends to
     :func:`firing_probability`.
 
     References
@@ -1006,8 +1017,23 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
             vals = _renewal_counts(n_list, mm, ss, theta, reset)
         else:
             lat = _Lattice(mm, ss, theta, lower, reset, depth=_depth(n_max, mm, ss, theta))
-            cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_max))])
-            vals = cum[n_list.astype(int)]
+            n_mix = int(_MIX_STEPS * ((theta - lower) / ss) ** 2) + 100 if lower is not None else n_max
+            if lower is not None and n_max > n_mix:
+                # bounded chain: after n_mix steps it is stationary to exp(-49); continue exactly
+                # with the stationary spike probability of the same lattice
+                cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_mix))])
+                p_st = lat.stationary()
+                nn = n_list.astype(int)
+                vals = np.where(nn <= n_mix, cum[np.minimum(nn, n_mix)], cum[-1] + (nn - n_mix) * p_st)
+            elif lower is None and n_max * lat.n > _MAX_WORK:
+                warnings.warn(
+                    f"spike_count: an exact lattice run of {n_max} steps x {lat.n} cells exceeds "
+                    f"{_MAX_WORK:.0e} cell-steps; using method='renewal' (within 1 % for counts > 0.5)",
+                    ApproximationWarning, stacklevel=2)
+                vals = _renewal_counts(n_list, mm, ss, theta, reset)
+            else:
+                cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_max))])
+                vals = cum[n_list.astype(int)]
         for i, val in zip(idxs, vals):
             out[i] = val
     return scalar_or_array(out)
@@ -1410,7 +1436,11 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
     over the Gaussian of m_i (24-point Gauss–Hermite, each node an exact lattice
     :func:`spike_count`). Assumptions: presynaptic spike trains are independent and enter with
     their time-averaged rates (their non-stationarity within the horizon and their
-    regularity are neglected). Agreement with :func:`snntheory.simulate.network` is tested in
+    regularity are neglected). Measured against :func:`snntheory.simulate.network` (N = 1000,
+    500 steps, p_in = 0.05, 4 networks): layer 1 within 2 % for all three initialisations;
+    Kaiming layers 2–5 +1, +2, +2, +9 %; Glorot +2, +6, +10, +23 %; PyTorch default +6, +16 %
+    at layers 2–3 (deeper layers are below 0.002 spikes per step). The prediction errs on the
+    high side, so the collapse it shows is, if anything, understated. Tested in
     ``tests/test_wiener.py``.
 
     Examples

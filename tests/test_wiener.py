@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from snntheory import LIF, wiener
-from snntheory.errors import NoSolutionError, ParameterError
+from snntheory.errors import ApproximationWarning, NoSolutionError, ParameterError
 from snntheory.simulate import network, run_step_map
 from snntheory.wiener import _log_d, _Lattice
 from tests.strategies import invalid
@@ -250,9 +250,10 @@ def test_firing_probability_matches_simulation(s, ratio, reset, v_lower, mc_scal
 def test_spike_count_zero_drift_grows_like_sqrt_n():
     n = np.array([2500, 10_000])
     c = wiener.spike_count(n, step_mean=0.0, step_std=0.3)
-    asym = 0.3 * np.sqrt(2 * n / np.pi)
-    # the count approaches the reflection-principle asymptote from below, and doubles with 4n
-    assert np.all(c < asym) and np.all(c > 0.8 * asym)
+    asym = 0.3 * np.sqrt(2 * n / np.pi) / (1 + wiener.BETA_STAR * 0.3)
+    # the count approaches the reflection-principle asymptote (levels theta + beta* s apart)
+    # from below, and doubles with 4n
+    assert np.all(c < asym) and np.all(c > 0.95 * asym)
     assert 2.0 < c[1] / c[0] < 2.1
 
 
@@ -275,6 +276,24 @@ def test_lattice_converges(m, s, reset, v_lower):
         lat = _Lattice(m, s, 1.0, v_lower, reset, depth=wiener._depth(n, m, s, 1.0), nps=nps)
         vals.append(lat.counts(n).sum())
     assert math.isclose(vals[0], vals[1], rel_tol=RTOL_LATTICE)
+
+
+@pytest.mark.parametrize("m,s,lo,reset", [(0.0, 0.3, 0.0, "zero"), (0.02, 0.3, -0.5, "subtract")])
+def test_bounded_long_horizon_continuation_is_exact(m, s, lo, reset):
+    # past the mixing time the count continues with the stationary probability of the same lattice
+    n = np.array([500, 3000, 20_000])
+    got = wiener.spike_count(n, step_mean=m, step_std=s, v_lower=lo, reset=reset)
+    lat = _Lattice(m, s, 1.0, lo, reset, depth=0.0)
+    full = np.cumsum(lat.counts(int(n.max())))[n - 1]
+    np.testing.assert_allclose(got, full, rtol=1e-10)
+
+
+def test_huge_unbounded_horizon_warns_and_uses_renewal():
+    with pytest.warns(ApproximationWarning, match="renewal"):
+        c = float(wiener.spike_count(10**6, step_mean=0.0, step_std=0.3))
+    assert c == pytest.approx(float(wiener.spike_count(10**6, step_mean=0.0, step_std=0.3, method="renewal")))
+    # zero reset: every spike costs theta + the mean overshoot beta* s
+    assert c == pytest.approx(0.3 * math.sqrt(2e6 / math.pi) / (1 + wiener.BETA_STAR * 0.3), rel=0.01)
 
 
 @pytest.mark.parametrize("row", _read("wiener_ladder.csv"), ids=lambda r: r["step_mean"])
