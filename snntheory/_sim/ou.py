@@ -11,16 +11,18 @@ Method. Many independent neurons are advanced together on a grid of step ``dt``.
 *exact* Ornstein--Uhlenbeck transition (no Euler error). A threshold crossing is detected at the
 end of the step (``V >= v_th``) or, with ``bridge=True``, inside it with the Brownian-bridge
 probability ``exp(-2 (v_th - V_0)(v_th - V_1) / (sigma^2 d / tau_m))``, which removes the
-leading ``sqrt(dt)`` bias of discrete monitoring. The spike time is placed inside the step
-(linear interpolation of the crossing, or mid-step for a bridge crossing), and the neuron's own
+leading ``sqrt(dt)`` bias of discrete monitoring. The spike time is drawn inside the step from
+the exact first-passage law of the Brownian bridge between the two end points (``T/(d - T)`` is
+inverse Gaussian with mean ``(v_th - V_0)/|V_1 - v_th|`` and shape
+``(v_th - V_0)^2 / (sigma^2 d / tau_m)``), and the neuron's own
 clock carries the remainder: refractoriness that ends inside a step is followed, within the same
 step, by an exact OU step of the remaining length from ``v_reset`` (again checked for crossings),
 so the state at every grid time is exact up to the placement of the spike time. With ``bridge=False`` the neuron is
 checked only on the grid and spikes and resets at grid times: this is the discretely monitored
 neuron that :func:`snntheory.diffusion.firing_rate` with ``dt`` describes.
 
-The remaining bias is O(dt) in the spike times (``dt/ISI`` relative in the rate, < 0.3 % for
-``dt = tau_m/100`` and ISIs above ``3 tau_m``); standard errors are over independent neurons.
+The remaining bias comes from treating the OU path inside a step as a Brownian bridge (the
+drift's curvature, O(dt) per step); standard errors are over independent neurons.
 """
 
 from __future__ import annotations
@@ -61,7 +63,11 @@ class OURun:
     v_mean_stderr, v_var_stderr : float
         Their standard errors (spread of the per-neuron time averages over sqrt(n_neurons)).
     v_hist : ndarray or None
-        Counts of V (non-refractory neurons only) in the bins ``v_edges``.
+        Fraction of all (neuron, sample time) pairs whose neuron was non-refractory with V in
+        each bin of ``v_edges`` (sampled every ``hist_every`` steps); it estimates the integral
+        of the stationary density over the bin.
+    v_hist_stderr : ndarray or None
+        Standard error of each fraction (spread of the per-neuron fractions / sqrt(n_neurons)).
     v_edges : ndarray or None
         The bin edges.
     n_samples : int
@@ -81,12 +87,13 @@ class OURun:
     v_mean_stderr: float
     v_var_stderr: float
     v_hist: np.ndarray | None
+    v_hist_stderr: np.ndarray | None
     v_edges: np.ndarray | None
     n_samples: int
 
 
 def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_neurons=1000,
-                burn_in=0.0, bridge=True, v_edges=None, v0=None, seed=0) -> OURun:
+                burn_in=0.0, bridge=True, v_edges=None, hist_every=10, v0=None, seed=0) -> OURun:
     r"""Simulate ``n_neurons`` independent white-noise LIF neurons for ``burn_in + t_max`` s.
 
     Parameters
@@ -107,8 +114,12 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         Detect crossings inside a step (continuous-time neuron, default) or only on the grid.
     v_edges : array_like, optional
         Histogram bin edges for V.
-    v0 : float, optional
-        Initial V (default ``v_reset``).
+    hist_every : int
+        Record the histogram every this many steps.
+    v0 : float, array_like or "uniform", optional
+        Initial V (default ``v_reset`` for all neurons). ``"uniform"`` draws it uniformly on
+        ``[v_reset, v_th)``, which avoids the slowly decaying population oscillation of a
+        synchronous start in the mean-driven regime (a bias of time averages).
     seed : int or numpy.random.Generator
         Random seed; runs are reproducible.
 
@@ -128,7 +139,12 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     n_burn = int(round(burn_in / dt))
     n_rec = int(round(t_max / dt))
     duration = n_rec * dt
-    V = np.full(n, v_reset if v0 is None else float(v0))
+    if v0 is None:
+        V = np.full(n, float(v_reset))
+    elif isinstance(v0, str) and v0 == "uniform":  # desynchronised start: no population oscillation
+        V = rng.uniform(v_reset, v_th, n)
+    else:
+        V = np.broadcast_to(np.asarray(v0, float), (n,)).copy()
     carry = np.zeros(n)  # time the neuron's own clock is behind (> 0: refractory left)
     last_spike = np.full(n, np.nan)
     counts = np.zeros(n, dtype=np.int64)
@@ -140,7 +156,10 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     edges = None
     if v_edges is not None:
         edges = np.asarray(v_edges, float)
-        hist = np.zeros(len(edges) - 1, dtype=np.int64)
+        nb = len(edges) - 1
+        hist = np.zeros(n * nb, dtype=np.int64)  # per neuron and bin
+        n_hist = 0
+        owner_off = np.arange(n) * nb
     var_rate = sigma * sigma / tau_m  # variance per unit time of the noise
 
     def advance(idx, d, t_end, recording):
@@ -154,14 +173,22 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         hit = x1 >= v_th
         w = np.ones(idx.size)  # fraction of the interval at which the crossing happened
         if bridge:
-            w[hit] = np.clip((v_th - x0[hit]) / (x1[hit] - x0[hit]), 0.0, 1.0)
             spike = hit
             if var_rate > 0.0:
                 with np.errstate(over="ignore", divide="ignore"):
                     p = np.exp(-2.0 * (v_th - x0) * (v_th - x1) / (var_rate * d))
-                bh = ~hit & (rng.random(idx.size) < p)
-                w[bh] = 0.5
-                spike = hit | bh
+                spike = hit | (~hit & (rng.random(idx.size) < p))
+                # first-passage time of the Brownian bridge x0 -> x1 (crossing known):
+                # z = T/(d - T) is inverse Gaussian, mean alpha/beta, shape alpha^2/(s^2 d)
+                k = np.flatnonzero(spike)
+                alpha = v_th - x0[k]
+                beta = np.abs(x1[k] - v_th)
+                pos = beta > 0.0
+                z = np.full(k.size, np.inf)
+                z[pos] = rng.wald(alpha[pos] / beta[pos], alpha[pos] ** 2 / (var_rate * d[k][pos]))
+                w[k] = np.where(np.isinf(z), 1.0, z / (1.0 + z))
+            else:  # no noise: the crossing of the (locally linear) deterministic path
+                w[hit] = np.clip((v_th - x0[hit]) / (x1[hit] - x0[hit]), 0.0, 1.0)
         else:
             spike = hit  # grid monitoring: spike and reset at the grid time
         V[idx] = x1
@@ -199,9 +226,11 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         if recording:
             s1 += V
             s2 += V * V
-            if hist is not None:
-                free_now = carry <= 0.0
-                hist += np.histogram(V[free_now], bins=edges)[0]
+            if hist is not None and (step - n_burn) % hist_every == 0:
+                n_hist += 1
+                b = np.searchsorted(edges, V, side="right") - 1
+                ok = (carry <= 0.0) & (b >= 0) & (b < nb)
+                hist += np.bincount(owner_off[ok] + b[ok], minlength=n * nb)
     n_samples = n * n_rec
     rates = counts / duration
     rate = float(rates.mean())
@@ -216,6 +245,11 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         cv_se = float(np.std(cvs, ddof=1) / math.sqrt(len(cvs))) if len(cvs) > 1 else math.nan
     else:
         isi_mean = isi_cv = cv_se = math.nan
+    h_frac = h_se = None
+    if hist is not None:
+        per = hist.reshape(n, nb) / max(n_hist, 1)  # per-neuron fractions
+        h_frac = per.mean(axis=0)
+        h_se = per.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(nb, math.nan)
     m1 = s1 / max(n_rec, 1)
     m2 = s2 / max(n_rec, 1)
     v_mean = float(m1.mean())
@@ -225,4 +259,4 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     # Var = E[V^2] - E[V]^2: delta-method error of the per-neuron estimates
     v_var_se = float((m2 - 2.0 * v_mean * m1).std(ddof=1) / root_n) if n > 1 else math.nan
     return OURun(rate, rate_se, counts, duration, isi_mean, isi_cv, cv_se, int(isis.size), v_mean, v_var,
-                 v_mean_se, v_var_se, hist, edges, n_samples)
+                 v_mean_se, v_var_se, h_frac, h_se, edges, n_samples)
