@@ -33,7 +33,7 @@ from .neuron import LIF, IncrementDistribution, increment_distribution
 __all__ = [
     "firing_probability", "stationary_density", "membrane_moments", "isi_moments", "isi_distribution",
     "StationaryDensity", "MembraneMoments", "ISIMoments", "layer_rate", "quenched_layer", "QuenchedLayer",
-    "siegert_comparison", "SiegertComparison", "RTOL", "quenched_neuron_rate",
+    "siegert_comparison", "SiegertComparison", "RTOL", "quenched_neuron_rate", "quenched_rate_quantiles",
 ]
 
 #: Relative accuracy promised for the rate (and the moments) of the chain.
@@ -1142,7 +1142,8 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
         A neuron whose firing probability per step is below this counts as silent.
     n_hermite, n_laguerre : int, keyword-only
         Quadrature orders over the weight mean (Gauss–Hermite) and the weight spread
-        (generalised Gauss–Laguerre on the chi-square law).
+        (generalised Gauss–Laguerre on the chi-square law; Gauss–Hermite on its Wilson–Hilferty
+        normal form for ``n_in > 101``).
     increments : {"mixture", "gaussian"}, keyword-only
         Per-neuron increment law: the binomial mixture for a fixed weight vector (active inputs
         drawn without replacement; default), or a Gaussian with the neuron's mean and temporal
@@ -1184,13 +1185,7 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     g = neuron.gain
     xh, wh = special.roots_hermitenorm(int(n_hermite))
     wh = wh / wh.sum()
-    if n > 1 and sd_w > 0.0:
-        k = 0.5 * (n - 1)
-        xl, wl = special.roots_genlaguerre(int(n_laguerre), k - 1.0)
-        wl = wl / wl.sum()
-        spread = sd_w**2 * 2.0 * xl / n  # v = sd^2 chi2_{n-1}/n, chi2 = 2 x (x ~ Gamma(k))
-    else:
-        spread, wl = np.zeros(1), np.ones(1)
+    spread, wl = _spread_nodes(n, sd_w, n_laguerre)
     wbar = mu_w + sd_w / math.sqrt(n) * xh
 
     def rate_at(wb, v):
@@ -1199,28 +1194,117 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     rates = np.array([[rate_at(wb, v) for v in spread] for wb in wbar]) @ wl
     mean_rate = float(wh @ rates)
     rate_sd = float(math.sqrt(max(wh @ rates**2 - mean_rate**2, 0.0)))
-    v_mean = float(wl @ spread)
     annealed = _rate_one(IncrementDistribution.gaussian(
         g * n * p * mu_w, g * math.sqrt(n * p * (sd_w**2 + mu_w**2) - n * p * p * mu_w**2)), beta, v_th, v_reset,
         reset, ref)
-    # silent fraction: bisection on the weight mean in units of its SD
-    if sd_w == 0.0:
-        silent = float(rate_at(mu_w, 0.0) < silent_below)
-    else:
-        f = lambda z: rate_at(mu_w + sd_w / math.sqrt(n) * z, v_mean) - silent_below  # noqa: E731
-        lo, hi = -12.0, 12.0
-        if f(lo) >= 0:
-            silent = 0.0
-        elif f(hi) < 0:
-            silent = 1.0
-        else:
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
-                if hi - lo < 1e-4:
-                    break
-            silent = float(special.ndtr(0.5 * (lo + hi)))
+    # silent fraction: the distribution function of the rate at silent_below
+    silent = float(_RateCDF(neuron, n, p, mu_w, sd_w, increments, n_laguerre).cdf(silent_below))
     return QuenchedLayer(mean_rate, rate_sd, silent, annealed, g * n * p * wbar, rates, wh)
+
+
+def _spread_nodes(n, sd_w, order):
+    """Quadrature nodes and weights of a neuron's weight spread v = sd_w^2 chi2_{n-1} / n:
+    generalised Gauss–Laguerre on the Gamma((n-1)/2) law, and for n > 101 (where its weights
+    overflow) Gauss–Hermite on the Wilson–Hilferty cube-root normal form of chi2."""
+    if n <= 1 or sd_w == 0.0:
+        return np.zeros(1), np.ones(1)
+    k = 0.5 * (n - 1)
+    if n <= 101:
+        x, w = special.roots_genlaguerre(int(order), k - 1.0)
+        return sd_w**2 * 2.0 * x / n, w / w.sum()
+    z, w = special.roots_hermitenorm(int(order))
+    c = 2.0 / (9.0 * (n - 1))
+    chi2 = (n - 1) * (1.0 - c + z * math.sqrt(c)) ** 3
+    return sd_w**2 * chi2 / n, w / w.sum()
+
+
+class _RateCDF:
+    """Distribution function of the rate across neurons with quenched Gaussian weights.
+
+    The rate rises with the neuron's weight mean (standardised ``z``); for each Gauss–Laguerre
+    node of the weight spread, ``z(rate)`` is interpolated (PCHIP in the log rate) from a grid of
+    ``z``, and ``P(rate < r) = sum_l w_l Phi(z_l(r))``.
+    """
+
+    def __init__(self, neuron, n, p, mu_w, sd_w, increments, n_laguerre, z_max=6.0, n_grid=25):
+        from scipy.interpolate import PchipInterpolator
+
+        self.const = None
+        if sd_w == 0.0 or p == 0.0:
+            self.const = quenched_neuron_rate(neuron, n, p, mu_w, 0.0, increments=increments)
+            return
+        spread, wl = _spread_nodes(n, sd_w, n_laguerre)
+        z = np.linspace(-z_max, z_max, n_grid)
+        self.parts = []
+        for v, weight in zip(spread, wl):
+            r = np.array([quenched_neuron_rate(neuron, n, p, mu_w + sd_w / math.sqrt(n) * zz, v,
+                                               increments=increments) for zz in z])
+            keep = np.concatenate([[True], np.diff(r) > 0]) & (r > 0)
+            lr, zz = np.log(r[keep]), z[keep]
+            inv = PchipInterpolator(lr, zz) if lr.size > 1 else None
+            self.parts.append((weight, lr, zz, inv))
+
+    def cdf(self, r):
+        if self.const is not None:
+            return float(self.const < r)
+        if r <= 0:
+            return 0.0
+        x = math.log(r)
+        total = 0.0
+        for weight, lr, zz, inv in self.parts:
+            if inv is None or x < lr[0]:
+                zq = zz[0] if x >= lr[0] else -np.inf
+                zq = -np.inf if x < lr[0] else zq
+            elif x > lr[-1]:
+                zq = np.inf
+            else:
+                zq = float(inv(x))
+            total += weight * float(special.ndtr(zq))
+        return total
+
+    def quantile(self, q):
+        if self.const is not None:
+            return self.const
+        lo = min(part[1][0] for part in self.parts)
+        hi = max(part[1][-1] for part in self.parts)
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if self.cdf(math.exp(mid)) < q else (lo, mid)
+            if hi - lo < 1e-9:
+                break
+        return math.exp(0.5 * (lo + hi))
+
+
+def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increments="mixture", n_laguerre=3):
+    r"""Quantiles of the firing probability across the neurons of a layer with quenched Gaussian weights.
+
+    A neuron's rate rises with its weight mean :math:`\bar w_i \sim N(\mu_w, \sigma_w^2/n)` and
+    depends on its weight spread :math:`v_i` (:math:`n v_i/\sigma_w^2 \sim \chi^2_{n-1}`,
+    independent). The distribution function
+    :math:`P(p_i < r) = \sum_l w_l\,\Phi(z_l(r))` (Gauss–Laguerre over :math:`v`, and
+    :math:`z_l(r)` the standardised weight mean at which a neuron with spread :math:`v_l` has rate
+    :math:`r`, interpolated from 25 chain solves over :math:`\pm 6` SDs) is inverted by bisection.
+    ``q`` is array_like in (0, 1). Against the rates of 1000 simulated neurons (20 000 steps):
+    within their sampling error (``tests/test_discrete.py``).
+
+    Examples
+    --------
+    >>> n = LIF.from_beta(0.9)
+    >>> lo, med, hi = quenched_rate_quantiles(n, 200, 0.05, 0.0, 0.1, [0.1, 0.5, 0.9], increments="gaussian")
+    >>> bool(lo < med < hi)
+    True
+    """
+    n = int(check("n_in", n_in))
+    p = float(check("p_in", p_in))
+    mu_w = float(check("w_mean", w_mean))
+    sd_w = float(check("w_std", w_std))
+    check_choice("increments", increments, ("mixture", "gaussian"))
+    qs = np.asarray(q, float)
+    if np.any(~((qs > 0) & (qs < 1))):
+        raise ParameterError(f"q must be in (0, 1); got {q!r}")
+    cdf = _RateCDF(neuron, n, p, mu_w, sd_w, increments, n_laguerre)
+    out = np.array([cdf.quantile(x) for x in qs.ravel()]).reshape(qs.shape)
+    return scalar_or_array(out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from snntheory import LIF, diffusion
 from snntheory.discrete import (
     firing_probability, isi_distribution, isi_moments, layer_rate, membrane_moments, quenched_layer,
-    siegert_comparison, stationary_density, quenched_neuron_rate,
+    siegert_comparison, stationary_density, quenched_neuron_rate, quenched_rate_quantiles,
 )
 from snntheory.errors import ParameterError
 from snntheory.neuron import IncrementDistribution, increment_distribution
@@ -433,3 +433,22 @@ def test_layer_rate_with_lif_options_matches_simulation(kw, mc_scale):
                        v_th=n.v_th, v_reset=n.v_reset, reset=n.reset, ref_steps=n.ref_steps, gain=n.gain,
                        reset_delay=n.reset_delay, burn_in=500, seed=3)
     _sim_ok(p, run)
+
+
+def test_rate_quantiles_match_sampled_neurons():
+    """quenched_rate_quantiles (Gauss–Laguerre over the weight spread, PCHIP in the weight mean)
+    against the empirical quantiles of the per-neuron rates of neurons whose weight statistics are
+    sampled from their exact laws (w_bar ~ N, n v / sd^2 ~ chi2_{n-1})."""
+    neuron = LIF.from_beta(0.9)
+    n_in, p_in, w_mean, w_std, k = 50, 0.1, -0.02, 0.2, 400
+    rng = np.random.default_rng(3)
+    wbar = w_mean + w_std / math.sqrt(n_in) * rng.standard_normal(k)
+    v = w_std**2 * rng.chisquare(n_in - 1, k) / n_in
+    rates = np.array([quenched_neuron_rate(neuron, n_in, p_in, a, b, increments="gaussian") for a, b in zip(wbar, v)])
+    qs = np.array([0.25, 0.5, 0.75])
+    theory = quenched_rate_quantiles(neuron, n_in, p_in, w_mean, w_std, qs, increments="gaussian")
+    # the theory quantile must sit at a sample quantile level within Z_MC binomial SEs of q
+    level = np.array([np.mean(rates < t) for t in theory])
+    assert np.all(np.abs(level - qs) <= Z_MC * np.sqrt(qs * (1 - qs) / k))
+    q = quenched_layer(neuron, n_in, p_in, w_mean, w_std, increments="gaussian", silent_below=1e-3)
+    assert abs(q.silent_fraction - np.mean(rates < 1e-3)) <= Z_MC * math.sqrt(0.25 / k)
