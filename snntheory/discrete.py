@@ -955,18 +955,20 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     return ISIMoments(mean, var, math.sqrt(var) / mean)
 
 
-def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0):
-    r"""Probability that an inter-spike interval lasts k steps, k = 1..n_steps (Gaussian increments).
+def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None):
+    r"""Probability that an inter-spike interval lasts k steps, k = 1..n_steps.
 
     For zero reset (or any refractory period) this is the renewal ISI law; for the subtract
     reset the marginal law of an ISI (first passage from the stationary post-spike state).
-    The returned array sums to ``1 - P(ISI > n_steps)``.
+    The returned array sums to ``1 - P(ISI > n_steps)``. Scalar parameters; Gaussian increments
+    or ``increments`` (e.g. the binomial mixture of a layer).
 
     Notes
     -----
     The killed forward operator of :func:`firing_probability` applied step by step to the
     post-spike state distribution: :math:`P(T > t) = \int \phi_t`, :math:`\phi_{t+1}(u) =
-    \int \phi_t(v) k(u - \beta v)\,dv` (:math:`u < v_\mathrm{th}`).
+    \int \phi_t(v) k(u - \beta v)\,dv` (:math:`u < v_\mathrm{th}`); an atom of the increment at 0
+    adds the zero-input push (and the reset state's zero-input orbit as point masses).
 
     Examples
     --------
@@ -978,29 +980,51 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     True
     """
     n = int(check("n_steps", n_steps))
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, None, "isi_distribution")
+    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution")
     sol = chain.converged()
     u, w = sol.nodes, sol.weights
+    order = _ORDERS[-1]
+    lo, hi = _panel_ends(u, order)
     alive = u < chain.v_th
     K = chain.fc(u[:, None] - chain.beta * u[None, :]) * (alive[:, None] * w[None, :])
+    q0 = chain.q0
+    if q0 > 0.0:
+        K = K + (q0 / chain.beta) * _interp_matrix((u - chain.a) / chain.beta, alive, lo, hi, order)
+
+    def q_spike(y):
+        y = np.asarray(y, float)
+        return chain.qc(y) + q0 * (chain.beta * y + chain.a >= chain.v_th)
+
+    atom_x, atom_m = None, 0.0
     if chain.renewal:
         x = np.array([chain.v_reset])
         phi = (chain.fc(u[:, None] - chain.beta * x[None, :]) * alive[:, None])[:, 0]
-        first = float(chain.qc(x)[0])
+        first = float(q_spike(x)[0])
+        if q0 > 0.0:
+            atom_x = chain.beta * chain.v_reset + chain.a
+            atom_m = q0 if atom_x < chain.v_th else 0.0
         shift = chain.ref
     else:
-        phi = (chain.fc(u[:, None] + chain.theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (
-            w * sol.density) / sol.rate
-        first = float((w * phi) @ chain.qc(u))
-        phi = K @ phi
+        theta = chain.theta
+        rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (
+            w * sol.density)
+        if q0 > 0.0:
+            y = (u + theta - chain.a) / chain.beta
+            rho = rho + q0 / chain.beta * (_interp_matrix(y, u >= chain.v_reset, lo, hi, order) @ sol.density)
+        rho = rho / sol.rate
+        first = float((w * rho) @ q_spike(u))
+        phi = K @ rho
         shift = 0
     pmf = np.zeros(n)
-    steps = []
+    steps = [first]
     surv = 1.0 - first
-    steps.append(first)
     for _ in range(n - 1 - shift):
         nxt = K @ phi
-        s_new = float(w @ nxt)
+        if atom_m > 0.0:
+            nxt = nxt + atom_m * chain.fc(u - chain.beta * atom_x) * alive
+            atom_x = chain.beta * atom_x + chain.a
+            atom_m = atom_m * q0 if atom_x < chain.v_th else 0.0
+        s_new = float(w @ nxt) + atom_m
         steps.append(surv - s_new)
         surv, phi = s_new, nxt
     vals = np.array(steps[: max(0, n - shift)])
