@@ -419,6 +419,8 @@ def layer_membrane(neuron: LIF, n_in, p_in, w_mean, w_std) -> LayerMembrane:
     neuron's variance in time) and ``quenched_var = n p^2 w_std^2 sum(eps)^2`` (the variance
     across neurons of each neuron's mean membrane potential). The quenched spread is comparable
     to the temporal one, ratio ``p (sum eps)^2 / ((1-p) sum eps^2)`` for zero-mean weights.
+    For the perfect integrator (``beta = 1``) the free membrane is not stationary: the fields are
+    ``inf`` (``+-inf`` for the mean) wherever the corresponding input moment is non-zero.
 
     Examples
     --------
@@ -428,10 +430,12 @@ def layer_membrane(neuron: LIF, n_in, p_in, w_mean, w_std) -> LayerMembrane:
     """
     li = layer_input(n_in, p_in, w_mean, w_std)
     s1, s2 = neuron.kernel_sums()
-    if math.isinf(s1):
-        raise ParameterError("layer_membrane needs beta < 1: the free membrane of the perfect integrator "
-                             "(beta = 1) is not stationary")
     f = lambda x: scalar_or_array(np.asarray(x, float))  # noqa: E731
+    if math.isinf(s1):
+        # perfect integrator: not stationary; infinite where the input moves the membrane at all
+        grow = lambda x: np.where(np.asarray(x) == 0.0, 0.0, math.inf)  # noqa: E731
+        mean = np.where(li.mean > 0, math.inf, np.where(li.mean < 0, -math.inf, 0.0))
+        return LayerMembrane(f(mean), f(grow(li.var)), f(grow(li.temporal_var)), f(grow(li.quenched_var)))
     return LayerMembrane(f(li.mean * s1), f(li.var * s2), f(li.temporal_var * s2), f(li.quenched_var * s1 * s1))
 
 
