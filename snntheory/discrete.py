@@ -1268,7 +1268,9 @@ class _RateCDF:
             keep = np.concatenate([[True], np.diff(r) > 0]) & (r > 0)
             lr, zz = np.log(r[keep]), z[keep]
             inv = PchipInterpolator(lr, zz) if lr.size > 1 else None
-            self.parts.append((weight, lr, zz, inv))
+            zero = z[r <= 0.0]  # neurons that never fire (e.g. beta = 1 with a downward drift)
+            z0 = float(zero.max()) if zero.size else -np.inf
+            self.parts.append((weight, lr, zz, inv, z0))
 
     def cdf(self, r):
         if self.const is not None:
@@ -1277,12 +1279,15 @@ class _RateCDF:
             return 0.0
         x = math.log(r)
         total = 0.0
-        for weight, lr, zz, inv in self.parts:
-            if inv is None or x < lr[0]:
-                zq = zz[0] if x >= lr[0] else -np.inf
-                zq = -np.inf if x < lr[0] else zq
-            elif x > lr[-1]:
+        for weight, lr, zz, inv, z0 in self.parts:
+            if lr.size == 0:  # every neuron of this spread is silent (rate 0)
                 zq = np.inf
+            elif x < lr[0]:
+                # below the smallest positive rate on the grid: between the last silent grid
+                # point and the first firing one, linearly in the rate
+                zq = -np.inf if not np.isfinite(z0) else z0 + (zz[0] - z0) * math.exp(x - lr[0])
+            elif x > lr[-1] or inv is None:
+                zq = np.inf if x > lr[-1] else float(zz[0])
             else:
                 zq = float(inv(x))
             total += weight * float(special.ndtr(zq))
@@ -1291,8 +1296,12 @@ class _RateCDF:
     def quantile(self, q):
         if self.const is not None:
             return self.const
-        lo = min(part[1][0] for part in self.parts)
-        hi = max(part[1][-1] for part in self.parts)
+        parts = [part for part in self.parts if part[1].size]
+        silent = sum(w * (1.0 if lr.size == 0 else float(special.ndtr(z0))) for w, lr, _, _, z0 in self.parts)
+        if not parts or q <= silent:
+            return 0.0  # a quantile inside the never-firing fraction
+        lo = min(part[1][0] for part in parts) - 40.0  # room below the grid (silent side)
+        hi = max(part[1][-1] for part in parts)
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if self.cdf(math.exp(mid)) < q else (lo, mid)

@@ -460,3 +460,13 @@ def test_rate_quantiles_match_sampled_neurons():
     assert np.all(np.abs(level - qs) <= Z_MC * np.sqrt(qs * (1 - qs) / k))
     q = quenched_layer(neuron, n_in, p_in, w_mean, w_std, increments="gaussian", silent_below=1e-3)
     assert abs(q.silent_fraction - np.mean(rates < 1e-3)) <= Z_MC * math.sqrt(0.25 / k)
+
+
+def test_perfect_integrator_layer_has_half_silent_neurons():
+    """beta = 1, zero-mean quenched weights: neurons with a negative weight sum drift down and never
+    fire (the long-run rate of a walk with downward drift is 0), so half the layer is silent."""
+    n = LIF.from_beta(1.0)
+    q = quenched_layer(n, 100, 0.05, 0.0, 0.1, increments="gaussian")
+    assert q.silent_fraction == pytest.approx(0.5, abs=0.01)
+    lo, hi = quenched_rate_quantiles(n, 100, 0.05, 0.0, 0.1, [0.25, 0.75], increments="gaussian")
+    assert lo == 0.0 and hi > 0.0
