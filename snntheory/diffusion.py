@@ -780,7 +780,11 @@ def membrane_moments(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     (moment balance of the Fokker--Planck equation with the reset flux, F3b). Evaluated in
     the shifted variable ``V - mu`` to avoid cancellation; relative error <= 1e-10 against
     mpmath (``tests/reference/diffusion_cv_moments.csv``) and equal to the moments of
-    :func:`stationary_density` integrated numerically. Derivation:
+    :func:`stationary_density` integrated numerically. Far above threshold with a reset close
+    to it (``mu - v_th`` many times ``v_th - v_reset``), the flux term balances the drift and
+    the closed-form variance would lose digits (it can even come out negative); where it
+    would lose more than 5 digits, the element is computed instead by graded composite
+    Gauss--Legendre quadrature of :func:`stationary_density` (relative error ~1e-8 there). Derivation:
     :func:`snntheory.symbolic.diffusion.moment_balance`.
 
     References
@@ -808,7 +812,64 @@ def membrane_moments(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     ew = m1 + pr * vr
     ew2 = m2 + pr * vr * vr
     var = ew2 - ew * ew
-    return MembraneMoments(scalar_or_array(mu + ew), scalar_or_array(var))
+    mean = mu + ew
+    # Far above threshold with a reset close to it, the closed forms cancel (the flux term
+    # nu tau (v_th - v_reset) ~ mu balances the drift): more than 5 digits lost -> quadrature.
+    bad = ~(var >= _MOMENT_CANCEL * np.maximum(np.abs(ew2), ew * ew))
+    if np.any(bad):
+        arrs = np.broadcast_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, nu, mean, var)
+        mean, var = arrs[7].copy(), arrs[8].copy()
+        for idx in np.ndindex(mean.shape):
+            if np.broadcast_to(bad, mean.shape)[idx]:
+                mean[idx], var[idx] = _moments_by_quadrature(*(float(x[idx]) for x in arrs[:7]))
+    return MembraneMoments(scalar_or_array(mean), scalar_or_array(var))
+
+
+_MOMENT_CANCEL = 1e-5  # closed-form variance kept when it is >= 1e-5 of the terms it is formed from
+_GL10 = None
+
+
+def _moments_by_quadrature(mu, sigma, tau_m, v_th, v_reset, tau_ref, nu):
+    """(E[V], Var V) from composite Gauss--Legendre quadrature of :func:`stationary_density`
+    on panels graded geometrically towards v_th (boundary layer of width ~sigma^2/(2(mu - v_th)))
+    and below v_reset (tail of scale ~sigma^2/(2(mu - v_reset)) or sigma); centred at the
+    middle of [v_reset, v_th], so no large numbers cancel. Used only where the closed forms
+    lose more than 5 digits; relative accuracy ~1e-10."""
+    global _GL10
+    if _GL10 is None:
+        _GL10 = _special.gauss_legendre(10)
+    x, w = _GL10
+    delta = v_th - v_reset
+    edges = [v_reset]
+    k = 1
+    while delta * 2.0**-k > delta * 1e-15 and k < 60:  # towards v_th
+        edges.append(v_th - delta * 2.0**-k)
+        k += 1
+    edges.append(v_th)
+    scale_b = sigma if mu <= v_reset else min(sigma, sigma * sigma / (2.0 * (mu - v_reset)))
+    below = []
+    if sigma > 0.0:
+        span = max(abs(mu - v_reset) + 12.0 * sigma, 0.0) if mu < v_reset else 60.0 * scale_b
+        e = scale_b * 1e-12
+        while e < span:
+            below.append(v_reset - e)
+            e *= 2.0
+        below.append(v_reset - span)
+    edges = np.array(sorted(set(below)) + edges)
+    lo, hi = edges[:-1], edges[1:]
+    v = (0.5 * (lo + hi))[:, None] + (0.5 * (hi - lo))[:, None] * x
+    wt = (0.5 * (hi - lo))[:, None] * w
+    P = stationary_density(v, mu, sigma, tau_m=tau_m, v_th=v_th, v_reset=v_reset, tau_ref=tau_ref)
+    c = 0.5 * (v_th + v_reset)
+    u = v - c
+    m0 = float(np.sum(wt * P))
+    m1 = float(np.sum(wt * P * u)) / m0
+    v_nr = float(np.sum(wt * P * (u - m1) ** 2)) / m0
+    pr = nu * tau_ref
+    m_nr = c + m1
+    mean = (1.0 - pr) * m_nr + pr * v_reset
+    var = (1.0 - pr) * v_nr + pr * (1.0 - pr) * (m_nr - v_reset) ** 2
+    return mean, var
 
 
 def stationary_density(v, mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):

@@ -28,6 +28,7 @@ RATE_RTOL = 1e-12  # issue 2 target for the Siegert rate against 50-digit mpmath
 LOG_RATE_RTOL = 1e-12  # same target for ln(rate), relative to max(1, |ln rate|)
 CV_RTOL = 1e-10  # issue 2 target for the ISI CV
 MOMENT_RTOL = 1e-10  # issue 2 target for the closed-form membrane moments
+QUAD_MOMENT_RTOL = 1e-7  # quadrature fallback where the closed forms cancel (measured 4e-9 .. 1.4e-8)
 G_RTOL = 1e-13  # erfcx-integral kernel: documented accuracy of snntheory._special
 SCALAR_VS_ARRAY_RTOL = 1e-14  # the scalar fast path evaluates the same formulas (a few ulp)
 QUAD_RTOL = 1e-10  # scipy.integrate.quad of the textbook integral with epsrel 1e-12
@@ -447,6 +448,29 @@ def test_v_start_above_threshold_and_bad_t_raise():
         dif.fpt_density(-0.01, 0.5, 0.5, tau_m=0.01, v_th=1.0, v_start=0.0)
     with pytest.raises(ParameterError, match="v"):
         dif.stationary_density(math.nan, 0.5, 0.5, tau_m=0.01, v_th=1.0, v_reset=0.0)
+
+
+@pytest.mark.parametrize("mu,sigma,v_reset,tau_ref", [(37.3, 1.35e-5, 1.0 - 1.2e-6, 0.0), (1.5e5, 19.6, 1.0 - 8.67e-6, 1.48e-4),
+                                                    (1e4, 0.0, 0.999, 0.0)])
+def test_moments_far_above_threshold_do_not_cancel(mu, sigma, v_reset, tau_ref):
+    """The closed forms cancel here; the variance must stay positive and accurate (mpmath F3b at 80 digits)."""
+    mp.mp.dps = 80
+    tm, th = 0.01, 1.0
+    m_, s_, vr_, tr_ = (mp.mpf(x) for x in (mu, sigma, v_reset, tau_ref))
+    if sigma == 0:
+        nu = 1 / (tr_ + tm * mp.log((m_ - vr_) / (m_ - th)))
+    else:
+        f = lambda u: mp.exp(u * u) * mp.erfc(u)  # noqa: E731  (mean-driven: erfcx(|u|))
+        nu = 1 / (tr_ + tm * mp.sqrt(mp.pi) * mp.quad(f, [(m_ - th) / s_, (m_ - vr_) / s_]))
+    m0 = 1 - nu * tr_
+    m1 = m_ * m0 - nu * tm * (th - vr_)
+    m2 = m_ * m1 + s_**2 * m0 / 2 - nu * tm * (th**2 - vr_**2) / 2
+    ev, ev2 = m1 + nu * tr_ * vr_, m2 + nu * tr_ * vr_**2
+    var = ev2 - ev**2
+    m = dif.membrane_moments(mu, sigma, tau_m=tm, v_th=th, v_reset=v_reset, tau_ref=tau_ref)
+    assert m.var > 0
+    assert abs(m.var - var) <= QUAD_MOMENT_RTOL * var
+    assert abs(m.mean - ev) <= MOMENT_RTOL * abs(ev)
 
 
 def test_no_warnings_on_extreme_batch():
