@@ -1208,7 +1208,7 @@ def _fpt_dimless(S, y0, s_query):
     s_query = np.asarray(s_query, float)
     smax = float(np.max(s_query))
     s_, A = _siegert_parts_scalar(S, y0, S - y0)
-    mean = math.exp(s_) * A  # mean FPT in units of tau_m
+    mean = math.exp(s_) * A if s_ < 700.0 else math.inf  # mean FPT in units of tau_m
     with warnings.catch_warnings():  # a rough SD suffices to size the grid
         warnings.simplefilter("ignore", _integrate.IntegrationWarning)
         sd = _cv_scalar(S, y0, A, s_, 0.0, epsrel=1e-4, accept=1e-2) * mean
