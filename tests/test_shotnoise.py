@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
@@ -146,7 +146,7 @@ def test_grid_density_matches_excitatory_only_closed_form():
     assert sn.reset_mass(R, a, **COMMON) == pytest.approx(rate / R, rel=1e-14)
 
 
-@settings(max_examples=8)
+@settings(max_examples=8, phases=[Phase.explicit, Phase.generate])  # no slow shrinking
 @given(R=st.floats(200.0, 2000.0), a=st.floats(0.06, 0.3), Ri=st.floats(0.0, 800.0), b=st.floats(0.06, 0.2),
        vr=st.floats(-0.3, 0.5), el=st.floats(-0.3, 0.5), tref=st.floats(0.0, 0.004),
        kind=st.sampled_from(["exponential", "fixed"]))
