@@ -485,6 +485,10 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
     reset = np.maximum(0.0, 1.0 - np.abs(x - vr) / h)
     b = rel @ reset
     spike = p_e * _spike_probability(w_e, n)
+    if re == 0.0:
+        # no excitation: no spikes; the stationary law of the free (inhibition-only) chain
+        pi = _gth_stationary(np.maximum(prod, 0.0))
+        return _GridSolution(x, h, pi, 0.0, 0.0)
     g = None
     if not _force_gth:
         a = -prod
@@ -539,6 +543,8 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
         k_span = max(2, int(k_span * GRID_MAX_POINTS / points(2 * k_span)))
     coarse = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span)
     fine = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, 2 * k_span)
+    if re == 0.0:
+        return coarse, fine, 0.0, 0.0
     # extrapolate ln(rate): its grid error is O(h^2) also where the rate is exponentially small
     corr = (math.log(fine.rate) - math.log(coarse.rate)) / 3.0
     if abs(math.expm1(corr)) > GRID_RTOL and points(4 * k_span) <= GRID_MAX_POINTS:
@@ -669,7 +675,8 @@ def reset_mass(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.
 
     When ``v_reset == e_l`` a neuron leaving reset stays exactly at rest until its next input
     arrives (mean wait :math:`1/(R_E+R_I)`), so the stationary law has a point mass
-    :math:`\nu/(R_E+R_I)` there; otherwise it is 0. :func:`stationary_density` returns the
+    :math:`\nu/(R_E+R_I)` there; otherwise it is 0. Without any input (``rate_e = 0`` and no
+    inhibition) every neuron sits at ``e_l``: the point mass there is 1 (reported here too). :func:`stationary_density` returns the
     absolutely continuous part only, and
     ``integral(stationary_density) + reset_mass = 1 - rate*tau_ref``.
 
@@ -686,13 +693,14 @@ def reset_mass(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.
     total = re + np.where(ai > 0, ri, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where((args[6] == args[7]) & (total > 0), rate / np.where(total > 0, total, 1.0), 0.0)
+    out = np.where(total == 0, 1.0, out)          # no input at all: everybody sits at e_l
     return scalar_or_array(out)
 
 
 def _density_scalar(v, re, ae, ri, ai, tau, th, vr, el, tref, amp):
     """Continuous part of the density at the points ``v`` (1-d), from the fine grid."""
-    if re == 0.0:
-        # no excitation: everybody relaxes to e_l (a point mass at e_l); no continuous part
+    if re == 0.0 and not (ri > 0 and ai > 0):
+        # no input at all: everybody sits at e_l (reset_mass reports the point mass 1)
         return np.zeros_like(v)
     _, sol, _ = _grid_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp)
     mass = sol.mass.copy()
@@ -766,7 +774,10 @@ class MembraneMoments(NamedTuple):
 
 def _moments_scalar(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     if re == 0.0:
-        return el, 0.0
+        # no spikes: the free membrane (Campbell, delta synapse)
+        (_, _), (y1, y2) = amp.moments()
+        b = ai if ri > 0 else 0.0
+        return el - tau * ri * b * y1, 0.5 * tau * ri * b * b * y2
     if _is_exponential(amp):
         rate = math.exp(_log_rate_scalar(re, ae, ri, ai, tau, th, vr, el, tref, amp))
         b = ai if ri > 0 else 0.0

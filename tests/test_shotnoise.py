@@ -379,3 +379,19 @@ def test_density_and_moments_match_simulation(amp, mc_scale):
     mom = sn.membrane_moments(*args, **kw, amplitude=amp)
     assert abs(allv.mean() - mom.mean) < SIM_NSE * allv.std() / math.sqrt(allv.size)
     assert allv.var() == pytest.approx(mom.var, rel=0.01)
+
+
+@pytest.mark.parametrize("amp", ["exponential", "fixed"])
+def test_no_excitation_gives_the_free_inhibitory_membrane(amp):
+    """rate_e = 0: no spikes; the grid's stationary law is the free shot noise of Campbell."""
+    assert sn.firing_rate(0.0, 0.1, 300.0, 0.1, **COMMON, amplitude=amp) == 0.0
+    free = sn.free_cumulants(0.0, 0.1, 300.0, 0.1, tau_m=0.02, amplitude=amp)
+    mom = sn.membrane_moments(0.0, 0.1, 300.0, 0.1, **COMMON, amplitude=amp)
+    assert mom.mean == pytest.approx(free.mean, rel=1e-12) and mom.var == pytest.approx(free.variance, rel=1e-12)
+    v = np.linspace(-3.0, 1.0, 40001)
+    p = sn.stationary_density(v, 0.0, 0.1, 300.0, 0.1, **COMMON, amplitude=amp)
+    assert np.trapezoid(p, v) == pytest.approx(1.0, abs=1e-6)
+    assert np.trapezoid(p * v, v) == pytest.approx(free.mean, abs=1e-6)
+    assert sn.reset_mass(0.0, 0.1, 300.0, 0.1, **COMMON, amplitude=amp) == 0.0
+    # no input at all: everybody at e_l
+    assert sn.reset_mass(0.0, 0.1, **COMMON, amplitude=amp) == 1.0
