@@ -395,3 +395,11 @@ def test_no_excitation_gives_the_free_inhibitory_membrane(amp):
     assert sn.reset_mass(0.0, 0.1, 300.0, 0.1, **COMMON, amplitude=amp) == 0.0
     # no input at all: everybody at e_l
     assert sn.reset_mass(0.0, 0.1, **COMMON, amplitude=amp) == 1.0
+
+
+@pytest.mark.parametrize("amp", ["fixed", sn.Amplitudes(stats.gamma(3.0, scale=1 / 3), "fixed")])
+def test_grid_rate_increases_with_rate_e_and_a_e(amp):
+    kw = dict(tau_m=0.02, v_th=1.0, v_reset=0.1, e_l=0.0, tau_ref=0.001)
+    rates = [sn.firing_rate(R, 0.12, 200.0, 0.1, **kw, amplitude=amp) for R in (300.0, 400.0, 600.0)]
+    sizes = [sn.firing_rate(400.0, a, 200.0, 0.1, **kw, amplitude=amp) for a in (0.09, 0.12, 0.16)]
+    assert np.all(np.diff(rates) > 0) and np.all(np.diff(sizes) > 0)
