@@ -677,7 +677,8 @@ def reset_mass(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.
     When ``v_reset == e_l`` a neuron leaving reset stays exactly at rest until its next input
     arrives (mean wait :math:`1/(R_E+R_I)`), so the stationary law has a point mass
     :math:`\nu/(R_E+R_I)` there; otherwise it is 0. Without any input (``rate_e = 0`` and no
-    inhibition) every neuron sits at ``e_l``: the point mass there is 1 (reported here too). :func:`stationary_density` returns the
+    inhibition) every neuron sits at ``e_l``: the point mass there is 1 (reported here too).
+    :func:`stationary_density` returns the
     absolutely continuous part only, and
     ``integral(stationary_density) + reset_mass = 1 - rate*tau_ref``.
 

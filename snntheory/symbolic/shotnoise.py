@@ -184,7 +184,8 @@ def document() -> Document:
     return Document(
         title="Shot-noise LIF neuron: master equation, Richardson–Swarbrick rate, densities, Campbell",
         summary=(
-            "Leak potential shifted to 0: V_th = v_th - e_l, V_r = v_reset - e_l (theta(x) below is the Heaviside step). Excitatory jumps "
+            "Leak potential shifted to 0: V_th = v_th - e_l, V_r = v_reset - e_l (theta(x) below is the "
+            "Heaviside step). Excitatory jumps "
             "Exp(a) at rate R_E, inhibitory jumps Exp(b) at rate R_I, spike when a jump reaches theta, "
             "reset to V_r after tau_ref. Requires e_l < v_th (the drift at threshold points down)."
         ),
