@@ -38,8 +38,7 @@ from ._validate import check, check_choice, check_int
 from .errors import ConvergenceError, NoSolutionError, ParameterError
 from .neuron import LIF
 
-__all__ = ["WeightStats", "LayerInit", "NetworkInit", "weights_for_rate", "init_network", "layer_map",
-           "gradient_gain", "surrogate_derivative", "baseline_weights", "METHODS", "BASELINES", "SURROGATES"]
+__all__ = ["WeightStats", "LayerInit", "NetworkInit", "weights_for_rate", "init_network", "gradient_gain", "surrogate_derivative", "baseline_weights", "METHODS", "BASELINES", "SURROGATES"]
 
 METHODS = ("discrete", "diffusion", "shotnoise", "wiener")
 BASELINES = ("kaiming", "glorot", "pytorch", "fluctuation")
@@ -76,28 +75,33 @@ def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_dens
         lo = v_reset - 10.0 * s - 8.0 * s * s / drift
     lo = np.minimum(lo, v_reset - 2.0 * s)
     span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
-    nb = int(min(_GRID_MAX, max(60, math.ceil(span / s * _BINS_PER_S))))
-    u = np.linspace(0.0, 1.0, nb + 1)
-    edges = lo[:, None] + (v_th - lo)[:, None] * u[None, :]               # (K, nb+1)
+    nb_lo = int(min(_GRID_MAX, max(60, math.ceil(span / s * _BINS_PER_S))))
+    h = (v_th - lo) / nb_lo                                              # (K,) bin widths
+    # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
+    # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
+    nb_hi = 0 if reset == "zero" or ref > 0 else int(math.ceil(6.0 * s / float(h.min())))
+    nb = nb_lo + nb_hi
+    edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
+    edges[:, nb_lo] = v_th
     c = 0.5 * (edges[:, 1:] + edges[:, :-1])
     pts = np.concatenate([np.full((K, 1), v_reset), c], axis=1)           # state 0: the reset atom
     n_st = nb + 1 + ref
     mu = beta * pts[:, :, None] + m[:, None, None]                       # (K, nb+1, 1)
     cdf = special.ndtr((edges[:, None, :] - mu) / s)                     # (K, nb+1, nb+1)
     P = np.zeros((K, n_st, n_st))
-    T = np.diff(cdf, axis=2)
+    T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
     T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)
-    P[:, : nb + 1, 1 : nb + 1] = T
-    fire = 1.0 - cdf[:, :, -1]                                           # (K, nb+1)
+    P[:, : nb + 1, 1 : nb_lo + 1] = T
+    fire = 1.0 - cdf[:, :, nb_lo]                                        # (K, nb+1)
     spike_to = 0 if ref == 0 else nb + ref                               # state index after a spike
     if reset == "zero" or ref > 0:
         P[:, : nb + 1, spike_to] += fire
         R = None
-    else:  # subtract theta: land in the bin of (beta v + I - theta), I >= v_th - beta v
+    else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
         shifted = np.maximum(edges + theta, v_th)
         cdf2 = special.ndtr((shifted[:, None, :] - mu) / s)
         R = np.diff(cdf2, axis=2)
-        R[:, :, -1] += 1.0 - cdf2[:, :, -1]
+        R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
         P[:, : nb + 1, 1 : nb + 1] += R
     for r in range(ref):                                                 # refractory chain -> reset atom
         i = nb + 1 + r
@@ -390,7 +394,7 @@ def _max_rate(neuron):
     return 1.0 / (1.0 + neuron.ref_steps)
 
 
-def _solve_increasing(fun, x0, step, target, *, x_min=-math.inf, x_max=math.inf, what, unit, dt):
+def _solve_increasing(fun, x0, step, target, *, x_min=-math.inf, x_max=math.inf, what, unit, dt, top=None):
     """Root of the increasing ``fun(x) = target`` (both in spikes/step, compared in log), bracketing
     outward from ``x0`` by doubling steps. Raises NoSolutionError with the range seen."""
     lt = math.log(target)
@@ -425,6 +429,8 @@ def _solve_increasing(fun, x0, step, target, *, x_min=-math.inf, x_max=math.inf,
         h *= 2.0
     rates = np.array(list(seen.values()))
     lo_r, hi_r = float(rates.min()) / dt, float(rates.max()) / dt
+    if direction < 0 and top is not None:   # the target is below the floor; above, the rate rises to top
+        hi_r = top / dt
     raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach for {what}: the reachable range is "
                           f"about [{lo_r:.6g}, {hi_r:.6g}] Hz ({unit})", reachable=(lo_r, hi_r))
 
@@ -572,6 +578,44 @@ def _layer_stats(neuron, n, p_in, wm, ws, n_out, surrogate, width, silent_below,
     return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out
 
 
+def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrogate="fast_sigmoid",
+                  surrogate_width=None):
+    r"""Surrogate-gradient variance gain of a layer,
+    :math:`n_\mathrm{out}(\sigma_w^2+\mu_w^2)\,E_P[\sigma'(V-v_\mathrm{th})^2]`.
+
+    ``V = beta V_post + I`` is the pre-reset potential compared with the threshold, averaged
+    over the threshold-aware stationary density of the step map and over the neurons' quenched
+    mean drives (Bernoulli inputs at ``input_rate``, Gaussian weights). Under the independence
+    assumptions of paper-reconstruction §4.4 the gradient variance per step is multiplied by
+    this gain from one layer to the layer below (the temporal factor ``1/(1 - beta_eff^2)`` of
+    the membrane's own recursion is common to all layers and left out).
+
+    Notes
+    -----
+    Dense-grid chain (rate within 0.1–0.6 % of :func:`snntheory.discrete.firing_probability`),
+    exact cell probabilities of ``V`` on a sinh grid around ``v_th``. Checked against the
+    stationary states of a seeded :func:`snntheory.simulate.run_step_map` run
+    (``tests/test_inverse.py``: within 3 %).
+
+    Examples
+    --------
+    Doubling the fan-out doubles the gain:
+
+    >>> from snntheory import LIF
+    >>> kw = dict(neuron=LIF.from_beta(0.9), n_in=100, input_rate=50.0, w_mean=0.0, w_std=0.15)
+    >>> g1, g2 = gradient_gain(n_out=100, **kw), gradient_gain(n_out=200, **kw)
+    >>> bool(abs(g2 / g1 - 2) < 1e-12)
+    True
+    """
+    n = check_int("n_in", n_in)
+    n_out = n if n_out is None else check_int("n_in", n_out)
+    p = float(check("input_rate", input_rate)) * neuron.dt
+    wm = float(check("w_mean", w_mean))
+    ws = float(check("w_std", w_std))
+    check_choice("surrogate", surrogate, SURROGATES)
+    return _layer_stats(neuron, n, p, wm, ws, n_out, surrogate, surrogate_width, _SILENT_BELOW)[3]
+
+
 def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete", w_std=None, kappa=KAPPA,
                      n_out=None, surrogate="fast_sigmoid", surrogate_width=None, silent_below=_SILENT_BELOW):
     r"""Weight mean and SD that make a layer of ``neuron`` fire at ``target_rate``.
@@ -666,8 +710,9 @@ def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete"
     check_choice("surrogate", surrogate, SURROGATES)
     top = _max_rate(neuron)
     if target >= top:
-        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: at most {top / dt:g} Hz "
-                              f"(one spike per {1 + neuron.ref_steps} step(s))", reachable=(0.0, top / dt))
+        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: the reachable range is [0, "
+                              f"{top / dt:g}) Hz (one spike per {1 + neuron.ref_steps} step(s))",
+                              reachable=(0.0, top / dt))
     if p_in == 0.0:
         raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach with silent inputs "
                               "(input_rate = 0): the reachable range is [0, 0] Hz", reachable=(0.0, 0.0))
@@ -702,7 +747,8 @@ def _solve_mean(method, neuron, n, p_in, ws, target, scale):
     d = 0.05 * neuron.theta / (n * p_in)
     return _solve_increasing(lambda x: _forward(method, neuron, n, p_in, x, ws), 0.0, d, target,
                              what=f"method={method!r} with w_std={ws:g} V",
-                             unit="weight mean on the branch where the rate rises with it", dt=neuron.dt)
+                             unit="weight mean on the branch where the rate rises with it", dt=neuron.dt,
+                             top=_max_rate(neuron))
 
 
 def _solve_backward(method, neuron, n, p_in, target, n_out, surrogate, width, scale):
@@ -863,7 +909,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     --------
     >>> from snntheory import LIF
     >>> plan = init_network([100, 100, 100], neuron=LIF.from_beta(0.9), input_rate=50.0, map_gain=False)
-    >>> [round(r, 6) for r in plan.rates]
+    >>> [round(float(r), 6) for r in plan.rates]  # the depth model holds the input rate exactly
     [50.0, 50.0]
     """
     widths = tuple(check_int("n_in", w) for w in widths)
@@ -889,32 +935,45 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     check_choice("surrogate", surrogate, SURROGATES)
     kw = _chain_params(neuron)
     g = neuron.gain
+
+    def plan(eff):
+        """Weights and (corrected) model states of every layer; eff[l] multiplies the model's rate."""
+        rows, state = [], _State.bernoulli(p0)
+        for l in range(L):
+            n, n_out = widths[l], widths[l + 1]
+            n_next = widths[l + 2] if l + 2 <= L else n_out
+            dist = "normal"
+            if method in BASELINES:
+                wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
+            elif method == "discrete":
+                wm, ws = _solve_depth_layer(kw, g, n, state, targets[l] * dt / eff[l], stds[l], kappa, neuron,
+                                            n_next, surrogate, surrogate_width)
+            else:
+                p_in = state.ep if l == 0 else targets[l - 1] * dt
+                res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
+                                       w_std=stds[l], kappa=kappa, n_out=n_next, surrogate=surrogate,
+                                       surrogate_width=surrogate_width)
+                wm, ws = res.mean, res.std
+            out = _layer_model(kw, g, n, state, wm, ws)[0]
+            e = eff[l]
+            out = _State(min(e * out.ep, 1.0), min(e * e * out.ep2, 1.0), e * out.evf)
+            rows.append((n, n_out, n_next, wm, ws, dist, state, out))
+            state = out
+        return rows
+
+    rows = plan(np.ones(L))
     layers = []
-    state = _State.bernoulli(p0)
-    for l in range(L):
-        n, n_out = widths[l], widths[l + 1]
-        n_next = widths[l + 2] if l + 2 <= L else n_out
-        dist = "normal"
-        if method in BASELINES:
-            wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
-        elif method == "discrete":
-            wm, ws = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_next,
-                                        surrogate, surrogate_width)
-        else:
-            p_in = state.ep if l == 0 else targets[l - 1] * dt
-            res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
-                                   w_std=stds[l], kappa=kappa, n_out=n_next, surrogate=surrogate,
-                                   surrogate_width=surrogate_width)
-            wm, ws = res.mean, res.std
-        v_mean, v_std, silent, grad, out = _layer_stats(neuron, n, state.ep, wm, ws, n_next, surrogate,
-                                                        surrogate_width, silent_below, state=state)
+    for l, (n, n_out, n_next, wm, ws, dist, state, out) in enumerate(rows):
+        v_mean, v_std, silent, grad, _ = _layer_stats(neuron, n, state.ep, wm, ws, n_next, surrogate,
+                                                      surrogate_width, silent_below, state=state)
         slope = _map_gain(kw, g, n, state, wm, ws) if map_gain else math.nan
-        rate = targets[l] if method in METHODS else out.ep / dt
-        if method in ("diffusion", "shotnoise", "wiener"):
+        rate = out.ep / dt
+        if method == "discrete":
+            rate = targets[l]
+        elif method in ("diffusion", "shotnoise", "wiener"):
             rate = _forward(method, neuron, n, (state.ep if l == 0 else targets[l - 1] * dt), wm, ws) / dt
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, float(rate), v_mean, v_std,
                                 silent, float(grad), float(slope), dist))
-        state = out
     return NetworkInit(tuple(layers), method, widths, rate0, neuron)
 
 
@@ -922,12 +981,13 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sur
     """(w_mean, w_std) of one layer on the depth model."""
     dt = neuron.dt
     if state.ep <= 0.0:
-        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: the layer's input is silent",
+        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: the layer's input is silent "
+                              "(reachable range [0, 0] Hz)",
                               reachable=(0.0, 0.0))
     top = _max_rate(neuron)
     if target >= top:
-        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: at most {top / dt:g} Hz",
-                              reachable=(0.0, top / dt))
+        raise NoSolutionError(f"target rate {target / dt:g} Hz is out of reach: the reachable range is "
+                              f"[0, {top / dt:g}) Hz", reachable=(0.0, top / dt))
     scale = neuron.theta / math.sqrt(n * state.ep)
 
     def rate(wm, ws):
@@ -936,15 +996,25 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sur
     def solve_mean(ws):
         d = 0.05 * neuron.theta / (n * state.ep)
         return _solve_increasing(lambda x: rate(x, ws), 0.0, d, target, what=f"the depth model with w_std={ws:g} V",
-                                 unit="weight mean on the rising branch", dt=dt)
+                                 unit="weight mean on the rising branch", dt=dt, top=_max_rate(neuron))
 
     if w_std is None:
-        ratio = _balance_ratio(neuron, n, state.ep, kappa)
-        lx = _solve_increasing(lambda x: rate(ratio * math.exp(x), math.exp(x)), math.log(scale), 0.5, target,
-                               x_min=math.log(scale) - 40, x_max=math.log(scale) + 20,
-                               what=f"the depth model along the balanced family kappa={kappa:g}",
-                               unit="weight SD from 0 to large", dt=dt)
-        return ratio * math.exp(lx), math.exp(lx)
+        # the balanced family at kappa; a high target out of its reach moves kappa up towards
+        # mean-driven weights (0, 1, 2, 4), which reach higher rates
+        first = None
+        for kap in (kappa, *[k for k in (0.0, 1.0, 2.0, 4.0) if k > kappa]):
+            ratio = _balance_ratio(neuron, n, state.ep, kap)
+            try:
+                lx = _solve_increasing(lambda x: rate(ratio * math.exp(x), math.exp(x)), math.log(scale), 0.5,
+                                       target, x_min=math.log(scale) - 40, x_max=math.log(scale) + 20,
+                                       what=f"the depth model along the balanced family kappa={kap:g}",
+                                       unit="weight SD from 0 to large", dt=dt)
+                return ratio * math.exp(lx), math.exp(lx)
+            except NoSolutionError as e:
+                first = first or e
+                if target < e.reachable[0] * dt:   # too low: moving kappa up only raises the floor
+                    break
+        raise first
     if w_std == "backward":
         cache = {}
 

@@ -1,0 +1,279 @@
+"""Tests of snntheory.inverse: round trips through every forward model, the depth model's
+pieces against independent routes (exact chain, renewal theory, seeded simulation), deep
+networks in simulation, baselines' collapse, and validation."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snntheory import LIF, diffusion, discrete, shotnoise, wiener
+from snntheory.errors import NoSolutionError, ParameterError
+from snntheory.inverse import (
+    BASELINES,
+    _grid_chain,
+    _shot_input,
+    baseline_weights,
+    gradient_gain,
+    init_network,
+    surrogate_derivative,
+    weights_for_rate,
+)
+from snntheory.simulate import run_step_map
+
+#: round trip forward(weights_for_rate(target)) = target (issue 5: 1e-6; the solver is at 1e-12)
+ROUND_TRIP = 1e-6
+#: dense-grid chain vs the exact Nystrom chain: 4 bins per increment SD, measured 0.1-0.6 %
+GRID_RATE = 0.01
+#: regularity factor F from the chain vs from the renewal ISI law (both discretised): measured < 0.5 %
+F_TOL = 0.02
+#: gradient gain vs sampled stationary states: 4 standard errors of the Monte Carlo mean
+N_SE = 4.0
+#: deep network: population rate of every layer within 10 % of the target for the config below,
+#: averaged over 2 weight seeds (per-seed finite-size noise at n = 300 is ~4 %; see bench_init.py)
+DEPTH_TOL = 0.10
+#: baselines: predicted vs simulated rate where the rate is above 1 Hz (measured 3-12 %: the
+#: depth model ignores coloured input and correlations, which matter less than the collapse itself)
+BASELINE_TOL = 0.2
+
+NEURON = LIF.from_beta(0.95)
+
+
+def _forward(method, neuron, n, p, wm, ws):
+    """The public forward functions, written out here independently of inverse._forward."""
+    if method == "discrete":
+        return float(discrete.layer_rate(neuron, n, p, wm, ws, increments="gaussian"))
+    if method == "diffusion":
+        s1, s2 = neuron.kernel_sums()
+        var = n * p * (ws**2 + wm**2) - n * p * p * wm**2
+        return float(diffusion.firing_rate(n * p * wm * s1, math.sqrt(2 * var * s2), tau_m=neuron.tau_m,
+                                           v_th=neuron.v_th, v_reset=neuron.v_reset, dt=neuron.dt)) * neuron.dt
+    if method == "shotnoise":
+        inp = _shot_input(n, p / neuron.dt, wm, ws)
+        return float(shotnoise.firing_rate(inp.rate_e, inp.a_e, inp.rate_i, inp.a_i, tau_m=neuron.tau_m,
+                                           v_th=neuron.v_th, v_reset=neuron.v_reset,
+                                           amplitude=inp.amplitude)) * neuron.dt
+    st_ = wiener.step_statistics(n_in=n, p_in=p, w_mean=wm, w_std=ws)
+    return float(wiener.firing_probability(step_mean=st_.step_mean, step_std=st_.step_std, v_th=neuron.v_th,
+                                           v_reset=neuron.v_reset, reset=neuron.reset))
+
+
+# ---------------------------------------------------------------------------------------------
+# round trips
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,neuron,w_std", [
+    ("discrete", NEURON, None), ("discrete", NEURON, 0.08), ("discrete", LIF.from_beta(0.8, reset="subtract"), 0.1),
+    ("diffusion", NEURON, None), ("diffusion", NEURON, 0.08),
+    ("shotnoise", NEURON, 0.08),
+    ("wiener", LIF.from_beta(1.0), None), ("wiener", LIF.from_beta(1.0, reset="subtract"), 0.05),
+])
+def test_round_trip(method, neuron, w_std):
+    n, rate_in, target = 150, 40.0, 25.0
+    res = weights_for_rate(target, n_in=n, input_rate=rate_in, neuron=neuron, method=method, w_std=w_std)
+    p = _forward(method, neuron, n, rate_in * neuron.dt, res.mean, res.std)
+    assert abs(p / (target * neuron.dt) - 1) < ROUND_TRIP
+    assert abs(res.rate / target - 1) < ROUND_TRIP
+    if w_std is not None:
+        assert res.std == w_std
+    assert 0.0 <= res.silent_fraction <= 1.0 and res.grad_gain > 0 and res.v_std > 0
+
+
+def test_backward_condition_gives_unit_gain():
+    res = weights_for_rate(50.0, n_in=200, input_rate=50.0, neuron=NEURON, w_std="backward", surrogate="triangle")
+    assert abs(res.grad_gain - 1) < 1e-6
+    assert abs(res.rate / 50.0 - 1) < ROUND_TRIP
+    g = gradient_gain(neuron=NEURON, n_in=200, input_rate=50.0, w_mean=res.mean, w_std=res.std,
+                      surrogate="triangle")
+    assert abs(g - 1) < 1e-6
+
+
+def test_init_network_depth_model_round_trip_and_table():
+    plan = init_network([120, 100, 80, 60], neuron=NEURON, input_rate=30.0, target_rate=[30.0, 20.0, 10.0])
+    np.testing.assert_allclose(plan.rates, [30.0, 20.0, 10.0], rtol=ROUND_TRIP)
+    assert [l.n_in for l in plan.layers] == [120, 100, 80] and [l.n_out for l in plan.layers] == [100, 80, 60]
+    assert all(0 <= l.map_gain < 1 for l in plan.layers)  # the default weights make the target attracting
+    text = str(plan)
+    assert "map gain" in text and len(text.splitlines()) == 5
+
+
+def test_init_network_other_methods_chain_their_targets():
+    plan = init_network([100, 100, 100], neuron=NEURON, input_rate=50.0, method="diffusion", w_std=0.1,
+                        map_gain=False)
+    np.testing.assert_allclose(plan.rates, [50.0, 50.0], rtol=ROUND_TRIP)
+    assert plan.layers[1].w_mean == pytest.approx(plan.layers[0].w_mean, rel=1e-9)  # same problem twice
+
+
+# ---------------------------------------------------------------------------------------------
+# the depth model's pieces against independent routes
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("beta,m,s,reset,ref", [
+    (0.95, 0.03, 0.15, "zero", 0), (0.95, 0.0, 0.25, "subtract", 0), (0.9, 0.05, 0.2, "zero", 2),
+    (0.8, -0.1, 0.4, "subtract", 0), (1.0, 0.05, 0.2, "zero", 0), (0.95, -0.1, 0.56, "zero", 0),
+])
+def test_grid_chain_rate_matches_exact_chain(beta, m, s, reset, ref):
+    p, F = _grid_chain(beta, np.array([m]), s, v_th=1.0, v_reset=0.0, reset=reset, ref=ref)
+    exact = discrete.firing_probability(m, s, beta=beta, reset=reset, ref_steps=ref)
+    assert abs(p[0] / exact - 1) < GRID_RATE
+    assert F[0] > 0
+
+
+@pytest.mark.parametrize("m,s", [(0.03, 0.15), (-0.05, 0.4), (0.08, 0.1)])
+def test_regularity_factor_matches_renewal_theory(m, s):
+    """Zero reset is a renewal process: h(k) = P(spike at k | spike at 0) solves
+    h(k) = f(k) + sum_j f(j) h(k-j) with f the ISI law (discrete.isi_distribution), and
+    F = 1 + 2 sum_k beta^k (h(k) - p) / (1 - p)."""
+    beta, K = 0.95, 1500
+    f = discrete.isi_distribution(K, m, s, beta=beta)
+    p = float(discrete.firing_probability(m, s, beta=beta))
+    h = np.zeros(K + 1)
+    for k in range(1, K + 1):
+        h[k] = f[k - 1] + f[: k - 1] @ h[k - 1: 0: -1]
+    F_renewal = 1 + 2 * np.sum(beta ** np.arange(1, K + 1) * (h[1:] - p)) / (1 - p)
+    _, F = _grid_chain(beta, np.array([m]), s, v_th=1.0, v_reset=0.0, reset="zero", ref=0)
+    assert abs(F[0] / F_renewal - 1) < F_TOL
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["fast_sigmoid", "gaussian", "triangle"])
+def test_gradient_gain_against_sampled_states(kind, mc_scale):
+    """E[sigma'(beta V + I - v_th)^2] over stationary post-reset states V of a seeded step-map run
+    (annealed Gaussian increments, no weight spread so the expectation is over P only)."""
+    beta, m, s = 0.9, 0.04, 0.2
+    neuron = LIF.from_beta(beta)
+    n = int(40000 * mc_scale) + 2000
+    run = run_step_map(lambda rng, sh: m + s * rng.standard_normal(sh), n_neurons=n, n_steps=1, beta=beta,
+                       burn_in=300, seed=3)
+    x, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+    per = (surrogate_derivative(beta * run.v_final[:, None] + m + s * x[None, :] - 1.0, kind) ** 2) @ w
+    est, se = per.mean(), per.std() / math.sqrt(n)
+    # the same quantity from the planner: a layer with w_std = 0 has exactly N(m, s^2)-like
+    # increments only in the Gaussian limit, so compare the chain directly
+    from snntheory.inverse import _surrogate_moment
+    kw = dict(beta=beta, v_th=1.0, v_reset=0.0, reset="zero", ref=0)
+    theory = _surrogate_moment(kw, np.array([m]), s, np.array([1.0]), kind, None)
+    assert abs(theory - est) < N_SE * se + 0.005 * theory, (theory, est, se)
+    assert neuron.beta == beta
+
+
+# ---------------------------------------------------------------------------------------------
+# deep networks in simulation
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_default_plan_holds_rate_over_ten_layers(mc_scale):
+    neuron = LIF.from_beta(0.9, reset="subtract")
+    plan = init_network([300] * 11, neuron=neuron, input_rate=50.0, map_gain=False)
+    n_steps = int(3000 * mc_scale) + 500
+    sims = np.array([plan.simulate(n_steps=n_steps, seed=s).rates[1:] for s in (0, 1)])
+    ratio = sims.mean(0) / plan.rates
+    assert np.all(np.abs(ratio - 1) < DEPTH_TOL), ratio
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["kaiming", "fluctuation"])
+def test_baseline_predicted_collapse_matches_simulation(name, mc_scale):
+    plan = init_network([200] * 9, neuron=NEURON, input_rate=50.0, method=name, map_gain=False)
+    sim = plan.simulate(n_steps=int(2000 * mc_scale) + 500, seed=0).rates[1:]
+    pred = plan.rates
+    live = sim > 1.0
+    assert np.all(np.abs(pred[live] / sim[live] - 1) < BASELINE_TOL), (pred, sim)
+    assert pred[-1] < 0.5 and sim[-1] < 0.5     # both collapse
+    assert np.all(np.diff(pred) <= 0)
+
+
+def test_baseline_formulas():
+    n = LIF.from_beta(0.9)
+    assert baseline_weights("glorot", n_in=100, n_out=300, neuron=n, input_rate=10.0)[1] ** 2 == pytest.approx(2 / 400)
+    mu, sd, dist = baseline_weights("pytorch", n_in=300, n_out=10, neuron=n, input_rate=10.0)
+    assert dist == "uniform" and sd == pytest.approx(1 / math.sqrt(900))
+    # fluctuation-driven: free-membrane SD equals v_th / xi by Campbell's theorem
+    _, sd, _ = baseline_weights("fluctuation", n_in=100, n_out=10, neuron=n, input_rate=50.0, xi=2.0)
+    assert math.sqrt(100 * 0.05 * sd**2 / (1 - 0.81)) == pytest.approx(0.5)
+    with pytest.raises(ParameterError, match="beta < 1"):
+        baseline_weights("fluctuation", n_in=100, n_out=10, neuron=LIF.from_beta(1.0), input_rate=50.0)
+    assert set(BASELINES) == {"kaiming", "glorot", "pytorch", "fluctuation"}
+
+
+# ---------------------------------------------------------------------------------------------
+# reachability and validation (hypothesis)
+# ---------------------------------------------------------------------------------------------
+
+@settings(max_examples=15)
+@given(n=st.integers(50, 500), p_in=st.floats(0.01, 0.3), frac=st.floats(0.05, 0.95),
+       beta=st.floats(0.8, 0.98), reset=st.sampled_from(["zero", "subtract"]))
+def test_reachable_targets_are_solved(n, p_in, frac, beta, reset):
+    neuron = LIF.from_beta(beta, reset=reset)
+    # a target between two rates the forward model actually produces at fixed w_std is reachable
+    ws = 1.0 / math.sqrt(n)
+    lo = _forward("discrete", neuron, n, p_in, -0.2 / (n * p_in), ws)
+    hi = _forward("discrete", neuron, n, p_in, 2.0 / (n * p_in), ws)
+    target = math.exp(math.log(lo) + frac * (math.log(hi) - math.log(lo))) / neuron.dt
+    res = weights_for_rate(target, n_in=n, input_rate=p_in / neuron.dt, neuron=neuron, w_std=ws)
+    assert abs(_forward("discrete", neuron, n, p_in, res.mean, ws) / (target * neuron.dt) - 1) < ROUND_TRIP
+
+
+@settings(max_examples=20)
+@given(excess=st.floats(1.0, 5.0), ref=st.integers(0, 3), method=st.sampled_from(["discrete", "diffusion"]))
+def test_unreachable_targets_raise_with_range(excess, ref, method):
+    neuron = LIF(0.02, 1e-3, tau_ref=ref * 1e-3)
+    top = 1.0 / (1 + ref) / neuron.dt
+    with pytest.raises(NoSolutionError, match="reachable") as e:
+        weights_for_rate(top * excess, n_in=100, input_rate=20.0, neuron=neuron, method=method)
+    assert e.value.reachable[1] == pytest.approx(top)
+
+
+def test_unreachable_below_the_floor_and_silent_input():
+    # few inputs, a short membrane and a huge weight SD: a negative mean adds as much noise as
+    # it removes drive, so the rate has a floor (about 80 Hz here)
+    neuron = LIF.from_beta(0.5)
+    with pytest.raises(NoSolutionError, match="reachable range") as e:
+        weights_for_rate(1.0, n_in=10, input_rate=20.0, neuron=neuron, w_std=2.0)
+    lo, hi = e.value.reachable
+    assert 1.0 < lo < hi == pytest.approx(1000.0)
+    # the floor itself is reachable (just above it)
+    res = weights_for_rate(lo * 1.01, n_in=10, input_rate=20.0, neuron=neuron, w_std=2.0)
+    assert abs(res.rate / (lo * 1.01) - 1) < ROUND_TRIP
+    with pytest.raises(NoSolutionError):
+        weights_for_rate(10.0, n_in=100, input_rate=0.0, neuron=NEURON)
+
+
+@settings(max_examples=20)
+@given(which=st.sampled_from(["n_in", "input_rate", "target_rate", "w_std", "method", "surrogate"]),
+       bad=st.sampled_from([-1.0, 0.0, math.nan]))
+def test_bad_parameters_raise_naming_them(which, bad):
+    kw = dict(n_in=100, input_rate=20.0, neuron=NEURON, w_std=0.1)
+    target = 10.0
+    if which == "target_rate":
+        target = bad
+        if bad == 0.0 or math.isnan(bad) or bad < 0:
+            pass
+    elif which == "method":
+        kw["method"] = "siegert"
+    elif which == "surrogate":
+        kw["surrogate"] = "sigmoid"
+    elif which == "input_rate" and bad == 0.0:
+        bad = -2.0
+        kw[which] = bad
+    elif which == "w_std" and bad == 0.0:
+        bad = -0.5
+        kw[which] = bad
+    else:
+        kw[which] = bad
+    with pytest.raises(ParameterError, match=which):
+        weights_for_rate(target, **kw)
+
+
+def test_method_neuron_mismatch_and_widths():
+    with pytest.raises(ParameterError, match="beta"):
+        weights_for_rate(10.0, n_in=100, input_rate=20.0, neuron=LIF.from_beta(1.0), method="diffusion")
+    with pytest.raises(ParameterError, match="beta"):
+        weights_for_rate(10.0, n_in=100, input_rate=20.0, neuron=NEURON, method="wiener")
+    with pytest.raises(ParameterError, match="widths"):
+        init_network([100], neuron=NEURON, input_rate=10.0)
+    with pytest.raises(ParameterError, match="neuron"):
+        weights_for_rate(10.0, n_in=100, input_rate=20.0, neuron="lif")
