@@ -449,10 +449,11 @@ def _grid_spacing(re, ae, ri, ai, tau, th, vr, el, amp, n_res):
 
 
 def _anchor(vr, el, inhib):
-    """The node besides v_th that the grid is aligned to: e_l with inhibition (the point mass at
-    v_reset == e_l sits on it), else the lower end min(v_reset, e_l) of the support, so that the
-    support starts exactly at the lowest node."""
-    return el if inhib else min(vr, el)
+    """The node besides v_th that the grid is aligned to: v_reset, where the density jumps (the
+    re-injected flux), where the point mass sits when v_reset == e_l, and where the support of an
+    excitation-only input starts when v_reset <= e_l. (``el`` and ``inhib`` are kept for the
+    call sites; e_l itself need not be a node: the relaxation kernel is exact for any e_l.)"""
+    return vr
 
 
 def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
@@ -714,7 +715,21 @@ def _density_scalar(v, re, ae, ri, ai, tau, th, vr, el, tref, amp):
     # inside, so their coefficients are half the density (this keeps the integral exact)
     dens[0] *= 2.0
     dens[-1] *= 2.0
-    return np.where((v < sol.x[0]) | (v >= th), 0.0, np.interp(v, sol.x, dens, left=0.0, right=0.0))
+    k = int(np.argmin(np.abs(sol.x - vr)))
+    jump = -sol.rate * tau / (vr - el) if vr != el else 0.0
+    if (vr != el and 0 < k < sol.x.size - 1 and abs(jump) <= 2.0 * dens[k]
+            and abs(vr - el) >= (re + ri) * tau * sol.h):
+        # the density jumps at v_reset by -nu tau_m/(v_reset - e_l) (flux balance: the re-injected
+        # flux is carried away by the leak); where that jump is resolved by the grid (the layer
+        # behind it, of width |v_reset - e_l|/(R tau_m), spans a cell or more), split the node
+        # value into its one-sided limits keeping their mean (and so the mass of the interpolant)
+        left, right = dens.copy(), dens.copy()
+        left[k] = dens[k] - 0.5 * jump
+        right[k] = dens[k] + 0.5 * jump
+        val = np.where(v < sol.x[k], np.interp(v, sol.x, left), np.interp(v, sol.x, right))
+    else:
+        val = np.interp(v, sol.x, dens)
+    return np.where((v < sol.x[0]) | (v >= th), 0.0, val)
 
 
 def stationary_density(v, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.0, tau_ref=0.0,
@@ -730,8 +745,11 @@ def stationary_density(v, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_re
     Computed from the embedded-chain solution of :func:`firing_rate` on its finer grid: the
     hat coefficients (probability masses) divided by the spacing, linearly interpolated (the two
     end nodes carry half hats). No extrapolation is applied, so the density is non-negative and
-    integrates exactly to the grid mass. Accuracy: second order in the grid spacing where the
-    density is smooth; kinks, jumps and boundary layers narrower than the grid (at ``v_reset``,
+    integrates exactly to the grid mass. The grid has a node at ``v_reset``, where the density
+    jumps by :math:`-\nu\tau_m/(v_{reset}-e_L)` (flux balance); the one-sided values are used
+    there when the grid resolves the layer behind the jump. Accuracy: second order in the grid
+    spacing where the density is smooth; kinks, jumps and boundary layers narrower than the grid
+    (at ``v_reset``,
     width about :math:`|e_L - v_{reset}|/(R\tau_m)`; at ``v_reset + k a_e`` for fixed jumps) are
     smeared over one cell, which can move up to ~2e-3 of the mass locally. Against the closed form
     :math:`P(v)=\frac{\nu\tau_m}{a v}\int_v^{\theta}(v/u)^{R\tau_m}e^{(u-v)/a}du`
