@@ -1,7 +1,12 @@
 """Speed of snntheory.shotnoise.firing_rate per amplitude family, and the ratio to an exact
 event-driven simulation that reaches 1 % relative precision on the rate.
 
-Run: python3 benchmarks/bench_shotnoise.py  (about a minute on one core)
+Run: python3 benchmarks/bench_shotnoise.py  (about 15 s)
+
+The grid solver's cost is a dense LU (N of a few hundred); on a busy machine OpenBLAS's thread
+pool makes such small solves ~25x slower, so run with OPENBLAS_NUM_THREADS=1 (measured on the
+shared 2-core box: fixed 12 ms, gamma 30 ms, Gaussian weights 91 ms per rate; 330/390/550 ms
+with the default thread pool).
 
 For each family the script prints the time per rate evaluation (best of several repeats; the
 grid solver's memo is cleared before each call so every call solves), the rate, a seeded
