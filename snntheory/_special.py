@@ -31,7 +31,11 @@ a few ulp; they keep a single scalar call cheap (a few microseconds).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import glob
 import math
+import os
 
 import numpy as np
 from numpy.polynomial import legendre as _legendre
@@ -45,6 +49,8 @@ __all__ = [
     "erfcx_integral_scalar",
     "log_erfcx",
     "log1p_erf",
+    "one_blas_thread",
+    "gth_stationary",
 ]
 
 SQRT_PI = math.sqrt(math.pi)
@@ -262,3 +268,71 @@ def log1p_erf(x):
     """``ln(1 + erf x)`` for all real x (``ln erfc(-x)``, accurate in the far left tail)."""
     x = np.asarray(x, float)
     return np.where(x >= 0, np.log1p(_sp.erf(np.where(x >= 0, x, 0.0))), _sp.log_ndtr(np.sqrt(2.0) * x) + math.log(2.0))
+
+
+# ----------------------------------------------------------------------------------------
+# BLAS threading for small dense solves
+# ----------------------------------------------------------------------------------------
+_BLAS = []
+
+
+def _blas_lib():
+    """scipy's bundled OpenBLAS (for its thread-local thread count), or None."""
+    if not _BLAS:
+        lib = None
+        try:
+            import scipy
+
+            paths = glob.glob(os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs",
+                                           "libscipy_openblas*.so*"))
+            if paths:
+                lib = ctypes.CDLL(paths[0])
+                lib.openblas_set_num_threads_local.restype = ctypes.c_int
+                lib.openblas_set_num_threads_local.argtypes = [ctypes.c_int]
+        except (OSError, AttributeError, ImportError):  # another BLAS build: leave it alone
+            lib = None
+        _BLAS.append(lib)
+    return _BLAS[0]
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Run scipy's OpenBLAS single-threaded in this thread while solving small dense systems.
+
+    The Nyström systems of ``discrete`` and the grid chains of ``shotnoise`` have a few hundred
+    unknowns; threading them cost 6.1 s against 0.35 s for ten solves on a loaded 2-core machine,
+    and 25x for a 488 x 488 solve (measured). Uses OpenBLAS's thread-local setting, so other
+    threads are unaffected; a no-op where scipy's bundled OpenBLAS is not found. The previous
+    setting is restored."""
+    lib = _blas_lib()
+    if lib is None:
+        yield
+        return
+    prev = lib.openblas_set_num_threads_local(1)
+    try:
+        yield
+    finally:
+        lib.openblas_set_num_threads_local(prev)
+
+
+def gth_stationary(P) -> np.ndarray:
+    """Stationary vector of the row-stochastic matrix ``P`` (``P[i, j]`` = prob i -> j) by
+    Grassmann--Taksar--Heyman elimination.
+
+    Only the off-diagonal entries are used (each row is implicitly completed to 1) and the
+    elimination has no subtractions, so the result keeps high *relative* accuracy even for
+    exponentially small stationary probabilities, where an LU solve of ``(P^T - I) pi = 0``
+    loses them to cancellation (Grassmann, Taksar & Heyman 1985, Oper. Res. 33:1107).
+    """
+    a = np.array(P, dtype=float, order="C")
+    n = a.shape[0]
+    tiny = np.finfo(float).tiny
+    for k in range(n - 1, 0, -1):
+        s = max(a[k, :k].sum(), tiny)
+        a[:k, k] /= s
+        a[:k, :k] += np.outer(a[:k, k], a[k, :k])
+    pi = np.empty(n)
+    pi[0] = 1.0
+    for k in range(1, n):
+        pi[k] = pi[:k] @ a[:k, k]
+    return pi / pi.sum()

@@ -16,16 +16,14 @@ integral equations on composite Gauss–Legendre nodes (see :func:`firing_probab
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import glob
 import math
-import os
 from typing import NamedTuple
 
 import numpy as np
 from scipy import linalg, special
 
+from ._special import gth_stationary as _gth
+from ._special import one_blas_thread
 from ._validate import check, check_below, check_choice, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
@@ -73,45 +71,6 @@ _RESETS = ("zero", "subtract")
 # ---------------------------------------------------------------------------------------------
 # the chain and its Nyström solution
 # ---------------------------------------------------------------------------------------------
-
-
-_BLAS = []
-
-
-def _blas_lib():
-    """scipy's bundled OpenBLAS (for its thread-local thread count), or None."""
-    if not _BLAS:
-        lib = None
-        try:
-            import scipy
-
-            paths = glob.glob(os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs",
-                                           "libscipy_openblas*.so*"))
-            if paths:
-                lib = ctypes.CDLL(paths[0])
-                lib.openblas_set_num_threads_local.restype = ctypes.c_int
-                lib.openblas_set_num_threads_local.argtypes = [ctypes.c_int]
-        except (OSError, AttributeError, ImportError):  # another BLAS build: leave it alone
-            lib = None
-        _BLAS.append(lib)
-    return _BLAS[0]
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run scipy's OpenBLAS single-threaded in this thread while solving. The Nyström systems
-    have a few hundred unknowns; threading them cost 6.1 s against 0.35 s for ten solves on a
-    loaded 2-core machine (measured). No-op where scipy's bundled OpenBLAS is not found; the
-    previous (thread-local) setting is restored."""
-    lib = _blas_lib()
-    if lib is None:
-        yield
-        return
-    prev = lib.openblas_set_num_threads_local(1)
-    try:
-        yield
-    finally:
-        lib.openblas_set_num_threads_local(prev)
 
 
 def _gl_nodes(breaks, width, order):
@@ -387,7 +346,7 @@ class _Chain:
                          1.0 / rate if rate > 0 else math.inf)
 
     def converged(self) -> _Solution:
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._converged()
 
     def _converged(self) -> _Solution:
@@ -417,23 +376,6 @@ class _Chain:
             last = err / max(abs(fine.rate), _ABS_FLOOR)
         raise ConvergenceError(f"grid refinement did not reach {_CHECK:g} relative after 6 halvings of the "
                                f"panels (last change {last:.2g})")
-
-
-def _gth(P):
-    """Stationary vector of the stochastic matrix ``P`` (rows: from) by Grassmann–Taksar–Heyman
-    elimination; only the off-diagonal entries are used (each row is completed to 1)."""
-    P = np.array(P, dtype=float)
-    np.fill_diagonal(P, 0.0)
-    n = P.shape[0]
-    for k in range(n - 1, 0, -1):
-        s = P[k, :k].sum()
-        P[:k, k] /= s
-        P[:k, :k] += np.outer(P[:k, k], P[k, :k])
-    pi = np.zeros(n)
-    pi[0] = 1.0
-    for k in range(1, n):
-        pi[k] = pi[:k] @ P[:k, k]
-    return pi / pi.sum()
 
 
 def _interp_matrix(y, ok, pan_lo, pan_hi, order):
@@ -929,7 +871,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     u, w = sol.nodes, sol.weights
     B = _backward(chain, sol)
     A = np.eye(u.size) - B
-    with _one_blas_thread():
+    with one_blas_thread():
         lu = linalg.lu_factor(A, check_finite=False)
         h1 = linalg.lu_solve(lu, np.ones(u.size), check_finite=False)
         h2 = linalg.lu_solve(lu, 2.0 * h1 - 1.0, check_finite=False)

@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import integrate, linalg, optimize, special
 
+from ._special import gth_stationary, one_blas_thread
 from ._validate import check, check_below, scalar_or_array
 from .errors import ApproximationWarning, ParameterError
 
@@ -364,24 +365,6 @@ def _spike_probability(w_e, n):
     return csum[n - k] + 0.5 * w_e[n - 1 - k]
 
 
-def _gth_stationary(p):
-    """Stationary vector of the column-stochastic matrix ``p`` (p[i, j] = prob j -> i) by the
-    Grassmann-Taksar-Heyman algorithm (no subtractions; high relative accuracy)."""
-    a = np.array(p.T, dtype=float, order="C")     # row-stochastic
-    n = a.shape[0]
-    for k in range(n - 1, 0, -1):
-        s = a[k, :k].sum()
-        if s <= 0.0:
-            s = np.finfo(float).tiny
-        a[:k, k] /= s
-        a[:k, :k] += np.outer(a[:k, k], a[k, :k])
-    pi = np.empty(n)
-    pi[0] = 1.0
-    for k in range(1, n):
-        pi[k] = pi[:k] @ a[:k, k]
-    return pi / pi.sum()
-
-
 def _times_toeplitz(a, w, *, lower):
     """``a @ T`` for the Toeplitz matrix T[j+m, j] = w[m] (``lower``) or T[j-m, j] = w[m].
 
@@ -488,7 +471,7 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
     spike = p_e * _spike_probability(w_e, n)
     if re == 0.0:
         # no excitation: no spikes; the stationary law of the free (inhibition-only) chain
-        pi = _gth_stationary(np.maximum(prod, 0.0))
+        pi = gth_stationary(np.maximum(prod, 0.0).T)
         return _GridSolution(x, h, pi, 0.0, 0.0)
     g = None
     if not _force_gth:
@@ -503,7 +486,7 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
         # stationary law of the full chain (reset re-injection included) by GTH elimination:
         # subtraction-free, so the rare-event tail near v_th keeps its relative accuracy
         full = np.maximum(prod + np.outer(b, spike), 0.0)
-        pi = _gth_stationary(full)
+        pi = gth_stationary(full.T)
         p_spike = float(spike @ pi)
         n_events = 1.0 / p_spike
         g = pi * n_events
@@ -542,6 +525,12 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     # keep the fine grid within GRID_MAX_POINTS
     if points(2 * k_span) > GRID_MAX_POINTS:
         k_span = max(2, int(k_span * GRID_MAX_POINTS / points(2 * k_span)))
+    with one_blas_thread():
+        return _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points)
+
+
+def _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points):
+    """Solve on two nested grids and extrapolate ln(rate) (Richardson, O(h^2))."""
     coarse = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span)
     fine = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, 2 * k_span)
     if re == 0.0:
