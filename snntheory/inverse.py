@@ -48,7 +48,24 @@ _GRID_MAX = 400      # bins of the depth model chain (cost ~ nb^3 per node)
 _BINS_PER_S = 4.0    # bins per increment SD (measured: rate within 0.1-0.5 % of discrete.firing_probability)
 
 
-def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_density=False):
+def _mix_cdf(x, mu, s, mix):
+    """CDF at ``x`` of ``mu + I`` (broadcast), I ~ N(0, s^2) or, with ``mix = (q, c, sc)``, the
+    count mixture sum_j q_j N(j c_k, j sc^2) (c per node k, an atom at 0 for j = 0)."""
+    if mix is None:
+        return special.ndtr((x - mu) / s)
+    q, c, sc = mix
+    out = np.zeros(np.broadcast_shapes(x.shape, mu.shape))
+    for j, qj in enumerate(q):
+        if qj < 1e-11:
+            continue
+        if j == 0:
+            out += qj * (x >= mu)
+        else:
+            out += qj * special.ndtr((x - mu - j * c[:, None, None]) / (math.sqrt(j) * sc))
+    return out
+
+
+def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_density=False, mix=None):
     """Dense-grid Markov chain of ``V <- beta V + N(m, s^2)`` for an array of drives ``m``
     (common ``s``), with an exact reset atom at ``v_reset`` and ``ref`` refractory states.
     Each drive gets its own grid (from 8 free SDs below its free mean, or a ruin bound for the
@@ -86,8 +103,9 @@ def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_dens
     c = 0.5 * (edges[:, 1:] + edges[:, :-1])
     pts = np.concatenate([np.full((K, 1), v_reset), c], axis=1)           # state 0: the reset atom
     n_st = nb + 1 + ref
-    mu = beta * pts[:, :, None] + m[:, None, None]                       # (K, nb+1, 1)
-    cdf = special.ndtr((edges[:, None, :] - mu) / s)                     # (K, nb+1, nb+1)
+    mu = beta * pts[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, nb+1, 1); a mixture
+    # carries its own mean (m is then only used to place the grid)
+    cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, nb+1, nb+1)
     P = np.zeros((K, n_st, n_st))
     T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
     T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)
@@ -99,7 +117,7 @@ def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_dens
         R = None
     else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
         shifted = np.maximum(edges + theta, v_th)
-        cdf2 = special.ndtr((shifted[:, None, :] - mu) / s)
+        cdf2 = _mix_cdf(shifted[:, None, :], mu, s, mix)
         R = np.diff(cdf2, axis=2)
         R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
         P[:, : nb + 1, 1 : nb + 1] += R
@@ -182,13 +200,40 @@ def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMI
                                                         ref_steps=chain_kw["ref"])) for d in drives])
         F = np.full_like(p, 1e-6)
     else:
+        mix = _count_mixture(n, state, drives, s, gain, m)
         try:
-            p, F = _grid_chain(m=drives, s=s, **chain_kw)
+            p, F = _grid_chain(m=drives, s=s, mix=mix, **chain_kw)
         except np.linalg.LinAlgError:   # a (nearly) reducible chain: exact rates, Bernoulli regularity
             p = np.array([_node_rate(chain_kw, d, s) for d in drives])
             F = np.ones_like(p)
     out = _State(w @ p, w @ p**2, w @ (p * (1.0 - p) * F))
     return out, p, w, drives, s
+
+
+#: below this many active inputs per step (n E[p]) the increment is treated as the count
+#: mixture (K ~ Binomial(n, E[p]) active inputs, atom at K = 0) instead of a Gaussian: at
+#: n p = 2 the Gaussian increment puts layer 1 ~17 % off, at n p = 15 only ~1 % (annealed
+#: discrete.layer_rate mixture / gaussian = 0.986), while the mixture costs one kernel per count
+_MIX_BELOW = 10.0
+
+
+def _count_mixture(n, state, drives, s, gain, m):
+    """(q, c, sc) of the count mixture for few active inputs per step, else None. c_k is a node's
+    mean weight (x gain), sc^2 the within-count variance chosen so that the mean node's temporal
+    variance equals the depth model's s^2 (which carries the regularity factor F)."""
+    lam = n * state.ep
+    if lam >= _MIX_BELOW or lam <= 0.0:
+        return None
+    from scipy import stats
+
+    j_max = int(stats.binom.isf(1e-11, n, state.ep)) + 1
+    q = stats.binom.pmf(np.arange(j_max + 1), n, state.ep)
+    c = drives / lam
+    cbar = m / lam
+    var_k = n * state.ep * (1.0 - state.ep)
+    sc2 = (s * s - var_k * cbar * cbar) / lam
+    sc = math.sqrt(max(sc2, 1e-6 * s * s / lam))
+    return q, c, sc
 
 
 def _node_rate(kw, d, s):
@@ -225,10 +270,12 @@ def _silent_fraction(p_nodes, drives, m, sdm, silent_below):
 # neuron mapping, surrogates, tolerances
 # =============================================================================================
 
-#: Default balance of the planner: free-membrane mean over free-membrane SD (kappa). Measured
-#: (tests/test_inverse.py, benchmarks/bench_init.py): kappa = -1.25 makes the layer map's slope
-#: dp_out/dp_in ~0.1-0.3 (an attracting fixed point) at beta 0.8-0.95; kappa = 0 gives ~0.7
-#: and a positive mean ~1.1-1.5 (errors then grow with depth).
+#: Default balance of the planner: free-membrane mean over free-membrane SD (kappa). Measured on
+#: the depth model (beta 0.9-0.95, 5 % input): kappa = -1.25 gives a layer-map slope
+#: dp_out/dp_in of 0.2-0.3 in layer 1 and 0.5-0.8 in deeper layers (heterogeneous input);
+#: kappa = -0.6 gives 0.5-1.0, kappa = 0 about 0.7 in layer 1, a positive mean 1.1-1.5 (errors
+#: then grow with depth). In 10-layer simulations kappa = -1.25 held the seed-mean rate better
+#: than -0.6 (0.88-0.99 vs 0.72-0.98 of target, n = 200, beta = 0.95).
 KAPPA = -1.25
 #: For beta = 1 (no leak) a negative mean collapses the rate; the planner then drives the
 #: neuron through the mean: mean increment = R_IF x its temporal SD per step.
@@ -287,7 +334,7 @@ def surrogate_derivative(x, kind="fast_sigmoid", width=None):
     return out[()] if out.ndim == 0 else out
 
 
-def _surrogate_moment(chain_kw, drives, s, weights, kind, width):
+def _surrogate_moment(chain_kw, drives, s, weights, kind, width, mix=None):
     """E over neurons (nodes, weights) and the stationary density of E[sigma'(V_pre - v_th)^2],
     V_pre = beta V + I the value compared with the threshold. Exact cell probabilities of V_pre
     on cells x - v_th = w sinh(u) (fine near the threshold, coarse in the tails where
@@ -296,7 +343,7 @@ def _surrogate_moment(chain_kw, drives, s, weights, kind, width):
     beta, v_th = chain_kw["beta"], chain_kw["v_th"]
     if s <= 0.0:
         return 0.0
-    _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, **chain_kw)
+    _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **chain_kw)
     reach = w if kind == "triangle" else (12.0 * w if kind == "gaussian" else 300.0 * w)
     big_u = math.asinh(reach / w)
     du = min(0.05, min(s, w) / w / 4.0)
@@ -307,8 +354,12 @@ def _surrogate_moment(chain_kw, drives, s, weights, kind, width):
     tot = 0.0
     for k in range(drives.size):
         keep = pi[k] > 1e-13
-        centres = beta * pts[k, keep] + drives[k]
-        cdf = special.ndtr((xe[None, :] - centres[:, None]) / s)
+        if mix is None:
+            centres = beta * pts[k, keep] + drives[k]
+            cdf = special.ndtr((xe[None, :] - centres[:, None]) / s)
+        else:
+            mk = (mix[0], mix[1][k:k + 1], mix[2])
+            cdf = _mix_cdf(xe[None, None, :], beta * pts[k, keep][None, :, None], s, mk)[0]
         cells = pi[k, keep] @ np.diff(cdf, axis=1)
         tot += weights[k] * float(cells @ g2)
     return tot
@@ -566,12 +617,13 @@ def _layer_stats(neuron, n, p_in, wm, ws, n_out, surrogate, width, silent_below,
     sdm = neuron.gain * abs(ws) * math.sqrt(n * st.ep2)
     silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below)
     if s > 0.0:
-        _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, **kw)
+        mix = _count_mixture(n, st, drives, s, neuron.gain, neuron.gain * n * st.ep * wm)
+        _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **kw)
         mean_k = (pi * pts).sum(axis=1)
         var_k = (pi * pts**2).sum(axis=1) - mean_k**2
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
-        e2 = _surrogate_moment(kw, drives, s, w, surrogate, width)
+        e2 = _surrogate_moment(kw, drives, s, w, surrogate, width, mix)
     else:
         v_mean, v_var, e2 = kw["v_reset"], 0.0, 0.0
     grad = n_out * (ws * ws + wm * wm) * e2
@@ -893,17 +945,42 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     the drive with 12 Gauss–Hermite nodes. Each layer's weights are solved on this model by
     bracketing + Brent, so the model's predicted rate equals the target to ~1e-10.
 
-    **Default weights** (``w_std=None``): the balanced family ``free mean = kappa x free SD``
-    with kappa = -1.25 (inhibition-dominated, fluctuation-driven), chosen because the layer
-    map is then flat: measured slope 0.1–0.35 (``map_gain``), so model and finite-size
-    errors do not compound with depth (a positive mean weight gives slopes > 1).
+    When few inputs are active per step (``n E[p] < 10``) the increment is the count mixture
+    (K ~ Binomial(n, E[p]) active inputs, an atom at K = 0) instead of a Gaussian; the first
+    layer then matches :func:`snntheory.discrete.quenched_layer` to 0.1–0.3 %.
 
-    **Measured accuracy** against :func:`snntheory.simulate.network` (10 layers, 3000 steps,
-    benchmarks/bench_init.py): see the report table there. Remaining error sources: finite
-    width (the population mean of one weight draw fluctuates by ``rate_sd / sqrt(n_out)``,
-    about 8 % at n = 100 and 3 % at n = 1000 in the balanced regime), the coloured-input
-    effect not captured by F (2–3 % per layer, not compounding at small map gain) and
-    cross-neuron correlations from shared inputs.
+    **Default weights** (``w_std=None``): the balanced family ``free mean = kappa x free SD``
+    with kappa = -1.25 (inhibition-dominated, fluctuation-driven), so that the layer map is
+    flatter: measured slope 0.2–0.3 in layer 1 and 0.5–0.8 deeper (``map_gain``), against
+    0.7–1.5 for zero or positive mean weights. Targets the family cannot reach (high rates)
+    move kappa up to 0, 1, 2, 4. For ``beta = 1`` the mean increment is R_IF = 1 temporal SD.
+
+    **Measured accuracy** against :func:`snntheory.simulate.network` (10 layers of equal width,
+    target = input rate, 2000 steps, weight seeds 0 and 1; benchmarks/bench_init.py --grid).
+    Worst |simulated/target - 1| over the 10 layers, per seed:
+
+    =====  ====  ========  =====  ===========  ===========================
+    width  beta  reset     p_in   worst error  seed-mean of layers 1 .. 10
+    =====  ====  ========  =====  ===========  ===========================
+    100    0.95  zero      0.05   0.36, 0.29   1.02 .. 0.84
+    100    0.80  subtract  0.30   0.10, 0.20   1.03 .. 1.02
+    200    0.90  zero      0.01   0.57, 0.54   0.94 .. 0.45
+    200    1.00  subtract  0.05   0.05, 0.08   0.99 .. 0.98
+    300    1.00  zero      0.05   0.16, 0.21   0.99 .. 0.81
+    300    0.95  subtract  0.10   0.23, 0.17   0.95 .. 0.90
+    1000   0.95  zero      0.05   0.18, 0.14   0.99 .. 1.07
+    1000   0.80  zero      0.01   0.23, 0.25   1.00 .. 0.78
+    500    0.90  subtract  0.30   0.12, 0.14   0.96 .. 1.01
+    =====  ====  ========  =====  ===========  ===========================
+
+    So the 10 % goal is met only for the perfect integrator with subtractive reset (where the
+    rate is linear in the drive); elsewhere the error is 10–25 % at 5–30 % input and up to
+    55 % at 1 % input per step (a steady fall with depth). Error sources: finite width (the
+    population mean of one weight draw fluctuates by ``rate_sd / sqrt(n_out)``, about 10 % at
+    n = 100 in the balanced regime, hence the per-seed spread), the coloured-input effect that
+    F (a variance match) does not capture (2–3 % per layer in the lead's measurement, larger
+    at low input rates where it compounds through map slopes of 0.5–0.8), and cross-neuron
+    correlations from shared inputs (not modelled).
 
     Examples
     --------
