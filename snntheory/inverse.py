@@ -96,7 +96,7 @@ def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_dens
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
-    nb_hi = 0 if reset == "zero" or ref > 0 else int(math.ceil(6.0 * s / float(h.min())))
+    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(6.0 * s / float(h.min()))), nb_lo // 2)
     nb = nb_lo + nb_hi
     edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
     edges[:, nb_lo] = v_th
@@ -138,7 +138,7 @@ def _grid_chain(beta, m, s, *, v_th, v_reset, reset, ref, beta_f=None, want_dens
     pi = np.linalg.solve(A, b)[..., 0]
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum(axis=1, keepdims=True)
-    p = np.einsum("ki,ki->k", pi, f)
+    p = np.clip(np.einsum("ki,ki->k", pi, f), 0.0, 1.0)   # mixture CDFs can overshoot 1 by rounding
     # post-spike distribution d; sum_k beta_f^k (h(k) - p) from the resolvent of Q = P - 1 pi
     if R is None:
         d = np.zeros((K, n_st))
@@ -199,6 +199,12 @@ def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMI
                                                         v_reset=chain_kw["v_reset"], reset=chain_kw["reset"],
                                                         ref_steps=chain_kw["ref"])) for d in drives])
         F = np.full_like(p, 1e-6)
+    elif chain_kw["beta"] == 1.0 and chain_kw["reset"] == "subtract" and chain_kw["ref"] == 0:
+        # perfect integrator, subtractive reset: charge conservation makes each neuron's long-run
+        # rate exactly its mean drive / theta (0 for drive <= 0: collapse), whatever the noise
+        # (discrete.firing_probability, limit beta = 1); F does not enter the next layer's rate
+        p = np.clip(drives / (chain_kw["v_th"] - chain_kw["v_reset"]), 0.0, 1.0)
+        F = np.ones_like(p)
     else:
         mix = _count_mixture(n, state, drives, s, gain, m)
         try:
@@ -962,14 +968,14 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     =====  ====  ========  =====  ===========  ===========================
     width  beta  reset     p_in   worst error  seed-mean of layers 1 .. 10
     =====  ====  ========  =====  ===========  ===========================
-    100    0.95  zero      0.05   0.36, 0.29   1.02 .. 0.84
+    100    0.95  zero      0.05   0.34, 0.32   1.05 .. 0.99
     100    0.80  subtract  0.30   0.10, 0.20   1.03 .. 1.02
     200    0.90  zero      0.01   0.57, 0.54   0.94 .. 0.45
     200    1.00  subtract  0.05   0.05, 0.08   0.99 .. 0.98
     300    1.00  zero      0.05   0.16, 0.21   0.99 .. 0.81
     300    0.95  subtract  0.10   0.23, 0.17   0.95 .. 0.90
     1000   0.95  zero      0.05   0.18, 0.14   0.99 .. 1.07
-    1000   0.80  zero      0.01   0.23, 0.25   1.00 .. 0.78
+    1000   0.80  zero      0.01   0.30, 0.29   0.95 .. 0.73
     500    0.90  subtract  0.30   0.12, 0.14   0.96 .. 1.01
     =====  ====  ========  =====  ===========  ===========================
 
@@ -985,7 +991,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     Examples
     --------
     >>> from snntheory import LIF
-    >>> plan = init_network([100, 100, 100], neuron=LIF.from_beta(0.9), input_rate=50.0, map_gain=False)
+    >>> plan = init_network([300, 300, 300], neuron=LIF.from_beta(0.9), input_rate=50.0, map_gain=False)
     >>> [round(float(r), 6) for r in plan.rates]  # the depth model holds the input rate exactly
     [50.0, 50.0]
     """
