@@ -181,6 +181,8 @@ def membrane_moments():
 
 
 def document() -> Document:
+    """The diffusion derivation as a :class:`~snntheory.symbolic.Document`, rendered to
+    ``derivations/diffusion.md`` by ``python -m snntheory.symbolic``."""
     s = symbols()
     eq_fp, conds = fokker_planck_equation()
     above, below = stationary_density_solution()

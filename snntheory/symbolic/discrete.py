@@ -171,6 +171,8 @@ def discrete_monitoring_shift():
 
 
 def document() -> Document:
+    """The discrete derivation as a :class:`~snntheory.symbolic.Document`, rendered to
+    ``derivations/discrete.md`` by ``python -m snntheory.symbolic``."""
     S = symbols()
     s1d, s2d = kernel_sums("delta")
     s1e, s2e = kernel_sums("exp")

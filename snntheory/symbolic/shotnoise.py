@@ -176,6 +176,8 @@ def campbell_cumulant(order=n, kernel: str = "delta"):
 
 
 def document() -> Document:
+    """The shotnoise derivation as a :class:`~snntheory.symbolic.Document`, rendered to
+    ``derivations/shotnoise.md`` by ``python -m snntheory.symbolic``."""
     eqs = master_equation()
     odes, _ = ode_system()
     f1, forcing = integrating_factor()

@@ -184,6 +184,8 @@ def discrete_reflecting_rate():
 
 
 def document() -> Document:
+    """The wiener derivation as a :class:`~snntheory.symbolic.Document`, rendered to
+    ``derivations/wiener.md`` by ``python -m snntheory.symbolic``."""
     s = symbols()
     eq_g, cond_g = laplace_backward_equation()
     roots, g = laplace_transform_solution()
