@@ -45,7 +45,7 @@ def table() -> str:
         y = (NEURON["v_th"] - mu) / sigma
         lines.append(
             f"{name:<26} {mu * 1e3:6.1f} {sigma * 1e3:6.1f} {y:6.1f} {rate_txt} {cv:7.4f} "
-            f"{m.mean * 1e3 + 0.0:7.3f} {math.sqrt(m.var) * 1e3:6.3f} {sigma / math.sqrt(2) * 1e3:7.3f}"
+            f"{round(m.mean * 1e3, 3) + 0.0:7.3f} {math.sqrt(m.var) * 1e3:6.3f} {sigma / math.sqrt(2) * 1e3:7.3f}"
         )
     lines.append("E[V], SD[V]: over all neurons incl. refractory ones at v_reset; free SD = sigma/sqrt(2).")
     return "\n".join(lines)
