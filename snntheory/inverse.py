@@ -341,7 +341,7 @@ def surrogate_derivative(x, kind="fast_sigmoid", width=None):
     return out[()] if out.ndim == 0 else out
 
 
-def _surrogate_moment(chain_kw, drives, s, weights, kind, width, mix=None):
+def _surrogate_moment(chain_kw, drives, s, weights, kind, width, mix=None, density=None):
     """E over neurons (nodes, weights) and the stationary density of E[sigma'(V_pre - v_th)^2],
     V_pre = beta V + I the value compared with the threshold. Exact cell probabilities of V_pre
     on cells x - v_th = w sinh(u) (fine near the threshold, coarse in the tails where
@@ -350,7 +350,10 @@ def _surrogate_moment(chain_kw, drives, s, weights, kind, width, mix=None):
     beta, v_th = chain_kw["beta"], chain_kw["v_th"]
     if s <= 0.0:
         return 0.0
-    _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **chain_kw)
+    if density is None:
+        _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **chain_kw)
+    else:
+        pi, pts = density
     reach = w if kind == "triangle" else (12.0 * w if kind == "gaussian" else 300.0 * w)
     big_u = math.asinh(reach / w)
     du = min(0.05, min(s, w) / w / 4.0)
@@ -630,7 +633,7 @@ def _layer_stats(neuron, n, p_in, wm, ws, n_out, surrogate, width, silent_below,
         var_k = (pi * pts**2).sum(axis=1) - mean_k**2
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
-        e2 = _surrogate_moment(kw, drives, s, w, surrogate, width, mix)
+        e2 = _surrogate_moment(kw, drives, s, w, surrogate, width, mix, density=(pi, pts))
     else:
         v_mean, v_var, e2 = kw["v_reset"], 0.0, 0.0
     grad = n_out * (ws * ws + wm * wm) * e2
@@ -1030,8 +1033,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
             if method in BASELINES:
                 wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
             elif method == "discrete":
+                hint = rows[-1][4] if rows and widths[l] == widths[l - 1] else None
                 wm, ws = _solve_depth_layer(kw, g, n, state, targets[l] * dt / eff[l], stds[l], kappa, neuron,
-                                            n_next, surrogate, surrogate_width)
+                                            n_next, surrogate, surrogate_width, hint=hint)
             else:
                 p_in = state.ep if l == 0 else targets[l - 1] * dt
                 res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
@@ -1061,7 +1065,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     return NetworkInit(tuple(layers), method, widths, rate0, neuron)
 
 
-def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, surrogate, width):
+def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, surrogate, width, hint=None):
     """(w_mean, w_std) of one layer on the depth model."""
     dt = neuron.dt
     if state.ep <= 0.0:
@@ -1088,8 +1092,10 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sur
         first = None
         for kap in (kappa, *[k for k in (0.0, 1.0, 2.0, 4.0) if k > kappa]):
             ratio = _balance_ratio(neuron, n, state.ep, kap)
+            # warm start from the previous layer's SD (layers of a deep plan differ little)
+            x0, step = (math.log(hint), 0.05) if hint and kap == kappa else (math.log(scale), 0.5)
             try:
-                lx = _solve_increasing(lambda x: rate(ratio * math.exp(x), math.exp(x)), math.log(scale), 0.5,
+                lx = _solve_increasing(lambda x: rate(ratio * math.exp(x), math.exp(x)), x0, step,
                                        target, x_min=math.log(scale) - 40, x_max=math.log(scale) + 20,
                                        what=f"the depth model along the balanced family kappa={kap:g}",
                                        unit="weight SD from 0 to large", dt=dt)
