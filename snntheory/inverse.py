@@ -229,7 +229,7 @@ def _count_mixture(n, state, drives, s, gain, m):
     mean weight (x gain), sc^2 the within-count variance chosen so that the mean node's temporal
     variance equals the depth model's s^2 (which carries the regularity factor F)."""
     lam = n * state.ep
-    if lam >= _MIX_BELOW or lam <= 0.0:
+    if lam >= _MIX_BELOW or lam < 1e-2:   # below 0.01 active inputs per step the layer has collapsed
         return None
     from scipy import stats
 
