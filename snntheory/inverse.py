@@ -657,7 +657,8 @@ def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrog
     Dense-grid chain (rate within 0.1–0.6 % of :func:`snntheory.discrete.firing_probability`),
     exact cell probabilities of ``V`` on a sinh grid around ``v_th``. Checked against the
     stationary states of a seeded :func:`snntheory.simulate.run_step_map` run
-    (``tests/test_inverse.py``: within 3 %).
+    (``tests/test_inverse.py``: within 4 Monte Carlo standard errors + 0.5 % for all three
+    surrogates).
 
     Examples
     --------
