@@ -400,7 +400,7 @@ def _forward(method, neuron, n, p, wm, ws):
         return float(diffusion.firing_rate(mu, sigma, tau_m=neuron.tau_m, v_th=neuron.v_th, v_reset=neuron.v_reset,
                                            tau_ref=neuron.tau_ref, tau_s=neuron.tau_s, dt=neuron.dt)) * neuron.dt
     if method == "shotnoise":
-        inp = _shot_input(n, p / neuron.dt, wm * neuron.gain, ws * neuron.gain)
+        inp = shotnoise.gaussian_weight_input(n, p / neuron.dt, wm * neuron.gain, ws * neuron.gain)
         if inp.rate_e == 0.0:
             return 0.0
         return float(shotnoise.firing_rate(inp.rate_e, inp.a_e, inp.rate_i, inp.a_i, tau_m=neuron.tau_m,
@@ -413,19 +413,6 @@ def _forward(method, neuron, n, p, wm, ws):
     if neuron.ref_steps and q > 0.0:
         q = 1.0 / (1.0 / q + neuron.ref_steps)
     return q
-
-
-def _shot_input(n, rate, wm, ws):
-    """shotnoise.gaussian_weight_input, working around its truncated-normal support check: for
-    some (w_mean, w_std) the jump law's lower end rounds to -1e-17 and is rejected. A relative
-    nudge of w_mean by 1e-13 (rate change ~1e-13) avoids the rounding."""
-    for k in range(8):
-        try:
-            return shotnoise.gaussian_weight_input(n, rate, wm + k * 1e-13 * ws, ws)
-        except ParameterError:
-            if ws == 0.0 or k == 7:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _check_method(method, neuron):

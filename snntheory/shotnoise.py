@@ -197,8 +197,14 @@ def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     # E[w | w>0] = m + s*phi(z)/Phi(z), written through the Mills ratio (stable for z << 0)
     a_e = w_std * (z + 1.0 / (math.sqrt(2 * math.pi) * 0.5 * special.erfcx(-z / math.sqrt(2))))
     a_i = w_std * (-z + 1.0 / (math.sqrt(2 * math.pi) * 0.5 * special.erfcx(z / math.sqrt(2))))
-    exc = stats.truncnorm(-z, math.inf, loc=z * w_std / a_e, scale=w_std / a_e)
-    inh = stats.truncnorm(z, math.inf, loc=-z * w_std / a_i, scale=w_std / a_i)
+    # loc = z*scale makes the lower end of the support, loc + (-z)*scale, exactly 0 in floating
+    # point (loc = z*w_std/a_e rounds differently and can leave it at -1e-17, outside [0, inf))
+    scale_e, scale_i = w_std / a_e, w_std / a_i
+    # a side whose probability underflows to 0 carries no input and its law is immaterial: give
+    # it the z -> -inf limit of the normalised truncated normal (exponential), since scipy's
+    # truncnorm moments are NaN there (|z| > ~1000)
+    exc = stats.truncnorm(-z, math.inf, loc=z * scale_e, scale=scale_e) if p_pos > 0.0 else "exponential"
+    inh = stats.truncnorm(z, math.inf, loc=-z * scale_i, scale=scale_i) if p_neg > 0.0 else "exponential"
     return ShotInput(total * p_pos, a_e, total * p_neg, a_i, Amplitudes(exc, inh))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, given, settings
+from hypothesis import Phase, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
@@ -403,3 +403,19 @@ def test_grid_rate_increases_with_rate_e_and_a_e(amp):
     rates = [sn.firing_rate(R, 0.12, 200.0, 0.1, **kw, amplitude=amp) for R in (300.0, 400.0, 600.0)]
     sizes = [sn.firing_rate(400.0, a, 200.0, 0.1, **kw, amplitude=amp) for a in (0.09, 0.12, 0.16)]
     assert np.all(np.diff(rates) > 0) and np.all(np.diff(sizes) > 0)
+
+
+@given(w_mean=st.floats(-1.0, 1.0), log_w_std=st.floats(-5.0, 0.0))
+@example(w_mean=-0.38736323192447747, log_w_std=math.log10(0.00017150316503695496))  # z = -2259
+@example(w_mean=0.0123, log_w_std=-2.0)
+def test_gaussian_weight_input_any_weights(w_mean, log_w_std):
+    """Any Gaussian weight law gives a valid input: jump laws on [0, inf) starting exactly at 0
+    (a rounding to -1e-17 was once rejected), rates that add up, mean drive preserved."""
+    w_std = 10.0**log_w_std
+    inp = sn.gaussian_weight_input(100, 10.0, w_mean, w_std)
+    assert math.isclose(float(inp.rate_e + inp.rate_i), 1000.0, rel_tol=1e-12)
+    for law in (inp.amplitude.exc, inp.amplitude.inh):
+        if not isinstance(law, str):
+            assert law.support()[0] == 0.0
+    drift = float(inp.rate_e * inp.a_e - inp.rate_i * inp.a_i)
+    assert math.isclose(drift, 1000.0 * w_mean, rel_tol=1e-9, abs_tol=1e-9 * 1000.0 * w_std)
