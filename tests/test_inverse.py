@@ -14,7 +14,6 @@ from snntheory.errors import NoSolutionError, ParameterError
 from snntheory.inverse import (
     BASELINES,
     _grid_chain,
-    _shot_input,
     baseline_weights,
     gradient_gain,
     init_network,
@@ -51,7 +50,7 @@ def _forward(method, neuron, n, p, wm, ws):
         return float(diffusion.firing_rate(n * p * wm * s1, math.sqrt(2 * var * s2), tau_m=neuron.tau_m,
                                            v_th=neuron.v_th, v_reset=neuron.v_reset, dt=neuron.dt)) * neuron.dt
     if method == "shotnoise":
-        inp = _shot_input(n, p / neuron.dt, wm, ws)
+        inp = shotnoise.gaussian_weight_input(n, p / neuron.dt, wm, ws)
         return float(shotnoise.firing_rate(inp.rate_e, inp.a_e, inp.rate_i, inp.a_i, tau_m=neuron.tau_m,
                                            v_th=neuron.v_th, v_reset=neuron.v_reset,
                                            amplitude=inp.amplitude)) * neuron.dt
