@@ -57,9 +57,6 @@ _Q0_TAIL = 1e-17
 _BREAK_TAIL = 1e-9
 #: At most this many zero-input steps are resolved (P(no input) up to ~0.8).
 _N_ZERO_STEPS = 200
-#: Breakpoints closer than this many narrowest-increment SDs are merged (0: none are; merging
-#: at 1/16 cost 1e-5 relative accuracy for sparse inputs, measured).
-_MIN_GAP = 0.0
 #: Rates below ~1e-9 per step are resolved to this absolute accuracy (double-precision solve).
 _ABS_FLOOR = 1e-16
 #: Below this rate the Gaussian chain is re-solved by GTH elimination (relative accuracy kept).
@@ -236,17 +233,7 @@ class _Chain:
             fix = self.a / (1.0 - self.beta)
             out |= {fix} | {2.0 * fix - x for x in out}
             seeds.append(fix)
-        # images closer than a fraction of the kernel width to a kept breakpoint carry jumps
-        # too small to matter at that scale (checked by the convergence test): merge them
-        keep = sorted({x for x in seeds if low <= x <= high} | {low, high})
-        gap = _MIN_GAP * self.s_res
-        for x in sorted(out):
-            if low < x < high:
-                j = np.searchsorted(keep, x)
-                near = min(abs(x - keep[j - 1]) if j > 0 else np.inf, abs(keep[j] - x) if j < len(keep) else np.inf)
-                if near >= gap:
-                    keep.insert(j, x)
-        return keep
+        return sorted({x for x in seeds if low <= x <= high} | {x for x in out if low < x < high} | {low, high})
 
     def solve(self, refine=0, order=_ORDERS[-1]) -> _Solution:
         low, high = self.bounds()
