@@ -182,7 +182,8 @@ def erfcx_integral(a, b, d=None):
     """
     if d is None:
         d = np.asarray(b, float) - a
-    if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.shape == np.shape(b) == np.shape(d)):
+    fast = all(isinstance(x, np.ndarray) and x.dtype == np.float64 for x in (a, b, d))
+    if not (fast and a.ndim == 1 and a.shape == b.shape == d.shape):  # else convert to float64
         a, b, d = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(d, float))
     shape = a.shape
     a = a.ravel()

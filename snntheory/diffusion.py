@@ -62,6 +62,10 @@ COLORED_NOISE_K_MAX = math.sqrt(0.1)
 
 # tau_m must be finite here (the Brunel convention scales the noise with sqrt(tau_m)).
 _TAU_M = Domain(low=0.0, low_open=True, unit="s", typical=DOMAINS["tau_m"].typical)
+# kramers_rate: the asymptote needs noise (sigma = 0 has no Kramers regime) and a finite
+# threshold distance y_th > 0 (y_th = inf would be a zero rate the log form cannot hold).
+_SIGMA_POS = Domain(low=0.0, low_open=True, unit="V", typical=DOMAINS["sigma"].typical)
+_Y_TH_POS = Domain(low=0.0, low_open=True, unit="", typical=(0.5, 10.0))
 _FD_GL = 12  # Gauss-Legendre nodes for the short fluctuation-driven interval (Delta < 1/2)
 _FD_DELTA = 0.5
 _FD_SKIP_G = 7.0  # e^{-49} * G(0, y) * y < 1e-19: the G term is below rounding
@@ -114,6 +118,11 @@ def threshold_shift(sigma, *, tau_m, tau_s=0.0, dt=0.0):
     ``beta = |zeta(1/2)|/sqrt(2 pi)`` (F7). ``sigma`` is the Brunel noise amplitude (free V
     has SD ``sigma/sqrt(2)``).
 
+    Raises
+    ------
+    ParameterError
+        If ``sigma``, ``tau_s`` or ``dt`` is negative or NaN, or ``tau_m`` is not finite and > 0.
+
     Notes
     -----
     The reset is not an absorbing barrier, so discrete monitoring (``dt``) moves only the
@@ -128,9 +137,9 @@ def threshold_shift(sigma, *, tau_m, tau_s=0.0, dt=0.0):
     >>> bool(abs(d_th - 0.5826) < 1e-4), float(d_r)
     (True, 0.0)
     """
-    sigma = np.asarray(sigma, float)
-    ks = np.sqrt(np.asarray(tau_s, float) / tau_m)
-    kd = np.sqrt(np.asarray(dt, float) / tau_m)
+    sigma, tau_m, tau_s, dt = _check_all([("sigma", sigma), ("tau_m", tau_m), ("tau_s", tau_s), ("dt", dt)])
+    ks = np.sqrt(tau_s / tau_m)
+    kd = np.sqrt(dt / tau_m)
     d_r = sigma * COLORED_NOISE_SHIFT * ks
     return scalar_or_array(d_r + sigma * DISCRETE_MONITORING_SHIFT * kd), scalar_or_array(d_r)
 
@@ -490,6 +499,12 @@ def kramers_rate(mu, sigma, *, tau_m, v_th, log=False, y_th=None):
     any ``y_th > 0``. ``y_th`` may be passed directly to avoid the rounding of
     ``(v_th - mu)/sigma``.
 
+    Raises
+    ------
+    ParameterError
+        If ``sigma <= 0`` (``sigma = 0``, valid in :func:`firing_rate`, has no Kramers regime),
+        if ``y_th`` is not finite and > 0 (at or above threshold, NaN), or ``tau_m`` invalid.
+
     Examples
     --------
     >>> r = firing_rate(0.0, 0.1, tau_m=0.01, v_th=1.0, v_reset=-1.0)
@@ -497,12 +512,10 @@ def kramers_rate(mu, sigma, *, tau_m, v_th, log=False, y_th=None):
     True
     """
     if y_th is None:
-        mu, sigma, v_th = check("mu", mu), check("sigma", sigma), check("v_th", v_th)
+        mu, sigma, v_th = check("mu", mu), check("sigma", sigma, domain=_SIGMA_POS), check("v_th", v_th)
         y_th = (v_th - mu) / sigma
     tau_m = check("tau_m", tau_m, domain=_TAU_M)
-    y = np.asarray(y_th, float)
-    if np.any(y <= 0):
-        raise ParameterError(f"kramers_rate needs y_th = (v_th - mu)/sigma > 0; got {float(np.min(y))!r}")
+    y = check("y_th", y_th, domain=_Y_TH_POS, label="y_th = (v_th - mu)/sigma")
     lr = np.log(y / (tau_m * SQRT_PI)) - y * y
     return scalar_or_array(lr if log else np.exp(lr))
 
@@ -1110,8 +1123,13 @@ def isi_cv(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     Returns
     -------
     ndarray or numpy scalar
-        CV (dimensionless), broadcast shape. ``sigma = 0``: 0 for ``mu >= v_th`` (regular
-        firing) and 1 for ``mu < v_th`` (the Poisson limit of rare escapes as sigma -> 0+).
+        CV (dimensionless), broadcast shape. ``sigma = 0`` returns the limit ``sigma -> 0+``:
+        0 for ``mu > v_th`` (regular firing); 0 also at ``mu == v_th``, where the noise-free
+        neuron does not fire (:func:`firing_rate` gives 0 Hz) but the limit exists: the ISI
+        there is a deterministic approach of length ``~tau_m ln(1/sigma)`` plus an O(tau_m)
+        random escape, so ``CV ~ 1.1/ln(1/sigma)`` (0.057 at sigma = 1e-8, 0.0096 at 1e-50,
+        with ``v_th - v_reset = 1``) -> 0; and 1 for ``mu < v_th`` (the Poisson limit of rare
+        escapes).
 
     Raises
     ------
@@ -1157,7 +1175,7 @@ def isi_cv(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     out = np.empty(shape)
     for idx in np.ndindex(shape):
         m, sg, tm, th, vr, tr = (float(a[idx]) for a in arrs)
-        if sg == 0.0:
+        if sg == 0.0:  # the sigma -> 0+ limits (Returns): 0 for m >= th, 1 below
             out[idx] = 0.0 if m >= th else 1.0
             continue
         yth, yr, d = (th - m) / sg, (vr - m) / sg, (th - vr) / sg

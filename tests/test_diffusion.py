@@ -432,6 +432,90 @@ def test_invalid_tau_s_dt(name):
             _call(f, **{name: math.nan})
 
 
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("sigma", dict(sigma=-1.0)),
+        ("sigma", dict(sigma=math.nan)),
+        ("tau_m", dict(tau_m=-0.01)),
+        ("tau_m", dict(tau_m=0.0)),
+        ("tau_m", dict(tau_m=math.inf)),
+        ("tau_s", dict(tau_s=-1e-3)),
+        ("tau_s", dict(tau_s=math.nan)),
+        ("dt", dict(dt=-1e-3)),
+        ("dt", dict(dt=math.inf)),
+        ("dt", dict(dt=np.array([1e-3, math.nan]))),
+    ],
+)
+def test_threshold_shift_validates(name, kw):
+    # review item 4: threshold_shift(-1.0, tau_m=-0.01, dt=1e-3) returned (nan, 0.0)
+    args = {"sigma": 1.0, "tau_m": 0.01, "tau_s": 1e-3, "dt": 1e-3, **kw}
+    with pytest.raises(ParameterError, match=name):
+        dif.threshold_shift(args.pop("sigma"), **args)
+
+
+def test_threshold_shift_values():
+    d_th, d_r = dif.threshold_shift(np.array([0.5, 2.0]), tau_m=0.02, tau_s=2e-3, dt=5e-4)
+    cs = dif.COLORED_NOISE_SHIFT * math.sqrt(0.1)
+    cd = dif.DISCRETE_MONITORING_SHIFT * math.sqrt(0.025)
+    assert np.allclose(d_r, [0.5 * cs, 2.0 * cs], rtol=1e-15, atol=0)
+    assert np.allclose(d_th, [0.5 * (cs + cd), 2.0 * (cs + cd)], rtol=1e-15, atol=0)
+    assert dif.threshold_shift(0.0, tau_m=0.01, dt=1e-3) == (0.0, 0.0)  # no noise, no shift
+
+
+@pytest.mark.parametrize(
+    "args,kw,name",
+    [
+        ((0.0, 0.0), {}, "sigma"),  # sigma = 0 is valid elsewhere but has no Kramers regime
+        ((0.0, -0.1), {}, "sigma"),
+        ((0.0, math.nan), {}, "sigma"),
+        ((math.nan, 0.1), {}, "mu"),
+        ((2.0, 0.1), {}, "y_th"),  # above threshold
+        ((1.0, 0.1), {}, "y_th"),  # at threshold
+        ((0.0, 0.1), dict(y_th=math.nan), "y_th"),
+        ((0.0, 0.1), dict(y_th=math.inf), "y_th"),
+        ((0.0, 0.1), dict(y_th=np.array([3.0, -1.0])), "y_th"),
+        ((0.0, 0.1), dict(tau_m=-0.01), "tau_m"),
+    ],
+)
+def test_kramers_rate_rejects_invalid(args, kw, name):
+    # review item 5: kramers_rate(0.0, 0.0, ...) gave nan with RuntimeWarnings; y_th=nan passed
+    kw = {"tau_m": 0.01, "v_th": 1.0, **kw}
+    for log in (False, True):
+        with pytest.raises(ParameterError, match=name):
+            dif.kramers_rate(*args, log=log, **kw)
+
+
+def test_isi_cv_at_threshold_without_noise_is_the_small_noise_limit():
+    # review item 11: at mu == v_th, sigma = 0 the neuron does not fire; isi_cv returns the
+    # sigma -> 0+ limit 0, approached like ~1.1/ln(1/sigma) (documented in isi_cv Returns)
+    kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0)
+    assert dif.firing_rate(1.0, 0.0, **kw) == 0.0
+    assert dif.isi_cv(1.0, 0.0, **kw) == 0.0
+    sig = np.array([1e-2, 1e-8, 1e-50])
+    cv = dif.isi_cv(np.ones(3), sig, **kw)
+    assert np.all(np.diff(cv) < 0)
+    assert np.all((cv * np.log(1 / sig) > 0.9) & (cv * np.log(1 / sig) < 1.2))  # ~1.1/ln(1/sigma)
+    assert cv[-1] < 0.011
+    # just above threshold: regular firing, CV -> 0 as well; just below: Poisson, CV -> 1
+    assert dif.isi_cv(1.0 + 1e-9, 0.0, **kw) == 0.0
+    assert dif.isi_cv(1.0 - 1e-9, 0.0, **kw) == 1.0
+
+
+def test_erfcx_integral_integer_input():
+    # review item 23: integer arrays took the fast path and were truncated (0.0 for G(0, 0.5))
+    ref = float(mp.quad(lambda s: mp.exp(s * s) * mp.erfc(s), [0, 0.5]))
+    got = erfcx_integral(np.array([0]), np.array([0.5]))
+    assert got.dtype == np.float64
+    assert abs(got[0] - ref) <= G_RTOL * ref
+    ints = erfcx_integral(np.array([0, 8]), np.array([1, 9]), np.array([1, 1]))
+    flts = erfcx_integral(np.array([0.0, 8.0]), np.array([1.0, 9.0]), np.array([1.0, 1.0]))
+    assert ints.dtype == np.float64
+    assert np.array_equal(ints, flts)
+    f32 = erfcx_integral(np.array([0.0], np.float32), np.array([0.5], np.float32))
+    assert f32.dtype == np.float64 and abs(f32[0] - ref) <= G_RTOL * ref
+
+
 @pytest.mark.parametrize("func", RATE_FUNCS, ids=lambda f: f.__name__)
 def test_reset_at_or_above_threshold_raises(func):
     for vr in (1.0, 1.5, np.array([0.0, 1.2])):
