@@ -26,8 +26,8 @@ class Domain:
     """An interval ``(low, high)`` with open or closed ends, a unit and a typical range.
 
     ``typical`` is the range the hypothesis strategies draw from; it is not enforced.
-    ``allow_inf`` admits ``+inf`` at a closed upper end (e.g. ``tau_m = inf`` is the perfect
-    integrator).
+    ``+inf`` is admitted by ``high=math.inf, high_open=False`` (e.g. ``tau_m = inf`` is the
+    perfect integrator); with the default ``high_open=True`` it is rejected.
     """
 
     low: float = -math.inf
@@ -115,6 +115,7 @@ DOMAINS: dict[str, Domain] = {
     "p_out": Domain(low=0.0, high=1.0, unit="spikes/step", typical=(0.001, 0.2)),
     # --- shotnoise (add entries below this line)
     # --- discrete (add entries below this line)
+    "w_var": Domain(**_NONNEG, unit="V^2", typical=(0.0, 0.09)),
     # --- inverse (add entries below this line)
 }
 

@@ -24,7 +24,7 @@ from scipy import linalg, special
 
 from ._special import gth_stationary as _gth
 from ._special import one_blas_thread
-from ._validate import check, check_below, check_choice, scalar_or_array
+from ._validate import check, check_below, check_choice, check_int, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
 
@@ -783,7 +783,8 @@ def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_ste
     if increments is not None:
         d = stationary_density(m, s, beta=beta, v_th=v_th, v_reset=v_reset, reset=reset, ref_steps=ref_steps,
                                increments=increments, v_lower=v_lower)
-        return MembraneMoments(*_moments(d))
+        mean, var = _moments(d)
+        return MembraneMoments(np.float64(mean), np.float64(var))
     m_a, s_a, beta_a, vth_a, vr_a, ref_a, low_a = _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower)
     mean = np.empty(m_a.shape)
     var = np.empty(m_a.shape)
@@ -886,7 +887,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         t2 = float((w * rho) @ h2)
         mean, var = t1, t2 - t1 * t1
     var = max(var, 0.0)
-    return ISIMoments(mean, var, math.sqrt(var) / mean)
+    return ISIMoments(np.float64(mean), np.float64(var), np.float64(math.sqrt(var) / mean))
 
 
 def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None):
@@ -1012,7 +1013,7 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     inc = increment_distribution(n_in, p_in, w_mean, w_std, gain=neuron.gain)
     if increments == "gaussian":
         inc = IncrementDistribution.gaussian(inc.mean, math.sqrt(inc.var))
-    return _rate_one(inc, beta, v_th, v_reset, reset, ref)
+    return np.float64(_rate_one(inc, beta, v_th, v_reset, reset, ref))
 
 
 def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="mixture"):
@@ -1032,20 +1033,20 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     True
     """
     beta, v_th, v_reset, reset, ref = _chain_neuron(neuron)
-    n = int(check("n_in", n_in))
+    n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     wb = float(check("w_mean", w_bar, label="w_bar"))
-    v = float(check("w_std", w_var, label="w_var"))
+    v = float(check("w_var", w_var))
     check_choice("increments", increments, ("mixture", "gaussian"))
     g = neuron.gain
     if increments == "mixture" and v > 0.0:
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
-            return _rate_one(inc, beta, v_th, v_reset, reset, ref)
+            return np.float64(_rate_one(inc, beta, v_th, v_reset, reset, ref))
         except ConvergenceError:
             pass
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
-    return _rate_one(gauss, beta, v_th, v_reset, reset, ref)
+    return np.float64(_rate_one(gauss, beta, v_th, v_reset, reset, ref))
 
 
 class QuenchedLayer(NamedTuple):

@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from ._validate import Domain, check, check_below, check_choice, scalar_or_array
+from ._validate import Domain, check, check_below, check_choice, check_int, scalar_or_array
 from .errors import ParameterError
 
 __all__ = [
@@ -58,6 +58,8 @@ __all__ = [
 RESETS = ("zero", "subtract")
 INPUT_GAINS = ("unit", "1-beta")
 _ALPHA = Domain(low=0.0, high=1.0, low_open=False, high_open=True)
+#: input gain of a neuron (``LIF.gain``: 1 or 1 - beta): a finite positive factor
+_GAIN = Domain(low=0.0, low_open=True)
 
 
 def _decay(dt: float, tau: float) -> float:
@@ -185,6 +187,9 @@ class LIF:
         >>> LIF.from_beta(0.9, dt=1e-3).beta
         0.9
         """
+        dt = float(check("dt", dt))
+        if dt <= 0.0:
+            raise ParameterError(f"dt must be > 0 s for a LIF; got {dt!r}")
         beta = float(check("beta", beta))
         alpha = float(check("beta", alpha, label="alpha", domain=_ALPHA))
         tau_m = math.inf if beta == 1.0 else -dt / math.log(beta)
@@ -524,7 +529,7 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
         Weight mean and SD (V); ``w_std > 0`` (fixed weights give a lattice of atoms, which
         the chain solver does not take).
     gain : float, keyword-only
-        The neuron's input gain (``LIF.gain``).
+        The neuron's input gain (``LIF.gain``), finite and > 0.
     quenched : bool, keyword-only
         See above.
 
@@ -539,11 +544,11 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
     >>> bool(abs(d.mean - li.mean) < 1e-12 and abs(d.var - li.var) < 1e-12)
     True
     """
-    n = int(check("n_in", n_in))
+    n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     mu = float(check("w_mean", w_mean))
     sd = float(check("w_std", w_std))
-    g = float(gain)
+    g = float(check("gain", gain, domain=_GAIN))
     if sd == 0.0:
         raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
     k = np.arange(n + 1)

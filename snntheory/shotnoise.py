@@ -187,10 +187,10 @@ def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     total = float(n_in) * input_rate
     if w_std == 0.0:
         if w_mean > 0:
-            return ShotInput(total, w_mean, 0.0, 0.0, Amplitudes("fixed", "fixed"))
+            return _shot_input(total, w_mean, 0.0, 0.0, Amplitudes("fixed", "fixed"))
         if w_mean < 0:
-            return ShotInput(0.0, 1.0, total, -w_mean, Amplitudes("fixed", "fixed"))
-        return ShotInput(0.0, 1.0, 0.0, 0.0, Amplitudes("fixed", "fixed"))
+            return _shot_input(0.0, 1.0, total, -w_mean, Amplitudes("fixed", "fixed"))
+        return _shot_input(0.0, 1.0, 0.0, 0.0, Amplitudes("fixed", "fixed"))
     z = w_mean / w_std
     p_pos = float(special.ndtr(z))
     p_neg = float(special.ndtr(-z))
@@ -205,7 +205,12 @@ def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     # truncnorm moments are NaN there (|z| > ~1000)
     exc = stats.truncnorm(-z, math.inf, loc=z * scale_e, scale=scale_e) if p_pos > 0.0 else "exponential"
     inh = stats.truncnorm(z, math.inf, loc=-z * scale_i, scale=scale_i) if p_neg > 0.0 else "exponential"
-    return ShotInput(total * p_pos, a_e, total * p_neg, a_i, Amplitudes(exc, inh))
+    return _shot_input(total * p_pos, a_e, total * p_neg, a_i, Amplitudes(exc, inh))
+
+
+def _shot_input(rate_e, a_e, rate_i, a_i, amplitude) -> ShotInput:
+    """ShotInput with numpy-scalar fields (scalar in -> numpy scalar out)."""
+    return ShotInput(np.float64(rate_e), np.float64(a_e), np.float64(rate_i), np.float64(a_i), amplitude)
 
 
 # --------------------------------------------------------------------------------------------

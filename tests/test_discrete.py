@@ -483,3 +483,30 @@ def test_perfect_integrator_layer_has_half_silent_neurons():
     assert q.silent_fraction == pytest.approx(0.5, abs=0.01)
     lo, hi = quenched_rate_quantiles(n, 100, 0.05, 0.0, 0.1, [0.25, 0.75], increments="gaussian")
     assert lo == 0.0 and hi > 0.0
+
+
+def test_scalar_in_numpy_scalar_out():
+    """Review item 6: scalar arguments give numpy scalars (not Python floats) in every field."""
+    n = LIF.from_beta(0.9)
+    inc = increment_distribution(50, 0.02, 0.05, 0.15)
+    values = [
+        *membrane_moments(0.0, 0.0, beta=0.9, increments=inc),
+        *membrane_moments(0.02, 0.1, beta=0.9),
+        *isi_moments(0.03, 0.15, beta=0.95),
+        *isi_moments(0.03, 0.15, beta=0.95, reset="subtract"),
+        layer_rate(n, 100, 0.05, 0.0, 0.1),
+        layer_rate(n, 100, 0.05, 0.0, 0.1, increments="gaussian"),
+        quenched_neuron_rate(n, 100, 0.05, 0.02, 0.01),
+        quenched_neuron_rate(n, 100, 0.05, 0.02, 0.0),
+    ]
+    for x in values:
+        assert isinstance(x, np.floating), type(x)
+
+
+def test_quenched_neuron_rate_w_var_domain():
+    """Review item 16: w_var is a variance, validated with unit V^2; n_in must be a scalar."""
+    n = LIF.from_beta(0.9)
+    with pytest.raises(ParameterError, match=r"w_var must be >= 0 V\^2"):
+        quenched_neuron_rate(n, 100, 0.05, 0.0, -0.01)
+    with pytest.raises(ParameterError, match="n_in must be a scalar"):
+        quenched_neuron_rate(n, np.array([10, 20]), 0.05, 0.0, 0.01)

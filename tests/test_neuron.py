@@ -154,3 +154,23 @@ def test_free_membrane_perfect_integrator_and_layer_membrane():
     assert lm.quenched_var == pytest.approx(li.quenched_var * s1**2)
     lm1 = layer_membrane(LIF.from_beta(1.0), 200, 0.05, 0.0, 0.1)  # beta = 1 is accepted: not stationary
     assert lm1.mean == 0.0 and lm1.var == math.inf and lm1.quenched_var == math.inf
+
+
+def test_from_beta_validates_dt_first():
+    """Review item 15: a bad dt is reported as dt, not as the derived tau_m."""
+    for dt in (-1e-3, 0.0, math.nan):
+        with pytest.raises(ParameterError, match=r"^dt must be"):
+            LIF.from_beta(0.9, dt=dt)
+
+
+@pytest.mark.parametrize("gain", [math.nan, math.inf, 0.0, -1.0, "x"])
+def test_increment_distribution_rejects_bad_gain(gain):
+    """Review item 15: gain is validated (finite, > 0)."""
+    with pytest.raises(ParameterError, match="gain"):
+        increment_distribution(100, 0.05, 0.0, 0.1, gain=gain)
+
+
+def test_increment_distribution_rejects_array_n_in():
+    """Review item 15: an array fan-in is a ParameterError, not a TypeError."""
+    with pytest.raises(ParameterError, match="n_in must be a scalar integer"):
+        increment_distribution(np.array([10, 20]), 0.05, 0.0, 0.1)

@@ -419,3 +419,11 @@ def test_gaussian_weight_input_any_weights(w_mean, log_w_std):
             assert law.support()[0] == 0.0
     drift = float(inp.rate_e * inp.a_e - inp.rate_i * inp.a_i)
     assert math.isclose(drift, 1000.0 * w_mean, rel_tol=1e-9, abs_tol=1e-9 * 1000.0 * w_std)
+
+
+@pytest.mark.parametrize("w_mean, w_std", [(0.0, 0.1), (0.02, 0.05), (0.1, 0.0), (-0.1, 0.0), (0.0, 0.0)])
+def test_gaussian_weight_input_numpy_scalars(w_mean, w_std):
+    """Review item 6: scalar in -> numpy scalar out in every numeric field."""
+    inp = sn.gaussian_weight_input(100, 10.0, w_mean, w_std)
+    for x in (inp.rate_e, inp.a_e, inp.rate_i, inp.a_i):
+        assert isinstance(x, np.floating), type(x)
