@@ -9,21 +9,25 @@ the bounded integral behind the Siegert formula (``erfcx(s) = exp(s^2) erfc(s)``
 element's own ``(a, b)``:
 
 * ``b <= X0 = 7``: difference of the antiderivative ``F(x) = G(0, x)``, held as piecewise
-  Chebyshev interpolants (14 panels of width 0.5, degree 18) built *at import* from
+  Chebyshev interpolants (14 panels of width 0.5, degree 14) built *at import* from
   30-point Gauss--Legendre integrals of :func:`scipy.special.erfcx` (no stored coefficients).
-  When the interval is so short that the difference would cancel
-  (``b - a < 0.025 (1 + b)``, i.e. ``F(b)/G(a, b) > ~100``), an 8-point Gauss--Legendre rule
-  on ``[a, b]`` itself is used instead (interval length <= 0.2, error < 1e-16 relative).
+  When the interval is short, ``b - a < 0.025 (1 + b)``, the difference would cancel (at the
+  switch the cancellation factor ``F(b)/G(a, b)`` is 1.2 at ``b = 0.03``, 17 at ``b = 0.5``,
+  102 at ``b = 7``, growing without bound as ``b - a -> 0``), so an 8-point Gauss--Legendre
+  rule on ``[a, b]`` itself is used instead (interval length <= 0.2, error < 1e-16 relative).
 * ``a >= X0``: the integrated asymptotic series
   ``G = [ln(b/a) + sum_k e_k (a^{-2k} - b^{-2k})] / sqrt(pi)``, with
-  ``e_k = (-1)^k (2k-1)!! / (2^k 2k)``, 17 terms (truncation error < 3e-16 relative at
-  ``s = 7``); ``ln(b/a)`` via ``log1p`` and the differences ``a^{-2k} - b^{-2k}`` by a
-  cancellation-free recurrence, so arbitrarily short or long intervals (``b`` up to 1e300)
+  ``e_k = (-1)^k (2k-1)!! / (2^k 2k)``, 17 terms (truncation error ~3.2e-16 relative at
+  ``s = 7``: the first omitted term of the erfcx series is ``35!!/98^18 = 3.19e-16``);
+  ``ln(b/a)`` via ``log1p`` and the differences ``a^{-2k} - b^{-2k}`` by a cancellation-free
+  recurrence, so arbitrarily short or long intervals (``b`` up to 1e300)
   stay accurate.
 * ``a < X0 < b``: the sum of the two pieces (both positive, no cancellation).
 
-Achieved accuracy (``tests/test_diffusion.py``): relative error < 1e-13 against mpmath at 50
-digits for ``G`` over ``0 <= a <= b <= 1e6``; the Siegert rate built on it < 1e-12.
+Achieved accuracy: relative error < 1e-13 against mpmath at 50 digits for ``G`` over
+``0 <= a <= b <= 1e6`` (``tests/test_diffusion.py::test_erfcx_integral_matches_mpmath`` draws
+``a`` = 0 or 1e-3 .. 1e6 and ``b - a`` = 1e-9 .. 1e6 log-uniformly; measured maximum 7.9e-15
+over 300 such pairs, vectorised and scalar); the Siegert rate built on it < 1e-12.
 
 Scalar twins (``*_scalar``) of the vectorised kernels use ``math`` and give the same values to
 a few ulp; they keep a single scalar call cheap (a few microseconds).
