@@ -579,7 +579,7 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     The solution converges exponentially in the order: 8- and 12-point panels must agree to
     1e-7 (otherwise the panels are halved), and the 12-point value is returned. Rates below
     1e-7 are re-solved by Grassmann–Taksar–Heyman elimination (no cancellation), so tiny rates
-    keep their relative accuracy (tested to 1e-68). Measured: relative error <= 2e-13 against
+    keep their relative accuracy (tested to 1e-68). Measured: relative error <= 3e-13 against
     the same equations solved in mpmath at 30 digits (``tests/reference/discrete_mpmath.csv``),
     <= 1.6e-6 against an independent dense-grid Markov chain (the limit of that reference's own
     Richardson-extrapolated accuracy, ``discrete_grid.csv``), and within 4 standard errors of
@@ -597,8 +597,9 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     Wald/Spitzer route agrees to ~1e-11 for ``v_th - v_reset >= 10 s`` but only to 1e-5–3e-4
     at 3–5 s, where this solver is self-consistent to 1e-12).
 
-    Derivation: ``snntheory.symbolic.discrete.renewal_equation`` and
-    ``stationary_equation``, tied to this function in ``tests/test_symbolic_discrete.py``.
+    Derivation: ``snntheory.symbolic.discrete.forward_equation_zero`` (zero reset; the numeric
+    density and rate are inserted into it in ``tests/test_symbolic_discrete.py``),
+    ``stationary_equation_subtract`` (subtract reset) and ``renewal_equation``.
 
     References
     ----------
@@ -1289,7 +1290,9 @@ class SiegertComparison(NamedTuple):
 
     ``exact``: :func:`firing_probability`; ``siegert``: the Siegert rate of the OU process with
     the same free mean and variance and ``tau_m = -dt/ln(beta)``; ``siegert_dt``: the same with
-    the discrete-monitoring threshold shift ``0.5826 s`` (F7); ``rel_error`` and
+    the discrete-monitoring threshold shift ``0.5826 sigma sqrt(dt/tau_m)`` (F7), i.e.
+    ``0.5826 s sqrt(-2 ln(beta)/(1 - beta^2))`` in chain units (``0.5826 s`` only as
+    ``beta -> 1``; 1.026 times that at ``beta = 0.95``); ``rel_error`` and
     ``rel_error_dt``: ``approx/exact - 1``.
     """
 

@@ -427,3 +427,13 @@ def test_gaussian_weight_input_numpy_scalars(w_mean, w_std):
     inp = sn.gaussian_weight_input(100, 10.0, w_mean, w_std)
     for x in (inp.rate_e, inp.a_e, inp.rate_i, inp.a_i):
         assert isinstance(x, np.floating), type(x)
+
+
+@pytest.mark.parametrize("a, lo, hi", [(0.1, 0.14, 0.16), (0.2, 0.28, 0.30)])
+def test_diffusion_error_figures_in_docstring(a, lo, hi):
+    """Review item 21: the figures stated in diffusion_error's Notes (mu 0.8..1.5, tau_m 20 ms)."""
+    for mu in (0.8, 1.0, 1.2, 1.5):
+        rel = float(sn.diffusion_error(mu / (0.02 * a), a, tau_m=0.02, v_th=1.0, v_reset=0.0).relative_error)
+        assert lo <= round(rel, 2) <= hi, (mu, rel)  # the Notes quote whole per cent
+    rel = float(sn.diffusion_error(0.6 / (0.02 * 0.1), 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0).relative_error)
+    assert round(rel, 2) == -0.05
