@@ -17,14 +17,26 @@ from . import diffusion
 
 NEURON = dict(tau_m=0.020, v_th=20e-3, v_reset=10e-3, tau_ref=0.002)
 
+# Regime names as the branches of the Siegert kernel in snntheory.diffusion: mean-driven
+# mu >= v_th (y_th <= 0), straddling v_reset <= mu < v_th (y_r <= 0 < y_th), fluctuation-driven
+# mu < v_reset (y_r > 0). Every label below contains the regime of its mu (tested).
+REGIMES = ("mean-driven", "straddling", "fluctuation-driven")
+
 CASES = [
     ("mean-driven", 30e-3, 2e-3),
     ("mean-driven, noisy", 24e-3, 5e-3),
-    ("at threshold", 20e-3, 5e-3),
+    ("mean-driven, at threshold", 20e-3, 5e-3),
     ("straddling", 15e-3, 5e-3),
-    ("fluctuation-driven", 10e-3, 3e-3),
+    ("fluctuation-driven", 8e-3, 5e-3),
     ("deeply fluctuation-driven", 0.0, 1e-3),
 ]
+
+
+def regime(mu: float) -> str:
+    """The Siegert-kernel regime of a mean input ``mu`` (V) for :data:`NEURON`."""
+    if mu >= NEURON["v_th"]:
+        return REGIMES[0]
+    return REGIMES[1] if mu >= NEURON["v_reset"] else REGIMES[2]
 
 
 def table() -> str:
@@ -48,6 +60,9 @@ def table() -> str:
             f"{round(m.mean * 1e3, 3) + 0.0:7.3f} {math.sqrt(m.var) * 1e3:6.3f} {sigma / math.sqrt(2) * 1e3:7.3f}"
         )
     lines.append("E[V], SD[V]: over all neurons incl. refractory ones at v_reset; free SD = sigma/sqrt(2).")
+    lines.append("e^x in the rate column: rate = exp(x) Hz, x = log_firing_rate (shown below 1e-3 Hz).")
+    lines.append("regime: mean-driven mu >= v_th, straddling v_reset <= mu < v_th, "
+                 "fluctuation-driven mu < v_reset.")
     return "\n".join(lines)
 
 

@@ -605,6 +605,9 @@ def mean_fpt(mu, sigma, *, tau_m, v_th, v_start):
 def log_mean_fpt(mu, sigma, *, tau_m, v_th, v_start):
     r"""``ln`` of :func:`mean_fpt` (ln s), finite where the mean FPT overflows.
 
+    Brunel convention (free V has mean ``mu`` and SD ``sigma/sqrt(2)``); parameters, errors
+    and method as :func:`mean_fpt`.
+
     Examples
     --------
     >>> bool(np.isfinite(log_mean_fpt(0.0, 0.01, tau_m=0.01, v_th=1.0, v_start=0.0)))

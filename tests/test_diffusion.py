@@ -587,3 +587,18 @@ def test_demo_table(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "rate (Hz)" in out and "ISI CV" in out and "e^-393.7" in out  # log rate where the rate underflows
+    assert "rate = exp(x) Hz" in out  # review item 25: the e^x entries are explained
+
+
+def test_demo_regime_labels_match_the_kernel_branches():
+    # review item 25: "fluctuation-driven" had mu = v_reset (straddling) and "at threshold" was
+    # not labelled mean-driven
+    from snntheory.__main__ import CASES, NEURON, REGIMES, regime
+
+    th, vr = NEURON["v_th"], NEURON["v_reset"]
+    for label, mu, sigma in CASES:
+        y_th, y_r = (th - mu) / sigma, (vr - mu) / sigma
+        branch = REGIMES[0] if y_th <= 0 else (REGIMES[1] if y_r <= 0 else REGIMES[2])
+        assert regime(mu) == branch
+        assert [r for r in REGIMES if r in label] == [branch], label
+    assert {regime(mu) for _, mu, _ in CASES} == set(REGIMES)
