@@ -28,7 +28,6 @@ RATE_RTOL = 1e-12  # issue 2 target for the Siegert rate against 50-digit mpmath
 LOG_RATE_RTOL = 1e-12  # same target for ln(rate), relative to max(1, |ln rate|)
 CV_RTOL = 1e-10  # issue 2 target for the ISI CV
 MOMENT_RTOL = 1e-10  # issue 2 target for the closed-form membrane moments
-QUAD_MOMENT_RTOL = 1e-7  # quadrature fallback where the closed forms cancel (measured 4e-9 .. 1.4e-8)
 G_RTOL = 1e-13  # erfcx-integral kernel: documented accuracy of snntheory._special
 SCALAR_VS_ARRAY_RTOL = 1e-14  # the scalar fast path evaluates the same formulas (a few ulp)
 QUAD_RTOL = 1e-10  # scipy.integrate.quad of the textbook integral with epsrel 1e-12
@@ -544,7 +543,14 @@ def test_v_start_above_threshold_and_bad_t_raise():
 
 
 @pytest.mark.parametrize("mu,sigma,v_reset,tau_ref", [(37.3, 1.35e-5, 1.0 - 1.2e-6, 0.0), (1.5e5, 19.6, 1.0 - 8.67e-6, 1.48e-4),
-                                                    (1e4, 0.0, 0.999, 0.0)])
+                                                    (1e4, 0.0, 0.999, 0.0),
+                                                    # review item 18: the former density quadrature was off by
+                                                    # 8e-3, 2.6e-5 and 6.5e-5 here (boundary layer of a few ulp)
+                                                    (587547.9627728882, 3.2619557867612816e-05, 0.9999999859411062, 0.002),
+                                                    (21742.12177710449, 0.00045521943467280993, 0.9999997868408813, 0.0),
+                                                    (42985.98944253351, 0.0005117768517610609, 0.9999999897231089, 1e-4),
+                                                    # below threshold, reset within 1e-6 of it: nearly all refractory
+                                                    (-6.580211741312066, 17.6, 0.999999, 0.002)])
 def test_moments_far_above_threshold_do_not_cancel(mu, sigma, v_reset, tau_ref):
     """The closed forms cancel here; the variance must stay positive and accurate (mpmath F3b at 80 digits)."""
     mp.mp.dps = 80
@@ -562,7 +568,7 @@ def test_moments_far_above_threshold_do_not_cancel(mu, sigma, v_reset, tau_ref):
     var = ev2 - ev**2
     m = dif.membrane_moments(mu, sigma, tau_m=tm, v_th=th, v_reset=v_reset, tau_ref=tau_ref)
     assert m.var > 0
-    assert abs(m.var - var) <= QUAD_MOMENT_RTOL * var
+    assert abs(m.var - var) <= MOMENT_RTOL * var
     assert abs(m.mean - ev) <= MOMENT_RTOL * abs(ev)
 
 
