@@ -465,6 +465,62 @@ def test_weight_std_round_trip(p_out, n_in, p_in, lo):
     assert math.isclose(p, p_out, rel_tol=RTOL_INVERSE)
 
 
+#: the s >> theta asymptote of the subtract-reset bounded rate against the exact lattice:
+#: residual measured <= 1.5e-4 absolute for (theta - m)/s, -L/s <= 0.05 (shrinks like eps^2)
+ATOL_SUBTRACT_ASYM = 1.5e-4
+#: closed form sqrt(2) eps exp(-beta* eps) against Spitzer's series for P(M = 0): 1.4e-8 at eps = 0.01
+RTOL_SPITZER_CLOSED = 1e-7
+
+
+def test_subtract_bounded_huge_step_std_is_cheap_and_asymptotic():
+    # review item 1: s = 1000 theta used to build a 36,000-cell lattice (MemoryError / OOM kill)
+    p = float(wiener.firing_probability(step_mean=0.0, step_std=1000.0, reset="subtract", v_lower=0.0))
+    assert 1.0 - p == pytest.approx(math.sqrt(2.0) * 1e-3, rel=1e-3)   # 1 - p ~ sqrt(2) theta/s
+    # independent route at s = 100: Spitzer's series for the atom P(M = 0) of the Lindley walk
+    eps = 0.01
+    n = np.arange(1, int(80 / eps**2), dtype=float)
+    atom = math.exp(-np.sum(scipy.stats.norm.sf(eps * np.sqrt(n)) / n))
+    p100 = float(wiener.firing_probability(step_mean=0.0, step_std=100.0, reset="subtract", v_lower=0.0))
+    assert 1.0 - p100 == pytest.approx(atom, rel=RTOL_SPITZER_CLOSED)
+    # the asymptote joins the exact (uncapped) lattice: s = 25 is beyond the cap
+    lat = _Lattice(0.0, 25.0, 1.0, 0.0, "subtract", depth=0.0)
+    assert lat.capped
+    asym = float(wiener.firing_probability(step_mean=0.0, step_std=25.0, reset="subtract", v_lower=0.0))
+    exact = wiener._Lattice(0.0, 30.0, 1.0, -1.0, "subtract", depth=0.0).stationary()
+    assert abs(wiener._subtract_bounded_asymptote(0.0, 30.0, 1.0, -1.0) - exact) <= ATOL_SUBTRACT_ASYM
+    assert 0.944 < asym < 0.946
+    # huge drift against a fine lattice: the kernel is cut at the lattice size, no |m|/h window
+    assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0) == 1.0
+    assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0, reset="subtract") == 1.0
+
+
+def test_weight_std_reachable_range_per_reset():
+    # subtract: every p_out < 1 is reachable (1 - p ~ sqrt(2) theta/s); zero: supremum 1/2
+    for target in (0.9, 0.999):
+        sw = float(wiener.weight_std_for_rate(target, n_in=100, p_in=0.1, reset="subtract"))
+        p = float(wiener.firing_probability(step_mean=0.0, step_std=sw * math.sqrt(10.0), v_lower=0.0,
+                                            reset="subtract"))
+        assert math.isclose(p, target, rel_tol=RTOL_INVERSE)
+    for target in (0.5, 0.9):
+        with pytest.raises(NoSolutionError, match="reachable") as err:
+            wiener.weight_std_for_rate(target, n_in=100, p_in=0.1)
+        assert err.value.reachable == (0.0, 0.5)
+    sw = float(wiener.weight_std_for_rate(0.49, n_in=100, p_in=0.1))
+    assert math.isclose(float(wiener.firing_probability(step_mean=0.0, step_std=sw * math.sqrt(10.0), v_lower=0.0)),
+                        0.49, rel_tol=RTOL_INVERSE)
+
+
+@pytest.mark.slow
+def test_subtract_bounded_wide_stationary_tail_matches_simulation(mc_scale):
+    # s = 10 theta: the stationary law reaches ~s^2/(2 theta) = 50 above threshold; a lattice
+    # top at theta + 9 s clamped it and gave p = 0.847 against 0.867 simulated
+    s = 10.0
+    p = float(wiener.firing_probability(step_mean=0.0, step_std=s, reset="subtract", v_lower=0.0))
+    run = run_step_map(lambda rng, shape: s * rng.standard_normal(shape), n_neurons=int(2000 * mc_scale),
+                       n_steps=4000, beta=1.0, reset="subtract", v_lower=0.0, burn_in=2000, seed=7, chunk=512)
+    assert abs(p - run.rate) <= Z_MC * run.rate_stderr, (p, run.rate, run.rate_stderr)
+
+
 def test_inverse_unreachable_targets_raise():
     with pytest.raises(NoSolutionError, match="reachable") as err:
         wiener.weight_std_for_rate(0.9, n_in=100, p_in=0.1)
