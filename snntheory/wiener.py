@@ -668,7 +668,8 @@ class _Lattice:
                 delta = theta - m
                 tail = 23.0 * s * s / (2.0 * delta) if delta > 0 else math.inf
                 want = (max(m, 0.0) + _KERNEL_SDS * s + tail) / h
-                above = int(min(math.ceil(want) + 1, max(_MAX_SUB_CELLS - n_cells, n_cells + 80)))
+                cap = max(_MAX_SUB_CELLS - n_cells, n_cells + 80)
+                above = int(min(math.ceil(want) + 1, cap)) if math.isfinite(want) else cap
                 self.capped = want + 1 > above
         self.n = n_cells + above  # cells above threshold (subtract)
         # a landing more than n cells from its source leaves the lattice whatever the source:
@@ -1096,7 +1097,9 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
                 # bounded chain: after n_mix steps it is stationary to exp(-49); continue exactly
                 # with the stationary spike probability of the same lattice
                 cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_mix))])
-                p_st = lat.stationary()
+                # a capped subtract lattice (s >> theta) continues with the asymptote of
+                # firing_probability instead of the clamped chain
+                p_st = _firing_probability_one(mm, ss, theta, lower, reset) if lat.capped else lat.stationary()
                 nn = n_list.astype(int)
                 vals = np.where(nn <= n_mix, cum[np.minimum(nn, n_mix)], cum[-1] + (nn - n_mix) * p_st)
             elif lower is None and n_max * lat.n > _MAX_WORK:

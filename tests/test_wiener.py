@@ -489,6 +489,14 @@ def test_subtract_bounded_huge_step_std_is_cheap_and_asymptotic():
     exact = wiener._Lattice(0.0, 30.0, 1.0, -1.0, "subtract", depth=0.0).stationary()
     assert abs(wiener._subtract_bounded_asymptote(0.0, 30.0, 1.0, -1.0) - exact) <= ATOL_SUBTRACT_ASYM
     assert 0.944 < asym < 0.946
+    # spike_count on the same bounded map continues with that asymptote; the start from the
+    # atom misses ~2 sqrt(n_mix/pi) = 11 spikes (reflected driftless walk at 0 w.p. 1/sqrt(pi t))
+    c = float(wiener.spike_count(1000, step_mean=0.0, step_std=1000.0, reset="subtract", v_lower=0.0))
+    assert 1000 * p - 15 < c < 1000 * p - 8
+    # m > theta: a spike every step except step 1 w.p. Phi(-2) (an exact lower bound on the
+    # misses) and ~5e-4 later misses from states just above the bound
+    c = float(wiener.spike_count(1000, step_mean=2.0, step_std=0.5, reset="subtract", v_lower=0.0))
+    assert 1000 - scipy.stats.norm.cdf(-2.0) - 2e-3 < c < 1000 - scipy.stats.norm.cdf(-2.0)
     # huge drift against a fine lattice: the kernel is cut at the lattice size, no |m|/h window
     assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0) == 1.0
     assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0, reset="subtract") == 1.0
