@@ -49,7 +49,7 @@ from scipy.special import erfcx, log_ndtr, ndtr, roots_hermite, roots_laguerre
 
 from ._validate import check, check_below, check_choice, check_int, scalar_or_array
 from .neuron import layer_input
-from .errors import ApproximationWarning, NoSolutionError, ParameterError
+from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
 
 __all__ = [
     "BETA_STAR",
@@ -668,7 +668,9 @@ class _Lattice:
                 delta = theta - m
                 tail = 23.0 * s * s / (2.0 * delta) if delta > 0 else math.inf
                 want = (max(m, 0.0) + _KERNEL_SDS * s + tail) / h
-                cap = max(_MAX_SUB_CELLS - n_cells, n_cells + 80)
+                # and at most ~3e6 transition entries (n x band) when s >> h makes the band wide
+                band = 2 * reach + 1
+                cap = max(min(_MAX_SUB_CELLS, max(1200, int(3e6 / band))) - n_cells, n_cells + 80)
                 above = int(min(math.ceil(want) + 1, cap)) if math.isfinite(want) else cap
                 self.capped = want + 1 > above
         self.n = n_cells + above  # cells above threshold (subtract)
@@ -837,7 +839,13 @@ class _Lattice:
             b[-1] = 1.0
             pi = spsolve(a.tocsc(), b)
         pi = pi / pi.sum()
-        return float(np.dot(pi, spk[idx]))
+        p_spike = float(np.dot(pi, spk[idx]))
+        if not (math.isfinite(p_spike) and -1e-12 <= p_spike <= 1.0 + 1e-12):
+            raise ConvergenceError(
+                f"the lattice chain (h = {self.h:.3g}, step_std = {self.s:.3g}) is too coarse to "
+                f"resolve the increment law (step_std << (v_th - v_lower)/{_MAX_CELLS}); its "
+                f"stationary solve gave p = {p_spike!r}")
+        return min(max(p_spike, 0.0), 1.0)
 
     def mean_overshoot(self):
         """E[V_spike - v_th] at the first passage from the reset point (Green's function)."""
