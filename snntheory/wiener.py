@@ -638,7 +638,7 @@ class _Lattice:
     cell (error O((h/s)^2), about 1e-3 relative at h = s/NODES_PER_STD).
     """
 
-    def __init__(self, m, s, theta, lower, reset, depth, nps=NODES_PER_STD):
+    def __init__(self, m, s, theta, lower, reset, depth, nps=NODES_PER_STD, band_cap=True):
         self.m, self.s, self.theta, self.lower, self.reset = m, s, theta, lower, reset
         if lower is not None:
             span = theta - lower
@@ -670,7 +670,9 @@ class _Lattice:
                 want = (max(m, 0.0) + _KERNEL_SDS * s + tail) / h
                 # and at most ~3e6 transition entries (n x band) when s >> h makes the band wide
                 band = 2 * reach + 1
-                cap = max(min(_MAX_SUB_CELLS, max(1200, int(3e6 / band))) - n_cells, n_cells + 80)
+                # (band_cap=False for the FFT propagation of spike_count, whose cost is n log n)
+                most = min(_MAX_SUB_CELLS, max(1200, int(3e6 / band))) if band_cap else _MAX_SUB_CELLS
+                cap = max(most - n_cells, n_cells + 80)
                 above = int(min(math.ceil(want) + 1, cap)) if math.isfinite(want) else cap
                 self.capped = want + 1 > above
         self.n = n_cells + above  # cells above threshold (subtract)
@@ -1099,15 +1101,15 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
         elif method == "renewal":
             vals = _renewal_counts(n_list, mm, ss, theta, reset)
         else:
-            lat = _Lattice(mm, ss, theta, lower, reset, depth=_depth(n_max, mm, ss, theta))
+            lat = _Lattice(mm, ss, theta, lower, reset, depth=_depth(n_max, mm, ss, theta), band_cap=False)
             n_mix = int(_MIX_STEPS * ((theta - lower) / ss) ** 2) + 100 if lower is not None else n_max
             if lower is not None and n_max > n_mix:
                 # bounded chain: after n_mix steps it is stationary to exp(-49); continue exactly
                 # with the stationary spike probability of the same lattice
                 cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_mix))])
-                # a capped subtract lattice (s >> theta) continues with the asymptote of
-                # firing_probability instead of the clamped chain
-                p_st = _firing_probability_one(mm, ss, theta, lower, reset) if lat.capped else lat.stationary()
+                # continue with firing_probability's value: the same lattice where no cap binds,
+                # else its asymptote (s >> theta) or band-capped lattice
+                p_st = _firing_probability_one(mm, ss, theta, lower, reset)
                 nn = n_list.astype(int)
                 vals = np.where(nn <= n_mix, cum[np.minimum(nn, n_mix)], cum[-1] + (nn - n_mix) * p_st)
             elif lower is None and n_max * lat.n > _MAX_WORK:
