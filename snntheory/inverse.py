@@ -976,7 +976,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     55 % at 1 % input per step (a steady fall with depth). Error sources: finite width (the
     population mean of one weight draw fluctuates by ``rate_sd / sqrt(n_out)``, about 10 % at
     n = 100 in the balanced regime, hence the per-seed spread), the coloured-input effect that
-    F (a variance match) does not capture (2–3 % per layer in the lead's measurement, larger
+    F (a variance match) does not capture (2–3 % per layer, measured with each neuron's empirical drive; larger
     at low input rates where it compounds through map slopes of 0.5–0.8), and cross-neuron
     correlations from shared inputs (not modelled).
 
