@@ -541,6 +541,18 @@ class LayerInit:
     map_gain: float
     weight_dist: str = "normal"
 
+    def sample(self, seed=None) -> np.ndarray:
+        """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
+        ``torch.nn.Linear.weight``), from ``weight_dist`` with the planned mean and SD.
+
+        ``seed`` is anything :func:`numpy.random.default_rng` accepts (or a ``Generator``).
+        """
+        from ._sim.network import _weights
+        from ._sim.stepmap import as_generator
+
+        return _weights(as_generator(seed), (self.n_out, self.n_in), self.w_mean, self.w_std, self.weight_dist,
+                        np.float64)
+
 
 @dataclass(frozen=True)
 class NetworkInit:
