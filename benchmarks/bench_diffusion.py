@@ -4,7 +4,8 @@ Times are the best of several repeats (the machine may be shared); ratios compar
 tools on identical inputs within the same run.
 
 Run: ``/tmp/venv/bin/python benchmarks/bench_diffusion.py`` (NNMT 1.3.0 installed; without it the
-script says so and still times snntheory).
+script says so and still times snntheory). ``--json PATH`` also writes the measured numbers to PATH
+(``benchmarks/results/bench_diffusion.json`` is the committed copy that ``figures/fig_speed.py`` reads).
 
 (a) 100,000 (mu, sigma) points mixing all regimes (mean-driven, straddling, fluctuation-driven
     up to y_th ~ 40, tiny sigma) in ONE batch call; NNMT is also timed per regime when the mixed
@@ -16,7 +17,10 @@ Accuracy: maximum relative error of both tools against mpmath at 50 digits on a 
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import platform
 import sys
 import time
 from pathlib import Path
@@ -113,7 +117,10 @@ def nnmt_rate(mu, sigma):
     return nnmt_delta._firing_rates_for_given_input(mu, sigma, V_RESET, V_TH, TAU_M, TAU_REF)
 
 
-def main():
+def main(json_path=None):
+    res = {"benchmark": "bench_diffusion", "date": time.strftime("%Y-%m-%d"), "python": sys.version.split()[0],
+           "machine": platform.machine(), "neuron": dict(tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET, tau_ref=TAU_REF),
+           "nnmt": NNMT, "n_batch": N, "n_ref": N_REF, "regimes": PART_NAMES}
     rng = np.random.default_rng(2026)
     mu, sigma, label = mixed_batch(N, rng)
     kw = dict(tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET, tau_ref=TAU_REF)
@@ -127,6 +134,11 @@ def main():
     r_snn = diffusion.firing_rate(mu, sigma, **kw)
     print(f"\n(a) {N} mixed-regime points in one call")
     print(f"  snntheory: {t_snn * 1e3:8.1f} ms  ({t_snn / N * 1e6:.3f} us/point); NaN: {int(np.isnan(r_snn).sum())}")
+    res["batch_snntheory_s"] = t_snn
+    res["batch_snntheory_nan"] = int(np.isnan(r_snn).sum())
+    res["batch_nnmt_s"] = None
+    res["batch_nnmt_error"] = None
+    res["per_regime"] = {}
     t_nnmt = None
     if NNMT:
         try:
@@ -134,8 +146,10 @@ def main():
             nnmt_rate(mu, sigma)
             t_nnmt = time.perf_counter() - t0
             print(f"  NNMT:      {t_nnmt * 1e3:8.1f} ms  ({t_nnmt / N * 1e6:.3f} us/point)")
+            res["batch_nnmt_s"] = t_nnmt
         except Exception as exc:
             print(f"  NNMT FAILED on the mixed batch: {type(exc).__name__}: {exc}")
+            res["batch_nnmt_error"] = f"{type(exc).__name__}: {exc}"
             # NNMT picks one quadrature order for the whole batch; time it per regime instead,
             # and snntheory on the same subsets, for a like-for-like throughput ratio
             t_n_ok = t_s_ok = 0.0
@@ -149,9 +163,12 @@ def main():
                     t_s_ok += t_s
                     print(f"    {name:<25} ({int(sel.sum())} pts): NNMT {dt / sel.sum() * 1e6:6.3f} us/pt, "
                           f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt, ratio {dt / t_s:5.1f}x")
+                    res["per_regime"][name] = {"n": int(sel.sum()), "snntheory_s": t_s, "nnmt_s": dt}
                 except Exception as exc2:
                     print(f"    {name:<25} ({int(sel.sum())} pts): NNMT FAILED ({type(exc2).__name__}: {exc2}); "
                           f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt")
+                    res["per_regime"][name] = {"n": int(sel.sum()), "snntheory_s": t_s, "nnmt_s": None,
+                                               "nnmt_error": f"{type(exc2).__name__}: {exc2}"}
             if t_s_ok:
                 print(f"  throughput ratio on the subsets NNMT can do: {t_n_ok / t_s_ok:.1f}x")
         if t_nnmt:
@@ -165,6 +182,10 @@ def main():
     e_log = max(float(abs(mp.mpf(float(a)) - b) / max(1, abs(b))) for a, b in zip(lr_snn, ref))
     print(f"\n  accuracy vs mpmath (50 digits) on {N_REF} random points of the batch:")
     print(f"  snntheory: max rel. error of rate {e_snn:.2e} (non-finite: {f_snn}); of ln(rate) {e_log:.2e}")
+    r_sub = diffusion.firing_rate(mu[idx], sigma[idx], **kw)
+    res["accuracy"] = {"regime": [int(x) for x in label[idx]], "ref_log_rate": [float(x) for x in ref],
+                       "snntheory_rate": [float(x) for x in r_sub], "snntheory_max_rel_err": e_snn,
+                       "snntheory_nonfinite": f_snn, "snntheory_log_max_err": e_log}
     if NNMT:
         vals = []
         fails = 0
@@ -177,21 +198,31 @@ def main():
                 fails += 1
         e_n, nonfinite = max_rel_err(vals, ref)
         print(f"  NNMT:      max rel. error of rate {e_n:.2e} (raised: {fails}, non-finite: {nonfinite})")
+        res["accuracy"].update(nnmt_rate=[None if not np.isfinite(v) else float(v) for v in vals],
+                               nnmt_max_rel_err=e_n, nnmt_raised=fails, nnmt_nonfinite=nonfinite)
 
     # (b) scalar calls
     print("\n(b) single scalar calls (best of 5 x 2000 calls)")
+    res["scalar"] = {}
     for name, (m, s) in {"mean-driven": (30e-3, 2e-3), "straddling": (15e-3, 5e-3),
                          "fluctuation-driven": (0.0, 2e-3)}.items():
         t_s = best_time(lambda: [diffusion.firing_rate(m, s, **kw) for _ in range(2000)], 5) / 2000
         line = f"  {name:<19} snntheory {t_s * 1e6:7.2f} us"
+        res["scalar"][name] = {"mu": m, "sigma": s, "snntheory_s": t_s, "nnmt_s": None}
         if NNMT:
             try:
                 t_n = best_time(lambda: [nnmt_rate(m, s) for _ in range(50)], 3) / 50
                 line += f"   NNMT {t_n * 1e6:8.1f} us   ratio {t_n / t_s:6.1f}x"
+                res["scalar"][name]["nnmt_s"] = t_n
             except Exception as exc:
                 line += f"   NNMT failed: {type(exc).__name__}"
         print(line)
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(res, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", metavar="PATH", help="also write the measured numbers to PATH")
+    main(ap.parse_args().json)
