@@ -8,6 +8,8 @@ reproducible. The implementations live in ``snntheory._sim``, one private module
 in continuous time) and ``shot`` (event-driven shot noise).
 """
 
+from ._sim.backprop import *  # noqa: F401,F403
+from ._sim.backprop import __all__ as _backprop
 from ._sim.layer import *  # noqa: F401,F403
 from ._sim.layer import __all__ as _layer
 from ._sim.network import *  # noqa: F401,F403
@@ -18,4 +20,4 @@ from ._sim.shot import *  # noqa: F401,F403
 from ._sim.shot import __all__ as _shot
 from ._sim.stepmap import StepMapRun, as_generator, run_step_map
 
-__all__ = ["StepMapRun", "as_generator", "run_step_map", *_layer, *_network, *_ou, *_shot]
+__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_layer, *_network, *_ou, *_shot]

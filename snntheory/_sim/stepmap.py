@@ -105,12 +105,16 @@ def run_step_map(
     v_edges=None,
     seed=0,
     chunk: int = 256,
+    record: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
 ) -> StepMapRun:
     """Run the step map for ``n_neurons`` independent neurons.
 
     ``draw(rng, (k, n_neurons))`` returns the increments I for ``k`` steps. Neurons start at
     ``v0`` (default ``v_reset``) with no synaptic current; the first ``burn_in`` steps are
-    run but not recorded. ``seed`` is an int or a Generator.
+    run but not recorded. ``seed`` is an int or a Generator. ``record(step, v, spikes)``, if
+    given, is called at every step (burn-in included, ``step`` counts from 0) right after the
+    threshold test with the potential compared with ``v_th`` (before the reset; the array is
+    reused, copy what you keep) and the spike mask (used by ``simulate.backprop_network``).
     """
     rng = as_generator(seed)
     v = np.full(n_neurons, float(v_reset)) if v0 is None else np.array(np.broadcast_to(v0, (n_neurons,)), float)
@@ -143,6 +147,8 @@ def run_step_map(
                 v[frozen] = v_reset
                 ref[frozen] -= 1
             spikes = v >= v_th
+            if record is not None:
+                record(t + i, v, spikes)
             if ref_steps:
                 ref[spikes] = ref_steps
             if reset_delay:
