@@ -14,7 +14,7 @@ from .neuron import LIF
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "inverse", "simulate", "neuron", "symbolic")
+_SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "inverse", "simulate", "neuron", "symbolic", "torch")
 
 __all__ = ["LIF", "ParameterError", "NoSolutionError", "ConvergenceError", *_SUBMODULES]
 
