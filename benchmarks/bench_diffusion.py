@@ -183,7 +183,8 @@ def main(json_path=None):
     print(f"\n  accuracy vs mpmath (50 digits) on {N_REF} random points of the batch:")
     print(f"  snntheory: max rel. error of rate {e_snn:.2e} (non-finite: {f_snn}); of ln(rate) {e_log:.2e}")
     r_sub = diffusion.firing_rate(mu[idx], sigma[idx], **kw)
-    res["accuracy"] = {"regime": [int(x) for x in label[idx]], "ref_log_rate": [float(x) for x in ref],
+    res["accuracy"] = {"regime": [int(x) for x in label[idx]], "mu": [float(x) for x in mu[idx]],
+                       "sigma": [float(x) for x in sigma[idx]], "ref_log_rate": [float(x) for x in ref],
                        "snntheory_rate": [float(x) for x in r_sub], "snntheory_max_rel_err": e_snn,
                        "snntheory_nonfinite": f_snn, "snntheory_log_max_err": e_log}
     if NNMT:
