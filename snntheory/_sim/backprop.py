@@ -52,6 +52,7 @@ import numpy as np
 
 from .._validate import check, check_choice, check_int
 from ..errors import ParameterError
+from . import network as _network
 from .network import _drive, _weights
 from .stepmap import as_generator, run_step_map
 
@@ -187,6 +188,16 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
     >>> bool(abs(run.spike_gain[1] / run.plugin_gain[1] - 1) < 4 * run.spike_gain_stderr[1] / run.spike_gain[1] + 0.01)
     True
     """
+    r = _run(widths, w_means, w_stds, neuron=neuron, input_rate=input_rate, n_steps=n_steps, surrogate=surrogate,
+             surrogate_width=surrogate_width, through_time=through_time, seed=seed, batch=batch, burn_in=burn_in,
+             tail=tail, weight_dist=weight_dist, dtype=dtype, n_blocks=n_blocks)
+    return r["result"]
+
+
+def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, surrogate_width, through_time,
+         seed, batch, burn_in, tail, weight_dist, dtype, n_blocks, keep=False):
+    """Validate, run forward and backward; return a dict of the statistics (and, with ``keep``,
+    the raw arrays: weights, spikes, pre-reset potentials, errors, g, delta, dW per layer)."""
     from ..inverse import surrogate_derivative
 
     widths = [check_int("n_in", w) for w in widths]
@@ -204,7 +215,7 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
     burn_in = check_int("n_steps", burn_in)
     batch = check_int("n_in", batch)
     n_blocks = check_int("n_in", n_blocks)
-    check_choice("weight_dist", weight_dist, ("normal", "uniform"))
+    check_choice("weight_dist", weight_dist, getattr(_network, "WEIGHT_DISTS", ("normal", "uniform")))
     surrogate_derivative(0.0, surrogate, surrogate_width)          # validates kind and width
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("backprop_network needs a delta synapse (tau_s = 0), no refractoriness "
@@ -220,7 +231,7 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
             tail = n_steps // 2
     tail = check_int("n_steps", tail)
     window = n_steps - tail
-    if window < n_blocks or n_steps < 1:
+    if window < n_blocks:
         raise ParameterError(f"n_steps - tail must be >= n_blocks = {n_blocks}; got {n_steps} - {tail}")
 
     # ---- forward: the draws of simulate.network (weights, then input chunks of 256 steps)
@@ -234,6 +245,7 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
 
     spikes = [inputs]
     sprime = []          # sigma'(V - v_th) per layer over the recorded steps, (n_steps, batch, n)
+    v_keep = []
     for l in range(L):
         n = widths[l + 1]
         prev = spikes[-1]
@@ -242,7 +254,8 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
             drive[t] = _drive(prev[t], weights[l])
         flat = drive.reshape(total, batch * n)
         s_l = np.empty((total, batch, n), dtype=bool)
-        v_pre = np.empty((n_steps, batch * n))
+        off = 0 if keep else burn_in                 # keep: the potentials of every step
+        v_pre = np.empty((total - off, batch * n))
 
         def draw(_rng, shape, _pos=[0]):
             a = _pos[0]
@@ -251,13 +264,16 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
 
         def record(t, v, s, s_l=s_l.reshape(total, batch * n)):
             s_l[t] = s
-            if t >= burn_in:
-                v_pre[t - burn_in] = v
+            if t >= off:
+                v_pre[t - off] = v
 
         run_step_map(draw, n_neurons=batch * n, n_steps=total, beta=beta, v_th=v_th, v_reset=neuron.v_reset,
                      reset=neuron.reset, gain=gain, seed=None, chunk=chunk, record=record)
         del drive, flat
-        sprime.append(surrogate_derivative(v_pre - v_th, surrogate, surrogate_width).reshape(n_steps, batch, n))
+        if keep:
+            v_keep.append(v_pre.reshape(total, batch, n))
+        v_rec = v_pre[burn_in - off:]
+        sprime.append(surrogate_derivative(v_rec - v_th, surrogate, surrogate_width).reshape(n_steps, batch, n))
         spikes.append(s_l)
     rates = np.array([s[burn_in:].mean() for s in spikes]) / neuron.dt
 
@@ -269,13 +285,15 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
     blk_g = [None] * (L + 1)
     blk_d = [None] * L
     var_w = np.empty(L)
+    raw_g, raw_d, raw_w = [None] * (L + 1), [None] * L, [None] * L
+    raw_g[L] = g
     ms_g[L] = float(np.mean(g[:window] ** 2))
     blk_g[L] = _blocks(g[:window] ** 2, n_blocks)
     for l in range(L, 0, -1):
         sp = sprime[l - 1]
         if through_time:
             delta = np.empty_like(g)
-            coef = beta * (~spikes[l][burn_in:]) if zero else None
+            coef = beta * ~spikes[l][burn_in:] if zero else None
             acc = np.zeros(g.shape[1:])
             for t in range(n_steps - 1, -1, -1):
                 acc = sp[t] * g[t] + (coef[t] * acc if zero else beta * acc)
@@ -286,13 +304,17 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
         ms_d[l - 1] = float(d2.mean())
         blk_d[l - 1] = _blocks(d2, n_blocks)
         w64 = gain * weights[l - 1].astype(np.float64)                     # (n_{l-1}, n_l)
-        s_prev = spikes[l - 1][burn_in:burn_in + window].reshape(window * batch, -1).astype(np.float64)
-        dw = s_prev.T @ delta[:window].reshape(window * batch, -1)
-        var_w[l - 1] = float(np.mean(dw**2)) / (window * batch)
+        # the weight gradient over the whole recorded run (keep) or the statistics window
+        rows = n_steps if keep else window
+        s_prev = spikes[l - 1][burn_in:burn_in + rows].reshape(rows * batch, -1).astype(np.float64)
+        dw = gain * (s_prev.T @ delta[:rows].reshape(rows * batch, -1))
+        var_w[l - 1] = float(np.mean(dw**2)) / (rows * batch)
         g = delta @ w64.T
         g2 = g[:window] ** 2
         ms_g[l - 1] = float(g2.mean())
         blk_g[l - 1] = _blocks(g2, n_blocks)
+        if keep:
+            raw_g[l - 1], raw_d[l - 1], raw_w[l - 1] = g, delta, dw
 
     spike_gain, spike_se = np.empty(L), np.empty(L)
     for l in range(1, L + 1):
@@ -305,6 +327,11 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
     plugin = np.array(widths[1:], float) * wm2 * e2
     with np.errstate(divide="ignore", invalid="ignore"):
         temporal = np.where(e2 * np.array(ms_g[1:]) > 0, np.array(ms_d) / (e2 * np.array(ms_g[1:])), 0.0)
-    return BackpropRun(rates, np.array(ms_g), np.array(ms_d), var_w, e2, wm2, spike_gain, spike_se,
-                       delta_gain, delta_se, plugin, temporal, bool(through_time), n_steps, window, batch,
-                       float(neuron.dt))
+    res = BackpropRun(rates, np.array(ms_g), np.array(ms_d), var_w, e2, wm2, spike_gain, spike_se,
+                      delta_gain, delta_se, plugin, temporal, bool(through_time), n_steps, window, batch,
+                      float(neuron.dt))
+    out = dict(result=res)
+    if keep:
+        out.update(weights=weights, spikes=spikes, v_pre=v_keep, errors=errors, g=raw_g, delta=raw_d, dw=raw_w,
+                   burn_in=burn_in)
+    return out
