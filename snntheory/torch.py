@@ -327,6 +327,11 @@ class SpikingMLP(nn.Sequential):
         super().__init__(*layers)
         self.widths = tuple(widths)
 
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):   # a slice is a plain nn.Sequential of the same modules
+            return nn.Sequential(*list(self._modules.values())[idx])
+        return super().__getitem__(idx)
+
     def layer_rates(self, x, *, burn_in=0) -> list:
         """Mean spike probability per step of every LIF layer for input ``x`` ``[T, batch, n_in]``
         (averaged over neurons, batch and the steps after ``burn_in``), as a list of floats."""
@@ -485,7 +490,7 @@ def _pairs(model, neuron, dt):
 
 
 def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=None, generator=None, dt=None,
-              **plan_kw) -> NetworkInit:
+              plan=None, **plan_kw) -> NetworkInit:
     r"""Initialise the weights of a feed-forward PyTorch SNN in place from the theory's plan.
 
     Parameters
@@ -513,6 +518,10 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     dt : float or None, keyword-only
         Time step (s) of snnTorch modules (default 1e-3 s); ignored for :class:`LIFNeurons`,
         which carry their own.
+    plan : snntheory.inverse.NetworkInit or None, keyword-only
+        A plan returned by an earlier call for the same architecture: skip the planning (the
+        expensive part) and only draw new weights from it (e.g. for several seeds).
+        ``input_rate``, ``target_rate``, ``method`` and ``plan_kw`` are then not used.
     **plan_kw
         Passed to :func:`snntheory.inverse.init_network` (``w_std``, ``kappa``, ``xi``,
         ``surrogate``, ``map_gain``, ...).
@@ -565,6 +574,7 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
         raise ParameterError(f"neuron must be a snntheory.LIF or None; got {type(neuron).__name__}")
     if not isinstance(model, nn.Module):
         raise ParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    seed = _seed(generator)
     pairs = _pairs(model, neuron, dt)
     lifs = [lif for _, lif in pairs]
     for i, lif in enumerate(lifs[1:], start=2):
@@ -572,8 +582,15 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
             raise ParameterError(f"neuron must be the same in every layer to be planned; layer 1 runs {lifs[0]!r} "
                                  f"and layer {i} runs {lif!r} (pass neuron=... to override)")
     widths = [_fan_in(m) for m, _ in pairs] + [_n_out(pairs[-1][0])]
-    plan = init_network(widths, neuron=lifs[0], input_rate=rate, target_rate=target_rate, method=method, **plan_kw)
-    rng = np.random.default_rng(_seed(generator))
+    if plan is None:
+        plan = init_network(widths, neuron=lifs[0], input_rate=rate, target_rate=target_rate, method=method,
+                            **plan_kw)
+    elif not isinstance(plan, NetworkInit):
+        raise ParameterError(f"plan must be a snntheory.inverse.NetworkInit or None; got {type(plan).__name__}")
+    elif tuple(plan.widths) != tuple(widths) or plan.neuron != lifs[0]:
+        raise ParameterError(f"plan does not fit the model: it was made for widths {list(plan.widths)} and "
+                             f"{plan.neuron!r}; the model has widths {widths} and {lifs[0]!r}")
+    rng = np.random.default_rng(seed)
     with torch.no_grad():
         for (m, _), layer in zip(pairs, plan.layers):
             n_out = _n_out(m)
