@@ -175,3 +175,39 @@ def test_single_layer_gain_matches_gradient_gain(beta, reset, n_out, w_mean, w_s
                               surrogate=kind).spike_gain[0] for s in range(4)]
     se = np.std(gains, ddof=1) / 2.0
     assert abs(np.mean(gains) - theory) < N_SE * se + SINGLE_LAYER_BIAS * theory
+
+
+#: temporal_factor / temporal_prediction: measured 0.93-1.07 (beta 0.8-1, both resets, 3 layers
+#: of 300; the prediction assumes the arriving gradient independent of the layer's sigma')
+TEMPORAL_TOL = 0.10
+#: the depth model's E[sigma'^2] against the simulated one (plugin_gain / grad_gain): measured
+#: 0.99-1.07 over beta 0.8-0.95 plans
+PLAN_E2_TOL = 0.08
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beta,reset", [(0.9, "subtract"), (0.95, "zero")])
+def test_through_time_factor(beta, reset, mc_scale):
+    """BPTT multiplies every layer's gain by T_l; hidden layers get more than the top one."""
+    run = backprop_network([300, 300, 300, 300], -0.005, 0.2, neuron=LIF.from_beta(beta, reset=reset),
+                           input_rate=50.0, n_steps=int(3000 * mc_scale), seed=1, batch=4)
+    ratio = run.temporal_factor / run.temporal_prediction
+    assert np.all(np.abs(ratio - 1) < TEMPORAL_TOL), ratio
+    assert np.all(run.temporal_factor[:-1] > 1.1 * run.temporal_factor[-1])
+    if reset == "subtract":
+        assert abs(run.temporal_prediction[-1] * (1 - beta**2) - 1) < 1e-3
+
+
+@pytest.mark.slow
+def test_plan_grad_gain_against_backprop(mc_scale):
+    """init_network's grad_gain (equal widths, where the choice of n_out does not matter)
+    against the within-step spike gain: top layer directly, hidden layers after the measured
+    sigma'-gradient correlation factor."""
+    neuron = LIF.from_beta(0.9, reset="subtract")
+    plan = inverse.init_network([250, 250, 250, 250], neuron=neuron, input_rate=50.0, map_gain=False)
+    run = backprop_network([250, 250, 250, 250], plan.w_means, plan.w_stds, neuron=neuron, input_rate=50.0,
+                           n_steps=int(4000 * mc_scale), through_time=False, seed=0, batch=4,
+                           weight_dist=plan.layers[0].weight_dist)
+    pred = np.array([l.grad_gain for l in plan.layers]) * run.temporal_factor
+    err = np.abs(run.spike_gain / pred - 1)
+    assert np.all(err < N_SE * run.spike_gain_stderr / run.spike_gain + PLAN_E2_TOL), (run.spike_gain, pred)
