@@ -37,8 +37,8 @@ N_BATCHES = {False: 8, True: 4}         # independent batches (standard errors f
 HORIZON_MAX = {False: 10_000, True: 2000}  # longest horizon (steps)
 N_HORIZONS = {False: 13, True: 8}          # log-spaced horizons from 10 steps
 
-FPT_NEURONS = {False: 20_000, True: 2000}  # neurons for the first-passage-time histograms
-FPT_STEPS = {False: 20_000, True: 2000}    # longest first-passage time recorded (steps)
+FPT_NEURONS = {False: 10_000, True: 2000}  # neurons for the first-passage-time histograms
+FPT_STEPS = {False: 10_000, True: 2000}    # longest first-passage time recorded (steps)
 
 DEEP_WIDTHS = (200, 200, 200, 200)   # input layer + 3 perfect-integrator layers
 DEEP_P_IN = 0.05                     # input spike probability per step

@@ -42,8 +42,8 @@ W_STD_KAIMING = (2.0 / N) ** 0.5   # zero-mean reference (V)
 V_LOWER = 0.0             # lower bound of the S2 fix (V)
 BETA_LEAK = 0.95          # leak of the S3 panels
 W_STD_LEAK = 0.05         # weight SD for the leaky network (V); the mean is solved
-N_LAYERS = {False: 10, True: 6}
-NET_STEPS = {False: 2000, True: 600}     # recorded steps per network
+N_LAYERS = {False: 10, True: 5}
+NET_STEPS = {False: 2000, True: 500}     # recorded steps per network
 NET_REPEATS = {False: 4, True: 2}        # independent networks (SE from their spread)
 NET_BATCH = {False: 2, True: 1}          # input realisations per network
 
@@ -261,8 +261,8 @@ def fig_fixes(quick=False):
     # a, b: per layer
     _layer_panel(ax_a, layers, ("s1_subtract", "s1_zero_plain", "s1_zero_corrected", "kaiming"), nl)
     ax_a.set_title(rf"drift fix S1, $\beta=1$, N = {N}, $p_\mathrm{{in}}={P_IN:g}$")
-    ax_a.set_ylim(0, 0.085)
-    ax_a.legend(loc="upper center", fontsize=5, ncol=2)
+    ax_a.set_ylim(0, 0.1)
+    ax_a.legend(loc="upper right", fontsize=5)
     _layer_panel(ax_b, layers, ("s2", "leak"), nl)
     ax_b.axhline(P_IN, color="0.6", linestyle=":", linewidth=0.8)
     ax_b.set_title("lower bound (S2) and leak")
@@ -280,15 +280,15 @@ def fig_fixes(quick=False):
     ax_c.plot([], [], **SIM_MARKER, color=COLORS["simulation"], label="simulation")
     ax_c.set_xscale("log")
     ax_c.set_yscale("log")
-    ax_c.set_ylim(1e-4, 0.1)
+    ax_c.set_ylim(1e-4, 1.0)
     ax_c.set_xlabel("time since start at $v_\\mathrm{reset}$ (steps)")
     ax_c.set_ylabel("rate in time bin (spikes / step)")
     ax_c.set_title(rf"rate over time, one neuron, $s={STEP_STD_T:g}$")
-    ax_c.legend(loc="lower right", fontsize=5, ncol=2)
+    ax_c.legend(loc="upper right", fontsize=5, ncol=2)
 
     # d: S1 rate vs drift
     md = stat["md"]   # plotted as rate / drift, so that the overshoot loss is visible
-    ax_d.plot(md, stat["d_continuous"] / md, color="0.5", linestyle="--", linewidth=1.0,
+    ax_d.plot(md, stat["d_continuous"] / md, color="0.3", linestyle="--", linewidth=1.0, zorder=4,
               label=r"continuous $m/\theta$ (no correction)")
     for reset, c, mk in (("zero", COLORS["snntheory"], "o"), ("subtract", COLORS["diffusion"], "s")):
         ax_d.plot(md, stat[f"d_{reset}"] / md, **THEORY_LINE, color=c, label=f"discrete theory, reset {reset}")
