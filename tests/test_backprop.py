@@ -204,8 +204,8 @@ def test_plan_grad_gain_against_backprop(mc_scale):
     against the within-step spike gain: top layer directly, hidden layers after the measured
     sigma'-gradient correlation factor."""
     neuron = LIF.from_beta(0.9, reset="subtract")
-    plan = inverse.init_network([250, 250, 250, 250], neuron=neuron, input_rate=50.0, map_gain=False)
-    run = backprop_network([250, 250, 250, 250], plan.w_means, plan.w_stds, neuron=neuron, input_rate=50.0,
+    plan = inverse.init_network([250, 250, 250], neuron=neuron, input_rate=50.0, map_gain=False)
+    run = backprop_network([250, 250, 250], plan.w_means, plan.w_stds, neuron=neuron, input_rate=50.0,
                            n_steps=int(4000 * mc_scale), through_time=False, seed=0, batch=4,
                            weight_dist=plan.layers[0].weight_dist)
     pred = np.array([l.grad_gain for l in plan.layers]) * run.temporal_factor
