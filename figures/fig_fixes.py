@@ -51,7 +51,8 @@ NET_BATCH = {False: 2, True: 1}          # input realisations per network
 STEP_STD_T = 0.2          # increment SD for panel c (V/step)
 STEP_MEAN_S1 = 0.02       # drift of the S1 neuron in panel c (V/step)
 T_MAX = {False: 10_000, True: 2000}      # horizon of panel c (steps)
-T_NEURONS = {False: 4000, True: 1000}
+T_NEURONS = {False: 4000, True: 1000}   # neurons in total, run in T_BATCHES independent batches
+T_BATCHES = 8                            # standard errors from the spread across batches
 STEP_STD_D = 0.1          # increment SD for panel d (V/step)
 DRIFTS = np.array([0.005, 0.01, 0.02, 0.04, 0.08, 0.15])     # panel d (V/step)
 STEP_STDS_E = np.array([0.05, 0.1, 0.2, 0.3, 0.5])           # panel e (V/step)
@@ -129,7 +130,7 @@ def _time_bins(t_max):
     return np.concatenate([[0], edges])
 
 
-def compute_time(*, step_std, step_mean_s1, v_lower, beta_leak, t_max, n_neurons, v_th, v_reset, seed):
+def compute_time(*, step_std, step_mean_s1, v_lower, beta_leak, t_max, n_neurons, n_batches, v_th, v_reset, seed):
     """Rate in log-spaced time bins from a start at ``v_reset``: theory and simulation."""
     from snntheory import discrete, wiener
     from snntheory.simulate import simulate_chain
@@ -146,13 +147,16 @@ def compute_time(*, step_std, step_mean_s1, v_lower, beta_leak, t_max, n_neurons
         else:
             p = float(discrete.firing_probability(m, step_std, beta=beta, v_th=v_th, v_reset=v_reset))
             out[f"{name}_theory"] = np.full(edges.size - 1, p)
-        run = simulate_chain(m, step_std, beta=beta, v_th=v_th, v_reset=v_reset, v_lower=lower, burn_in=0,
-                             n_neurons=n_neurons, n_steps=t_max, seed=seed + k)
-        cum = np.concatenate([[0], np.cumsum(run.population_spikes)])
-        spikes = np.diff(cum[edges])
-        width = np.diff(edges)
-        out[f"{name}_sim"] = spikes / (n_neurons * width)
-        out[f"{name}_se"] = np.sqrt(np.maximum(spikes, 1)) / (n_neurons * width)   # Poisson count error
+        per_batch = n_neurons // n_batches
+        rates = []
+        for b in range(n_batches):   # spike counts are bursty (Fano factor > 1): SE from independent batches
+            run = simulate_chain(m, step_std, beta=beta, v_th=v_th, v_reset=v_reset, v_lower=lower, burn_in=0,
+                                 n_neurons=per_batch, n_steps=t_max, seed=seed + 100 * k + b)
+            cum = np.concatenate([[0], np.cumsum(run.population_spikes)])
+            rates.append(np.diff(cum[edges]) / (per_batch * np.diff(edges)))
+        rates = np.array(rates)
+        out[f"{name}_sim"] = rates.mean(0)
+        out[f"{name}_se"] = rates.std(0, ddof=1) / np.sqrt(n_batches)
     return out
 
 
@@ -247,6 +251,7 @@ def fig_fixes(quick=False):
                                          v_reset=V_RESET, seed=SEED_NET), compute_layers)
     over_time = cached("fixes_time", dict(step_std=STEP_STD_T, step_mean_s1=STEP_MEAN_S1, v_lower=V_LOWER,
                                           beta_leak=BETA_LEAK, t_max=T_MAX[quick], n_neurons=T_NEURONS[quick],
+                                          n_batches=T_BATCHES,
                                           v_th=V_TH, v_reset=V_RESET, seed=SEED_TIME), compute_time)
     stat = cached("fixes_stationary", dict(step_std_d=STEP_STD_D, drifts=DRIFTS.tolist(),
                                            step_stds_e=STEP_STDS_E.tolist(), v_lowers_e=list(V_LOWERS_E),
