@@ -4,12 +4,15 @@ tested against, and that the figures and benchmarks overlay on the theory.
 Every simulator takes ``seed`` (an int or a :class:`numpy.random.Generator`) and is
 reproducible. The implementations live in ``snntheory._sim``, one private module per model:
 ``stepmap`` (the canonical discrete-time map), ``network`` (deep feed-forward networks of it),
-``layer`` (one layer with quenched weights and Bernoulli inputs), ``ou`` (the white-noise LIF
+``layer`` (one layer with quenched weights and Bernoulli inputs), ``calibrate`` (the
+layer-by-layer calibration of a network plan), ``ou`` (the white-noise LIF
 in continuous time) and ``shot`` (event-driven shot noise).
 """
 
 from ._sim.backprop import *  # noqa: F401,F403
 from ._sim.backprop import __all__ as _backprop
+from ._sim.calibrate import *  # noqa: F401,F403
+from ._sim.calibrate import __all__ as _calibrate
 from ._sim.layer import *  # noqa: F401,F403
 from ._sim.layer import __all__ as _layer
 from ._sim.network import *  # noqa: F401,F403
@@ -20,4 +23,4 @@ from ._sim.shot import *  # noqa: F401,F403
 from ._sim.shot import __all__ as _shot
 from ._sim.stepmap import StepMapRun, as_generator, run_step_map
 
-__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_layer, *_network, *_ou, *_shot]
+__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_calibrate, *_layer, *_network, *_ou, *_shot]

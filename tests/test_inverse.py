@@ -164,17 +164,53 @@ def test_gradient_gain_against_sampled_states(kind, mc_scale):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_default_plan_holds_rate_over_ten_layers(mc_scale):
-    """The configuration of the issue's grid where the plan meets 10 % in every layer for every
-    seed (measured worst 5-8 %). Elsewhere it does not (10-55 %, table in init_network's
-    docstring); this test guards the part that works."""
-    neuron = LIF.from_beta(1.0, reset="subtract")
-    plan = init_network([200] * 11, neuron=neuron, input_rate=50.0, map_gain=False)
-    np.testing.assert_allclose(plan.rates, 50.0, rtol=ROUND_TRIP)
-    n_steps = int(3000 * mc_scale) + 500
+@pytest.mark.parametrize("width, beta, reset, p_in", [(200, 1.0, "subtract", 0.05), (100, 0.8, "subtract", 0.3),
+                                                       (200, 0.95, "zero", 0.05), (200, 0.9, "zero", 0.01)])
+def test_default_plan_holds_rate_over_ten_layers(width, beta, reset, p_in, mc_scale):
+    """The issue's 10 % over 10 layers, on weight draws and inputs independent of the plan's
+    calibration (measured worst layer 1-9 % in these configurations at 2000 steps; the
+    perfect integrator with zero reset is the documented exception and is not asserted)."""
+    neuron = LIF.from_beta(beta, reset=reset)
+    plan = init_network([width] * 11, neuron=neuron, input_rate=p_in / neuron.dt, map_gain=False)
+    np.testing.assert_allclose(plan.rates, p_in / neuron.dt, rtol=ROUND_TRIP)
+    assert all(layer.weight_dist == "rows" for layer in plan.layers)
+    n_steps = int(4000 * mc_scale) + 1000
     for seed in (0, 1):
-        ratio = plan.simulate(n_steps=n_steps, seed=seed).rates[1:] / plan.rates
+        ratio = plan.simulate(n_steps=n_steps, seed=seed, burn_in=300).rates[1:] / plan.rates
         assert np.all(np.abs(ratio - 1) < DEPTH_TOL), (seed, ratio)
+
+
+def test_row_standardised_weights_are_exact():
+    plan = init_network([120, 80, 40], neuron=NEURON, input_rate=50.0, map_gain=False, calibrate=False)
+    for layer in plan.layers:
+        w = layer.sample(3)
+        assert w.shape == (layer.n_out, layer.n_in)
+        np.testing.assert_allclose(w.mean(axis=1), layer.w_mean, rtol=0, atol=1e-12 * abs(layer.w_std))
+        np.testing.assert_allclose(w.std(axis=1), layer.w_std, rtol=1e-12)
+    iid = init_network([120, 80], neuron=NEURON, input_rate=50.0, map_gain=False, calibrate=False,
+                       weight_dist="normal").layers[0].sample(3)
+    assert np.ptp(iid.mean(axis=1)) > 0.1 * plan.layers[0].w_std   # i.i.d. rows scatter
+
+
+#: calibrated rate vs target: log-rate interpolation between candidates 1/8 SD of the input
+#: mean apart (measured <= 1.4 % over the depth grid)
+CALIBRATION_TOL = 0.03
+
+
+@pytest.mark.slow
+def test_calibration_hits_targets_and_transfers_to_new_draws(mc_scale):
+    from snntheory.simulate import calibrate_means
+
+    neuron = LIF.from_beta(0.9, reset="zero")
+    widths = [150] * 5
+    model = init_network(widths, neuron=neuron, input_rate=30.0, map_gain=False, calibrate=False)
+    cal = calibrate_means(widths, model.w_means, model.w_stds, model.rates, neuron=neuron, input_rate=30.0)
+    np.testing.assert_allclose(cal.rates, 30.0, rtol=CALIBRATION_TOL)
+    plan = init_network(widths, neuron=neuron, input_rate=30.0, map_gain=False)
+    np.testing.assert_allclose(plan.w_means, cal.w_means, rtol=1e-12)   # the plan runs exactly this
+    np.testing.assert_allclose([l.model_w_mean for l in plan.layers], model.w_means, rtol=1e-12)
+    run = plan.simulate(n_steps=int(4000 * mc_scale) + 1000, seed=5, burn_in=300)
+    assert np.all(np.abs(run.rates[1:] / 30.0 - 1) < DEPTH_TOL), run.rates
 
 
 @pytest.mark.slow

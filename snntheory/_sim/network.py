@@ -36,7 +36,10 @@ from .._validate import check, check_below, check_choice, check_int
 from ..errors import ParameterError
 from .stepmap import as_generator
 
-__all__ = ["NetworkRun", "network"]
+__all__ = ["NetworkRun", "network", "WEIGHT_DISTS"]
+
+#: laws of the weights (see :func:`network`)
+WEIGHT_DISTS = ("normal", "uniform", "rows")
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,18 @@ class NetworkRun:
         return self.rates * self.dt
 
 
-def _weights(rng, shape, mean, std, dist, dtype):
-    if dist == "normal":
-        w = rng.standard_normal(shape, dtype=np.float64)
-    else:  # uniform with the same mean and SD: half-width sqrt(3) * std
+def _weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
+    """Weights of one layer: i.i.d. ``"normal"`` or ``"uniform"`` with the given mean and SD, or
+    ``"rows"``: Gaussian, then each neuron's fan-in vector (along ``fan_in_axis``) standardised
+    so that its own mean and SD (ddof 0) are exactly ``mean`` and ``std``."""
+    if dist == "uniform":   # same mean and SD: half-width sqrt(3) * std
         w = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape)
+    else:
+        w = rng.standard_normal(shape, dtype=np.float64)
+    if dist == "rows":
+        w -= w.mean(axis=fan_in_axis, keepdims=True)
+        sd = w.std(axis=fan_in_axis, keepdims=True)
+        np.divide(w, sd, out=w, where=sd > 0)   # a fan-in of 1 has no spread: the weight is the mean
     return (mean + std * w).astype(dtype)
 
 
@@ -122,9 +132,11 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
         Optional lower bound ``V <- max(V, v_lower)`` (solution S2), ``<= neuron.v_reset``.
     burn_in : int, keyword-only
         Steps run before recording starts.
-    weight_dist : {"normal", "uniform"}, keyword-only
-        Gaussian weights, or uniform weights with the same mean and SD (PyTorch's default
-        ``U(-1/sqrt(n), 1/sqrt(n))`` is ``w_std = 1/sqrt(3 n)``).
+    weight_dist : {"normal", "uniform", "rows"}, keyword-only
+        Gaussian weights, uniform weights with the same mean and SD (PyTorch's default
+        ``U(-1/sqrt(n), 1/sqrt(n))`` is ``w_std = 1/sqrt(3 n)``), or ``"rows"``: Gaussian with
+        every neuron's fan-in standardised to exactly this mean and SD (what
+        :func:`snntheory.inverse.init_network` plans by default).
     dtype : numpy dtype, keyword-only
         Precision of weights and matmul (float32 default; V is always float64).
 
@@ -158,7 +170,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     n_steps = check_int("n_steps", n_steps)
     burn_in = check_int("n_steps", burn_in)
     batch = check_int("n_in", batch)
-    check_choice("weight_dist", weight_dist, ("normal", "uniform"))
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     if v_lower is not None:
         v_lower = float(check("v_lower", v_lower))
         check_below("v_lower", v_lower, "v_reset", neuron.v_reset, strict=False)
