@@ -21,10 +21,14 @@ FIGURES = make_figures.FIGURES
 CLI_FIGURE = "heterogeneity"
 
 
-@pytest.fixture
-def fig_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SNNTHEORY_FIG_CACHE", str(tmp_path / "cache"))
-    return tmp_path
+@pytest.fixture(scope="module")
+def fig_cache(tmp_path_factory):
+    """One temporary cache for the module (figures that share a dataset compute it once; the CLI
+    run reuses the quick data of its figure)."""
+    tmp = tmp_path_factory.mktemp("figures")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SNNTHEORY_FIG_CACHE", str(tmp / "cache"))
+        yield tmp
 
 
 def _require(name):
