@@ -42,7 +42,7 @@ W_STD_KAIMING = (2.0 / N) ** 0.5   # zero-mean reference (V)
 V_LOWER = 0.0             # lower bound of the S2 fix (V)
 BETA_LEAK = 0.95          # leak of the S3 panels
 W_STD_LEAK = 0.05         # weight SD for the leaky network (V); the mean is solved
-N_LAYERS = {False: 10, True: 5}
+N_LAYERS = {False: 10, True: 4}
 NET_STEPS = {False: 2000, True: 500}     # recorded steps per network
 NET_REPEATS = {False: 4, True: 2}        # independent networks (SE from their spread)
 NET_BATCH = {False: 2, True: 1}          # input realisations per network
@@ -50,7 +50,7 @@ NET_BATCH = {False: 2, True: 1}          # input realisations per network
 # single neurons (panels c-f), per-step increments N(m, s^2)
 STEP_STD_T = 0.2          # increment SD for panel c (V/step)
 STEP_MEAN_S1 = 0.02       # drift of the S1 neuron in panel c (V/step)
-T_MAX = {False: 10_000, True: 2000}      # horizon of panel c (steps)
+T_MAX = {False: 10_000, True: 1000}      # horizon of panel c (steps)
 T_NEURONS = {False: 4000, True: 1000}   # neurons in total, run in T_BATCHES independent batches
 T_BATCHES = 8                            # standard errors from the spread across batches
 STEP_STD_D = 0.1          # increment SD for panel d (V/step)
@@ -61,7 +61,7 @@ BETAS_F = (0.99, 0.95, 0.8)                                  # panel f
 STEP_STDS_F = np.array([0.05, 0.1, 0.15, 0.2, 0.3, 0.45])    # panel f (V/step)
 STAT_NEURONS = {False: 2000, True: 400}   # neurons per stationary simulation point
 STAT_STEPS = {False: 4000, True: 1000}    # recorded steps per stationary simulation point
-GRID = {False: 50, True: 16}              # theory points per curve in panels d-f
+GRID = {False: 50, True: 12}              # theory points per curve in panels d-f
 
 SEED_NET = 31000          # + 100 * variant + repeat
 SEED_TIME = 32000         # + variant
