@@ -39,13 +39,22 @@ LABELS = {"kaiming": "Kaiming", "glorot": "Glorot", "pytorch": "PyTorch default"
 _SNNTHEORY = Path(__file__).resolve().parents[1] / "snntheory"
 
 
-def api_hash():
-    """sha1 of the planner's source (inverse.py, discrete.py, _sim/*.py): cache entries follow the
-    current code of the API, not only its version number."""
+def _source_hash():
     h = hashlib.sha1()
     for p in [_SNNTHEORY / "inverse.py", _SNNTHEORY / "discrete.py", *sorted((_SNNTHEORY / "_sim").glob("*.py"))]:
         h.update(p.read_bytes())
     return h.hexdigest()[:12]
+
+
+import snntheory.inverse  # noqa: E402,F401  (loaded together with the hash below)
+
+_API_HASH = _source_hash()
+
+
+def api_hash():
+    """sha1 of the planner's source (inverse.py, discrete.py, _sim/*.py) as imported by this
+    process: cache entries follow the code of the API, not only its version number."""
+    return _API_HASH
 
 
 def compute_plan(*, beta, reset, method, width, n_layers, input_rate, dt, n_steps, burn_in, seeds, api):
@@ -68,7 +77,7 @@ def compute_plan(*, beta, reset, method, width, n_layers, input_rate, dt, n_step
             "v_mean": np.array([l.v_mean for l in plan.layers]),
             "grad_gain": np.array([l.grad_gain for l in plan.layers]),
             "silent": np.array([l.silent_fraction for l in plan.layers]),
-            "w_mean": plan.w_means, "w_std": plan.w_stds,
+            "w_mean": plan.w_means, "w_std": plan.w_stds, "weight_dist": plan.layers[0].weight_dist,
             "sim_rates": sim_rates,
             "sim_silent": np.array([r.silent_fraction[1:] for r in sims]),
             "sim_input_rate": np.array([r.rates[0] for r in sims])}

@@ -66,7 +66,7 @@ def compute_layer1_v(*, beta, reset, method, width, input_rate, dt, n_steps, see
 def fig_strategy(quick=False):
     import fig_collapse_depth as f1
     methods = QUICK_METHODS if quick else METHODS
-    jobs = [(r, m) for r in RESETS for m in methods]
+    jobs = [(r, m) for r in RESETS[::-1] for m in methods]   # subtract first: fig 1 shares the zero-reset plans
     data = {}
     for reset, m in progress(jobs, desc="strategy"):
         d = plan_data(BETA, reset, m, quick)
@@ -76,7 +76,7 @@ def fig_strategy(quick=False):
         L = f1.N_LAYERS[quick]
         bp = cached("strategy_backprop", dict(
             beta=BETA, reset=reset, method=m, widths=[f1.N] * (L + 1), w_means=d["w_mean"].tolist(),
-            w_stds=d["w_std"].tolist(), weight_dist="uniform" if m == "pytorch" else "normal",
+            w_stds=d["w_std"].tolist(), weight_dist=str(d["weight_dist"]),
             input_rate=f1.INPUT_RATE, dt=DT, n_steps=BP_STEPS[quick], batch=BP_BATCH[quick], seed=BP_SEED,
             surrogate=SURROGATE, api=api_hash()), compute_backprop)
         v1 = cached("strategy_layer1_v", dict(
