@@ -51,6 +51,11 @@ import numpy as np
 
 METHODS = ("pytorch", "kaiming", "fluctuation", "discrete", "diffusion")
 THEORY = ("discrete", "diffusion")
+# variants of the snntheory plan (not in the default comparison; select with --methods):
+# "discrete-k0": zero-mean family (kappa = 0) instead of the default inhibition-dominated kappa = -1.25;
+# "discrete-bwd": w_std="backward", the point of the target-rate family where the surrogate-gradient
+# variance gain of each layer is 1 (snntheory.inverse.init_network)
+VARIANTS = {"discrete-k0": ("discrete", dict(kappa=0.0)), "discrete-bwd": ("discrete", dict(w_std="backward"))}
 SILENT_SAMPLES = 512          # samples of the init measurement (silent = no spike in T x this many steps)
 
 FULL = dict(seeds=3, epochs=12, steps=16, batch=32, width=128, shallow=1, deep=8, lr=5e-3,
@@ -115,7 +120,8 @@ def build_model(cfg, arch, n_classes=10):
 
 
 def plan_kwargs(cfg, method, input_rate):
-    kw = dict(input_rate=input_rate, method=method, map_gain=False)
+    method, extra = VARIANTS.get(method, (method, {}))
+    kw = dict(input_rate=input_rate, method=method, map_gain=False, **extra)
     if method in THEORY:
         kw["target_rate"] = cfg["target_rate"]
     return kw
@@ -206,7 +212,7 @@ def train_run(cfg, arch, method, seed, plan, input_rate, data):
 
     torch.set_num_threads(1)
     t0, c0 = time.perf_counter(), time.process_time()
-    hits = _use_plans({(tuple(plan.widths), method): plan})
+    hits = _use_plans({(tuple(plan.widths), VARIANTS.get(method, (method,))[0]): plan})
     x_tr, x_te, y_tr, y_te = data
     y_tr_t, y_te_t = torch.as_tensor(y_tr), torch.as_tensor(y_te)
     steps, p_max = cfg["steps"], cfg["p_max"]
@@ -274,7 +280,7 @@ def run(cfg, methods, archs, jobs, log=print, checkpoint=None):
     plans, plan_info, runs = {}, {}, []
     ctx = mp.get_context("spawn")
     # longest plans first (deep, theory) so the pool is not left waiting on one at the end
-    order = sorted(((a, m) for a in archs for m in methods), key=lambda am: (am[0] != "deep", am[1] not in THEORY))
+    order = sorted(((a, m) for a in archs for m in methods), key=lambda am: (am[0] != "deep", am[1] not in THEORY and am[1] not in VARIANTS))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         pending = {pool.submit(make_plan, cfg, a, m, input_rate): ("plan", a, m) for a, m in order}
         while pending:
@@ -389,7 +395,7 @@ def plot(res, path):
     archs = list(res["meta"]["archs"])
     fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 3.8), squeeze=False)
     colours = dict(pytorch="tab:gray", kaiming="tab:blue", fluctuation="tab:green", discrete="tab:red",
-                   diffusion="tab:orange")
+                   diffusion="tab:orange", **{"discrete-k0": "tab:purple", "discrete-bwd": "tab:brown"})
     for ax, a in zip(axes[0], archs):
         for m in res["meta"]["methods"]:
             rs = [r for r in res["runs"] if r["arch"] == a and r["method"] == m]
@@ -439,7 +445,7 @@ def main(argv=None):
             cfg[k] = v
     methods = tuple(m for m in args.methods.split(",") if m)
     archs = [a for a in args.archs.split(",") if a]
-    bad = [m for m in methods if m not in METHODS] + [a for a in archs if a not in ("shallow", "deep")]
+    bad = [m for m in methods if m not in METHODS and m not in VARIANTS] + [a for a in archs if a not in ("shallow", "deep")]
     if bad:
         raise SystemExit(f"unknown method/arch: {bad}")
     out = args.out or ("/tmp/snntheory_digits_quick" if args.quick else os.path.join(os.path.dirname(__file__), "results"))
