@@ -161,6 +161,6 @@ def fig_heterogeneity(quick=False):
     ax.set_xlabel(r"weight mean $\mu_w$ (V)")
     ax.set_ylabel("rate across neurons (Hz)")
     ax.set_title("quantiles of the rate (0 drawn at 0.01 Hz)")
-    ax.legend(loc="lower right", ncol=2, fontsize=5)
+    ax.legend(loc="upper left", ncol=2, fontsize=5)
     panel_labels(top + bot)
     return fig
