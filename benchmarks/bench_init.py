@@ -64,15 +64,18 @@ CONFIGS = [(100, 0.95, "zero", 0.05), (100, 0.8, "subtract", 0.3), (200, 0.9, "z
            (100, 1.0, "zero", 0.3), (100, 0.8, "zero", 0.01), (1000, 1.0, "subtract", 0.01)]
 
 
-def grid(n_steps=2000, seeds=(0, 1, 2)):
-    print(f"\n== default plan (method='discrete', w_std=None) over the stated configurations, {n_steps} steps ==")
+def grid(seeds=(0, 1, 2)):
+    print("\n== default plan (method='discrete', w_std=None) over the stated configurations ==")
+    print("   recorded steps max(2000, 100 / p_in) (simulation sampling error ~1-2 % per layer), burn-in 300")
+    print("   (10000 for beta = 1, whose start-up transient lasts thousands of steps at low rates)")
     print("width beta reset    p_in  plan CPU s  worst|err| per seed      seed-mean per layer")
     for n, beta, reset, p in (CONFIGS[:3] if QUICK else CONFIGS):
         neuron = LIF.from_beta(beta, reset=reset)
         t = time.process_time()
         plan = init_network([n] * 11, neuron=neuron, input_rate=p / neuron.dt, map_gain=False)
         tp = time.process_time() - t
-        sims = np.array([plan.simulate(n_steps=n_steps, seed=s, burn_in=300).rates[1:] for s in seeds]) / plan.rates
+        n_steps, burn_in = max(2000, int(100 / p)), (300 if beta < 1.0 else 10000)
+        sims = np.array([plan.simulate(n_steps=n_steps, seed=s, burn_in=burn_in).rates[1:] for s in seeds]) / plan.rates
         worst = np.abs(sims - 1).max(axis=1)
         print(f"{n:5d} {beta:4.2f} {reset:8s} {p:5.2f} {tp:10.2f}  {' '.join(f'{w:5.3f}' for w in worst)}   "
               f"{' '.join(f'{x:4.2f}' for x in sims.mean(0))}", flush=True)

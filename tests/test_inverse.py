@@ -168,13 +168,13 @@ def test_gradient_gain_against_sampled_states(kind, mc_scale):
                                                        (200, 0.95, "zero", 0.05), (200, 0.9, "zero", 0.01)])
 def test_default_plan_holds_rate_over_ten_layers(width, beta, reset, p_in, mc_scale):
     """The issue's 10 % over 10 layers, on weight draws and inputs independent of the plan's
-    calibration (measured worst layer 1-9 % in these configurations at 2000 steps; the
-    perfect integrator with zero reset is the documented exception and is not asserted)."""
+    calibration (measured worst layer 1-7 % in these configurations; the horizon grows as
+    1/p_in so that the simulation's own sampling error stays near 2 % per layer)."""
     neuron = LIF.from_beta(beta, reset=reset)
     plan = init_network([width] * 11, neuron=neuron, input_rate=p_in / neuron.dt, map_gain=False)
     np.testing.assert_allclose(plan.rates, p_in / neuron.dt, rtol=ROUND_TRIP)
     assert all(layer.weight_dist == "rows" for layer in plan.layers)
-    n_steps = int(4000 * mc_scale) + 1000
+    n_steps = int(200 * mc_scale / p_in) + 1000
     for seed in (0, 1):
         ratio = plan.simulate(n_steps=n_steps, seed=seed, burn_in=300).rates[1:] / plan.rates
         assert np.all(np.abs(ratio - 1) < DEPTH_TOL), (seed, ratio)

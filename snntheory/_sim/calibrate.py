@@ -14,10 +14,10 @@ moves only the mean until the layer's simulated population rate equals its targe
 
 Both terms are precomputed once per layer, so every candidate mean costs one pass of the
 neuron recursion only (:func:`snntheory.simulate.run_step_map`, candidates side by side with
-common random numbers). A grid of 9 candidates around the planned mean brackets the target
-(optionally 5 more refine it), and log-rate interpolation gives :math:`\mu^*`; one last pass at
-:math:`\mu^*` measures the rate and records the spike trains for the next layer (repeated
-with up to two secant corrections while the measured rate is more than 0.5 % off). The
+common random numbers). Passes of 3 candidates, 1/4 of the input's temporal SD apart, move
+towards the target until they bracket it, and log-rate interpolation gives :math:`\mu^*`; one
+last pass at :math:`\mu^*` measures the rate and records the spike trains for the next layer
+(repeated with up to three secant corrections while the measured rate is more than 0.5 % off). The
 correction captures what the single-neuron depth model leaves out: the temporal structure of
 non-Bernoulli input trains beyond their variance, and the cross-neuron correlations created by
 shared inputs.
@@ -52,10 +52,8 @@ class Calibration:
     batch: int
 
 
-_GRID = np.array([-4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0])   # coarse candidates, in units of the step
-_FINE = np.array([-0.5, -0.25, 0.0, 0.25, 0.5])                       # refinement, in units of the coarse spacing
-
-
+_PROBE = np.array([-1.0, 0.0, 1.0])   # candidates of one pass, in units of the step
+_MAX_MOVES = 12                       # passes allowed to bracket the target
 _NEURON_STEPS = 1_280_000   # recorded neuron-steps per layer (default batch: 3200 neurons x 400 steps)
 _RATE_RTOL = 0.005   # accept the interpolated mean when its measured rate is this close to the target
 
@@ -84,8 +82,30 @@ def _interp_root(x, p, target):
     return float(x[k - 1] + (lt - lp[k - 1]) * (x[k] - x[k - 1]) / (lp[k] - lp[k - 1]))
 
 
+def _bracket(run, x0, step, target):
+    """Bracket ``target`` with passes of 3 candidate means and interpolate: ``(root, d log p / d x)``,
+    or ``(None, 0)`` if it cannot be reached. An unbracketed probe moves by its own log-rate
+    slope (at most 8 steps), or by 4 steps with a doubled step where it has none (zero rates)."""
+    x = x0 + step * _PROBE
+    for _ in range(_MAX_MOVES):
+        p = run(x)[0]
+        root = _interp_root(x, p, target)
+        if root is not None:
+            return root, _log_slope(x, p, target)
+        up = p[-1] < target            # every candidate below the target: move up
+        if p[0] > 0.0 and p[-1] > p[0]:
+            slope = math.log(p[-1] / p[0]) / (x[-1] - x[0])
+            ref = (x[-1], p[-1]) if up else (x[0], p[0])
+            centre = ref[0] + float(np.clip(math.log(target / ref[1]) / slope, -8 * step, 8 * step))
+        else:
+            centre = x[1] + (4.0 if up else -4.0) * step
+            step *= 2.0
+        x = centre + step * _PROBE
+    return None, 0.0
+
+
 def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_steps=400, batch=None, burn_in=200,
-                    seed=20260, weight_dist="rows", fine=False) -> Calibration:
+                    seed=20260, weight_dist="rows") -> Calibration:
     """Shift each layer's weight mean so that its simulated population rate equals its target.
 
     Parameters
@@ -109,9 +129,6 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
         Seed of the weight draws and input spikes (independent of the user's weights).
     weight_dist : str, keyword-only
         Law of the weights (``simulate.network``'s ``weight_dist``).
-    fine : bool, keyword-only
-        Refine the root with a second pass of 5 candidates (the coarse pass's log-rate
-        interpolation is already far inside the rate's sampling error).
 
     Returns
     -------
@@ -156,27 +173,11 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
 
         # step: a mean shift that moves the input's mean by ~1/4 of its temporal SD
         n_act = max(float(c[burn_in:].mean()), 1.0 / batch)
-        step = 0.25 * max(ws, abs(wm0)) / math.sqrt(n_act)
-        x = wm0 + step * _GRID
-        p, _, _ = run(x)
-        root = _interp_root(x, p, target)
-        for _ in range(12):   # widen towards the target until it is bracketed
-            if root is not None:
-                break
-            step *= 3.0
-            x = (x[0] if p[0] > target else x[-1]) + step * _GRID
-            p, _, _ = run(x)
-            root = _interp_root(x, p, target)
+        root, slope = _bracket(run, wm0, 0.25 * max(ws, abs(wm0)) / math.sqrt(n_act), target)
         if root is None:
             root = wm0   # unreachable in simulation (silent input): keep the plan
-        elif fine:
-            spacing = float(np.diff(x).max())
-            xf = root + spacing * _FINE
-            pf, _, _ = run(xf)
-            root = _interp_root(xf, pf, target) or root
         p1, counts, raster = run([root], record=True)
-        slope = _log_slope(x, p, target)
-        for _ in range(2):   # secant corrections with the bracket's log-rate slope (curvature)
+        for _ in range(3):   # secant corrections with the bracket's log-rate slope (curvature)
             if not (p1[0] > 0.0 and slope > 0.0) or abs(math.log(p1[0] / target)) <= _RATE_RTOL:
                 break
             root += math.log(target / p1[0]) / slope
