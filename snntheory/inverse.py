@@ -979,7 +979,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         Law of the planned weights (the baselines keep their own). ``"rows"`` (default):
         Gaussian with every neuron's fan-in vector standardised to exactly ``w_mean`` and
         ``w_std`` (:meth:`LayerInit.sample` draws it), which removes the quenched spread of the
-        neurons' weight sums; ``"normal"``: i.i.d. Gaussian.
+        neurons' weight sums; ``"normal"``: i.i.d. Gaussian (the calibration then fits its own
+        draw, and other draws scatter by up to ~12 % in deep layers at width 300).
     calibrate : bool or None, keyword-only
         Correct the planned means layer by layer on a seeded simulation
         (:func:`snntheory.simulate.calibrate_means`). ``None``: on for ``method="discrete"``,

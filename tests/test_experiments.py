@@ -84,3 +84,17 @@ def test_quick_run_writes_results(tmp_path):
     # the plan the run used is the one recorded: the depth model holds the discrete target exactly
     plan = res["plans"]["shallow/discrete"]
     assert plan["rates_hz"] == pytest.approx([res["meta"]["config"]["target_rate"]], rel=1e-6)
+
+
+def test_diagnose_reliability():
+    spec = importlib.util.spec_from_file_location("diagnose_init", os.path.join(ROOT, "experiments", "diagnose_init.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rng = np.random.default_rng(0)
+    a = rng.poisson(3.0, size=(2000, 5)).astype(float)
+    assert mod.reliability(a, a) == (pytest.approx(1.0), 1.0)
+    # independent draws: correlation ~ N(0, 1/sqrt(2000)) per neuron, mean of 5 has SD 0.01
+    rel, active = mod.reliability(a, rng.poisson(3.0, size=(2000, 5)).astype(float))
+    assert abs(rel) < 0.05 and active == 1.0
+    a[:, 0] = 0.0                                            # a silent neuron is not counted
+    assert mod.reliability(a, a)[1] == 0.8
