@@ -120,7 +120,7 @@ def fig_collapse_depth(quick=False):
                         color=c, **SIM_MARKER)
         ax.axhline(INPUT_RATE, color="0.75", linewidth=0.6, linestyle="--", zorder=0)
         ax.set_yscale("log")
-        ax.set_ylim(FLOOR_HZ * 0.6, 400)
+        ax.set_ylim(FLOOR_HZ * 0.25, 400)
         ax.set_xticks(layers)
         ax.set_xlabel("layer")
         title = r"perfect integrator, $\beta$ = 1" if beta == 1.0 else rf"$\beta$ = {beta:g}"
