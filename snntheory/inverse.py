@@ -195,20 +195,24 @@ class _State:
         return f"_State(ep={self.ep:.6g}, ep2={self.ep2:.6g}, evf={self.evf:.6g})"
 
 
-def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, with_f=True):
-    """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s)."""
+def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, with_f=True, want_density=False):
+    """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s),
+    and with ``want_density`` also the chain's stationary law ``(pi, pts, mix)`` (None where a
+    special case skips the chain)."""
     if state.quenched <= 0.0:   # identical mean drives (row-standardised weights, homogeneous input)
         n_hermite = 1
     x, w = special.roots_hermitenorm(n_hermite)
     w = w / w.sum()
     if state.ep < 1e-15:   # a collapsed input: no drive at all, the layer is silent (v stays at reset)
         zeros = np.zeros(n_hermite)
-        return _State(0.0, 0.0, 0.0, state.rows), zeros, w, zeros, 0.0
+        res = _State(0.0, 0.0, 0.0, state.rows), zeros, w, zeros, 0.0
+        return res + (None,) if want_density else res
     m = gain * n * state.ep * wm
     evf = state.evf if with_f else state.ep - state.ep2
     s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * evf, 0.0))
     sdm = gain * abs(ws) * math.sqrt(n * state.quenched)
     drives = m + sdm * x
+    dens = None
     if s <= 1e-9 * (chain_kw["v_th"] - chain_kw["v_reset"]):
         # (almost) no input fluctuations: the noise-free map per node, regular output (F ~ 0)
         p = np.array([float(discrete.firing_probability(d, 0.0, beta=chain_kw["beta"], v_th=chain_kw["v_th"],
@@ -224,12 +228,16 @@ def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMI
     else:
         mix = _count_mixture(n, state, drives, s, gain, m)
         try:
-            p, F = _grid_chain(m=drives, s=s, mix=mix, **chain_kw)
+            if want_density:
+                p, F, pi, pts = _grid_chain(m=drives, s=s, mix=mix, want_density=True, **chain_kw)
+                dens = (pi, pts, mix)
+            else:
+                p, F = _grid_chain(m=drives, s=s, mix=mix, **chain_kw)
         except np.linalg.LinAlgError:   # a (nearly) reducible chain: exact rates, Bernoulli regularity
             p = np.array([_node_rate(chain_kw, d, s) for d in drives])
             F = np.ones_like(p)
     out = _State(w @ p, w @ p**2, w @ (p * (1.0 - p) * F), state.rows)
-    return out, p, w, drives, s
+    return (out, p, w, drives, s, dens) if want_density else (out, p, w, drives, s)
 
 
 #: below this many active inputs per step (n E[p]) the increment is treated as the count
@@ -644,12 +652,15 @@ def _layer_stats(neuron, n, p_in, wm, ws, n_out, surrogate, width, silent_below,
     """(v_mean, v_std, silent_fraction, grad_gain) from the depth model's grid chain (quenched)."""
     kw = _chain_params(neuron)
     st = _State.bernoulli(p_in) if state is None else state
-    out, p_nodes, w, drives, s = _layer_model(kw, neuron.gain, n, st, wm, ws)
+    out, p_nodes, w, drives, s, dens = _layer_model(kw, neuron.gain, n, st, wm, ws, want_density=True)
     sdm = neuron.gain * abs(ws) * math.sqrt(n * st.quenched)
     silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below)
     if s > 0.0:
-        mix = _count_mixture(n, st, drives, s, neuron.gain, neuron.gain * n * st.ep * wm)
-        _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **kw)
+        if dens is None:   # the model took a special case: solve the chain for the density
+            mix = _count_mixture(n, st, drives, s, neuron.gain, neuron.gain * n * st.ep * wm)
+            _, _, pi, pts = _grid_chain(m=drives, s=s, want_density=True, mix=mix, **kw)
+        else:
+            pi, pts, mix = dens
         mean_k = (pi * pts).sum(axis=1)
         var_k = (pi * pts**2).sum(axis=1) - mean_k**2
         v_mean = float(w @ mean_k)
@@ -1115,30 +1126,27 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     kw = _chain_params(neuron)
     g = neuron.gain
 
-    def plan(eff):
-        """Weights and (corrected) model states of every layer; eff[l] multiplies the model's rate."""
-        rows, state, kap_used = [], _State.bernoulli(p0, rows_law), [kappa]
-        for l in range(L):
-            n, n_out = widths[l], widths[l + 1]
-            dist = weight_dist
-            if method in BASELINES:
-                wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
-            elif method == "discrete":
-                hint = (rows[-1][3], kap_used[0]) if rows and widths[l] == widths[l - 1] else None
-                wm, ws, kap_used[0] = _solve_depth_layer(kw, g, n, state, targets[l] * dt / eff[l], stds[l], kappa, neuron,
-                                            n_out, surrogate, surrogate_width, hint=hint)
-            else:
-                p_in = state.ep if l == 0 else targets[l - 1] * dt
-                res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
-                                       w_std=stds[l], kappa=kappa, n_out=n_out, surrogate=surrogate,
-                                       surrogate_width=surrogate_width)
-                wm, ws = res.mean, res.std
-            out = _layer_model(kw, g, n, state, wm, ws)[0].scaled(eff[l])
-            rows.append((n, n_out, wm, ws, dist, state, out))
-            state = out
-        return rows
+    rows, state, kap = [], _State.bernoulli(p0, rows_law), kappa
+    for l in range(L):
+        n, n_out = widths[l], widths[l + 1]
+        dist = weight_dist
+        if method in BASELINES:
+            wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
+        elif method == "discrete":
+            hint = (rows[-1][3], kap) if rows and widths[l] == widths[l - 1] else None
+            wm, ws, kap = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,
+                                             surrogate, surrogate_width, hint=hint)
+        else:
+            p_in = state.ep if l == 0 else targets[l - 1] * dt
+            res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
+                                   w_std=stds[l], kappa=kappa, n_out=n_out, surrogate=surrogate,
+                                   surrogate_width=surrogate_width)
+            wm, ws = res.mean, res.std
+        # one depth-model evaluation gives the next layer's input state and this layer's statistics
+        stats = _layer_stats(neuron, n, state.ep, wm, ws, n_out, surrogate, surrogate_width, silent_below, state=state)
+        rows.append((n, n_out, wm, ws, dist, state, stats))
+        state = stats[4]
 
-    rows = plan(np.ones(L))
     model_means = [r[2] for r in rows]
     cal_rates = [math.nan] * L
     if calibrate:
@@ -1146,12 +1154,15 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                               n_steps=check_int("n_steps", steps),
                               batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch),
                               seed=calibrate_seed, weight_dist=weight_dist)
-        rows = [r[:2] + (float(m),) + r[3:] for r, m in zip(rows, cal.w_means)]
+        # statistics at the calibrated means (the input state stays the model's, at the target rate)
+        rows = [(n, n_out, float(m), ws, dist, state,
+                 _layer_stats(neuron, n, state.ep, float(m), ws, n_out, surrogate, surrogate_width, silent_below,
+                              state=state))
+                for (n, n_out, _, ws, dist, state, _), m in zip(rows, cal.w_means)]
         cal_rates = list(cal.rates)
     layers = []
-    for l, (n, n_out, wm, ws, dist, state, out) in enumerate(rows):
-        v_mean, v_std, silent, grad, _ = _layer_stats(neuron, n, state.ep, wm, ws, n_out, surrogate,
-                                                      surrogate_width, silent_below, state=state)
+    for l, (n, n_out, wm, ws, dist, state, stats) in enumerate(rows):
+        v_mean, v_std, silent, grad, out = stats
         slope = _map_gain(kw, g, n, state, wm, ws) if map_gain else math.nan
         rate = out.ep / dt
         if method == "discrete":
