@@ -282,7 +282,7 @@ def fig_speed(quick=False):
     ax_sim.set_xlim(-0.5, len(names) - 0.5)
     ax_sim.set_ylabel(f"rate deviation (%), sim. dt = {OU_DT * 1e3:g} ms")
     ax_sim.set_xlabel("regime")
-    ax_sim.set_title(f"diffusion rate vs OU simulation")
+    ax_sim.set_title("diffusion rate vs OU simulation")
     ax_sim.legend(loc="lower left")
 
     # d: discrete solver vs simulation at matched accuracy

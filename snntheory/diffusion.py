@@ -29,7 +29,7 @@ from scipy import special as _sp
 from . import _special
 from ._special import SQRT_PI, ZETA_HALF_ABS, erfcx_integral, erfcx_integral_scalar
 from ._validate import DOMAINS, Domain, check, check_below, scalar_or_array
-from .errors import ApproximationWarning, ConvergenceError, ParameterError
+from .errors import ApproximationWarning, ConvergenceError
 
 __all__ = [
     "firing_rate",

@@ -85,7 +85,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check, check_choice, check_int
+from .._validate import check_int
 from ..errors import ParameterError
 from . import network as _network
 from .network import _drive, _weights
@@ -261,22 +261,10 @@ def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, sur
     the raw arrays: weights, spikes, pre-reset potentials, errors, g, delta, dW per layer)."""
     from ..inverse import surrogate_derivative
 
-    widths = [check_int("n_in", w) for w in widths]
+    widths, mus, sds, p, n_steps, burn_in, batch = _network._check_args(
+        widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist)
     L = len(widths) - 1
-    if L < 1:
-        raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
-    mus = np.broadcast_to(check("w_mean", w_means), (L,)).astype(float)
-    sds = np.broadcast_to(check("w_std", w_stds), (L,)).astype(float)
-    rate = float(check("input_rate", input_rate))
-    p = rate * neuron.dt
-    if p > 1.0:
-        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
-                             f"{neuron.dt:g} s = {p:g}")
-    n_steps = check_int("n_steps", n_steps)
-    burn_in = check_int("n_steps", burn_in)
-    batch = check_int("n_in", batch)
     n_blocks = check_int("n_in", n_blocks)
-    check_choice("weight_dist", weight_dist, getattr(_network, "WEIGHT_DISTS", ("normal", "uniform")))
     surrogate_derivative(0.0, surrogate, surrogate_width)          # validates kind and width
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("backprop_network needs a delta synapse (tau_s = 0), no refractoriness "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..neuron import LIF, IncrementDistribution
+from ..neuron import LIF
 from .stepmap import StepMapRun, as_generator, run_step_map
 
 __all__ = ["LayerRun", "simulate_layer", "simulate_chain"]

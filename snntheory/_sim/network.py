@@ -94,6 +94,25 @@ def _weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
     return (mean + std * w).astype(dtype)
 
 
+def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist):
+    """Validated ``(widths, w_means, w_stds, p, n_steps, burn_in, batch)`` of a network run
+    (shared by :func:`network` and :func:`snntheory.simulate.backprop_network`)."""
+    widths = [check_int("n_in", w) for w in widths]
+    n_layers = len(widths) - 1
+    if n_layers < 1:
+        raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
+    mus = np.broadcast_to(check("w_mean", w_means), (n_layers,)).astype(float)
+    sds = np.broadcast_to(check("w_std", w_stds), (n_layers,)).astype(float)
+    rate = float(check("input_rate", input_rate))
+    p = rate * neuron.dt
+    if p > 1.0:
+        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
+                             f"{neuron.dt:g} s = {p:g}")
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    return (widths, mus, sds, p, check_int("n_steps", n_steps), check_int("n_steps", burn_in),
+            check_int("n_in", batch))
+
+
 def _drive(spikes, weights):
     """Input to the next layer, ``spikes @ weights``: a gather of the active rows (spikes are
     sparse) summed in float64, or a float32/float64 matmul when more than 1/8 are active."""
@@ -156,21 +175,9 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     >>> bool(abs(run.rates[1] / run.rates[0] - 1) < 0.02)
     True
     """
-    widths = [check_int("n_in", w) for w in widths]
+    widths, mus, sds, p, n_steps, burn_in, batch = _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps,
+                                                               burn_in, batch, weight_dist)
     n_layers = len(widths) - 1
-    if n_layers < 1:
-        raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
-    mus = np.broadcast_to(check("w_mean", w_means), (n_layers,)).astype(float)
-    sds = np.broadcast_to(check("w_std", w_stds), (n_layers,)).astype(float)
-    rate = float(check("input_rate", input_rate))
-    p = rate * neuron.dt
-    if p > 1.0:
-        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
-                             f"{neuron.dt:g} s = {p:g}")
-    n_steps = check_int("n_steps", n_steps)
-    burn_in = check_int("n_steps", burn_in)
-    batch = check_int("n_in", batch)
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     if v_lower is not None:
         v_lower = float(check("v_lower", v_lower))
         check_below("v_lower", v_lower, "v_reset", neuron.v_reset, strict=False)
