@@ -98,7 +98,7 @@ def main(argv=None):
     s_a = td.encode(x_te, cfg["steps"], cfg["p_max"], g).sum(0).numpy()
     s_b = td.encode(x_te, cfg["steps"], cfg["p_max"], g).sum(0).numpy()
     inp = dict(reliability=reliability(s_a, s_b)[0], probe=probe(s_tr, y_tr, s_a, y_te))
-    res = dict(config=cfg, seeds=args.seeds, input=inp, rows=rows, wall_seconds=time.perf_counter() - t0)
+    res = dict(config=cfg, code=td.code_version(), seeds=args.seeds, input=inp, rows=rows, wall_seconds=time.perf_counter() - t0)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "init_diagnostics.json"), "w") as f:
         json.dump(res, f, indent=1)

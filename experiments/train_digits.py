@@ -307,13 +307,28 @@ def run(cfg, methods, archs, jobs, log=print, checkpoint=None):
     import torch
     import sklearn
 
-    meta = dict(config=cfg, complete=True, methods=list(methods), archs={a: hidden_widths(cfg, a) + [10] for a in archs},
+    meta = dict(config=cfg, complete=True, methods=list(methods), code=code_version(), archs={a: hidden_widths(cfg, a) + [10] for a in archs},
                 input_rate_hz=input_rate, dt=dt, n_train=len(data[2]), n_test=len(data[3]),
                 wall_seconds=time.perf_counter() - t0, jobs=jobs, torch_threads_per_run=1,
                 versions=dict(python=platform.python_version(), torch=torch.__version__,
                               sklearn=sklearn.__version__, numpy=np.__version__),
                 silent_definition=f"no spike in {cfg['steps']} steps x {SILENT_SAMPLES} training samples")
     return dict(meta=meta, plans=plan_info, runs=runs, summary=summarise(runs, plan_info, methods, archs))
+
+
+def code_version():
+    """Commit of the snntheory checkout that ran (the planner changes between commits), and
+    whether snntheory/ had uncommitted changes."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "snntheory"], cwd=root, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return dict(commit=None, snntheory_modified=None)
+    return dict(commit=head or None, snntheory_modified=bool(dirty))
 
 
 def _plan_record(plan):
@@ -382,7 +397,9 @@ def markdown(res):
         for r in deep:
             lines.append(f"| {r['method']} | " + " | ".join(f"{v:.3f}" for v in r["init_rates_mean"]) + " |")
         lines.append("")
-    lines.append(f"Wall time {meta['wall_seconds'] / 60:.1f} min with {meta['jobs']} worker processes (1 torch thread each).")
+    code = meta.get("code") or {}
+    lines.append(f"Wall time {meta['wall_seconds'] / 60:.1f} min with {meta['jobs']} worker processes (1 torch thread each); "
+                 f"snntheory commit {code.get('commit')}" + (" with uncommitted changes in snntheory/" if code.get("snntheory_modified") else "") + ".")
     return "\n".join(lines) + "\n"
 
 
