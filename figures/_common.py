@@ -141,5 +141,5 @@ def silent_floor_note(ax, floor, text="silent (rate 0) plotted at floor", **kw):
     """Draw a dotted floor line for zero values on a log axis, with a short note just below it
     (leave room: a lower y limit of about floor / 4 on a log axis)."""
     ax.axhline(floor, color="0.6", linestyle=":", linewidth=0.7)
-    ax.text(0.99, floor, text + " ", transform=ax.get_yaxis_transform(), ha="right",
+    ax.text(0.99, floor / 1.6, text + " ", transform=ax.get_yaxis_transform(), ha="right",
             va="top", fontsize=5.5, color="0.4", **kw)
