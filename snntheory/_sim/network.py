@@ -62,6 +62,10 @@ class NetworkRun:
     n_steps, batch : int
     dt : float
         Time step in s.
+    v_mean, v_std : ndarray, shape (L + 1,)
+        Mean and SD of the membrane potential of each layer over neurons, batch and recorded
+        steps, after the reset (the state the step-map chain's stationary density describes;
+        NaN for the input layer).
     """
 
     rates: np.ndarray
@@ -72,6 +76,8 @@ class NetworkRun:
     n_steps: int
     batch: int
     dt: float
+    v_mean: np.ndarray
+    v_std: np.ndarray
 
     @property
     def p(self) -> np.ndarray:
@@ -195,6 +201,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     pending = [np.zeros(sh, dtype=bool) for sh in shape] if delayed else None
     counts = [np.zeros(w, dtype=np.int64) for w in widths]
     pop = np.zeros((n_layers + 1, n_steps), dtype=np.int64)
+    v_sum, v_sumsq = np.zeros(n_layers), np.zeros(n_layers)
 
     total = burn_in + n_steps
     t = 0
@@ -237,6 +244,8 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
                 if rec >= 0:
                     counts[l + 1] += s_l.sum(0)
                     pop[l + 1, rec] = int(s_l.sum())
+                    v_sum[l] += vl.sum()
+                    v_sumsq[l] += np.vdot(vl, vl)
                 spikes = s_l
         t += k
 
@@ -245,4 +254,8 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     rates = np.array([r.mean() for r in neuron_rates])
     stderr = np.array([r.std(ddof=1) / np.sqrt(r.size) if r.size > 1 else np.nan for r in neuron_rates])
     silent = np.array([float(np.mean(c == 0)) for c in counts])
-    return NetworkRun(rates, neuron_rates, silent, pop, stderr, n_steps, batch, float(neuron.dt))
+    n_v = np.array([steps * w for w in widths[1:]], dtype=float)
+    v_mean = v_sum / n_v
+    v_std = np.sqrt(np.maximum(v_sumsq / n_v - v_mean**2, 0.0))
+    return NetworkRun(rates, neuron_rates, silent, pop, stderr, n_steps, batch, float(neuron.dt),
+                      np.concatenate([[np.nan], v_mean]), np.concatenate([[np.nan], v_std]))
