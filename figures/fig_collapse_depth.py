@@ -80,6 +80,7 @@ def compute_plan(*, beta, reset, method, width, n_layers, input_rate, dt, n_step
             "w_mean": plan.w_means, "w_std": plan.w_stds, "weight_dist": plan.layers[0].weight_dist,
             "sim_rates": sim_rates,
             "sim_silent": np.array([r.silent_fraction[1:] for r in sims]),
+            "sim_v_std": np.array([r.v_std[1:] for r in sims]),         # post-reset membrane SD
             "sim_input_rate": np.array([r.rates[0] for r in sims])}
 
 

@@ -5,12 +5,10 @@ A 10-layer network (width ``N``, ``BETA``, Bernoulli input at ``INPUT_RATE``), o
 variance gain per layer, for ``inverse.init_network(method="discrete")`` (target = input rate)
 and the Kaiming, Glorot, PyTorch-default and fluctuation-driven baselines.
 Lines: the plan's prediction (``LayerInit.rate``, ``.v_std``, ``.grad_gain``).
-Markers: rate from seeded ``NetworkInit.simulate`` (mean and SE over seeds); gradient gain
+Markers: rate and post-reset membrane SD of every layer from seeded ``NetworkInit.simulate``
+(mean and SE over seeds; the membrane SD pools neurons and steps, as the plan's); gradient gain
 ``E[g_{l-1}^2]/E[g_l^2]`` from ``simulate.backprop_network`` (within-step backpropagation,
-``through_time=False``: the quantity ``grad_gain`` predicts; fast-sigmoid surrogate as the plan);
-membrane SD simulated for layer 1 only (``simulate.simulate_layer`` with the plan's weights:
-its inputs are the Bernoulli layer) — the network simulator does not record the membrane of
-deeper layers.
+``through_time=False``: the quantity ``grad_gain`` predicts; fast-sigmoid surrogate as the plan).
 """
 from __future__ import annotations
 
@@ -29,8 +27,6 @@ QUICK_METHODS = ("discrete", "kaiming")
 BP_STEPS = {False: 2000, True: 300}  # recorded steps of the backprop simulation
 BP_BATCH = {False: 2, True: 1}       # input realisations of the backprop simulation
 BP_SEED = 31               # seed of the backprop simulation (weights, inputs, error)
-V_STEPS = {False: 5000, True: 500}   # steps of the layer-1 membrane simulation
-V_SEED = 41                # seed of the layer-1 weights and inputs
 SURROGATE = "fast_sigmoid"  # init_network's default surrogate (default width)
 FLOOR_HZ = 0.01            # zero rates drawn here (Hz)
 
@@ -46,21 +42,6 @@ def compute_backprop(*, beta, reset, method, widths, w_means, w_stds, weight_dis
                            weight_dist=weight_dist)
     return {"spike_gain": run.spike_gain, "spike_gain_stderr": run.spike_gain_stderr,
             "plugin_gain": run.plugin_gain, "rates": run.rates}
-
-
-def compute_layer1_v(*, beta, reset, method, width, input_rate, dt, n_steps, seed, w_mean, w_std, api):
-    """Membrane SD of layer 1 (Bernoulli inputs) with the plan's first weight matrix."""
-    from snntheory import LIF
-    from snntheory.inverse import init_network
-    from snntheory.simulate import simulate_layer
-    neuron = LIF.from_beta(beta, dt=dt, reset=reset)
-    plan = init_network([width, width], neuron=neuron, input_rate=input_rate, method=method, map_gain=False)
-    layer = plan.layers[0]
-    w = layer.sample(seed).T                                   # (n_in, n_out)
-    run = simulate_layer(neuron, width, input_rate * dt, layer.w_mean, layer.w_std, n_neurons=width,
-                         n_steps=n_steps, weights=w, seed=seed + 1)
-    return {"v_std": np.sqrt(run.run.v_var), "v_mean": run.run.v_mean, "theory_v_std": layer.v_std,
-            "w_mean_1": layer.w_mean}
 
 
 def fig_strategy(quick=False):
@@ -79,11 +60,7 @@ def fig_strategy(quick=False):
             w_stds=d["w_std"].tolist(), weight_dist=str(d["weight_dist"]),
             input_rate=f1.INPUT_RATE, dt=DT, n_steps=BP_STEPS[quick], batch=BP_BATCH[quick], seed=BP_SEED,
             surrogate=SURROGATE, api=api_hash()), compute_backprop)
-        v1 = cached("strategy_layer1_v", dict(
-            beta=BETA, reset=reset, method=m, width=f1.N, input_rate=f1.INPUT_RATE, dt=DT, n_steps=V_STEPS[quick],
-            seed=V_SEED, w_mean=float(d["w_mean"][0]), w_std=float(d["w_std"][0]), api=api_hash()),
-            compute_layer1_v)
-        data[(reset, m)] = (d, bp, v1)
+        data[(reset, m)] = (d, bp, None)
 
     fig, axes = new_figure(2, 3, width_mm=180, height_mm=105, sharex=True)
     L = f1.N_LAYERS[quick]
@@ -91,7 +68,7 @@ def fig_strategy(quick=False):
     for row, reset in enumerate(RESETS):
         ax_r, ax_v, ax_g = axes[row]
         for m in methods:
-            d, bp, v1 = data[(reset, m)]
+            d, bp, _ = data[(reset, m)]
             if bp is None:
                 continue
             c = COLORS["snntheory" if m == "discrete" else m]
@@ -100,7 +77,7 @@ def fig_strategy(quick=False):
             ax_r.errorbar(layers, np.maximum(mean, FLOOR_HZ), yerr=np.where(mean > FLOOR_HZ, se, 0.0), color=c,
                           **SIM_MARKER)
             ax_v.plot(layers, d["v_std"], color=c, **THEORY_LINE)
-            ax_v.plot([1], [float(v1["v_std"])], color=c, **SIM_MARKER)
+            ax_v.plot(layers, d["sim_v_std"].mean(axis=0), color=c, **SIM_MARKER)
             ax_g.plot(layers, d["grad_gain"], color=c, **THEORY_LINE)
             ax_g.errorbar(layers, bp["spike_gain"], yerr=bp["spike_gain_stderr"], color=c, **SIM_MARKER)
         ax_r.axhline(f1.INPUT_RATE, color="0.75", linewidth=0.6, linestyle="--", zorder=0)
@@ -115,7 +92,7 @@ def fig_strategy(quick=False):
             if row == 1:
                 ax.set_xlabel("layer")
     axes[0, 0].set_title("rate per layer")
-    axes[0, 1].set_title("membrane SD (sim.: layer 1 only)")
+    axes[0, 1].set_title("membrane SD (post-reset)")
     axes[0, 2].set_title("surrogate-gradient gain (within-step)")
     handles = [Line2D([], [], color=COLORS["snntheory" if m == "discrete" else m], label=LABELS[m], **THEORY_LINE)
                for m in methods]
