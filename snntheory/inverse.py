@@ -195,6 +195,30 @@ class _State:
         return f"_State(ep={self.ep:.6g}, ep2={self.ep2:.6g}, evf={self.evf:.6g})"
 
 
+#: below this input spike probability per step (n E[p] <= 1e-12 for n <= 1000) a layer sees
+#: isolated input spikes, and its rate is the sparse limit of :func:`_spikes_per_jump`
+_SPARSE = 1e-15
+
+
+def _rest_potential(chain_kw):
+    """Where the membrane sits without input: 0 with a leak, ``v_reset`` without."""
+    return 0.0 if chain_kw["beta"] < 1.0 else chain_kw["v_reset"]
+
+
+def _spikes_per_jump(chain_kw, gain, wm, ws):
+    """Output spikes per isolated input spike (jump g W, W ~ N(wm, ws^2)). With a leak the
+    membrane has relaxed to rest, so it is P(g W >= v_th); without one the membrane is the
+    random walk of the jumps, whose stationary spikes per jump :func:`wiener.firing_probability`
+    gives (0 for a walk without positive drift: collapse)."""
+    if chain_kw["beta"] == 1.0:
+        return float(wiener.firing_probability(step_mean=gain * wm, step_std=gain * abs(ws), v_th=chain_kw["v_th"],
+                                               v_reset=chain_kw["v_reset"], reset=chain_kw["reset"]))
+    gap = chain_kw["v_th"] - _rest_potential(chain_kw)
+    if ws == 0.0:
+        return float(gain * wm >= gap)
+    return float(special.ndtr((gain * wm - gap) / (gain * abs(ws))))
+
+
 def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, with_f=True, want_density=False):
     """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s),
     and with ``want_density`` also the chain's stationary law ``(pi, pts, mix)`` (None where a
@@ -203,9 +227,12 @@ def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMI
         n_hermite = 1
     x, w = special.roots_hermitenorm(n_hermite)
     w = w / w.sum()
-    if state.ep < 1e-15:   # a collapsed input: no drive at all, the layer is silent (v stays at reset)
+    if state.ep < _SPARSE:
+        # isolated input spikes (two in one step: O((n E[p])^2) < 1e-24): each jump g W meets the
+        # membrane at rest, so the rate is n E[p] x output spikes per jump; F = 1 (isolated)
+        p = np.full(n_hermite, min(n * state.ep * _spikes_per_jump(chain_kw, gain, wm, ws), 1.0))
         zeros = np.zeros(n_hermite)
-        res = _State(0.0, 0.0, 0.0, state.rows), zeros, w, zeros, 0.0
+        res = _State(w @ p, w @ p**2, w @ (p * (1.0 - p)), state.rows), p, w, zeros, 0.0
         return res + (None,) if want_density else res
     m = gain * n * state.ep * wm
     evf = state.evf if with_f else state.ep - state.ep2
@@ -666,8 +693,9 @@ def _layer_stats(neuron, n, p_in, wm, ws, n_out, surrogate, width, silent_below,
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
         e2 = _surrogate_moment(kw, drives, s, w, surrogate, width, mix, density=(pi, pts))
-    else:
-        v_mean, v_var, e2 = kw["v_reset"], 0.0, 0.0
+    else:   # isolated or no input: the membrane sits at rest between (rare) jumps
+        v_mean, v_var = _rest_potential(kw), 0.0
+        e2 = float(surrogate_derivative(v_mean - kw["v_th"], surrogate, width)) ** 2
     grad = n_out * (ws * ws + wm * wm) * e2
     return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out
 

@@ -332,3 +332,23 @@ def test_depth_model_first_layer_matches_quenched_layer(beta, n, p, wm, ws):
     q = discrete.quenched_layer(neuron, n, p, wm, ws)
     assert abs(out.ep / q.mean_rate - 1) < QUENCHED_TOL
     assert abs(math.sqrt(out.ep2 - out.ep**2) / q.rate_sd - 1) < 0.05
+
+
+def test_isolated_input_spikes_give_the_sparse_limit_not_zero():
+    """Input below 1e-15 spikes per step: each jump meets the membrane at rest (leak), or the
+    jumps' random walk (no leak); checked against closed forms, not against zero."""
+    from scipy.special import ndtr
+
+    from snntheory.inverse import _chain_params, _layer_model, _State
+
+    ep, n = 1e-16, 100
+    kw = _chain_params(LIF.from_beta(0.9))
+    out = _layer_model(kw, 1.0, n, _State.bernoulli(ep), 0.5, 0.3)[0]
+    assert out.ep == pytest.approx(n * ep * ndtr((0.5 - 1.0) / 0.3), rel=1e-12)
+    kw = _chain_params(LIF.from_beta(1.0, reset="subtract"))
+    out = _layer_model(kw, 1.0, n, _State.bernoulli(ep), 0.25, 0.3)[0]
+    assert out.ep == pytest.approx(n * ep * 0.25, rel=1e-9)   # charge conservation: mean jump / theta
+    # a silent layer's gradient gain is the surrogate at rest, not 0
+    plan = init_network([200] * 6, neuron=LIF.from_beta(0.95), input_rate=50.0, method="pytorch", map_gain=False)
+    assert plan.layers[-1].rate < 1e-6   # collapsed (figure 1)
+    assert plan.layers[-1].grad_gain > 0.0
