@@ -55,7 +55,11 @@ THEORY = ("discrete", "diffusion")
 # "discrete-k0": zero-mean family (kappa = 0) instead of the default inhibition-dominated kappa = -1.25;
 # "discrete-bwd": w_std="backward", the point of the target-rate family where the surrogate-gradient
 # variance gain of each layer is 1 (snntheory.inverse.init_network)
-VARIANTS = {"discrete-k0": ("discrete", dict(kappa=0.0)), "discrete-bwd": ("discrete", dict(w_std="backward"))}
+# "discrete-data": the default plan calibrated on 512 encoded training samples (16-step trials from
+# V = 0, as trained) instead of stationary Bernoulli input at the mean pixel rate
+VARIANTS = {"discrete-k0": ("discrete", dict(kappa=0.0)), "discrete-bwd": ("discrete", dict(w_std="backward")),
+            "discrete-data": ("discrete", {})}
+CALIBRATION_SAMPLES, CALIBRATION_SEED = 512, 12345
 SILENT_SAMPLES = 512          # samples of the init measurement (silent = no spike in T x this many steps)
 
 FULL = dict(seeds=3, epochs=12, steps=16, batch=32, width=128, shallow=1, deep=8, lr=5e-3,
@@ -119,9 +123,23 @@ def build_model(cfg, arch, n_classes=10):
     return Net()
 
 
+def calibration_raster(cfg):
+    """Encoded training samples ``[T, CALIBRATION_SAMPLES, 64]`` (numpy) for the data-calibrated plan."""
+    import torch
+
+    x_train = load_data()[0]
+    if cfg["train_subset"]:
+        x_train = x_train[: cfg["train_subset"]]
+    gen = torch.Generator().manual_seed(CALIBRATION_SEED)
+    return encode(x_train[:CALIBRATION_SAMPLES], cfg["steps"], cfg["p_max"], gen).numpy()
+
+
 def plan_kwargs(cfg, method, input_rate):
+    name = method
     method, extra = VARIANTS.get(method, (method, {}))
     kw = dict(input_rate=input_rate, method=method, map_gain=False, **extra)
+    if name == "discrete-data":
+        kw["calibration_input"] = calibration_raster(cfg)
     if method in THEORY:
         kw["target_rate"] = cfg["target_rate"]
     return kw
@@ -412,7 +430,7 @@ def plot(res, path):
     archs = list(res["meta"]["archs"])
     fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 3.8), squeeze=False)
     colours = dict(pytorch="tab:gray", kaiming="tab:blue", fluctuation="tab:green", discrete="tab:red",
-                   diffusion="tab:orange", **{"discrete-k0": "tab:purple", "discrete-bwd": "tab:brown"})
+                   diffusion="tab:orange", **{"discrete-k0": "tab:purple", "discrete-bwd": "tab:brown", "discrete-data": "tab:olive"})
     for ax, a in zip(axes[0], archs):
         for m in res["meta"]["methods"]:
             rs = [r for r in res["runs"] if r["arch"] == a and r["method"] == m]

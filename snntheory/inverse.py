@@ -984,7 +984,7 @@ def _map_gain(kw, gain, n, state, wm, ws, eps=0.05):
 def init_network(widths, *, neuron, input_rate, target_rate=None, method="discrete", w_std=None, kappa=KAPPA,
                  surrogate="fast_sigmoid", surrogate_width=None, xi=1.0, map_gain=True,
                  silent_below=_SILENT_BELOW, weight_dist="rows", calibrate=None, calibrate_steps=None,
-                 calibrate_batch=None, calibrate_seed=20260) -> NetworkInit:
+                 calibrate_batch=None, calibrate_seed=20260, calibration_input=None) -> NetworkInit:
     r"""Plan the weights of a deep feed-forward network layer by layer.
 
     Parameters
@@ -1028,6 +1028,11 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         Recorded steps (``None``: 400, or 2000 for ``beta = 1``), parallel input realisations
         (``None``: about 3200 x 400 neuron-steps per layer, at least 2 realisations) and seed of
         that simulation.
+    calibration_input : array of shape (T, B, widths[0]) or None, keyword-only
+        Real input spike trains (e.g. B encoded training samples of T steps) to calibrate on:
+        every trial starts from ``v_reset`` and the rates are measured over all T steps, so the
+        plan meets the targets on *this* input (heterogeneous, correlated, transient) rather
+        than on stationary independent Bernoulli input at ``input_rate``. Implies calibration.
 
     Returns
     -------
@@ -1144,7 +1149,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     check_choice("surrogate", surrogate, SURROGATES)
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     exact = neuron.beta == 1.0 and neuron.reset == "subtract" and neuron.ref_steps == 0   # rate = drive / theta
-    calibrate = (method == "discrete" and not exact) if calibrate is None else bool(calibrate)
+    if calibrate is None:
+        calibrate = calibration_input is not None or (method == "discrete" and not exact)
+    calibrate = bool(calibrate)
     # the perfect integrator mixes slowly (no leak): a short calibration window mistook its
     # transient for the stationary rate and deep layers ran away (2.6x at 400 steps, 2 % at 2000)
     steps = (400 if neuron.beta < 1.0 else 2000) if calibrate_steps is None else calibrate_steps
@@ -1181,7 +1188,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         cal = calibrate_means(widths, model_means, [r[3] for r in rows], targets, neuron=neuron, input_rate=rate0,
                               n_steps=check_int("n_steps", steps),
                               batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch),
-                              seed=calibrate_seed, weight_dist=weight_dist)
+                              seed=calibrate_seed, weight_dist=weight_dist, input_spikes=calibration_input,
+                              **({} if calibration_input is None else dict(burn_in=0)))
         # statistics at the calibrated means (the input state stays the model's, at the target rate)
         rows = [(n, n_out, float(m), ws, dist, state,
                  _layer_stats(neuron, n, state.ep, float(m), ws, n_out, surrogate, surrogate_width, silent_below,

@@ -352,3 +352,44 @@ def test_isolated_input_spikes_give_the_sparse_limit_not_zero():
     plan = init_network([200] * 6, neuron=LIF.from_beta(0.95), input_rate=50.0, method="pytorch", map_gain=False)
     assert plan.layers[-1].rate < 1e-6   # collapsed (figure 1)
     assert plan.layers[-1].grad_gain > 0.0
+
+
+def _run_trials(plan, raster, seed):
+    """Independent check: draw the plan's weights (LayerInit.sample), run every layer of the
+    canonical step map on ``raster`` [T, B, n_in] from v_reset, return each layer's rate per step."""
+    neuron, (T, B, _) = plan.neuron, raster.shape
+    spikes, rates = raster.astype(float), []
+    for layer in plan.layers:
+        w = layer.sample(seed + layer.index)
+        drive = (spikes.reshape(T * B, -1) @ w.T).reshape(T, B * layer.n_out)
+        out = np.zeros((T, B * layer.n_out), dtype=bool)
+
+        def rec(t, _v, s, out=out):
+            out[t] = s
+
+        # chunk=T: the whole trial's drive is handed over in one draw
+        run_step_map(lambda _rng, shape, d=drive: d[: shape[0]], n_neurons=B * layer.n_out, n_steps=T,
+                     beta=neuron.beta, v_th=neuron.v_th, v_reset=neuron.v_reset, reset=neuron.reset, record=rec,
+                     chunk=T)
+        spikes = out.reshape(T, B, layer.n_out).astype(float)
+        rates.append(spikes.mean())
+    return np.array(rates)
+
+
+@pytest.mark.slow
+def test_calibration_on_recorded_trials_holds_their_rate(mc_scale):
+    """Heterogeneous input rates in 16-step trials from rest (like rate-coded images): the plan
+    calibrated on one set of trials holds its target on new trials and a new weight draw."""
+    rng = np.random.default_rng(7)
+    rates_in = rng.uniform(0.0, 0.3, 64)
+    trials = int(1024 * mc_scale) + 256
+    train = rng.random((16, trials, 64)) < rates_in
+    neuron = LIF.from_beta(0.9, reset="subtract")
+    plan = init_network([64] + [128] * 4, neuron=neuron, input_rate=1000 * rates_in.mean(), target_rate=50.0,
+                        map_gain=False, calibration_input=train)
+    np.testing.assert_allclose([l.calibrated_rate for l in plan.layers], 50.0, rtol=CALIBRATION_TOL)
+    test = rng.random((16, trials, 64)) < rates_in
+    measured = _run_trials(plan, test, seed=100) / neuron.dt   # measured 0.95-1.05 (stationary plan: 1.35-1.59)
+    assert np.all(np.abs(measured / 50.0 - 1) < DEPTH_TOL), measured
+    with pytest.raises(ParameterError, match="input_spikes"):
+        init_network([64, 32], neuron=neuron, input_rate=50.0, calibration_input=train[:, :, :10])

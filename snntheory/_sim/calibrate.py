@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ParameterError
 from .network import _weights
 from .stepmap import as_generator, run_step_map
 
@@ -105,7 +106,7 @@ def _bracket(run, x0, step, target):
 
 
 def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_steps=400, batch=None, burn_in=200,
-                    seed=20260, weight_dist="rows") -> Calibration:
+                    seed=20260, weight_dist="rows", input_spikes=None) -> Calibration:
     """Shift each layer's weight mean so that its simulated population rate equals its target.
 
     Parameters
@@ -129,6 +130,11 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
         Seed of the weight draws and input spikes (independent of the user's weights).
     weight_dist : str, keyword-only
         Law of the weights (``simulate.network``'s ``weight_dist``).
+    input_spikes : array of shape (T, B, widths[0]) or None, keyword-only
+        Recorded input spike trains (0/1; e.g. encoded training samples, one trial per column
+        B) to calibrate on instead of stationary Bernoulli input at ``input_rate``. Every trial
+        starts from ``v_reset`` at step 0, and rates are measured over steps ``burn_in .. T``
+        (``n_steps`` and ``batch`` are then taken from the array).
 
     Returns
     -------
@@ -136,10 +142,18 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
     """
     rng = as_generator(seed)
     dt = neuron.dt
-    total = burn_in + n_steps
-    if batch is None:
-        batch = max(2, math.ceil(_NEURON_STEPS / (n_steps * min(widths[1:]))))
-    spikes = rng.random((total, batch, widths[0])) < input_rate * dt
+    if input_spikes is not None:
+        spikes = np.asarray(input_spikes) != 0
+        if spikes.ndim != 3 or spikes.shape[2] != widths[0] or spikes.shape[0] <= burn_in:
+            raise ParameterError(f"input_spikes must have shape (T > burn_in = {burn_in}, batch, {widths[0]}); "
+                                 f"got {spikes.shape}")
+        total, batch = spikes.shape[:2]
+        n_steps = total - burn_in
+    else:
+        total = burn_in + n_steps
+        if batch is None:
+            batch = max(2, math.ceil(_NEURON_STEPS / (n_steps * min(widths[1:]))))
+        spikes = rng.random((total, batch, widths[0])) < input_rate * dt
     kw = dict(beta=neuron.beta, v_th=neuron.v_th, v_reset=neuron.v_reset, reset=neuron.reset,
               ref_steps=neuron.ref_steps, gain=neuron.gain, reset_delay=neuron.reset_delay, burn_in=burn_in)
     means, rates, errs = [], [], []
