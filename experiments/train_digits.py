@@ -58,7 +58,9 @@ THEORY = ("discrete", "diffusion")
 # "discrete-data": the default plan calibrated on 512 encoded training samples (16-step trials from
 # V = 0, as trained) instead of stationary Bernoulli input at the mean pixel rate
 VARIANTS = {"discrete-k0": ("discrete", dict(kappa=0.0)), "discrete-bwd": ("discrete", dict(w_std="backward")),
-            "discrete-data": ("discrete", {})}
+            "discrete-data": ("discrete", {}), "discrete-kstd": ("discrete", {}), "discrete-20hz": ("discrete", {})}
+# "discrete-kstd": Kaiming's weight SD sqrt(2 / n_in) in every layer, only the mean solved for the
+# target rate; "discrete-20hz": the default plan at 20 Hz instead of 50 Hz
 CALIBRATION_SAMPLES, CALIBRATION_SEED = 512, 12345
 SILENT_SAMPLES = 512          # samples of the init measurement (silent = no spike in T x this many steps)
 
@@ -140,8 +142,10 @@ def plan_kwargs(cfg, method, input_rate):
     kw = dict(input_rate=input_rate, method=method, map_gain=False, **extra)
     if name == "discrete-data":
         kw["calibration_input"] = calibration_raster(cfg)
+    if name == "discrete-kstd":
+        kw["w_std"] = [math.sqrt(2.0 / n) for n in hidden_widths(cfg, "deep")[: cfg["deep"]]]
     if method in THEORY:
-        kw["target_rate"] = cfg["target_rate"]
+        kw["target_rate"] = 20.0 if name == "discrete-20hz" else cfg["target_rate"]
     return kw
 
 
@@ -430,7 +434,8 @@ def plot(res, path):
     archs = list(res["meta"]["archs"])
     fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 3.8), squeeze=False)
     colours = dict(pytorch="tab:gray", kaiming="tab:blue", fluctuation="tab:green", discrete="tab:red",
-                   diffusion="tab:orange", **{"discrete-k0": "tab:purple", "discrete-bwd": "tab:brown", "discrete-data": "tab:olive"})
+                   diffusion="tab:orange", **{"discrete-k0": "tab:purple", "discrete-bwd": "tab:brown", "discrete-data": "tab:olive",
+                      "discrete-kstd": "tab:cyan", "discrete-20hz": "tab:pink"})
     for ax, a in zip(axes[0], archs):
         for m in res["meta"]["methods"]:
             rs = [r for r in res["runs"] if r["arch"] == a and r["method"] == m]
