@@ -32,7 +32,7 @@ Usage::
     python3 experiments/train_digits.py --quick      # < 3 min on 2 cores -> /tmp/snntheory_digits_quick
 
 The plan of a (network, method) pair does not depend on the seed; it is computed once (in
-parallel worker processes, ``--jobs``) and reused for every seed (see :func:`_use_plans`).
+parallel worker processes, ``--jobs``) and reused for every seed (``init_snn_(..., plan=plan)``).
 """
 
 from __future__ import annotations
@@ -164,33 +164,6 @@ def make_plan(cfg, arch, method, input_rate):
     return arch, method, plan, None, time.perf_counter() - t0, time.process_time() - c0
 
 
-def _use_plans(plans):
-    """Let :func:`snntheory.torch.init_snn_` reuse precomputed plans.
-
-    ``init_snn_`` calls ``init_network`` on every call, but the plan depends only on the widths,
-    the neuron, the rates and the method (not on the seed), and the depth model takes minutes for
-    a deep network. Within this script those are fixed per (widths, method), so the name
-    ``init_network`` in ``snntheory.torch`` is wrapped to return the stored plan; ``init_snn_``
-    still draws and fills the weights itself. Returns a dict counting cache hits (a run checks
-    that the stored plan was used; without a hit it was re-planned, slower but identical)."""
-    import snntheory.torch as st
-
-    hits = {"hit": 0, "miss": 0}
-    orig = getattr(st, "_digits_orig_init_network", st.init_network)
-    st._digits_orig_init_network = orig
-
-    def init_network(widths, *, method, **kw):
-        key = (tuple(int(w) for w in widths), method)
-        if key in plans:
-            hits["hit"] += 1
-            return plans[key]
-        hits["miss"] += 1
-        return orig(widths, method=method, **kw)
-
-    st.init_network = init_network
-    return hits
-
-
 # =============================================================================================
 # one training run
 # =============================================================================================
@@ -234,7 +207,6 @@ def train_run(cfg, arch, method, seed, plan, input_rate, data):
 
     torch.set_num_threads(1)
     t0, c0 = time.perf_counter(), time.process_time()
-    hits = _use_plans({(tuple(plan.widths), VARIANTS.get(method, (method,))[0]): plan})
     x_tr, x_te, y_tr, y_te = data
     y_tr_t, y_te_t = torch.as_tensor(y_tr), torch.as_tensor(y_te)
     steps, p_max = cfg["steps"], cfg["p_max"]
@@ -244,8 +216,8 @@ def train_run(cfg, arch, method, seed, plan, input_rate, data):
 
     torch.manual_seed(seed)                              # readout init: same for every method
     model = build_model(cfg, arch)
-    init_snn_(model.snn, generator=torch.Generator().manual_seed(seed), **plan_kwargs(cfg, method, input_rate))
-    assert hits["hit"] == 1, hits
+    # the plan depends on the architecture and method, not on the seed: draw from the stored one
+    init_snn_(model.snn, generator=torch.Generator().manual_seed(seed), input_rate=input_rate, plan=plan)
 
     rec = dict(arch=arch, method=method, seed=seed)
     rec["init_rates"], rec["init_silent"] = measure_rates(model, x_probe)
