@@ -40,7 +40,7 @@ from ._validate import check, check_choice, check_int
 from .errors import ConvergenceError, NoSolutionError, ParameterError
 from .neuron import LIF
 
-__all__ = ["WeightStats", "LayerInit", "NetworkInit", "weights_for_rate", "init_network", "gradient_gain", "surrogate_derivative", "baseline_weights", "METHODS", "BASELINES", "SURROGATES"]
+__all__ = ["WeightStats", "LayerInit", "NetworkInit", "weights_for_rate", "init_network", "predict_network", "gradient_gain", "surrogate_derivative", "baseline_weights", "METHODS", "BASELINES", "SURROGATES"]
 
 METHODS = ("discrete", "diffusion", "shotnoise", "wiener")
 BASELINES = ("kaiming", "glorot", "pytorch", "fluctuation")
@@ -1161,27 +1161,25 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     kw = _chain_params(neuron)
     g = neuron.gain
 
-    rows, state, kap = [], _State.bernoulli(p0, rows_law), kappa
-    for l in range(L):
-        n, n_out = widths[l], widths[l + 1]
-        dist = weight_dist
-        if method in BASELINES:
-            wm, ws, dist = baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
-        elif method == "discrete":
-            hint = (rows[-1][3], kap) if rows and widths[l] == widths[l - 1] else None
-            wm, ws, kap = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,
-                                             surrogate, surrogate_width, hint=hint)
-        else:
-            p_in = state.ep if l == 0 else targets[l - 1] * dt
-            res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
-                                   w_std=stds[l], kappa=kappa, n_out=n_out, surrogate=surrogate,
-                                   surrogate_width=surrogate_width)
-            wm, ws = res.mean, res.std
-        # one depth-model evaluation gives the next layer's input state and this layer's statistics
-        stats = _layer_stats(neuron, n, state.ep, wm, ws, n_out, surrogate, surrogate_width, silent_below, state=state)
-        rows.append((n, n_out, wm, ws, dist, state, stats))
-        state = stats[4]
+    kap = [kappa]
 
+    def choose(l, n, n_out, state, rows):
+        """(w_mean, w_std, weight law) of layer l given its input state."""
+        if method in BASELINES:
+            return baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
+        if method == "discrete":
+            hint = (rows[-1][3], kap[0]) if rows and widths[l] == widths[l - 1] else None
+            wm, ws, kap[0] = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,
+                                                surrogate, surrogate_width, hint=hint)
+            return wm, ws, weight_dist
+        p_in = state.ep if l == 0 else targets[l - 1] * dt
+        res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
+                               w_std=stds[l], kappa=kappa, n_out=n_out, surrogate=surrogate,
+                               surrogate_width=surrogate_width)
+        return res.mean, res.std, weight_dist
+
+    stats_kw = dict(surrogate=surrogate, width=surrogate_width, silent_below=silent_below)
+    rows = _propagate(widths, neuron, _State.bernoulli(p0, rows_law), choose, stats_kw)
     model_means = [r[2] for r in rows]
     cal_rates = [math.nan] * L
     if calibrate:
@@ -1192,22 +1190,103 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                               **({} if calibration_input is None else dict(burn_in=0)))
         # statistics at the calibrated means (the input state stays the model's, at the target rate)
         rows = [(n, n_out, float(m), ws, dist, state,
-                 _layer_stats(neuron, n, state.ep, float(m), ws, n_out, surrogate, surrogate_width, silent_below,
-                              state=state))
+                 _layer_stats(neuron, n, state.ep, float(m), ws, n_out, state=state, **stats_kw))
                 for (n, n_out, _, ws, dist, state, _), m in zip(rows, cal.w_means)]
         cal_rates = list(cal.rates)
+    if method == "discrete":
+        rates = targets
+    elif method in ("diffusion", "shotnoise", "wiener"):
+        rates = [_forward(method, neuron, r[0], (r[5].ep if l == 0 else targets[l - 1] * dt), r[2], r[3]) / dt
+                 for l, r in enumerate(rows)]
+    else:
+        rates = None
+    return _network_init(rows, method, widths, rate0, neuron, map_gain, rates=rates, model_means=model_means,
+                         cal_rates=cal_rates)
+
+
+def _propagate(widths, neuron, state, choose, stats_kw):
+    """Walk the depth model through the layers: ``choose(l, n, n_out, state, rows)`` gives each
+    layer's (w_mean, w_std, law); one model evaluation per layer gives this layer's statistics and
+    the next layer's input state. Rows: (n, n_out, w_mean, w_std, law, input state, statistics)."""
+    rows = []
+    for l in range(len(widths) - 1):
+        n, n_out = widths[l], widths[l + 1]
+        wm, ws, dist = choose(l, n, n_out, state, rows)
+        stats = _layer_stats(neuron, n, state.ep, wm, ws, n_out, state=state, **stats_kw)
+        rows.append((n, n_out, wm, ws, dist, state, stats))
+        state = stats[4]
+    return rows
+
+
+def _network_init(rows, method, widths, rate0, neuron, map_gain, *, rates=None, model_means=None, cal_rates=None):
+    """The NetworkInit of propagated rows; ``rates`` overrides the model's output rates (Hz)."""
+    kw, g, dt = _chain_params(neuron), neuron.gain, neuron.dt
     layers = []
     for l, (n, n_out, wm, ws, dist, state, stats) in enumerate(rows):
         v_mean, v_std, silent, grad, out = stats
         slope = _map_gain(kw, g, n, state, wm, ws) if map_gain else math.nan
-        rate = out.ep / dt
-        if method == "discrete":
-            rate = targets[l]
-        elif method in ("diffusion", "shotnoise", "wiener"):
-            rate = _forward(method, neuron, n, (state.ep if l == 0 else targets[l - 1] * dt), wm, ws) / dt
+        rate = out.ep / dt if rates is None else rates[l]
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, float(rate), v_mean, v_std,
-                                silent, float(grad), float(slope), dist, float(model_means[l]), float(cal_rates[l])))
-    return NetworkInit(tuple(layers), method, widths, rate0, neuron)
+                                silent, float(grad), float(slope), dist,
+                                float(wm if model_means is None else model_means[l]),
+                                math.nan if cal_rates is None else float(cal_rates[l])))
+    return NetworkInit(tuple(layers), method, tuple(widths), rate0, neuron)
+
+
+def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist="normal", surrogate="fast_sigmoid",
+                    surrogate_width=None, map_gain=False, silent_below=_SILENT_BELOW) -> NetworkInit:
+    r"""What given weights do to a deep network: the depth model's prediction, no solve.
+
+    The forward model of :func:`init_network` (see its Notes) evaluated at the weights you give,
+    layer by layer: each layer's rate, membrane mean and SD, silent fraction, gradient gain and
+    (with ``map_gain``) map slope. ``method`` of the result is ``"given"``.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Layer sizes, input first.
+    w_means, w_stds : float or sequence of float
+        Weight mean and SD per weight matrix (V; a scalar for every layer).
+    neuron : LIF, keyword-only
+        The neuron of every layer (delta synapse).
+    input_rate : float, keyword-only
+        Rate of the Bernoulli input layer (Hz).
+    weight_dist : {"normal", "uniform", "rows"}, keyword-only
+        Law of the weights: i.i.d. (``"normal"``, ``"uniform"``: the model uses their mean and SD)
+        or row-standardised.
+    surrogate, surrogate_width, map_gain, silent_below : keyword-only
+        As in :func:`init_network`.
+
+    Returns
+    -------
+    NetworkInit
+
+    Examples
+    --------
+    Kaiming's weights in a leaky network: the predicted rates fall layer after layer.
+
+    >>> from snntheory import LIF
+    >>> pred = predict_network([200] * 6, 0.0, (2 / 200) ** 0.5, neuron=LIF.from_beta(0.95), input_rate=50.0)
+    >>> bool(all(a > b for a, b in zip(pred.rates, pred.rates[1:])))
+    True
+    """
+    widths = tuple(check_int("n_in", w) for w in widths)
+    L = len(widths) - 1
+    if L < 1:
+        raise ParameterError(f"widths must list at least two layers (input first); got {list(widths)!r}")
+    if not isinstance(neuron, LIF):
+        raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
+    wms = np.broadcast_to(check("w_mean", w_means), (L,)).astype(float)
+    wss = np.broadcast_to(check("w_std", w_stds), (L,)).astype(float)
+    rate0 = float(check("input_rate", input_rate))
+    if rate0 * neuron.dt > 1.0:
+        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0 * neuron.dt:g}")
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    check_choice("surrogate", surrogate, SURROGATES)
+    stats_kw = dict(surrogate=surrogate, width=surrogate_width, silent_below=silent_below)
+    rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
+                      lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
+    return _network_init(rows, "given", widths, rate0, neuron, map_gain)
 
 
 def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, surrogate, width, hint=None):

@@ -393,3 +393,21 @@ def test_calibration_on_recorded_trials_holds_their_rate(mc_scale):
     assert np.all(np.abs(measured / 50.0 - 1) < DEPTH_TOL), measured
     with pytest.raises(ParameterError, match="input_spikes"):
         init_network([64, 32], neuron=neuron, input_rate=50.0, calibration_input=train[:, :, :10])
+
+
+def test_predict_network_is_the_planners_forward_model():
+    """predict_network at a baseline's weights reproduces init_network's prediction for that
+    baseline exactly (same depth model), and validates its inputs."""
+    from snntheory.inverse import predict_network
+
+    neuron = LIF.from_beta(0.95)
+    plan = init_network([200] * 6, neuron=neuron, input_rate=50.0, method="kaiming", map_gain=False)
+    wm, ws, dist = baseline_weights("kaiming", n_in=200, n_out=200, neuron=neuron, input_rate=50.0)
+    pred = predict_network([200] * 6, wm, ws, neuron=neuron, input_rate=50.0, weight_dist=dist)
+    assert pred.method == "given"
+    np.testing.assert_array_equal(pred.rates, plan.rates)
+    np.testing.assert_array_equal([l.grad_gain for l in pred.layers], [l.grad_gain for l in plan.layers])
+    with pytest.raises(ParameterError, match="w_std"):
+        predict_network([200] * 3, 0.0, -0.1, neuron=neuron, input_rate=50.0)
+    with pytest.raises(ParameterError, match="weight_dist"):
+        predict_network([200] * 3, 0.0, 0.1, neuron=neuron, input_rate=50.0, weight_dist="cauchy")
