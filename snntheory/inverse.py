@@ -1126,17 +1126,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     >>> [round(float(r), 6) for r in plan.rates]  # the depth model holds the input rate exactly
     [50.0, 50.0]
     """
-    widths = tuple(check_int("n_in", w) for w in widths)
-    L = len(widths) - 1
-    if L < 1:
-        raise ParameterError(f"widths must list at least two layers (input first); got {list(widths)!r}")
-    if not isinstance(neuron, LIF):
-        raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
-    dt = neuron.dt
-    rate0 = float(check("input_rate", input_rate))
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L, dt = len(widths) - 1, neuron.dt
     p0 = rate0 * dt
-    if p0 > 1.0:
-        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {p0:g}")
     targets = np.broadcast_to(check("target_rate", rate0 if target_rate is None else target_rate), (L,)).astype(float)
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward",))
@@ -1202,6 +1194,19 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         rates = None
     return _network_init(rows, method, widths, rate0, neuron, map_gain, rates=rates, model_means=model_means,
                          cal_rates=cal_rates)
+
+
+def _check_network(widths, neuron, input_rate):
+    """Validated ``(widths as a tuple, input rate in Hz)`` of a network plan or prediction."""
+    widths = tuple(check_int("n_in", w) for w in widths)
+    if len(widths) < 2:
+        raise ParameterError(f"widths must list at least two layers (input first); got {list(widths)!r}")
+    if not isinstance(neuron, LIF):
+        raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
+    rate0 = float(check("input_rate", input_rate))
+    if rate0 * neuron.dt > 1.0:
+        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0 * neuron.dt:g}")
+    return widths, rate0
 
 
 def _propagate(widths, neuron, state, choose, stats_kw):
@@ -1270,17 +1275,10 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     >>> bool(all(a > b for a, b in zip(pred.rates, pred.rates[1:])))
     True
     """
-    widths = tuple(check_int("n_in", w) for w in widths)
+    widths, rate0 = _check_network(widths, neuron, input_rate)
     L = len(widths) - 1
-    if L < 1:
-        raise ParameterError(f"widths must list at least two layers (input first); got {list(widths)!r}")
-    if not isinstance(neuron, LIF):
-        raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     wms = np.broadcast_to(check("w_mean", w_means), (L,)).astype(float)
     wss = np.broadcast_to(check("w_std", w_stds), (L,)).astype(float)
-    rate0 = float(check("input_rate", input_rate))
-    if rate0 * neuron.dt > 1.0:
-        raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0 * neuron.dt:g}")
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     check_choice("surrogate", surrogate, SURROGATES)
     stats_kw = dict(surrogate=surrogate, width=surrogate_width, silent_below=silent_below)
