@@ -59,28 +59,20 @@ _NEURON_STEPS = 1_280_000   # recorded neuron-steps per layer (default batch: 32
 _RATE_RTOL = 0.005   # accept the interpolated mean when its measured rate is this close to the target
 
 
-def _log_slope(x, p, target):
-    """d log p / d x between the two candidates that bracket ``target`` (0 if none do)."""
-    lp = np.log(np.maximum(p, 1e-300))
-    above = np.flatnonzero(lp >= math.log(target))
-    if above.size == 0 or above[0] == 0 or p[above[0] - 1] <= 0.0:
-        return 0.0
-    k = above[0]
-    return float((lp[k] - lp[k - 1]) / (x[k] - x[k - 1]))
-
-
-def _interp_root(x, p, target):
-    """Mean at which the (increasing) rate p(x) crosses ``target``, by linear interpolation of
-    log p between the two bracketing candidates (or None if the candidates do not bracket it)."""
+def _crossing(x, p, target):
+    """Where the (increasing) rate p(x) crosses ``target``: ``(mean, d log p / d x)`` from linear
+    interpolation of log p between the two bracketing candidates, or ``(None, 0)`` if they do not
+    bracket it (a zero rate below the crossing gives the upper candidate and slope 0)."""
     lp = np.log(np.maximum(p, 1e-300))
     lt = math.log(target)
     above = np.flatnonzero(lp >= lt)
     if above.size == 0 or above[0] == 0:
-        return None
+        return None, 0.0
     k = above[0]
-    if not np.isfinite(lp[k - 1]) or p[k - 1] <= 0.0:
-        return float(x[k])
-    return float(x[k - 1] + (lt - lp[k - 1]) * (x[k] - x[k - 1]) / (lp[k] - lp[k - 1]))
+    if p[k - 1] <= 0.0:
+        return float(x[k]), 0.0
+    slope = float((lp[k] - lp[k - 1]) / (x[k] - x[k - 1]))
+    return float(x[k - 1] + (lt - lp[k - 1]) / slope), slope
 
 
 def _bracket(run, x0, step, target):
@@ -90,9 +82,9 @@ def _bracket(run, x0, step, target):
     x = x0 + step * _PROBE
     for _ in range(_MAX_MOVES):
         p = run(x)[0]
-        root = _interp_root(x, p, target)
+        root, slope = _crossing(x, p, target)
         if root is not None:
-            return root, _log_slope(x, p, target)
+            return root, slope
         up = p[-1] < target            # every candidate below the target: move up
         if p[0] > 0.0 and p[-1] > p[0]:
             slope = math.log(p[-1] / p[0]) / (x[-1] - x[0])
