@@ -219,7 +219,7 @@ def _spikes_per_jump(chain_kw, gain, wm, ws):
     return float(special.ndtr((gain * wm - gap) / (gain * abs(ws))))
 
 
-def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, with_f=True, want_density=False):
+def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, want_density=False):
     """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s),
     and with ``want_density`` also the chain's stationary law ``(pi, pts, mix)`` (None where a
     special case skips the chain)."""
@@ -235,8 +235,7 @@ def _layer_model(chain_kw, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMI
         res = _State(w @ p, w @ p**2, w @ (p * (1.0 - p)), state.rows), p, w, zeros, 0.0
         return res + (None,) if want_density else res
     m = gain * n * state.ep * wm
-    evf = state.evf if with_f else state.ep - state.ep2
-    s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * evf, 0.0))
+    s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * state.evf, 0.0))
     sdm = gain * abs(ws) * math.sqrt(n * state.quenched)
     drives = m + sdm * x
     dens = None
