@@ -81,6 +81,27 @@ def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return rule
 
 
+_HERMITE_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def normal_nodes(mean: float, sd: float, order: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights (summing to 1) of ``order``-point Gauss--Hermite quadrature for
+    :math:`E[f(X)]`, :math:`X \sim N(\text{mean}, \text{sd}^2)`: ``(mean + sd * x_k, w_k)``.
+
+    The one rule behind every average over the neurons' quenched mean drives (the depth
+    model of :mod:`snntheory.network`, :func:`snntheory.discrete.quenched_layer`,
+    :func:`snntheory.wiener.layer_rates`); exact for polynomials of degree ``2 order - 1``.
+    ``sd = 0`` gives ``order`` equal nodes (pass ``order=1`` for a single one).
+    """
+    rule = _HERMITE_CACHE.get(order)
+    if rule is None:
+        x, w = _sp.roots_hermitenorm(int(order))
+        rule = (x, w / w.sum())
+        _HERMITE_CACHE[order] = rule
+    x, w = rule
+    return mean + sd * x, w.copy()
+
+
 # ----------------------------------------------------------------------------------------
 # G(a, b) = int_a^b erfcx(s) ds
 # ----------------------------------------------------------------------------------------

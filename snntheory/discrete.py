@@ -23,7 +23,7 @@ import numpy as np
 from scipy import linalg, special
 
 from ._special import gth_stationary as _gth
-from ._special import one_blas_thread
+from ._special import normal_nodes, one_blas_thread
 from ._validate import check, check_below, check_choice, check_int, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
@@ -973,24 +973,6 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
 # ---------------------------------------------------------------------------------------------
 
 
-def _chain_neuron(neuron: LIF):
-    """(beta, v_th, v_reset, reset, ref_steps) of the canonical chain equivalent to ``neuron``."""
-    if neuron.tau_s > 0.0:
-        raise ParameterError("the exact chain needs a delta synapse (tau_s = 0); with tau_s > 0 the state is "
-                             "two-dimensional: use snntheory.simulate.simulate_layer")
-    ref, v_reset = neuron.ref_steps, neuron.v_reset
-    if neuron.reset_delay:
-        if ref:
-            raise ParameterError("reset_delay=True with tau_ref > 0 is not provided by the exact chain")
-        if neuron.reset == "zero":
-            ref = 1  # the reset lands one step later and replaces that step's input: one clamped step
-        else:
-            # the pre-reset chain V <- beta V + I - theta S[t-1] is the canonical one with the
-            # subtraction theta/beta
-            v_reset = neuron.v_th - neuron.theta / neuron.beta
-    return neuron.beta, neuron.v_th, v_reset, neuron.reset, ref
-
-
 def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     r"""Firing probability per step of a neuron driven by ``n_in`` Bernoulli(``p_in``) inputs.
 
@@ -1009,7 +991,7 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     >>> bool(0.8 < pm / pg < 1.25)
     True
     """
-    beta, v_th, v_reset, reset, ref = _chain_neuron(neuron)
+    beta, v_th, v_reset, reset, ref = neuron.chain_params()
     check_choice("increments", increments, ("mixture", "gaussian"))
     inc = increment_distribution(n_in, p_in, w_mean, w_std, gain=neuron.gain)
     if increments == "gaussian":
@@ -1033,7 +1015,7 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     >>> bool(quenched_neuron_rate(n, 100, 0.05, 0.02, 0.01) > quenched_neuron_rate(n, 100, 0.05, 0.0, 0.01))
     True
     """
-    beta, v_th, v_reset, reset, ref = _chain_neuron(neuron)
+    beta, v_th, v_reset, reset, ref = neuron.chain_params()
     n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     wb = float(check("w_mean", w_bar, label="w_bar"))
@@ -1138,17 +1120,15 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     >>> bool(q.mean_rate > q.annealed_rate)  # the rate is convex in the mean drive
     True
     """
-    beta, v_th, v_reset, reset, ref = _chain_neuron(neuron)
+    beta, v_th, v_reset, reset, ref = neuron.chain_params()
     n = int(check("n_in", n_in))
     p = float(check("p_in", p_in))
     mu_w = float(check("w_mean", w_mean))
     sd_w = float(check("w_std", w_std))
     check_choice("increments", increments, ("mixture", "gaussian"))
     g = neuron.gain
-    xh, wh = special.roots_hermitenorm(int(n_hermite))
-    wh = wh / wh.sum()
+    wbar, wh = normal_nodes(mu_w, sd_w / math.sqrt(n), int(n_hermite))
     spread, wl = _spread_nodes(n, sd_w, n_laguerre)
-    wbar = mu_w + sd_w / math.sqrt(n) * xh
 
     def rate_at(wb, v):
         return quenched_neuron_rate(neuron, n, p, wb, v, increments=increments)

@@ -51,7 +51,7 @@ from ._validate import Domain, check, check_below, check_choice, check_int, scal
 from .errors import ParameterError
 
 __all__ = [
-    "LIF", "RESETS", "INPUT_GAINS", "LayerInput", "FreeMembrane", "LayerMembrane", "IncrementDistribution",
+    "LIF", "ChainParams", "RESETS", "INPUT_GAINS", "LayerInput", "FreeMembrane", "LayerMembrane", "IncrementDistribution",
     "layer_input", "free_membrane", "layer_membrane", "increment_distribution",
 ]
 
@@ -67,6 +67,16 @@ def _decay(dt: float, tau: float) -> float:
     if tau == 0.0:
         return 0.0
     return math.exp(-dt / tau)
+
+
+class ChainParams(NamedTuple):
+    """Parameters of the canonical step-map chain of a :class:`LIF` (:meth:`LIF.chain_params`)."""
+
+    beta: float
+    v_th: float
+    v_reset: float
+    reset: str
+    ref_steps: int
 
 
 @dataclass(frozen=True, repr=False)
@@ -237,6 +247,43 @@ class LIF:
         else:
             s2 = g * g / (b - a) ** 2 * (b * b / (1 - b * b) - 2 * a * b / (1 - a * b) + a * a / (1 - a * a))
         return s1, s2
+
+    def chain_params(self) -> ChainParams:
+        r"""The canonical step-map chain equivalent to this neuron.
+
+        The chain is ``V <- beta V + g I``, spike where ``V >= v_th``, then reset (zero or
+        subtract) with ``ref_steps`` clamped steps. ``reset_delay`` (snnTorch ``Leaky``) maps onto
+        it exactly: with the zero reset it is one clamped step (the reset lands one step later
+        and replaces that step's input); with the subtractive reset the pre-reset chain
+        ``V <- beta V + I - theta S[t-1]`` is the canonical one with the subtraction
+        ``theta/beta``, i.e. ``v_reset = v_th - theta/beta``. The input gain ``g`` is not part
+        of the chain: it scales the increment.
+
+        Raises
+        ------
+        ParameterError
+            For ``tau_s > 0`` (the state is two-dimensional) and for ``reset_delay`` with
+            ``tau_ref > 0``.
+
+        Examples
+        --------
+        >>> LIF.from_beta(0.9, reset="subtract", reset_delay=True).chain_params().v_reset
+        -0.11111111111111116
+        """
+        if self.tau_s > 0.0:
+            raise ParameterError(f"the step-map chain needs a delta synapse (tau_s = 0 s); got tau_s = {self.tau_s:g} s "
+                                 "(with tau_s > 0 the state is two-dimensional: simulate it, or use the "
+                                 "diffusion model, which shifts the threshold for tau_s)")
+        ref, v_reset = self.ref_steps, self.v_reset
+        if self.reset_delay:
+            if ref:
+                raise ParameterError("reset_delay=True with tau_ref > 0 has no step-map chain; got tau_ref = "
+                                     f"{self.tau_ref:g} s")
+            if self.reset == "zero":
+                ref = 1
+            else:
+                v_reset = self.v_th - self.theta / self.beta
+        return ChainParams(self.beta, self.v_th, v_reset, self.reset, ref)
 
     def __repr__(self) -> str:
         parts = [f"tau_m={self.tau_m:g}", f"dt={self.dt:g}", f"v_th={self.v_th:g}", f"v_reset={self.v_reset:g}",

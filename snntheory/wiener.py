@@ -45,8 +45,9 @@ from scipy import sparse as _sparse
 from scipy.optimize import brentq
 from scipy.sparse.linalg import spsolve
 from scipy.sparse.linalg import splu as _splu
-from scipy.special import erfcx, log_ndtr, ndtr, roots_hermite, roots_laguerre
+from scipy.special import erfcx, log_ndtr, ndtr, roots_laguerre
 
+from ._special import normal_nodes
 from ._validate import check, check_below, check_choice, check_int, scalar_or_array
 from .neuron import layer_input
 from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
@@ -1514,7 +1515,7 @@ class LayerRates(NamedTuple):
     second_moment: np.ndarray
 
 
-_HERM_X, _HERM_W = roots_hermite(24)
+_N_HERMITE = 24   # Gauss-Hermite nodes over the neurons' quenched drift
 
 
 def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0, reset="zero",
@@ -1607,8 +1608,7 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
         m_mean = k * mu * pbar
         m_sd = math.sqrt(k * sd * sd * p2)
         s = math.sqrt(max(k * (sd * sd + mu * mu) * (pbar - p2), 0.0))
-        nodes = m_mean + math.sqrt(2.0) * m_sd * _HERM_X if m_sd > 0 else np.array([m_mean])
-        weights = _HERM_W / math.sqrt(math.pi) if m_sd > 0 else np.array([1.0])
+        nodes, weights = normal_nodes(m_mean, m_sd, _N_HERMITE if m_sd > 0 else 1)
         counts = np.asarray(spike_count(n, step_mean=nodes, step_std=s, v_th=th, v_reset=vr, reset=reset,
                                         v_lower=v_lower, method=method))
         r = counts / n
