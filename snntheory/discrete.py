@@ -1,7 +1,8 @@
 r"""The exact discrete-time LIF neuron: the stationary Markov chain that SNN training code runs.
 
-The canonical step map (DESIGN.md), per step: :math:`V \leftarrow \beta V + I`, spike where
-:math:`V \ge v_\mathrm{th}`, then reset (``"zero"``: :math:`V = v_\mathrm{reset}`; ``"subtract"``:
+The canonical step map (what snnTorch-style ``Leaky`` neurons run), per step:
+:math:`V \leftarrow \beta V + I`, spike where :math:`V \ge v_\mathrm{th}`, then reset
+(``"zero"``: :math:`V = v_\mathrm{reset}`; ``"subtract"``:
 :math:`V \mathrel{-}= v_\mathrm{th} - v_\mathrm{reset}`), with i.i.d. increments ``I`` — Gaussian
 ``N(m, s^2)``, or the exact increment distribution of a layer with Bernoulli inputs (a binomial
 mixture of Gaussians with an atom at 0, :func:`snntheory.neuron.increment_distribution`),
@@ -583,10 +584,10 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     the same equations solved in mpmath at 30 digits (``tests/reference/discrete_mpmath.csv``),
     <= 1.6e-6 against an independent dense-grid Markov chain (the limit of that reference's own
     Richardson-extrapolated accuracy, ``discrete_grid.csv``), and within 4 standard errors of
-    seeded simulations (``tests/test_discrete.py``). About 1–6 ms per scalar for Gaussian
-    increments (single-threaded); binomial mixtures cost one kernel evaluation per mixture
-    component (12–50 ms), and their atom at 0 adds panel breakpoints at the zero-input images
-    of ``v_th`` and ``v_reset``.
+    seeded simulations (``tests/test_discrete.py``). Binomial mixtures cost one kernel
+    evaluation per mixture component, and their atom at 0 adds panel breakpoints at the
+    zero-input images of ``v_th`` and ``v_reset``; times per call and the comparison with
+    simulation are in ``benchmarks/results/discrete.md``.
 
     *Limits.* ``s = 0``: the noise-free map (zero reset: :math:`1/(n_\mathrm{ref}+n)` with
     :math:`n` the steps to cross; subtract: the rotation number of its periodic orbit).
@@ -1089,8 +1090,8 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     increments : {"mixture", "gaussian"}, keyword-only
         Per-neuron increment law: the binomial mixture for a fixed weight vector (active inputs
         drawn without replacement; default), or a Gaussian with the neuron's mean and temporal
-        variance (about 10x faster; measured 1.4–1.9 % low per neuron where the mixture is within
-        0.1–0.9 %, n_in = 50–100, p_in = 0.05–0.1).
+        variance (faster, but off by a few per cent at small fan-in; the mixture-against-Gaussian
+        table is in ``benchmarks/results/discrete.md``).
 
     Returns
     -------
@@ -1270,7 +1271,8 @@ class SiegertComparison(NamedTuple):
 
     ``exact``: :func:`firing_probability`; ``siegert``: the Siegert rate of the OU process with
     the same free mean and variance and ``tau_m = -dt/ln(beta)``; ``siegert_dt``: the same with
-    the discrete-monitoring threshold shift ``0.5826 sigma sqrt(dt/tau_m)`` (F7), i.e.
+    the discrete-monitoring threshold shift ``0.5826 sigma sqrt(dt/tau_m)`` (Broadie,
+    Glasserman & Kou 1997), i.e.
     ``0.5826 s sqrt(-2 ln(beta)/(1 - beta^2))`` in chain units (``0.5826 s`` only as
     ``beta -> 1``; 1.026 times that at ``beta = 0.95``); ``rel_error`` and
     ``rel_error_dt``: ``approx/exact - 1``.
