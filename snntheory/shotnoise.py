@@ -13,8 +13,8 @@ V is reset to ``v_reset`` and held there for ``tau_ref``. The amplitude family f
 X and Y:
 
 - ``"exponential"``: X, Y ~ Exp(1) (mean jumps ``a_e``, ``a_i``). The rate is the closed form of
-  Richardson & Swarbrick (2010), theory-formulas F8, evaluated in log space by adaptive
-  quadrature with the end singularity integrated exactly (algebraic-weight rule).
+  Richardson & Swarbrick (2010, Phys. Rev. Lett. 105:178102, eq. 3), evaluated in log space by
+  adaptive quadrature with the end singularity integrated exactly (algebraic-weight rule).
 - ``"fixed"``: X = Y = 1 (every jump exactly ``a_e`` or ``a_i``).
 - :class:`Amplitudes` ``(exc=..., inh=...)``: any law (a frozen ``scipy.stats`` distribution, a
   sampled histogram, a number), e.g. what a neuron sees from a layer with Gaussian weights
@@ -53,9 +53,9 @@ __all__ = [
 #: too coarse for the asymptotic error law and an ApproximationWarning is raised.
 GRID_RTOL = 5e-2
 #: Grid points per smallest length scale on the coarse grid (the fine grid has twice as many);
-#: measured error after extrapolation: < 2e-4 relative against F8 (exponential laws).
+#: error after extrapolation: < 2e-4 relative against the exponential-amplitude closed form (tested).
 GRID_RESOLUTION = 6
-#: Largest fine-grid size (dense linear algebra, ~0.5 s per solve at this size).
+#: Largest fine-grid size (dense linear algebra: the cost of a solve grows as its cube).
 GRID_MAX_POINTS = 2400
 
 
@@ -241,11 +241,11 @@ def _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref):
 
 
 # --------------------------------------------------------------------------------------------
-# exponential amplitudes: Richardson & Swarbrick (2010), F8
+# exponential amplitudes: Richardson & Swarbrick (2010), eq. 3
 
 
 def _log_isi_exponential(re, ae, ri, ai, tau, th, vr, el):
-    r"""log of the mean free time T = tau*I (the ISI without tau_ref), F8.
+    r"""log of the mean free time T = tau*I (the ISI without tau_ref), Richardson & Swarbrick (2010) eq. 3.
 
     I = \int_0^{1/a} (1-ac)^{R_E tau - 1} F(c) dc with
     F(c) = (1+bc)^{R_I tau} e^{c theta'} (1 - e^{-E(c)})/c, E(c) = c(theta'-V_r') - ln(1-ac).
@@ -619,7 +619,7 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
 
     Notes
     -----
-    *Exponential amplitudes* (Richardson & Swarbrick 2010, eq. 3; theory-formulas F8), with
+    *Exponential amplitudes* (Richardson & Swarbrick 2010, eq. 3), with
     :math:`\theta' = v_{th}-e_L`, :math:`V_r' = v_{reset}-e_L`, :math:`a=a_e`, :math:`b=a_i`:
 
     .. math::
@@ -631,7 +631,7 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     it contains the time spent waiting at reset (the point mass of :func:`reset_mass`). Evaluated
     in log space around the maximum of the smooth part of the integrand, with the end behaviour
     :math:`(1-ac)^{R_E\tau_m-1}` (integrable, singular when :math:`R_E\tau_m<1`) integrated exactly
-    by an algebraic-weight (QAWS) rule. Accuracy: ln(rate) within 1e-9 (measured: a few 1e-16)
+    by an algebraic-weight (QAWS) rule. Accuracy: ln(rate) within 1e-9
     of 50-digit mpmath (tests/reference/shotnoise_f8.csv, 18 points) for :math:`R_E\tau_m` from
     0.01 to 1e4 and rates down to 1e-134 Hz (:func:`log_firing_rate` stays finite below 1e-308).
 
@@ -643,8 +643,8 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     density. The chain is projected on hat functions over a voltage grid (the relaxation kernel
     and the jump law exactly integrated against each hat; landing exactly on the threshold node
     counts half), which gives a second-order error in the grid spacing, removed by Richardson
-    extrapolation between two nested grids. Measured relative error: < 2e-4 against F8 for
-    exponential laws, and within 1 % / 4 standard errors of the event-driven simulation for fixed
+    extrapolation between two nested grids. Relative error: < 2e-4 against the closed form above
+    for exponential laws, and within 1 % / 4 standard errors of the event-driven simulation for fixed
     and truncated-normal laws (tests/test_shotnoise.py). An :class:`~snntheory.errors.ApproximationWarning`
     is raised if the estimated error exceeds ``GRID_RTOL``. This is equivalent to threshold
     integration of the master equation (Richardson 2007, 2008) without its auxiliary flux variables.
@@ -659,7 +659,7 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
 
     Examples
     --------
-    Excitation only, reset at rest (paper-reconstruction §5.4, simulated 23.46 Hz):
+    Excitation only, reset at rest (the case solved by Droste & Lindner 2017):
 
     >>> round(float(firing_rate(500.0, 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0)), 2)
     23.46
@@ -911,7 +911,7 @@ def free_cumulants(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, tau_s=0.
     Notes
     -----
     For :math:`V(t)=e_L+\sum_k A_k h(t-t_k)` with Poisson times (rate R) and i.i.d. amplitudes
-    (Campbell 1909; Rice 1944; theory-formulas F6):
+    (Campbell 1909; Rice 1944):
 
     .. math::
 
@@ -999,7 +999,7 @@ def matched_diffusion(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, ampli
 
     :math:`\mu = e_L + \tau_m(R_E E[A] - R_I E[B])`,
     :math:`\sigma^2 = \tau_m(R_E E[A^2] + R_I E[B^2])` (Brunel convention: the free V has mean
-    ``mu`` and SD ``sigma/sqrt(2)``; Campbell, theory-formulas F6).
+    ``mu`` and SD ``sigma/sqrt(2)``; Campbell 1909).
 
     Examples
     --------
@@ -1027,11 +1027,9 @@ def diffusion_error(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e
     -----
     Both rates are exact for their models (the diffusion one is the Siegert formula); the
     difference is the error of the diffusion approximation, which vanishes as the jumps shrink
-    at fixed mean and variance of the drive (tested). Its size depends on the regime; measured
-    for excitatory exponential jumps, ``v_th = 1``, ``v_reset = 0``, ``tau_m = 20`` ms and free
-    mean ``mu`` from 0.8 to 1.5: +14 to +16 % for mean jumps of 1/10 of ``v_th - v_reset`` and
-    +28 to +30 % for 1/5; further below threshold it shrinks and can change sign (-5 % at
-    ``mu = 0.6`` with jumps of 1/10). theory-formulas F8 quotes +8 to +24 % for other regimes.
+    at fixed mean and variance of the drive (tested). Its size depends on the regime and grows
+    with the jump size; ``benchmarks/results/shotnoise.md`` tabulates it for excitatory
+    exponential jumps over free means below and above threshold.
 
     Examples
     --------
