@@ -51,10 +51,10 @@ __all__ = [
     "COLORED_NOISE_K_MAX",
 ]
 
-#: Fourcaud--Brunel shift coefficient |zeta(1/2)|/sqrt(2) = 1.0326 (F5): both barriers move by
-#: ``COLORED_NOISE_SHIFT * sigma * sqrt(tau_s/tau_m)``.
+#: Fourcaud--Brunel shift coefficient |zeta(1/2)|/sqrt(2) = 1.0326 (Fourcaud & Brunel 2002): both
+#: barriers move by ``COLORED_NOISE_SHIFT * sigma * sqrt(tau_s/tau_m)``.
 COLORED_NOISE_SHIFT = ZETA_HALF_ABS / math.sqrt(2.0)
-#: Siegmund / Broadie--Glasserman--Kou coefficient beta = |zeta(1/2)|/sqrt(2 pi) = 0.5826 (F7):
+#: Siegmund / Broadie--Glasserman--Kou coefficient beta = |zeta(1/2)|/sqrt(2 pi) = 0.5826:
 #: the threshold moves by ``DISCRETE_MONITORING_SHIFT * sigma * sqrt(dt/tau_m)``.
 DISCRETE_MONITORING_SHIFT = ZETA_HALF_ABS / math.sqrt(2.0 * math.pi)
 #: Validity limit of the first-order colored-noise shift, k = sqrt(tau_s/tau_m) <= sqrt(0.1).
@@ -111,12 +111,13 @@ def _warn_colored(k):
 
 
 def threshold_shift(sigma, *, tau_m, tau_s=0.0, dt=0.0):
-    r"""Shifts of threshold and reset that map coloured noise / discrete monitoring onto F1.
+    r"""Shifts of threshold and reset that map coloured noise / discrete monitoring onto the
+    white-noise Siegert rate.
 
     Returns ``(d_th, d_reset)`` in V: ``d_th = sigma*(c_s*sqrt(tau_s/tau_m) + beta*sqrt(dt/tau_m))``
-    and ``d_reset = sigma*c_s*sqrt(tau_s/tau_m)``, with ``c_s = |zeta(1/2)|/sqrt(2)`` (F5) and
-    ``beta = |zeta(1/2)|/sqrt(2 pi)`` (F7). ``sigma`` is the Brunel noise amplitude (free V
-    has SD ``sigma/sqrt(2)``).
+    and ``d_reset = sigma*c_s*sqrt(tau_s/tau_m)``, with ``c_s = |zeta(1/2)|/sqrt(2)`` (Fourcaud &
+    Brunel 2002) and ``beta = |zeta(1/2)|/sqrt(2 pi)`` (Broadie, Glasserman & Kou 1997).
+    ``sigma`` is the Brunel noise amplitude (free V has SD ``sigma/sqrt(2)``).
 
     Raises
     ------
@@ -361,11 +362,12 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
         Absolute refractory period in s, >= 0.
     tau_s : array_like, optional
         Synaptic time constant in s (exponential current synapses), >= 0. Shifts threshold and
-        reset by ``1.0326*sigma*sqrt(tau_s/tau_m)`` (F5); warns (ApproximationWarning) when
-        ``sqrt(tau_s/tau_m) > sqrt(0.1)``.
+        reset by ``1.0326*sigma*sqrt(tau_s/tau_m)`` (Fourcaud & Brunel 2002); warns
+        (ApproximationWarning) when ``sqrt(tau_s/tau_m) > sqrt(0.1)``.
     dt : array_like, optional
         Time step in s of a simulation that checks the threshold only on a grid, >= 0. Shifts
-        the threshold by ``0.5826*sigma*sqrt(dt/tau_m)`` (F7); the reset is not shifted.
+        the threshold by ``0.5826*sigma*sqrt(dt/tau_m)`` (Broadie, Glasserman & Kou 1997); the
+        reset is not shifted.
 
     Returns
     -------
@@ -389,13 +391,15 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
     many small synaptic inputs); current-based input; stationarity. The ``tau_s`` shift is
     first order in ``sqrt(tau_s/tau_m)``; the ``dt`` shift is first order in ``sqrt(dt/tau_m)``.
 
-    **Numerical method.** The stable rewrite is chosen per element (F1b): mean-driven
-    ``y_th <= 0`` integrates the bounded ``erfcx`` (:func:`snntheory._special.erfcx_integral`);
+    **Numerical method.** The stable rewrite is chosen per element (as in Layer et al. 2022,
+    App. A.1): mean-driven ``y_th <= 0`` integrates the bounded ``erfcx``
+    (:func:`snntheory._special.erfcx_integral`);
     straddling and fluctuation-driven elements use Dawson's function with the factor
     ``exp(y_th**2)`` kept apart, so the rate is ``exp(-y_th**2)/(...)`` and its logarithm is
     formed without overflow. Relative error <= 1e-12 against mpmath at 50 digits over all
     regimes, |y| up to 1e3 (``tests/reference/diffusion_rate.csv``). A scalar call takes a
-    separate, allocation-free path of the same formulas.
+    separate, allocation-free path of the same formulas. Speed and accuracy against NNMT:
+    ``benchmarks/results/diffusion.md``.
 
     **Derivation.** :func:`snntheory.symbolic.diffusion.mean_fpt_solution` (backward equation
     with absorbing threshold and reflecting infinity), tested in
@@ -407,6 +411,7 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
     Amit & Brunel (1997), Cereb. Cortex 7:237, Eq. A.2, doi:10.1093/cercor/7.3.237.
     Brunel (2000), J. Comput. Neurosci. 8:183, Eq. 21, doi:10.1023/A:1008925309027.
     Fourcaud & Brunel (2002), Neural Comput. 14:2057, doi:10.1162/089976602320264015.
+    Layer et al. (2022), Front. Neuroinform. 16:835657, App. A.1, doi:10.3389/fninf.2022.835657.
     Broadie, Glasserman & Kou (1997), Math. Finance 7:325, doi:10.1111/1467-9965.00035.
 
     Examples
@@ -454,8 +459,9 @@ def log_firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, 
     .. math:: \ln\nu = -y_\theta^2 - \ln\!\left(\tau_m A + \tau_\mathrm{ref} e^{-y_\theta^2}\right),
               \quad \tau_m e^{y_\theta^2} A = \bar T \;(y_\theta > 0),
 
-    with ``A`` the Dawson-form bracket of F1b. Accuracy: absolute error <= 1e-12 * |ln nu| and
-    relative error of ``exp`` of it <= 1e-12 wherever the rate is representable; finite for
+    with ``A`` the Dawson-form bracket of :func:`firing_rate`. Accuracy: absolute error
+    <= 1e-12 * |ln nu| and relative error of ``exp`` of it <= 1e-12 wherever the rate is
+    representable; finite for
     ``y_th`` = 40, 1000, 1e6. Strongly sub-threshold it approaches the Kramers asymptote
     :func:`kramers_rate`. Derivation and references as :func:`firing_rate`.
 
@@ -686,7 +692,7 @@ def rate_gradient(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
 
     References
     ----------
-    Brunel & Hakim (1999), Neural Comput. 11:1621, doi:10.1162/089976699300016179; F1b.
+    Brunel & Hakim (1999), Neural Comput. 11:1621, doi:10.1162/089976699300016179.
 
     Examples
     --------
@@ -793,8 +799,9 @@ def membrane_moments(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
         M_2 = \mu M_1 + \tfrac{\sigma^2}{2} M_0 - \tfrac{\nu\tau_m}{2}(v_\mathrm{th}^2 - v_\mathrm{reset}^2),
 
     then ``E[V] = M_1 + nu tau_ref v_reset``, ``E[V^2] = M_2 + nu tau_ref v_reset^2``. Exact
-    (moment balance of the Fokker--Planck equation with the reset flux, F3b). Evaluated in
-    the shifted variable ``V - mu`` to avoid cancellation; relative error <= 1e-10 against
+    (moment balance of the Fokker--Planck equation with the reset flux,
+    ``derivations/diffusion.md`` §5). Evaluated in the shifted variable ``V - mu`` to avoid
+    cancellation; relative error <= 1e-10 against
     mpmath (``tests/reference/diffusion_cv_moments.csv``) and equal to the moments of
     :func:`stationary_density` integrated numerically. Far above threshold with a reset close
     to it (``mu - v_th`` many times ``v_th - v_reset``), the flux term balances the drift and
@@ -802,9 +809,9 @@ def membrane_moments(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     happens when a reset very close to threshold keeps nearly all neurons refractory. Where
     it would lose more than 5 digits, the element is evaluated instead from the same closed
     forms in mpmath, with the rate recomputed at a working precision raised until 30 digits
-    survive (40 digits or more; 4-16 ms per such element): relative error of the variance
-    <= 1e-16 (measured maximum 9.0e-17 over 150 random cancelling cases, ``mu`` up to 1e6,
-    ``v_th - v_reset`` down to 1e-10, against an 80-digit reference). Derivation:
+    survive (40 digits or more; milliseconds per such element): relative error of the variance
+    <= 1e-16 (random cancelling cases, ``mu`` up to 1e6, ``v_th - v_reset`` down to 1e-10,
+    against an 80-digit reference). Derivation:
     :func:`snntheory.symbolic.diffusion.moment_balance`.
 
     References
@@ -853,8 +860,9 @@ _MP_SPARE = 30  # digits kept beyond those the closed-form variance cancels
 
 
 def _moments_by_mpmath(mu, sigma, tau_m, v_th, v_reset, tau_ref):
-    """(E[V], Var V) from the exact closed forms (F3b) in mpmath, for the elements whose float
-    closed forms cancel (far above threshold with a reset close to it, or a reset so close to
+    """(E[V], Var V) from the exact closed forms (``derivations/diffusion.md`` §5) in mpmath, for
+    the elements whose float closed forms cancel (far above threshold with a reset close to it, or
+    a reset so close to
     threshold that nearly all neurons are refractory). The rate is recomputed at the working
     precision (Siegert integral ``int_a^b erfcx`` by tanh-sinh, with break points graded
     towards ``a`` on the scale ``1/|a|`` when ``a < 0`` and at powers of two for ``u > 0``;
@@ -1305,8 +1313,9 @@ def fpt_density(t, mu, sigma, *, tau_m, v_th, v_start):
     Notes
     -----
     The Laplace transform of the density is ``exp((y_0^2 - y_th^2)/2) D_{-p tau}(-sqrt(2) y_0)
-    / D_{-p tau}(-sqrt(2) y_th)`` (F4). Here it is computed in the time domain from the
-    second-kind Volterra equation of Buonocore, Nobile & Ricciardi (1987), in dimensionless
+    / D_{-p tau}(-sqrt(2) y_th)`` (Siegert 1951; Darling & Siegert 1953). Here it is computed in
+    the time domain from the second-kind Volterra equation of Buonocore, Nobile & Ricciardi (1987),
+    in dimensionless
     time ``s = t/tau_m`` and ``y = (V - mu)/sigma`` (``dy = -y ds + dW``):
 
     .. math::
@@ -1324,7 +1333,7 @@ def fpt_density(t, mu, sigma, *, tau_m, v_th, v_start):
     ``g(40 tau_m) exp(-lambda_1 (t - 40 tau_m))``, with ``lambda_1`` from the log-slope of the
     solution, or, for slow escape (``lambda_1 < 0.01/tau_m``), from the mean FPT and the
     survival at ``40 tau_m``. Measured: mass 1 and first moment equal to :func:`mean_fpt` to
-    < 1e-6, Laplace transform equal to the parabolic-cylinder ratio (F4, mpmath) to < 3e-8, and
+    < 1e-6, Laplace transform equal to the parabolic-cylinder ratio (mpmath) to < 3e-8, and
     ``tau_m -> inf`` gives ``scipy.stats.invgauss`` (1e-4, the O(t/tau_m) correction). Cost
     0.05--0.5 s per parameter set.
 
