@@ -1,10 +1,11 @@
 """Speed and accuracy of snntheory's Siegert rate against NNMT's, in one run.
 
-Times are the best of several repeats (the machine may be shared); ratios compare the two
-tools on identical inputs within the same run.
+Times are the best of several repeats (``timeit.repeat``; the machine may be shared); ratios
+compare the two tools on identical inputs within the same run. The printed tables are also
+written to ``benchmarks/results/diffusion.md``.
 
-Run: ``/tmp/venv/bin/python benchmarks/bench_diffusion.py`` (NNMT 1.3.0 installed; without it the
-script says so and still times snntheory). ``--json PATH`` also writes the measured numbers to PATH
+Run: ``python benchmarks/bench_diffusion.py`` (NNMT 1.3.0 installed; without it the script says
+so and still times snntheory). ``--json PATH`` also writes the measured numbers to PATH
 (``benchmarks/results/bench_diffusion.json`` is the committed copy that ``figures/fig_speed.py`` reads).
 
 (a) 100,000 (mu, sigma) points mixing all regimes (mean-driven, straddling, fluctuation-driven
@@ -33,6 +34,9 @@ sys.path.insert(0, str(ROOT / "tests" / "reference"))
 from generate_diffusion import scaled_T  # noqa: E402  (mpmath reference, independent of snntheory)
 
 from snntheory import diffusion  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import Report, best_time  # noqa: E402
 
 try:
     from nnmt.lif import delta as nnmt_delta
@@ -104,15 +108,6 @@ def max_rel_err(values, ref_log):
     return worst, fails
 
 
-def best_time(f, repeat):
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def nnmt_rate(mu, sigma):
     return nnmt_delta._firing_rates_for_given_input(mu, sigma, V_RESET, V_TH, TAU_M, TAU_REF)
 
@@ -121,103 +116,117 @@ def main(json_path=None):
     res = {"benchmark": "bench_diffusion", "date": time.strftime("%Y-%m-%d"), "python": sys.version.split()[0],
            "machine": platform.machine(), "neuron": dict(tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET, tau_ref=TAU_REF),
            "nnmt": NNMT, "n_batch": N, "n_ref": N_REF, "regimes": PART_NAMES}
+    rep = Report("diffusion", "Siegert rate: snntheory.diffusion.firing_rate against NNMT", reference=("nnmt",))
     rng = np.random.default_rng(2026)
     mu, sigma, label = mixed_batch(N, rng)
     kw = dict(tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET, tau_ref=TAU_REF)
-    print(f"snntheory vs NNMT Siegert rate; neuron tau_m={TAU_M}s v_th={V_TH}V v_reset={V_RESET}V tau_ref={TAU_REF}s")
+    rep.note(f"Neuron: tau_m = {TAU_M} s, v_th = {V_TH} V, v_reset = {V_RESET} V, tau_ref = {TAU_REF} s; "
+             f"NNMT routine `nnmt.lif.delta._firing_rates_for_given_input`.")
     if not NNMT:
-        print(f"NNMT is not installed ({NNMT_WHY}); timing snntheory only.")
+        rep.note(f"NNMT is not installed ({NNMT_WHY}); snntheory timed alone.")
 
     # (a) mixed batch
+    rep.section(f"(a) {N:,} mixed-regime points in one call")
     diffusion.firing_rate(mu[:1000], sigma[:1000], **kw)  # warm-up
-    t_snn = best_time(lambda: diffusion.firing_rate(mu, sigma, **kw), 7)
+    t_snn = best_time(lambda: diffusion.firing_rate(mu, sigma, **kw), repeat=7)
     r_snn = diffusion.firing_rate(mu, sigma, **kw)
-    print(f"\n(a) {N} mixed-regime points in one call")
-    print(f"  snntheory: {t_snn * 1e3:8.1f} ms  ({t_snn / N * 1e6:.3f} us/point); NaN: {int(np.isnan(r_snn).sum())}")
+    n_nan = int(np.isnan(r_snn).sum())
     res["batch_snntheory_s"] = t_snn
-    res["batch_snntheory_nan"] = int(np.isnan(r_snn).sum())
+    res["batch_snntheory_nan"] = n_nan
     res["batch_nnmt_s"] = None
     res["batch_nnmt_error"] = None
     res["per_regime"] = {}
-    t_nnmt = None
+    rows = [["all regimes", f"{N:,}", f"{t_snn * 1e3:.1f} ms ({t_snn / N * 1e6:.3f} µs/pt), NaN: {n_nan}"]]
     if NNMT:
         try:
             t0 = time.perf_counter()
             nnmt_rate(mu, sigma)
             t_nnmt = time.perf_counter() - t0
-            print(f"  NNMT:      {t_nnmt * 1e3:8.1f} ms  ({t_nnmt / N * 1e6:.3f} us/point)")
             res["batch_nnmt_s"] = t_nnmt
+            rows[0] += [f"{t_nnmt * 1e3:.1f} ms ({t_nnmt / N * 1e6:.3f} µs/pt, one run)", f"{t_nnmt / t_snn:.1f}x"]
         except Exception as exc:
-            print(f"  NNMT FAILED on the mixed batch: {type(exc).__name__}: {exc}")
             res["batch_nnmt_error"] = f"{type(exc).__name__}: {exc}"
+            rows[0] += [f"raises {type(exc).__name__} (see below)", "—"]
+            why = f"NNMT on the mixed batch raises `{type(exc).__name__}: {exc}`"
             # NNMT picks one quadrature order for the whole batch; time it per regime instead,
             # and snntheory on the same subsets, for a like-for-like throughput ratio
             t_n_ok = t_s_ok = 0.0
             for i, name in enumerate(PART_NAMES):
                 sel = label == i
+                n_sel = int(sel.sum())
                 m_sel, s_sel = mu[sel], sigma[sel]
-                t_s = best_time(lambda: diffusion.firing_rate(m_sel, s_sel, **kw), 7)
+                t_s = best_time(lambda: diffusion.firing_rate(m_sel, s_sel, **kw), repeat=7)
                 try:
-                    dt = best_time(lambda: nnmt_rate(m_sel, s_sel), 3)
+                    dt = best_time(lambda: nnmt_rate(m_sel, s_sel), repeat=3)
                     t_n_ok += dt
                     t_s_ok += t_s
-                    print(f"    {name:<25} ({int(sel.sum())} pts): NNMT {dt / sel.sum() * 1e6:6.3f} us/pt, "
-                          f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt, ratio {dt / t_s:5.1f}x")
-                    res["per_regime"][name] = {"n": int(sel.sum()), "snntheory_s": t_s, "nnmt_s": dt}
+                    rows.append([name, f"{n_sel:,}", f"{t_s / n_sel * 1e6:.3f} µs/pt", f"{dt / n_sel * 1e6:.3f} µs/pt",
+                                 f"{dt / t_s:.1f}x"])
+                    res["per_regime"][name] = {"n": n_sel, "snntheory_s": t_s, "nnmt_s": dt}
                 except Exception as exc2:
-                    print(f"    {name:<25} ({int(sel.sum())} pts): NNMT FAILED ({type(exc2).__name__}: {exc2}); "
-                          f"snntheory {t_s / sel.sum() * 1e6:6.3f} us/pt")
-                    res["per_regime"][name] = {"n": int(sel.sum()), "snntheory_s": t_s, "nnmt_s": None,
+                    rows.append([name, f"{n_sel:,}", f"{t_s / n_sel * 1e6:.3f} µs/pt",
+                                 f"raises {type(exc2).__name__}", "—"])
+                    res["per_regime"][name] = {"n": n_sel, "snntheory_s": t_s, "nnmt_s": None,
                                                "nnmt_error": f"{type(exc2).__name__}: {exc2}"}
             if t_s_ok:
-                print(f"  throughput ratio on the subsets NNMT can do: {t_n_ok / t_s_ok:.1f}x")
-        if t_nnmt:
-            print(f"  throughput ratio snntheory/NNMT: {t_nnmt / t_snn:.1f}x")
+                rows.append(["subsets NNMT can do, together", "", f"{t_s_ok * 1e3:.2f} ms", f"{t_n_ok * 1e3:.2f} ms",
+                             f"{t_n_ok / t_s_ok:.1f}x"])
+    else:
+        rows[0] += ["—", "—"]
+    rep.table(["points", "n", "snntheory", "NNMT", "ratio NNMT/snntheory"], rows)
+    if res["batch_nnmt_error"]:
+        rep.note(why + " (it picks one quadrature order for the whole batch); it is also timed per regime.")
 
     # accuracy on a subsample
     idx = rng.choice(N, N_REF, replace=False)
     ref = reference(mu[idx], sigma[idx])
-    e_snn, f_snn = max_rel_err(diffusion.firing_rate(mu[idx], sigma[idx], **kw), ref)
+    r_sub = diffusion.firing_rate(mu[idx], sigma[idx], **kw)
+    e_snn, f_snn = max_rel_err(r_sub, ref)
     lr_snn = diffusion.log_firing_rate(mu[idx], sigma[idx], **kw)
     e_log = max(float(abs(mp.mpf(float(a)) - b) / max(1, abs(b))) for a, b in zip(lr_snn, ref))
-    print(f"\n  accuracy vs mpmath (50 digits) on {N_REF} random points of the batch:")
-    print(f"  snntheory: max rel. error of rate {e_snn:.2e} (non-finite: {f_snn}); of ln(rate) {e_log:.2e}")
-    r_sub = diffusion.firing_rate(mu[idx], sigma[idx], **kw)
     res["accuracy"] = {"regime": [int(x) for x in label[idx]], "mu": [float(x) for x in mu[idx]],
                        "sigma": [float(x) for x in sigma[idx]], "ref_log_rate": [float(x) for x in ref],
                        "snntheory_rate": [float(x) for x in r_sub], "snntheory_max_rel_err": e_snn,
                        "snntheory_nonfinite": f_snn, "snntheory_log_max_err": e_log}
+    rows = [["snntheory", f"{e_snn:.1e}", f"{e_log:.1e}", "0", str(f_snn)]]
     if NNMT:
         vals = []
         fails = 0
         for m, s in zip(mu[idx], sigma[idx]):  # one by one, so that a failure costs one point
             try:
                 with np.errstate(all="ignore"):
-                    vals.append(float(nnmt_rate(np.array([m]), np.array([s]))))
+                    vals.append(float(np.ravel(nnmt_rate(np.array([m]), np.array([s])))[0]))
             except Exception:
                 vals.append(math.nan)
                 fails += 1
         e_n, nonfinite = max_rel_err(vals, ref)
-        print(f"  NNMT:      max rel. error of rate {e_n:.2e} (raised: {fails}, non-finite: {nonfinite})")
+        rows.append(["NNMT", f"{e_n:.1e}", "—", str(fails), str(nonfinite)])
         res["accuracy"].update(nnmt_rate=[None if not np.isfinite(v) else float(v) for v in vals],
                                nnmt_max_rel_err=e_n, nnmt_raised=fails, nnmt_nonfinite=nonfinite)
+    rep.section(f"accuracy against mpmath at 50 digits, {N_REF} random points of the batch")
+    rep.table(["tool", "max rel. error of rate", "max error of ln(rate)", "raised", "non-finite"], rows)
 
     # (b) scalar calls
-    print("\n(b) single scalar calls (best of 5 x 2000 calls)")
+    rep.section("(b) single scalar calls (snntheory best of 5 x 2000 calls, NNMT best of 3 x 50)")
     res["scalar"] = {}
+    rows = []
     for name, (m, s) in {"mean-driven": (30e-3, 2e-3), "straddling": (15e-3, 5e-3),
                          "fluctuation-driven": (0.0, 2e-3)}.items():
-        t_s = best_time(lambda: [diffusion.firing_rate(m, s, **kw) for _ in range(2000)], 5) / 2000
-        line = f"  {name:<19} snntheory {t_s * 1e6:7.2f} us"
+        t_s = best_time(lambda: diffusion.firing_rate(m, s, **kw), repeat=5, number=2000)
+        row = [name, f"{m * 1e3:g}", f"{s * 1e3:g}", f"{t_s * 1e6:.2f}"]
         res["scalar"][name] = {"mu": m, "sigma": s, "snntheory_s": t_s, "nnmt_s": None}
         if NNMT:
             try:
-                t_n = best_time(lambda: [nnmt_rate(m, s) for _ in range(50)], 3) / 50
-                line += f"   NNMT {t_n * 1e6:8.1f} us   ratio {t_n / t_s:6.1f}x"
+                t_n = best_time(lambda: nnmt_rate(m, s), repeat=3, number=50)
+                row += [f"{t_n * 1e6:.1f}", f"{t_n / t_s:.1f}x"]
                 res["scalar"][name]["nnmt_s"] = t_n
             except Exception as exc:
-                line += f"   NNMT failed: {type(exc).__name__}"
-        print(line)
+                row += [f"raises {type(exc).__name__}", "—"]
+        else:
+            row += ["—", "—"]
+        rows.append(row)
+    rep.table(["regime", "mu (mV)", "sigma (mV)", "snntheory (µs)", "NNMT (µs)", "ratio NNMT/snntheory"], rows)
+    rep.write()
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(res, indent=1) + "\n")

@@ -1,8 +1,8 @@
 """Benchmark of snntheory.discrete: time per evaluation, and the cost of a simulation that reaches
 the same precision.
 
-For each case: the time of one scalar ``firing_probability`` call (median of repeats, one core:
-BLAS limited to one thread), and a vectorised simulation of the same chain
+For each case: the time of one scalar ``firing_probability`` call (best of repeats,
+``timeit.repeat``; one core: BLAS limited to one thread), and a vectorised simulation of the same chain
 (``snntheory.simulate.simulate_chain``) whose relative standard error ``r`` after time ``t`` gives
 the time to reach a relative precision ``e`` as ``t (r/e)^2`` (standard error ~ 1/sqrt(samples)).
 Printed: the ratio of that time to the theory's time for e = 1e-3 (target >= 100) and for the
@@ -11,8 +11,8 @@ moment match, and the Siegert rate (raw and dt-corrected) against the exact chai
 
     python benchmarks/bench_discrete.py [--json benchmarks/results/bench_discrete.json]
 
-``--json PATH`` also writes the measured numbers to PATH (the committed copy is read by
-``figures/fig_speed.py``).
+The printed tables are also written to ``benchmarks/results/discrete.md``. ``--json PATH`` also
+writes the measured numbers to PATH (the committed copy is read by ``figures/fig_speed.py``).
 """
 
 import os
@@ -29,6 +29,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from _report import Report, best_time  # noqa: E402
 from snntheory.discrete import firing_probability, siegert_comparison  # noqa: E402
 from snntheory.neuron import increment_distribution  # noqa: E402
 from snntheory.simulate import simulate_chain  # noqa: E402
@@ -45,21 +46,19 @@ CASES = [  # m, s, beta, reset
 
 
 def timed(f, repeats=7):
-    f()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t)
-    return out, float(np.median(ts))
+    """(result, best time of ``repeats`` calls) after one warm-up call."""
+    out = f()
+    return out, best_time(f, repeat=repeats)
 
 
 def main(json_path=None):
     res = {"benchmark": "bench_discrete", "date": time.strftime("%Y-%m-%d"), "python": sys.version.split()[0],
            "sim_neurons": 4000, "sim_steps": 4000, "sim_seed": 1, "cases": [], "mixture": [], "siegert": []}
-    print("one core (OPENBLAS_NUM_THREADS=1)\n")
-    print(f"{'m':>6} {'s':>5} {'beta':>6} {'reset':>8} | {'rate':>10} {'t_theory':>9} | {'sim rel.se':>10} "
-          f"{'t_sim':>7} | {'x faster @1e-3':>14} {'x faster @1e-6':>14}")
+    rep = Report("discrete", "Exact discrete-time rate: snntheory.discrete.firing_probability against simulation")
+    rep.section("exact chain against a simulation of the same step map")
+    rep.note("Simulation: `simulate.simulate_chain`, 4000 neurons x 4000 steps, seed 1; the time to reach a "
+             "relative standard error e is t_sim (rel. SE / e)^2. 'x faster @e' = that time / t_theory.")
+    rows = []
     for m, s, beta, reset in CASES:
         p, t_th = timed(lambda: firing_probability(m, s, beta=beta, reset=reset))
         t = time.perf_counter()
@@ -67,34 +66,40 @@ def main(json_path=None):
         t_sim = time.perf_counter() - t
         rse = run.rate_stderr / run.rate
         need = lambda e: t_sim * (rse / e) ** 2  # noqa: E731
-        print(f"{m:6.3f} {s:5.2f} {beta:6.3f} {reset:>8} | {p:10.6f} {t_th * 1e3:7.2f}ms | {rse:10.2e} "
-              f"{t_sim:6.2f}s | {need(1e-3) / t_th:14.3g} {need(1e-6) / t_th:14.3g}")
+        rows.append([f"{m:.3f}", f"{s:.2f}", f"{beta:.3f}", reset, f"{p:.6f}", f"{t_th * 1e3:.2f}",
+                     f"{run.rate:.6f} ± {run.rate_stderr:.6f}", f"{p / run.rate - 1:+.2%}", f"{t_sim:.2f}",
+                     f"{need(1e-3) / t_th:.3g}", f"{need(1e-6) / t_th:.3g}"])
         res["cases"].append(dict(m=m, s=s, beta=beta, reset=reset, rate=float(p), t_theory_s=t_th,
                                  sim_rate=run.rate, sim_rate_stderr=run.rate_stderr, t_sim_s=t_sim,
                                  speedup_1e3=need(1e-3) / t_th, speedup_1e6=need(1e-6) / t_th))
+    rep.table(["m", "s", "beta", "reset", "rate (per step)", "t_theory (ms)", "sim rate ± SE", "theory/sim - 1",
+               "t_sim (s)", "x faster @1e-3", "x faster @1e-6"], rows)
 
-    print("\nbinomial-mixture increments vs their Gaussian moment match (beta = 0.9, zero reset)")
-    print(f"{'n_in':>5} {'p_in':>5} {'w_mean':>7} {'w_std':>6} | {'mixture':>10} {'gaussian':>10} {'diff':>8} "
-          f"{'t_mix':>8}")
+    rep.section("binomial-mixture increments against their Gaussian moment match (beta = 0.9, zero reset)")
+    rows = []
     for n_in, p_in, w_mean, w_std in [(100, 0.05, 0.0, 0.1), (100, 0.05, 0.02, 0.1), (50, 0.02, 0.05, 0.15),
                                       (20, 0.1, 0.12, 0.1), (1000, 0.05, 0.0, 0.03)]:
         inc = increment_distribution(n_in, p_in, w_mean, w_std)
         pm, tm = timed(lambda: firing_probability(0, 0, beta=0.9, increments=inc), repeats=3)
         pg = firing_probability(inc.mean, np.sqrt(inc.var), beta=0.9)
-        print(f"{n_in:5d} {p_in:5.2f} {w_mean:7.3f} {w_std:6.3f} | {pm:10.6f} {pg:10.6f} {pg / pm - 1:+8.2%} "
-              f"{tm * 1e3:6.1f}ms")
+        rows.append([n_in, f"{p_in:.2f}", f"{w_mean:.3f}", f"{w_std:.3f}", f"{pm:.6f}", f"{pg:.6f}",
+                     f"{pg / pm - 1:+.2%}", f"{tm * 1e3:.1f}"])
         res["mixture"].append(dict(n_in=n_in, p_in=p_in, w_mean=w_mean, w_std=w_std, mixture=float(pm),
                                    gaussian=float(pg), t_mixture_s=tm))
+    rep.table(["n_in", "p_in", "w_mean", "w_std", "mixture", "gaussian", "gaussian/mixture - 1", "t_mixture (ms)"],
+              rows)
 
-    print("\nSiegert (diffusion) rate against the exact chain (zero reset, per step)")
-    print(f"{'m':>6} {'s':>5} {'beta':>6} | {'exact':>10} {'siegert':>10} {'err':>8} {'siegert_dt':>10} {'err_dt':>8}")
+    rep.section("Siegert (diffusion) rate against the exact chain (zero reset, per step)")
+    rows = []
     for m, s, beta in [(0.03, 0.15, 0.95), (0.0, 0.25, 0.95), (0.05, 0.2, 0.9), (0.008, 0.05, 0.99),
                        (0.1, 0.1, 0.9), (0.004, 0.05, 0.995)]:
         c = siegert_comparison(m, s, beta=beta)
-        print(f"{m:6.3f} {s:5.2f} {beta:6.3f} | {c.exact:10.6f} {c.siegert:10.6f} {c.rel_error:+8.2%} "
-              f"{c.siegert_dt:10.6f} {c.rel_error_dt:+8.2%}")
+        rows.append([f"{m:.3f}", f"{s:.2f}", f"{beta:.3f}", f"{c.exact:.6f}", f"{c.siegert:.6f}",
+                     f"{c.rel_error:+.2%}", f"{c.siegert_dt:.6f}", f"{c.rel_error_dt:+.2%}"])
         res["siegert"].append(dict(m=m, s=s, beta=beta, exact=float(c.exact), siegert=float(c.siegert),
                                    siegert_dt=float(c.siegert_dt)))
+    rep.table(["m", "s", "beta", "exact", "siegert", "error", "siegert_dt", "error_dt"], rows)
+    rep.write()
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(res, indent=1) + "\n")

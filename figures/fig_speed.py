@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -72,13 +73,9 @@ SEED_OU = 81000       # + regime index
 SEED_CHAIN = 82000    # + case index
 
 
-def _best(f, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
+def _best(f, repeats, number=1):
+    """Seconds per call of ``f``: best of ``repeats`` runs of ``number`` calls (``timeit.repeat``)."""
+    return min(timeit.repeat(f, repeat=repeats, number=number)) / number
 
 
 def _nnmt():
@@ -117,13 +114,11 @@ def compute_timing(*, batch_n, scalar_calls, repeats, nnmt_live, ou_dt, ou_t, ou
         diffusion.firing_rate(mu[:100], sg[:100], **kw)
         snn_batch.append(_best(lambda: diffusion.firing_rate(mu, sg, **kw), repeats) / mu.size)
         m0, s0 = REGIMES[name]
-        snn_scalar.append(_best(lambda: [diffusion.firing_rate(m0, s0, **kw) for _ in range(scalar_calls)],
-                                repeats) / scalar_calls)
+        snn_scalar.append(_best(lambda: diffusion.firing_rate(m0, s0, **kw), repeats, scalar_calls))
         if delta is not None:
             f = delta._firing_rates_for_given_input
             nn_batch.append(_best(lambda: f(mu, sg, V_RESET, V_TH, TAU_M, TAU_REF), repeats) / mu.size)
-            nn_scalar.append(_best(lambda: [f(m0, s0, V_RESET, V_TH, TAU_M, TAU_REF) for _ in range(50)],
-                                   repeats) / 50)
+            nn_scalar.append(_best(lambda: f(m0, s0, V_RESET, V_TH, TAU_M, TAU_REF), repeats, 50))
         else:
             pr = bench["per_regime"][name]
             nn_batch.append(pr["nnmt_s"] / pr["n"])
