@@ -1,7 +1,7 @@
 r"""The vectorised simulator of the canonical discrete-time step map.
 
 Every discrete-time result in snntheory (``discrete``, ``wiener``'s random walk, ``inverse``)
-is checked against this one loop, which runs the map of DESIGN.md for many independent
+is checked against this one loop, which runs the canonical map for many independent
 neurons at once:
 
 .. math::

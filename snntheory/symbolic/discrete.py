@@ -1,6 +1,6 @@
 r"""Symbolic derivation of the exact discrete-time LIF chain and of the layer input statistics.
 
-Model (DESIGN.md): ``V <- beta V + I`` per step, spike where ``V >= theta``, then reset
+Model (the canonical step map): ``V <- beta V + I`` per step, spike where ``V >= theta``, then reset
 (``zero``: ``V = V_r``; ``subtract``: ``V -= theta - V_r``), i.i.d. increments with density
 ``k``; refractory steps ``n_ref``. Layer input: ``I = sum_j W_j S_j`` with ``S_j ~ Bernoulli(p)``.
 

@@ -88,7 +88,7 @@ def integrating_factor():
 
 
 def rate_integrand():
-    r"""The integrand of the Richardson–Swarbrick rate (theory-formulas F8), in c on (0, 1/a)."""
+    r"""The integrand of the Richardson–Swarbrick rate (2010, eq. 3), in c on (0, 1/a)."""
     return (1 - a * c) ** (R_E * tau) * (1 + b * c) ** (R_I * tau) / c \
         * (sp.exp(c * theta) / (1 - a * c) - sp.exp(c * V_r))
 
@@ -213,7 +213,7 @@ def document() -> Document:
                  "Multiply by e^{cv}, integrate over v < theta, and use the boundary values; P~(c) is "
                  "finite for all c >= 0.",
                  [laplace_equation(), ("integrating factor", f1), ("Q'(c)", forcing)]),
-            Step("Firing rate (Richardson & Swarbrick 2010; theory-formulas F8)",
+            Step("Firing rate (Richardson & Swarbrick 2010, eq. 3)",
                  "Q(0) = P~(0) = 1 - nu tau_ref and Q(1/a) = 0 (P~ finite, the factor vanishes) give the "
                  "rate. The integrand is finite at c = 0 and behaves like (1-ac)^{R_E tau - 1} at "
                  "c = 1/a (integrable; singular for R_E tau < 1).",
@@ -229,8 +229,8 @@ def document() -> Document:
                  "neurons (mass nu tau_ref) sit at V_r.",
                  [("M_1", m1), ("M_2", m2)]),
             Step("Campbell's theorem for the free membrane",
-                 "kappa_n = sum over input types of R E[A^n] times the integral of h^n (theory-formulas "
-                 "F6); inhibitory amplitudes carry (-1)^n.",
+                 "kappa_n = sum over input types of R E[A^n] times the integral of h^n (Campbell 1909; "
+                 "Rice 1944); inhibitory amplitudes carry (-1)^n.",
                  [("delta synapse, integral of h^n", kernel_power_integral("delta")),
                   ("exponential synapse, integral of h", kernel_power_integral("exp", 1)),
                   ("exponential synapse, integral of h^2", kernel_power_integral("exp", 2)),
@@ -242,6 +242,5 @@ def document() -> Document:
             "M. J. E. Richardson, Phys. Rev. E 76, 021919 (2007); Biol. Cybern. 99, 381 (2008) (threshold integration)",
             "F. Droste & B. Lindner, J. Comput. Neurosci. 43, 81 (2017) (excitatory shot noise)",
             "N. Campbell, Proc. Camb. Phil. Soc. 15, 117 (1909); S. O. Rice, Bell Syst. Tech. J. 23, 282 (1944)",
-            "theory-formulas.md F6, F8, F9; paper-reconstruction.md §5.4-5.5",
         ],
     )
