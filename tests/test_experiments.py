@@ -68,7 +68,8 @@ def test_quick_run_writes_results(tmp_path):
     cmd = [sys.executable, SCRIPT, "--quick", "--out", str(out), "--jobs", "1", "--archs", "shallow",
            "--methods", "pytorch,kaiming,discrete", "--epochs", "1", "--train-subset", "300", "--width", "24",
            "--steps", "10"]
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # the checkout under test, not an installed copy, is what the script imports
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     subprocess.run(cmd, check=True, cwd=ROOT, env=env, capture_output=True, timeout=600)
     res = json.loads((out / "digits.json").read_text())
     assert (out / "digits.md").read_text().count("| shallow (1 hidden) |") == 3
