@@ -3,8 +3,10 @@
 Models (one module each, imported on first use): :mod:`~snntheory.diffusion` (white-noise
 LIF, Siegert), :mod:`~snntheory.wiener` (perfect integrator / random walk),
 :mod:`~snntheory.shotnoise` (finite Poisson jumps), :mod:`~snntheory.discrete` (the exact
-discrete-time step map), :mod:`~snntheory.inverse` (weights for a target rate) and
-:mod:`~snntheory.simulate` (reference simulators). :class:`LIF` describes the neuron.
+discrete-time step map); :mod:`~snntheory.surrogate` (surrogate derivatives),
+:mod:`~snntheory.network` (forward model of a deep network), :mod:`~snntheory.inverse`
+(solvers: weights for target rates) and :mod:`~snntheory.simulate` (reference simulators).
+:class:`LIF` describes the neuron.
 """
 
 import importlib
@@ -14,7 +16,8 @@ from .neuron import LIF
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "inverse", "simulate", "neuron", "symbolic", "torch")
+_SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "surrogate", "network", "inverse", "simulate", "neuron",
+               "symbolic", "torch")
 
 __all__ = ["LIF", "ParameterError", "NoSolutionError", "ConvergenceError", *_SUBMODULES]
 

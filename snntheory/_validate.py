@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Domain", "DOMAINS", "check", "check_below", "check_choice", "check_int", "scalar_or_array"]
+__all__ = ["Domain", "DOMAINS", "check", "check_below", "check_choice", "check_int", "check_widths", "scalar_or_array"]
 
 
 @dataclass(frozen=True)
@@ -163,12 +163,28 @@ def check(name: str, value, *, domain: Domain | None = None, label: str | None =
     return arr
 
 
-def check_int(name: str, value) -> int:
-    """Check a scalar integer parameter (``n_in``, ``n_steps``) and return it as ``int``."""
-    arr = check(name, value)
+def check_int(name: str, value, *, label: str | None = None) -> int:
+    """Check a scalar integer parameter (``n_in``, ``n_steps``) and return it as ``int``.
+
+    ``name`` is the table entry whose domain applies, ``label`` the parameter named in the
+    message (defaults to ``name``): ``check_int("n_in", n_out, label="n_out")``.
+    """
+    label = label or name
+    if value is None or isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{label} must be an integer {DOMAINS[name].constraint()}; got {value!r}")
+    arr = check(name, value, label=label)
     if arr.ndim:
-        raise ParameterError(f"{name} must be a scalar integer; got an array of shape {arr.shape}")
+        raise ParameterError(f"{label} must be a scalar integer; got an array of shape {arr.shape}")
     return int(arr)
+
+
+def check_widths(widths) -> tuple[int, ...]:
+    """Check the layer sizes of a feed-forward network (input first, at least two layers)."""
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+        raise ParameterError(f"widths must be a sequence of layer sizes (input first); got {widths!r}")
+    if len(widths) < 2:
+        raise ParameterError(f"widths must list at least two layers (input first); got {list(widths)!r}")
+    return tuple(check_int("n_in", w, label=f"widths[{i}]") for i, w in enumerate(widths))
 
 
 def check_below(lower_name: str, lower, upper_name: str, upper, *, unit: str = "V", strict: bool = True) -> None:

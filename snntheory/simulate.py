@@ -4,15 +4,15 @@ tested against, and that the figures and benchmarks overlay on the theory.
 Every simulator takes ``seed`` (an int or a :class:`numpy.random.Generator`) and is
 reproducible. The implementations live in ``snntheory._sim``, one private module per model:
 ``stepmap`` (the canonical discrete-time map), ``network`` (deep feed-forward networks of it),
-``layer`` (one layer with quenched weights and Bernoulli inputs), ``calibrate`` (the
-layer-by-layer calibration of a network plan), ``ou`` (the white-noise LIF
+``layer`` (one layer with quenched weights and Bernoulli inputs), ``ou`` (the white-noise LIF
 in continuous time) and ``shot`` (event-driven shot noise).
 """
 
+import warnings
+
+from ._calibrate import calibrate_means as _calibrate_means
 from ._sim.backprop import *  # noqa: F401,F403
 from ._sim.backprop import __all__ as _backprop
-from ._sim.calibrate import *  # noqa: F401,F403
-from ._sim.calibrate import __all__ as _calibrate
 from ._sim.layer import *  # noqa: F401,F403
 from ._sim.layer import __all__ as _layer
 from ._sim.network import *  # noqa: F401,F403
@@ -23,4 +23,12 @@ from ._sim.shot import *  # noqa: F401,F403
 from ._sim.shot import __all__ as _shot
 from ._sim.stepmap import StepMapRun, as_generator, run_step_map
 
-__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_calibrate, *_layer, *_network, *_ou, *_shot]
+__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_layer, *_network, *_ou, *_shot]
+
+
+def calibrate_means(*args, **kwargs):
+    """Deprecated alias of :func:`snntheory.inverse.calibrate_means` (the calibration is part of
+    the planner, not of the reference simulators); kept for one release."""
+    warnings.warn("snntheory.simulate.calibrate_means moved to snntheory.inverse.calibrate_means",
+                  DeprecationWarning, stacklevel=2)
+    return _calibrate_means(*args, **kwargs)

@@ -1,5 +1,5 @@
 """Tests of snntheory.torch: the LIF layer against the reference simulators, the surrogate
-against inverse.surrogate_derivative, and init_snn_ against its plan (weights and rates)."""
+against snntheory.surrogate.derivative, and init_snn_ against its plan (weights and rates)."""
 
 import math
 
@@ -11,8 +11,9 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from snntheory import LIF, ParameterError, discrete  # noqa: E402
-from snntheory._sim.network import _weights  # noqa: E402
-from snntheory.inverse import init_network, surrogate_derivative  # noqa: E402
+from snntheory._sim.network import draw_weights  # noqa: E402
+from snntheory.inverse import init_network  # noqa: E402
+from snntheory.surrogate import derivative as surrogate_derivative  # noqa: E402
 from snntheory.simulate import network, run_step_map  # noqa: E402
 from snntheory.torch import LIFNeurons, SpikingMLP, init_snn_, lif_from_module, lif_normal_, spike_fn  # noqa: E402
 
@@ -114,7 +115,7 @@ def test_layer_equals_run_step_map(name):
 def _network_inputs(widths, means, stds, neuron, rate, T, batch, seed):
     """The weights and input spikes simulate.network draws from ``seed`` (same generator order)."""
     rng = np.random.default_rng(seed)
-    ws = [_weights(rng, (widths[l], widths[l + 1]), means[l], stds[l], "normal", np.float64)
+    ws = [draw_weights(rng, (widths[l], widths[l + 1]), means[l], stds[l], "normal", np.float64)
           for l in range(len(widths) - 1)]
     chunks, t = [], 0
     while t < T:
@@ -231,7 +232,8 @@ def _check_moments(w, layer):
 def test_init_fills_planned_moments(mlp_plan):
     net, plan = mlp_plan
     assert plan.method == "discrete" and list(plan.widths) == WIDTHS
-    np.testing.assert_allclose(plan.rates, RATE, rtol=1e-9)
+    np.testing.assert_allclose(plan.targets, RATE)
+    np.testing.assert_allclose(plan.rates, RATE, rtol=0.1)   # the model at the calibrated weights
     for layer, lin in zip(plan.layers, net[::2]):
         assert (layer.n_in, layer.n_out) == (lin.in_features, lin.out_features)
         _check_moments(lin.weight, layer)
@@ -323,7 +325,7 @@ def test_measured_rates_match_plan(mlp_plan, mc_scale):
     net, plan = mlp_plan
     T = max(300, round(1200 * mc_scale))
     rates = _seed_mean_rates(net, plan, lambda m, x, b: m.layer_rates(x, burn_in=b), _n_seeds(mc_scale), T)
-    np.testing.assert_allclose(rates, plan.rates, rtol=RATE_RTOL)
+    np.testing.assert_allclose(rates, plan.targets, rtol=RATE_RTOL)
 
 
 @pytest.mark.slow
@@ -334,7 +336,7 @@ def test_measured_rates_match_plan_deep(mc_scale):
     plan = init_snn_(net, input_rate=RATE, map_gain=False, generator=torch.Generator().manual_seed(0))
     T = max(300, round(1200 * mc_scale))
     rates = _seed_mean_rates(net, plan, lambda m, x, b: m.layer_rates(x, burn_in=b), _n_seeds(mc_scale), T)
-    np.testing.assert_allclose(rates, plan.rates, rtol=RATE_RTOL)
+    np.testing.assert_allclose(rates, plan.targets, rtol=RATE_RTOL)
 
 
 def _leaky_rates(net, x, burn_in):
@@ -366,7 +368,7 @@ def test_snntorch_leaky_model_initialises_and_matches(mc_scale):
     assert plan.neuron == LIF.from_beta(float(torch.tensor(0.9)), reset="subtract", reset_delay=True)
     T = max(300, round(1200 * mc_scale))
     rates = _seed_mean_rates(net, plan, _leaky_rates, _n_seeds(mc_scale), T)
-    np.testing.assert_allclose(rates, plan.rates, rtol=RATE_RTOL)
+    np.testing.assert_allclose(rates, plan.targets, rtol=RATE_RTOL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,11 +393,11 @@ def test_bad_input_raises_named_parameter_error():
                                     input_rate=10.0)),
         ("plan", lambda: init_snn_(net, input_rate=10.0, plan="plan")),
         ("neuron", lambda: LIFNeurons("lif")),
-        ("surrogate", lambda: LIFNeurons(neuron, surrogate="sigmoid")),
+        ("surrogate", lambda: LIFNeurons(neuron, surrogate="heaviside")),
         ("surrogate_width", lambda: spike_fn(torch.zeros(3), width=-1.0)),
         ("x", lambda: LIFNeurons(neuron)(torch.zeros(5))),
         ("n_in", lambda: lif_normal_(torch.empty(5), input_rate=10.0, neuron=neuron)),
-        ("n_in", lambda: SpikingMLP([10, 0], neuron)),
+        ("widths", lambda: SpikingMLP([10, 0], neuron)),
         ("tensor", lambda: lif_normal_(np.zeros((3, 3)), input_rate=10.0, neuron=neuron)),
     ]
     for name, call in cases:

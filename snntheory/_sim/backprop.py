@@ -1,6 +1,6 @@
 r"""Surrogate-gradient backpropagation through a deep network of the step map (``simulate.backprop_network``).
 
-A PyTorch-free reference for the backward condition of :mod:`snntheory.inverse`: a seeded
+A PyTorch-free reference for the backward condition of :mod:`snntheory.network`: a seeded
 forward pass of :func:`snntheory.simulate.network` (same weights, same input spikes, same step
 map: each layer is run by :func:`snntheory.simulate.run_step_map`), then numerical
 backpropagation in numpy of a random error injected at the last layer's spikes.
@@ -31,7 +31,7 @@ carries gradient to the previous step, :math:`c = \beta` for ``reset="subtract"`
 (:math:`V_\mathrm{post} = (1-S)V + S v_\mathrm{reset}`, snnTorch's form: the gradient path is
 cut at spike steps). ``through_time=False``: :math:`c = 0` (gradient flows only within a step,
 layer to layer); then the spike-gradient gain of layer l is exactly the quantity of
-:func:`snntheory.inverse.gradient_gain`, :math:`n_l\,E[W^2]\,E[\sigma'^2]`, if the
+:func:`snntheory.network.gradient_gain`, :math:`n_l\,E[W^2]\,E[\sigma'^2]`, if the
 independence assumptions hold.
 
 **Statistics.** All variances are mean squares (every gradient has zero mean: the error is
@@ -44,38 +44,15 @@ draw. The weight gradient sums the recorded steps only (the state at the end of 
 a constant of the graph); it is the exact gradient of the loss when ``burn_in = 0`` or without
 the time path.
 
-**Measured against snntheory.inverse** (2026-11-28; ``init_network`` default plans, 3-4 weight
-matrices of widths 200-500, 1000-1500 steps x batch 4, weight seed 0; block standard errors
-1-3 %). Within-step spike gain :math:`E[g_{l-1}^2]/E[g_l^2]` over the plan's ``grad_gain``:
-
-- top layer (white error, the assumptions hold): 0.98-1.06 for beta 0.8-0.95; the gap is the
-  depth model's :math:`E[\sigma'^2]` (``plugin_gain`` / ``grad_gain`` = 0.99-1.07);
-- hidden layers: 0.96-1.14 for beta 0.8-0.95, 1.2-2.4 for beta = 1 and 1.2-1.45 for Kaiming
-  weights. The excess is the correlation of a neuron's surrogate derivative with the gradient
-  arriving at it (``temporal_factor`` without the time path, 1.0-1.13 for beta < 1): its own
-  spike kicks its targets towards their thresholds at the same step, raising their
-  :math:`\sigma'`, which feeds back into its gradient. Independence ignores it.
-- unequal widths (200, 300, 500, 250, 400): ``grad_gain`` is off by factors 0.63, 2.06, 0.64,
-  because ``init_network`` uses the next layer's width as ``n_out``; with the layer's own
-  width (``LayerInit.n_out``) the ratios are 1.06, 1.03, 1.03, 0.98.
-
-Single layer with Bernoulli input and i.i.d. weights against
-:func:`snntheory.inverse.gradient_gain`: simulated/theory 0.956-0.993 (five configurations,
-beta 0.8-1, both resets, three surrogates; 4 weight seeds).
-
-With the time path (BPTT) every layer's spike gain is multiplied by ``temporal_factor``
-:math:`T_l`, not a factor common to all layers that cancels: top layer
-:math:`1/(1-\beta^2)` for subtract (measured 5.33 vs 5.26 at beta 0.9, 2.76 vs 2.78 at 0.8);
-hidden layers 1.2-1.9 times more (the arriving gradient is itself membrane-filtered, lag
-correlation :math:`\beta^d`); for reset to zero the top factor is
-:math:`\sum_d\beta^{2d}E[M_d\sigma'^2_{t+d}]/E[\sigma'^2]` (:math:`M_d` no spike in the
-d steps before), which :math:`1/(1-\beta^2(1-p))` overestimates by up to 50 % when the
-neuron is mean-driven. ``temporal_prediction`` evaluates both formulas from the layer's own
-surrogate statistics: measured/predicted 0.93-1.07 (beta 0.8-1, both resets).
-
-Weight gradients: ``var_weight_grad`` = :math:`p_{l-1}E[\delta_l^2]` within a step (measured
-0.95-1.05); with the time path 1.8-12 times that (the temporally correlated :math:`\delta`
-meets correlated input trains; :math:`1 + 2p/(1-\beta)` for Bernoulli input).
+**What it checks.** The within-step spike gain :math:`E[g_{l-1}^2]/E[g_l^2]` is the quantity
+:func:`snntheory.network.gradient_gain` predicts under independence (white error at the top
+layer); in hidden layers a neuron's own spike kicks its targets towards their thresholds at
+the same step, a correlation independence leaves out (largest for ``beta = 1``). With the
+time path every layer's gain is multiplied by ``temporal_factor`` :math:`T_l` — for the top
+layer with subtractive reset exactly :math:`1/(1-\beta^2)`; for reset to zero
+:math:`\sum_d\beta^{2d}E[M_d\sigma'^2_{t+d}]/E[\sigma'^2]` (:math:`M_d`: no spike in the d
+steps before) — which ``temporal_prediction`` evaluates from the layer's own surrogate
+statistics. Measured ratios: ``benchmarks/bench_gradient.py`` (``benchmarks/results/gradient.md``).
 """
 
 from __future__ import annotations
@@ -85,10 +62,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import surrogate as _surrogate
 from .._validate import check_int
 from ..errors import ParameterError
 from . import network as _network
-from .network import _drive, _weights
+from .network import _drive, draw_weights
 from .stepmap import as_generator, run_step_map
 
 __all__ = ["BackpropRun", "backprop_network"]
@@ -212,8 +190,8 @@ def backprop_network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, su
         ``seed``; the error is drawn afterwards from the same generator). ``neuron`` must have
         a delta synapse, no refractoriness and an immediate reset.
     surrogate, surrogate_width : keyword-only
-        :func:`snntheory.inverse.surrogate_derivative` (``"fast_sigmoid"``, ``"gaussian"``,
-        ``"triangle"``; width in V).
+        :func:`snntheory.surrogate.derivative` (any of :data:`snntheory.surrogate.SURROGATES`;
+        width in V).
     through_time : bool, keyword-only
         Backpropagate through the membrane (BPTT, reset detached) or only within each step
         (module docstring).
@@ -259,13 +237,11 @@ def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, sur
          seed, batch, burn_in, tail, weight_dist, dtype, n_blocks, keep=False):
     """Validate, run forward and backward; return a dict of the statistics (and, with ``keep``,
     the raw arrays: weights, spikes, pre-reset potentials, errors, g, delta, dW per layer)."""
-    from ..inverse import surrogate_derivative
-
     widths, mus, sds, p, n_steps, burn_in, batch = _network._check_args(
         widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist)
     L = len(widths) - 1
-    n_blocks = check_int("n_in", n_blocks)
-    surrogate_derivative(0.0, surrogate, surrogate_width)          # validates kind and width
+    n_blocks = check_int("n_in", n_blocks, label="n_blocks")
+    _surrogate.derivative(0.0, surrogate, surrogate_width)          # validates kind and width
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("backprop_network needs a delta synapse (tau_s = 0), no refractoriness "
                              "(tau_ref = 0) and an immediate reset (reset_delay=False)")
@@ -278,14 +254,14 @@ def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, sur
             tail = int(math.ceil(math.log(1e-3) / (2.0 * math.log(beta))))
         else:
             tail = n_steps // 2
-    tail = check_int("n_steps", tail)
+    tail = check_int("n_steps", tail, label="tail")
     window = n_steps - tail
     if window < n_blocks:
         raise ParameterError(f"n_steps - tail must be >= n_blocks = {n_blocks}; got {n_steps} - {tail}")
 
     # ---- forward: the draws of simulate.network (weights, then input chunks of 256 steps)
     rng = as_generator(seed)
-    weights = [_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype) for l in range(L)]
+    weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype) for l in range(L)]
     total = burn_in + n_steps
     chunk = 256
     inputs = np.concatenate([rng.random((min(chunk, total - t), batch, widths[0])) < p
@@ -323,7 +299,7 @@ def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, sur
         if keep:
             v_keep.append(v_pre.reshape(total, batch, n))
         v_rec = v_pre[burn_in - off:]
-        sprime.append(surrogate_derivative(v_rec - v_th, surrogate, surrogate_width).reshape(n_steps, batch, n))
+        sprime.append(_surrogate.derivative(v_rec - v_th, surrogate, surrogate_width).reshape(n_steps, batch, n))
         spikes.append(s_l)
         if through_time:
             tpred.append(_temporal_prediction(sprime[-1], s_l[burn_in:], beta, zero, window, tail))

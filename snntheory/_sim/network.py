@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check, check_below, check_choice, check_int
+from .._validate import check, check_below, check_choice, check_int, check_widths
 from ..errors import ParameterError
 from .stepmap import as_generator
 
@@ -85,7 +85,7 @@ class NetworkRun:
         return self.rates * self.dt
 
 
-def _weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
+def draw_weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
     """Weights of one layer: i.i.d. ``"normal"`` or ``"uniform"`` with the given mean and SD, or
     ``"rows"``: Gaussian, then each neuron's fan-in vector (along ``fan_in_axis``) standardised
     so that its own mean and SD (ddof 0) are exactly ``mean`` and ``std``."""
@@ -103,10 +103,8 @@ def _weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
 def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist):
     """Validated ``(widths, w_means, w_stds, p, n_steps, burn_in, batch)`` of a network run
     (shared by :func:`network` and :func:`snntheory.simulate.backprop_network`)."""
-    widths = [check_int("n_in", w) for w in widths]
+    widths = list(check_widths(widths))
     n_layers = len(widths) - 1
-    if n_layers < 1:
-        raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
     mus = np.broadcast_to(check("w_mean", w_means), (n_layers,)).astype(float)
     sds = np.broadcast_to(check("w_std", w_stds), (n_layers,)).astype(float)
     rate = float(check("input_rate", input_rate))
@@ -115,8 +113,8 @@ def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, b
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
                              f"{neuron.dt:g} s = {p:g}")
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
-    return (widths, mus, sds, p, check_int("n_steps", n_steps), check_int("n_steps", burn_in),
-            check_int("n_in", batch))
+    return (widths, mus, sds, p, check_int("n_steps", n_steps), check_int("n_steps", burn_in, label="burn_in"),
+            check_int("n_in", batch, label="batch"))
 
 
 def _drive(spikes, weights):
@@ -188,7 +186,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
         v_lower = float(check("v_lower", v_lower))
         check_below("v_lower", v_lower, "v_reset", neuron.v_reset, strict=False)
     rng = as_generator(seed)
-    weights = [_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype)
+    weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype)
                for l in range(n_layers)]
 
     beta, alpha, gain = neuron.beta, neuron.alpha, neuron.gain

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
-from .network import _weights
-from .stepmap import as_generator, run_step_map
+from .errors import ParameterError
+from ._sim.network import draw_weights
+from ._sim.stepmap import as_generator, run_step_map
 
 __all__ = ["Calibration", "calibrate_means"]
 
@@ -152,7 +152,7 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
     for l in range(len(widths) - 1):
         n_in, n_out = widths[l], widths[l + 1]
         ws, wm0, target = float(w_stds[l]), float(w_means[l]), float(targets[l]) * dt
-        z = _weights(rng, (n_in, n_out), 0.0, 1.0, weight_dist, np.float32)
+        z = draw_weights(rng, (n_in, n_out), 0.0, 1.0, weight_dist, np.float32)
         flat = spikes.reshape(total * batch, n_in).astype(np.float32)
         a = (ws * (flat @ z)).reshape(total, batch, n_out).astype(np.float64)
         c = spikes.sum(axis=2, dtype=np.float64)
