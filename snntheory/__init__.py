@@ -12,7 +12,6 @@ discrete-time step map); :mod:`~snntheory.surrogate` (surrogate derivatives),
 import importlib
 
 from .errors import ConvergenceError, NoSolutionError, ParameterError
-from .neuron import LIF
 
 __version__ = "0.1.0"
 
@@ -23,8 +22,11 @@ __all__ = ["LIF", "ParameterError", "NoSolutionError", "ConvergenceError", *_SUB
 
 
 def __getattr__(name):
+    # submodules and LIF load on first use: ``import snntheory`` itself imports no numerics
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name == "LIF":
+        return importlib.import_module(".neuron", __name__).LIF
     raise AttributeError(f"module 'snntheory' has no attribute {name!r}")
 
 

@@ -36,10 +36,7 @@ a few ulp; they keep a single scalar call cheap (a few microseconds).
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import glob
 import math
-import os
 
 import numpy as np
 from numpy.polynomial import legendre as _legendre
@@ -299,46 +296,24 @@ def log1p_erf(x):
 # ----------------------------------------------------------------------------------------
 # BLAS threading for small dense solves
 # ----------------------------------------------------------------------------------------
-_BLAS = []
-
-
-def _blas_lib():
-    """scipy's bundled OpenBLAS (for its thread-local thread count), or None."""
-    if not _BLAS:
-        lib = None
-        try:
-            import scipy
-
-            paths = glob.glob(os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs",
-                                           "libscipy_openblas*.so*"))
-            if paths:
-                lib = ctypes.CDLL(paths[0])
-                lib.openblas_set_num_threads_local.restype = ctypes.c_int
-                lib.openblas_set_num_threads_local.argtypes = [ctypes.c_int]
-        except (OSError, AttributeError, ImportError):  # another BLAS build: leave it alone
-            lib = None
-        _BLAS.append(lib)
-    return _BLAS[0]
+_CONTROLLER = []
 
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """Run scipy's OpenBLAS single-threaded in this thread while solving small dense systems.
+    """Run the BLAS libraries (numpy's and scipy's OpenBLAS) single-threaded while solving
+    small dense systems.
 
     The Nyström systems of ``discrete`` and the grid chains of ``shotnoise`` have a few hundred
-    unknowns; threading them cost 6.1 s against 0.35 s for ten solves on a loaded 2-core machine,
-    and 25x for a 488 x 488 solve (measured). Uses OpenBLAS's thread-local setting, so other
-    threads are unaffected; a no-op where scipy's bundled OpenBLAS is not found. The previous
-    setting is restored."""
-    lib = _blas_lib()
-    if lib is None:
+    unknowns, where threading costs far more than it gains on a loaded machine. Uses
+    threadpoolctl (one controller, made on first use, ~20 µs per call); the previous thread
+    counts are restored on exit."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=1, user_api="blas"):
         yield
-        return
-    prev = lib.openblas_set_num_threads_local(1)
-    try:
-        yield
-    finally:
-        lib.openblas_set_num_threads_local(prev)
 
 
 def gth_stationary(P) -> np.ndarray:

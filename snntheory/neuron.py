@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ._validate import Domain, check, check_below, check_choice, check_int, scalar_or_array
 from .errors import ParameterError
@@ -537,7 +537,7 @@ class IncrementDistribution:
     def sf(self, x):
         """P(I >= x), atom included (its contribution is counted at ``x <= atom_at``)."""
         x = np.asarray(x, float)
-        cont = np.sum(self.weights * stats.norm.sf((x[..., None] - self.means) / self.sds), axis=-1)
+        cont = np.sum(self.weights * special.ndtr((self.means - x[..., None]) / self.sds), axis=-1)
         return cont + self.atom_mass * (x <= self.atom_at)
 
     def sample(self, rng, size):
@@ -552,6 +552,15 @@ class IncrementDistribution:
     def __repr__(self) -> str:
         return (f"IncrementDistribution({self.weights.size} Gaussian components, atom {self.atom_mass:.3g} at "
                 f"{self.atom_at:g}; mean={self.mean:.6g}, var={self.var:.6g})")
+
+
+def _binom_pmf(k, n, p):
+    """Binomial(n, p) pmf at ``k`` in log space (``scipy.special``; no scipy.stats at import)."""
+    k = np.asarray(k, float)
+    if p <= 0.0 or p >= 1.0:
+        return (k == (n if p >= 1.0 else 0)).astype(float)
+    logc = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+    return np.exp(logc + k * math.log(p) + (n - k) * math.log1p(-p))
 
 
 def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=False) -> IncrementDistribution:
@@ -599,7 +608,7 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
     if sd == 0.0:
         raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
     k = np.arange(n + 1)
-    pmf = stats.binom.pmf(k, n, p)
+    pmf = _binom_pmf(k, n, p)
     keep = (pmf > BINOMIAL_CUTOFF) & (k > 0)
     k, w = k[keep], pmf[keep]
     var_k = k * sd * sd
@@ -607,7 +616,7 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
         var_k = var_k * (n - k) / (n - 1)
     else:
         var_k = var_k.astype(float)
-    atom_mass = float(stats.binom.pmf(0, n, p))
+    atom_mass = float(_binom_pmf(0, n, p))
     if quenched:
         full = var_k <= 0.0  # k = n: all inputs active, the increment is exactly n*w_mean
         if np.any(full):

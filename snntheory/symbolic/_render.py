@@ -2,8 +2,9 @@
 
 Each ``snntheory.symbolic.<model>`` module exposes ``document() -> Document``: the defining
 equations, the steps, the results and the sources, built from the *same* sympy expressions
-that the module's functions return and the tests check. ``python -m snntheory.symbolic``
-renders every model to ``derivations/<model>.md``; a test fails when a committed file is stale.
+that the module's functions return and the tests check. ``python -m snntheory.symbolic [--out
+DIR]`` renders every model to ``DIR/<model>.md`` (default ``./derivations``, the repository's
+folder when run from its root); a test fails when a committed file is stale.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from pathlib import Path
 
 import sympy as sp
 
-__all__ = ["Step", "Document", "to_markdown", "models", "render_all", "DERIVATIONS_DIR"]
-
-DERIVATIONS_DIR = Path(__file__).resolve().parents[2] / "derivations"
+__all__ = ["Step", "Document", "to_markdown", "models", "render", "render_all"]
 
 
 @dataclass
@@ -80,9 +79,8 @@ def to_markdown(doc: Document, module: str) -> str:
 
 def models() -> list[str]:
     """Names of the derivation modules in ``snntheory.symbolic`` (those not starting with _)."""
-    import snntheory.symbolic as pkg
-
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    here = str(Path(__file__).resolve().parent)
+    return sorted(m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_"))
 
 
 def render(model: str) -> str:
@@ -91,8 +89,9 @@ def render(model: str) -> str:
     return to_markdown(importlib.import_module(name).document(), name)
 
 
-def render_all(out_dir: Path = DERIVATIONS_DIR) -> list[Path]:
-    """Write ``derivations/<model>.md`` for every model; return the paths written."""
+def render_all(out_dir) -> list[Path]:
+    """Write ``<out_dir>/<model>.md`` for every model; return the paths written."""
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for model in models():
