@@ -294,9 +294,8 @@ def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete"
     the step map averaged over the neurons' quenched mean drives (12 Gauss–Hermite nodes; rate
     within 0.1–0.6 % of :func:`snntheory.discrete.firing_probability`). The gradient gain is
     :math:`n_\mathrm{out}(\sigma_w^2+\mu_w^2)\,E_P[\sigma'(V-v_\mathrm{th})^2]` over the
-    threshold-aware density of the pre-reset potential :math:`V = \beta V_\mathrm{post} + I`
-    (paper-reconstruction §4.4; the temporal factor :math:`1-\beta_\mathrm{eff}^2` is left out
-    as in the issue's definition).
+    threshold-aware density of the pre-reset potential :math:`V = \beta V_\mathrm{post} + I`,
+    within a time step (:func:`snntheory.network.gradient_gain`).
 
     References
     ----------

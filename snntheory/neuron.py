@@ -5,7 +5,7 @@ One :class:`LIF` object carries both views of the same neuron: the membrane time
 per-step factors ``beta = exp(-dt/tau_m)``, ``alpha = exp(-dt/tau_s)`` and ``ref_steps`` that the
 step map of SNN training code uses.
 
-The canonical step map (DESIGN.md), per neuron and step :math:`t`:
+The canonical step map (the one SNN training code runs), per neuron and step :math:`t`:
 
 .. math::
 
@@ -21,7 +21,7 @@ With ``reset_delay=True`` the reset triggered by a spike at step :math:`t` is ap
 reaches :math:`\beta V[t] + g J[t+1] - (v_\mathrm{th} - v_\mathrm{reset})` (subtract) and can emit
 spikes on consecutive steps without being reset in between.
 
-Which options reproduce the frameworks' defaults (``init-anchors.md`` §2):
+Which options reproduce the frameworks' defaults (read from their source code):
 
 =================  ================================  =========================================
 framework          default update                    LIF options

@@ -8,7 +8,7 @@ snntheory`` alone never does.
   :class:`LIFNeurons` modules, from snnTorch ``Leaky`` modules, or from a user-given
   :class:`snntheory.LIF`.
 - :func:`lif_normal_` is the one-tensor form (:func:`snntheory.inverse.weights_for_rate`).
-- :class:`LIFNeurons` runs the canonical discrete step map of DESIGN.md over time-major input
+- :class:`LIFNeurons` runs the canonical discrete step map (:mod:`snntheory.neuron`) over time-major input
   with a surrogate gradient (:func:`spike_fn`); :class:`SpikingMLP` stacks ``nn.Linear`` and
   :class:`LIFNeurons` layers.
 

@@ -1,6 +1,6 @@
 """Tests of simulate.backprop_network: the forward pass is simulate.network's, the backward pass
 is the exact gradient of an independently written surrogate-relaxed network, and the measured
-gains agree with the theory of snntheory.inverse where its assumptions hold."""
+gains agree with the theory of snntheory.network where its assumptions hold."""
 
 import math
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from snntheory import LIF, inverse
+from snntheory import LIF, inverse, network
 from snntheory._sim.backprop import _run
 from snntheory.errors import ParameterError
 from snntheory.simulate import backprop_network, network
@@ -17,7 +17,7 @@ from snntheory.simulate import backprop_network, network
 FD_RTOL = 1e-6
 #: Monte Carlo tolerance in standard errors
 N_SE = 4.0
-#: inverse.gradient_gain vs simulation of one layer with Bernoulli input: the chain's Gaussian
+#: network.gradient_gain vs simulation of one layer with Bernoulli input: the chain's Gaussian
 #: increment stands for the sum of ~15 Bernoulli-gated weights; measured offsets -0.7 .. -4.4 %
 #: (theory high) on five configurations (beta 0.8-1, both resets, three surrogates)
 SINGLE_LAYER_BIAS = 0.05
@@ -40,7 +40,7 @@ def test_same_spikes_as_network(reset):
 
 
 def _sigma(x, kind, w):
-    """Antiderivative of inverse.surrogate_derivative (slope 1 at 0), written independently."""
+    """Antiderivative of surrogate.derivative (slope 1 at 0), written independently."""
     if kind == "fast_sigmoid":
         return x / (1.0 + np.abs(x) / w)
     if kind == "gaussian":
@@ -165,10 +165,10 @@ def test_top_layer_gain_is_the_independence_product(reset, mc_scale):
 ])
 def test_single_layer_gain_matches_gradient_gain(beta, reset, n_out, w_mean, w_std, kind, mc_scale):
     """Layer 1 (Bernoulli input, i.i.d. Gaussian weights): within-step spike gain against
-    inverse.gradient_gain, Monte Carlo error from independent weight draws."""
+    network.gradient_gain, Monte Carlo error from independent weight draws."""
     neuron = LIF.from_beta(beta, reset=reset)
     n_in, rate = 300, 50.0
-    theory = inverse.gradient_gain(neuron=neuron, n_in=n_in, input_rate=rate, w_mean=w_mean, w_std=w_std,
+    theory = network.gradient_gain(neuron=neuron, n_in=n_in, input_rate=rate, w_mean=w_mean, w_std=w_std,
                                    n_out=n_out, surrogate=kind)
     gains = [backprop_network([n_in, n_out], w_mean, w_std, neuron=neuron, input_rate=rate,
                               n_steps=int(2000 * mc_scale), through_time=False, seed=s, batch=4,
