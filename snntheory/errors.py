@@ -5,7 +5,7 @@ Invalid physics is a :class:`ParameterError`; a target the model cannot reach is
 to meet its tolerance raises :class:`ConvergenceError` with what it tried.
 """
 
-__all__ = ["ParameterError", "NoSolutionError", "ConvergenceError", "ApproximationWarning"]
+__all__ = ["ParameterError", "NoSolutionError", "ConvergenceError", "ApproximationWarning", "UnitsWarning"]
 
 
 class ParameterError(ValueError):
@@ -31,3 +31,8 @@ class ConvergenceError(RuntimeError):
 
 class ApproximationWarning(UserWarning):
     """An approximation is used outside the range where it is known to be accurate."""
+
+
+class UnitsWarning(UserWarning):
+    """A value is valid but probably in the wrong unit (a per-step probability passed where
+    hertz are expected), or the result it gives is degenerate (a plan silent in every layer)."""

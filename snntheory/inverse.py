@@ -27,21 +27,25 @@ sigma sqrt(tau_m) xi``, so the free membrane has mean ``mu`` and SD ``sigma/sqrt
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 from scipy import optimize
 
 from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
+from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check, check_choice, check_int
-from .errors import NoSolutionError, ParameterError
+from .errors import NoSolutionError, ParameterError, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats,
-                      _network_init, _per_layer, _propagate, _State, _stats_kw, gradient_gain, predict_network)
+                      _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
+                      predict_network)
 from .neuron import LIF
 
 __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights", "calibrate_means", "Calibration",
+           "CALIBRATION_STATUSES",
            "METHODS", "BASELINES", "KAPPA", "R_IF", "SIGMA_V_MAX",
            # deprecated aliases (moved to snntheory.network and snntheory.surrogate), kept for one release
            "LayerInit", "NetworkInit", "predict_network", "gradient_gain", "surrogate_derivative", "SURROGATES"]
@@ -56,8 +60,6 @@ _POSITIVE = Domain(low=0.0, low_open=True)
 
 def surrogate_derivative(x, kind="fast_sigmoid", width=None):
     """Deprecated alias of :func:`snntheory.surrogate.derivative` (kept for one release)."""
-    import warnings
-
     warnings.warn("snntheory.inverse.surrogate_derivative moved to snntheory.surrogate.derivative",
                   DeprecationWarning, stacklevel=2)
     return _surrogate.derivative(x, kind, width)
@@ -348,7 +350,7 @@ def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete"
     else:
         ws = float(check("w_std", w_std))
         wm = _solve_mean(method, neuron, n, p_in, ws, target, scale)
-    v_mean, v_std, silent, grad, _ = _layer_stats(neuron, n, _State.bernoulli(p_in), wm, ws, n_out, **stats_kw)
+    v_mean, v_std, silent, grad = _layer_stats(neuron, n, _State.bernoulli(p_in), wm, ws, n_out, **stats_kw)[:4]
     if method == "diffusion":
         s1, s2 = neuron.kernel_sums()
         var = n * p_in * (ws * ws + wm * wm) - n * p_in * p_in * wm * wm
@@ -543,6 +545,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     widths, rate0 = _check_network(widths, neuron, input_rate)
     L, dt = len(widths) - 1, neuron.dt
     p0 = rate0 * dt
+    _warn_units(rate0, dt)
     targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L)
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward",))
@@ -586,20 +589,38 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         return res.mean, res.std, weight_dist
 
     rows = _propagate(widths, neuron, start, choose, stats_kw)
+    targets_out = None if method in BASELINES else targets
+    plan = _network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out)
+    if np.all(plan.rates * dt < silent_below):
+        warnings.warn(f"the plan is silent in every layer (predicted rates below {silent_below / dt:g} Hz): "
+                      f"check the units of input_rate ({rate0:g} Hz at dt = {dt:g} s)", UnitsWarning, stacklevel=2)
+    if not calibrate:
+        return plan
     model_means = [r[2] for r in rows]
-    cal = None
-    if calibrate:
-        cal = calibrate_means(widths, model_means, [r[3] for r in rows], targets, neuron=neuron, input_rate=rate0,
-                              n_steps=check_int("n_steps", steps, label="calibrate_steps"),
-                              batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch,
-                                                                                   label="calibrate_batch"),
-                              seed=calibrate_seed, weight_dist=weight_dist, input_spikes=calibration_input,
-                              **({} if calibration_input is None else dict(burn_in=0)))
-        # the model's prediction at the calibrated weights, propagated from the input
-        final = [(float(m), r[3], r[4]) for r, m in zip(rows, cal.w_means)]
-        rows = _propagate(widths, neuron, start, lambda l, *_: final[l], stats_kw)
-    return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None if method in BASELINES else targets,
-                         model_means=model_means if calibrate else None, calibration=cal)
+    # each layer starts from the model's stationary membrane law (no start-up transient); recorded
+    # trials start from rest, as in training
+    v0 = None if calibration_input is not None else [_stationary_sampler(r[6][5]) for r in rows]
+    cal = calibrate_means(widths, model_means, [r[3] for r in rows], targets, neuron=neuron, input_rate=rate0,
+                          n_steps=check_int("n_steps", steps, label="calibrate_steps"),
+                          batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch,
+                                                                               label="calibrate_batch"),
+                          seed=calibrate_seed, weight_dist=weight_dist, input_spikes=calibration_input, v0=v0,
+                          spread=[l.rate_spread for l in plan.layers],
+                          **({} if calibration_input is None else dict(burn_in=0)))
+    # the model's prediction at the calibrated weights, propagated from the input
+    final = [(float(m), r[3], r[4]) for r, m in zip(rows, cal.w_means)]
+    rows = _propagate(widths, neuron, start, lambda l, *_: final[l], stats_kw)
+    return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out,
+                         model_means=model_means, calibration=cal)
+
+
+def _warn_units(rate, dt):
+    """Warn when an input rate in Hz looks like a per-step probability (or is implausibly low)."""
+    p = rate * dt
+    if 0.0 < p < 1e-3 or (0.0 < rate < 1.0 and dt == 1e-3):
+        warnings.warn(f"input_rate is in Hz: {rate:g} Hz at dt = {dt:g} s is {p:.3g} spikes per step; if "
+                      f"{rate:g} is a probability per step, pass input_rate={rate / dt:g}", UnitsWarning,
+                      stacklevel=3)
 
 
 def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, stats_kw, hint=None):

@@ -221,7 +221,8 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
 
 
 def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below):
-    """(v_mean, v_std, silent_fraction, grad_gain, output state) from the depth model (quenched)."""
+    """(v_mean, v_std, silent_fraction, grad_gain, output state, law) from the depth model
+    (quenched); ``law`` = (node weights, pi, states) of the chain, or None without one."""
     cp = neuron.chain_params()
     out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
     sdm = neuron.gain * abs(ws) * math.sqrt(n * state.quenched)
@@ -237,11 +238,36 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
         e2 = _surrogate_moment(cp, drives, s, w, surrogate, width, mix, (pi, pts))
+        law = (w, pi, pts)
     else:   # isolated or no input: the membrane sits at rest between (rare) jumps
         v_mean, v_var = _rest_potential(cp), 0.0
         e2 = float(_surrogate.derivative(v_mean - cp.v_th, surrogate, width)) ** 2
+        law = None
     grad = n_out * (ws * ws + wm * wm) * e2
-    return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out
+    return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out, law
+
+
+def _stationary_sampler(law):
+    """A sampler ``f(rng, size)`` of post-reset membrane potentials from a layer's stationary
+    law ``(node weights, pi, states)`` (the ``law`` of :func:`_layer_stats`): nodes by their
+    weights, states by the chain's law, uniform within a bin, the reset atom exact; None for
+    no law (isolated input, no noise)."""
+    if law is None:
+        return None
+    w, pi, pts = law
+    prob = (w[:, None] * pi).ravel()
+    prob /= prob.sum()
+    half = 0.5 * (pts[:, 2] - pts[:, 1])                       # half bin width per node
+    vals = pts.ravel()
+    jitter = np.repeat(half[:, None], pts.shape[1], axis=1)
+    jitter[:, 0] = 0.0                                            # the reset atom is exact
+    jitter = jitter.ravel()
+
+    def sample(rng, size):
+        idx = rng.choice(vals.size, size=size, p=prob)
+        return vals[idx] + jitter[idx] * rng.uniform(-1.0, 1.0, size)
+
+    return sample
 
 
 def _map_gain(cp, gain, n, state, wm, ws, eps=0.05):
@@ -280,6 +306,9 @@ class LayerInit:
     map_gain : float
         Slope ``d rate / d input_rate`` of the layer map (< 1: an attracting fixed point; NaN
         where not computed).
+    rate_spread : float
+        Predicted SD (Hz) of the layer's population rate across weight draws at this width and
+        weight law (finite-width theory, see :func:`predict_network`; NaN without ``map_gain``).
     weight_dist : str
         Law of the weights: "normal", "uniform" or "rows" (see :meth:`sample`).
     target_rate : float
@@ -289,6 +318,12 @@ class LayerInit:
     calibrated_rate, calibrated_stderr : float
         Rate measured by the planner's calibration simulation at ``w_mean`` and its standard
         error (Hz; NaN if not calibrated).
+    calibration : str
+        What the calibration did (:data:`snntheory.inverse.CALIBRATION_STATUSES`: "calibrated",
+        "unresolved", "not stationary", "reverted"; "" if not calibrated).
+    verified_rate, verified_stderr : float
+        Rate and standard error (Hz) in the calibration's check on an independent weight draw
+        and input (NaN if not run).
     """
 
     index: int
@@ -303,11 +338,15 @@ class LayerInit:
     silent_fraction: float
     grad_gain: float
     map_gain: float
+    rate_spread: float = math.nan
     weight_dist: str = "normal"
     target_rate: float = math.nan
     model_w_mean: float = math.nan
     calibrated_rate: float = math.nan
     calibrated_stderr: float = math.nan
+    calibration: str = ""
+    verified_rate: float = math.nan
+    verified_stderr: float = math.nan
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -422,16 +461,22 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
     """The NetworkInit of propagated rows (the rates are the model's at the rows' weights)."""
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
     layers = []
+    var = 0.0     # variance of the population rate across weight draws, per step^2
     for l, (n, n_out, wm, ws, dist, state, stats) in enumerate(rows):
-        v_mean, v_std, silent, grad, out = stats
+        v_mean, v_std, silent, grad, out, _ = stats
         slope = _map_gain(cp, g, n, state, wm, ws) if map_gain else math.nan
+        # finite width: the draw's error of the layer below, passed on by the map's slope, plus
+        # the sampling error of n_out independent neurons' rates (their quenched spread)
+        var = slope * slope * var + max(out.ep2 - out.ep * out.ep, 0.0) / n_out
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
-                                silent, float(grad), float(slope), dist,
+                                silent, float(grad), float(slope), math.sqrt(var) / dt, dist,
                                 nan if targets is None else float(targets[l]),
                                 nan if model_means is None else float(model_means[l]),
-                                nan if calibration is None else float(calibration.rates[l]),
-                                nan if calibration is None else float(calibration.rate_stderr[l])))
+                                *((nan, nan, "", nan, nan) if calibration is None else
+                                  (float(calibration.rates[l]), float(calibration.rate_stderr[l]),
+                                   calibration.status[l], float(calibration.verified_rates[l]),
+                                   float(calibration.verified_stderr[l])))))
     return NetworkInit(tuple(layers), method, tuple(widths), rate0, neuron)
 
 
@@ -459,13 +504,31 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     surrogate, surrogate_width : keyword-only
         Surrogate of the gradient gain (:mod:`snntheory.surrogate`).
     map_gain : bool, keyword-only
-        Compute each layer's map slope (two more model evaluations per layer).
+        Compute each layer's map slope (two more model evaluations per layer) and the predicted
+        draw-to-draw spread of its population rate.
     silent_below : float, keyword-only
         Spikes per step under which a neuron counts as silent.
 
     Returns
     -------
     NetworkInit
+
+    Notes
+    -----
+    **Draw-to-draw spread** (``map_gain=True``). A network of finite width realises one weight
+    draw; its layer-l population rate :math:`P_l` differs from the model's :math:`E[p_l]` by the
+    sampling error of its :math:`N_l` neurons, whose rates are independent given the layer's
+    input (each neuron has its own weights), plus the error of the layer below passed on by
+    the map's slope :math:`g_l`:
+
+    .. math::
+
+        \mathrm{Var}\,P_l = g_l^2\,\mathrm{Var}\,P_{l-1} + \mathrm{Var}_i(p_i)/N_l,
+        \qquad \mathrm{Var}\,P_0 = 0,
+
+    with :math:`\mathrm{Var}_i(p_i) = E[p^2] - E[p]^2` the model's quenched spread of the
+    neurons' rates (zero in layer 1 for row-standardised weights). ``LayerInit.rate_spread`` is
+    :math:`\sqrt{\mathrm{Var}\,P_l}`; a slope near 1 passes every draw's error on undamped.
 
     Examples
     --------

@@ -69,7 +69,8 @@ from .network import NetworkInit
 from .neuron import LIF
 from .surrogate import SURROGATES
 
-__all__ = ["spike_fn", "LIFNeurons", "SpikingMLP", "init_snn_", "lif_normal_", "lif_from_module"]
+__all__ = ["spike_fn", "LIFNeurons", "SpikingMLP", "init_snn_", "lif_normal_", "lif_from_module",
+           "surrogate_from_module"]
 
 _WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d)
 
@@ -397,7 +398,7 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     reset_mechanism       reset_delay  LIF
     ====================  ===========  ==========================================================
     "subtract" (default)  True (def.)  ``from_beta(beta, v_th=threshold, reset="subtract", reset_delay=True)``
-    "subtract"            False        ``from_beta(beta, v_th=threshold, reset="subtract")``
+    "subtract"            False        not supported (ParameterError; see below)
     "zero"                either       ``from_beta(beta, v_th=threshold, reset="zero")``
     ====================  ===========  ==========================================================
 
@@ -433,8 +434,39 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     if mech == "none":
         raise ParameterError("reset_mechanism 'none' of snnTorch Leaky is not a LIF (no reset); use 'subtract' "
                              "or 'zero'")
-    delay = bool(getattr(module, "reset_delay", True)) and mech == "subtract"
-    return LIF.from_beta(beta, dt=dt, v_th=v_th, v_reset=0.0, reset=mech, reset_delay=delay)
+    delay = bool(getattr(module, "reset_delay", True))
+    if mech == "subtract" and not delay:
+        raise ParameterError(
+            "snnTorch Leaky(reset_mechanism='subtract', reset_delay=False) is not supported: it subtracts the "
+            "threshold at once and again tests the next step's membrane against twice the threshold while the "
+            "stored membrane is still above it, a step map that is not a LIF option (planning it as the plain "
+            "subtractive reset loses about 2 % of the rate per layer); use reset_delay=True (snnTorch's default) "
+            "or reset_mechanism='zero'")
+    return LIF.from_beta(beta, dt=dt, v_th=v_th, v_reset=0.0, reset=mech, reset_delay=delay and mech == "subtract")
+
+
+def surrogate_from_module(module):
+    """``(kind, width)`` of the surrogate derivative a neuron module uses (see
+    :mod:`snntheory.surrogate`), or None where it is not one of snntheory's families.
+
+    Reads :class:`LIFNeurons` directly and snnTorch's ``fast_sigmoid(slope)``, ``atan(alpha)``
+    (its default) and ``sigmoid(slope)`` from the function the module holds.
+
+    Examples
+    --------
+    >>> from snntheory import LIF
+    >>> surrogate_from_module(LIFNeurons(LIF.from_beta(0.9), surrogate="atan"))
+    ('atan', 0.3183098861837907)
+    """
+    if isinstance(module, LIFNeurons):
+        return module.surrogate, module.surrogate_width
+    fn = getattr(module, "spike_grad", None)
+    name = getattr(fn, "__qualname__", "").split(".")[0]
+    cells = [c.cell_contents for c in (getattr(fn, "__closure__", None) or ())]
+    numbers = [float(c) for c in cells if isinstance(c, (int, float)) and not isinstance(c, bool)]
+    if name in ("fast_sigmoid", "atan", "sigmoid") and len(numbers) == 1:
+        return _surrogate.from_snntorch(name, numbers[0])
+    return None
 
 
 def _fan_in(module) -> int:
@@ -592,6 +624,10 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
                                  f"and layer {i} runs {lif!r} (pass neuron=... to override)")
     widths = [_fan_in(m) for m, _ in pairs] + [_n_out(pairs[-1][0])]
     if plan is None:
+        spiking = [m for m in model.modules() if isinstance(m, LIFNeurons) or hasattr(m, "spike_grad")]
+        found = surrogate_from_module(spiking[0]) if spiking else None
+        if found is not None and "surrogate" not in plan_kw:   # the gradient gain of the model's own surrogate
+            plan_kw = {**plan_kw, "surrogate": found[0], "surrogate_width": found[1]}
         plan = init_network(widths, neuron=lifs[0], input_rate=rate, target_rate=target_rate, method=method,
                             **plan_kw)
     elif not isinstance(plan, NetworkInit):
