@@ -590,7 +590,10 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
 
     rows = _propagate(widths, neuron, start, choose, stats_kw)
     targets_out = None if method in BASELINES else targets
-    plan = _network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out)
+    # map slopes of the model's plan: reported when it is final; before a calibration they give
+    # the draw-to-draw spread its check allows for (zero for row-standardised weights: skipped)
+    slopes = map_gain if not calibrate else weight_dist != "rows"
+    plan = _network_init(rows, method, widths, rate0, neuron, slopes, targets=targets_out)
     if np.all(plan.rates * dt < silent_below):
         warnings.warn(f"the plan is silent in every layer (predicted rates below {silent_below / dt:g} Hz): "
                       f"check the units of input_rate ({rate0:g} Hz at dt = {dt:g} s)", UnitsWarning, stacklevel=2)
@@ -605,7 +608,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                           batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch,
                                                                                label="calibrate_batch"),
                           seed=calibrate_seed, weight_dist=weight_dist, input_spikes=calibration_input, v0=v0,
-                          spread=[l.rate_spread for l in plan.layers],
+                          spread=[l.rate_spread for l in plan.layers] if slopes else None,
                           **({} if calibration_input is None else dict(burn_in=0)))
     # the model's prediction at the calibrated weights, propagated from the input
     final = [(float(m), r[3], r[4]) for r, m in zip(rows, cal.w_means)]
