@@ -4,8 +4,10 @@ r"""Layer-by-layer calibration of a deep network's weight means by seeded simula
 :func:`snntheory.inverse.init_network`: the depth model plans each layer's weight mean and SD,
 and this routine then walks the network once, layer by layer, on a seeded simulation of the
 canonical step map. At layer l it takes the *simulated* spike trains of layer l - 1 as input,
-keeps the planned weight SD and the standardised weight draw ``Z``, and moves only the mean
-until the layer's simulated population rate equals its target:
+keeps the planned weight SD and the standardised weight draw ``Z`` (one draw for
+row-standardised weights; for i.i.d. laws a new draw per input realisation, so that the
+correction is that of the ensemble of networks, not of one draw's finite-width error), and
+moves only the mean until the layer's simulated population rate equals its target:
 
 .. math::
 
@@ -278,9 +280,13 @@ def _calibrate_once(widths, model, w_stds, targets, neuron, input_rate, n_steps,
     for l in range(len(widths) - 1):
         n_in, n_out = widths[l], widths[l + 1]
         ws, wm0, target = float(w_stds[l]), float(model[l]), float(targets[l]) * dt
-        z = draw_weights(rng, (n_in, n_out), 0.0, 1.0, weight_dist, np.float32)
-        flat = spikes.reshape(total * batch, n_in).astype(np.float32)
-        a = (ws * (flat @ z)).reshape(total, batch, n_out).astype(np.float64)
+        if weight_dist == "rows":   # one draw: every draw of this law is nearly the same network
+            z = draw_weights(rng, (n_in, n_out), 0.0, 1.0, weight_dist, np.float32)
+            flat = spikes.reshape(total * batch, n_in).astype(np.float32)
+            a = (ws * (flat @ z)).reshape(total, batch, n_out).astype(np.float64)
+        else:   # i.i.d. laws: a new draw per realisation, so the correction is the ensemble's, not one draw's
+            z = draw_weights(rng, (batch, n_in, n_out), 0.0, 1.0, weight_dist, np.float32)
+            a = ws * np.einsum("tbi,bio->tbo", spikes.astype(np.float32), z).astype(np.float64)
         c = spikes.sum(axis=2, dtype=np.float64)
         init = None if v0 is None or v0[l] is None else v0[l]
 
