@@ -26,6 +26,7 @@ synapse (``tau_s = 0``), Gaussian (or uniform, by its moments) weights.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 
@@ -412,19 +413,43 @@ class NetworkInit:
                                  input_rate=self.input_rate, n_steps=n_steps, seed=seed, burn_in=burn_in,
                                  batch=batch, weight_dist=self.layers[0].weight_dist)
 
-    def __str__(self) -> str:
-        head = (f"NetworkInit(method={self.method!r}, widths={list(self.widths)}, input {self.input_rate:g} Hz, "
+    _COLUMNS = (("layer", "", "index", "d"), ("n_in", "", "n_in", "d"), ("n_out", "", "n_out", "d"),
+                ("w_mean", "V", "w_mean", ".4g"), ("w_std", "V", "w_std", ".4g"), ("in", "Hz", "input_rate", ".4g"),
+                ("rate", "Hz", "rate", ".4g"), ("target", "Hz", "target_rate", ".4g"),
+                ("spread", "Hz", "rate_spread", ".3g"), ("V mean", "V", "v_mean", ".3g"), ("V sd", "V", "v_std", ".3g"),
+                ("silent", "", "silent_fraction", ".3f"), ("map gain", "", "map_gain", ".3f"),
+                ("grad gain", "", "grad_gain", ".3g"), ("calibration", "", "calibration", "s"))
+
+    def _header(self):
+        return (f"NetworkInit(method={self.method!r}, widths={list(self.widths)}, input {self.input_rate:g} Hz, "
                 f"beta={self.neuron.beta:g}, reset={self.neuron.reset!r})")
-        cols = ("layer", "n_in", "n_out", "w_mean", "w_std", "in Hz", "rate Hz", "target Hz", "V mean", "V sd",
-                "silent", "map gain", "grad gain")
-        rows = [cols]
-        for l in self.layers:
-            rows.append((str(l.index), str(l.n_in), str(l.n_out), f"{l.w_mean:.4g}", f"{l.w_std:.4g}",
-                         f"{l.input_rate:.4g}", f"{l.rate:.4g}", f"{l.target_rate:.4g}", f"{l.v_mean:.3g}",
-                         f"{l.v_std:.3g}", f"{l.silent_fraction:.3f}", f"{l.map_gain:.3f}", f"{l.grad_gain:.3g}"))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-        lines = [head] + ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
-        return "\n".join(lines)
+
+    def _cells(self):
+        """Column heads (with units) and formatted rows; columns that are empty everywhere are left out."""
+        cols = [c for c in self._COLUMNS
+                if any(not (isinstance(getattr(l, c[2]), float) and math.isnan(getattr(l, c[2])))
+                       and getattr(l, c[2]) != "" for l in self.layers)]
+        heads = [f"{name} {unit}".strip() for name, unit, _, _ in cols]
+        rows = [[format(getattr(l, attr), fmt) for _, _, attr, fmt in cols] for l in self.layers]
+        return heads, rows
+
+    def __str__(self) -> str:
+        heads, rows = self._cells()
+        table = [heads] + rows
+        widths = [max(len(r[i]) for r in table) for i in range(len(heads))]
+        return "\n".join([self._header()] + ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table])
+
+    def __repr__(self) -> str:
+        return (f"<{self._header()}: {len(self.layers)} layers, rates "
+                f"{', '.join(f'{r:.3g}' for r in self.rates)} Hz>")
+
+    def _repr_html_(self) -> str:
+        """A compact HTML table with units (Jupyter's rich display)."""
+        heads, rows = self._cells()
+        th = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+        return (f"<p><b>{html.escape(self._header())}</b></p>"
+                f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
 
 
 # =============================================================================================

@@ -205,3 +205,16 @@ def test_rate_spread_across_weight_draws(mc_scale):
     rows = predict_network(widths, plan.w_means, plan.w_stds, neuron=neuron, input_rate=50.0, weight_dist="rows",
                            map_gain=True)
     assert all(l.rate_spread < 0.01 * s for l, s in zip(rows.layers, spread))
+
+
+def test_plan_displays():
+    """print(plan) is a table with units, repr a one-liner, _repr_html_ an HTML table; columns
+    that were not computed (map gain without map_gain=True) are left out."""
+    plan = predict_network([100, 80, 60], 0.0, 0.12, neuron=LIF.from_beta(0.9), input_rate=50.0, map_gain=True)
+    text = str(plan)
+    assert "rate Hz" in text and "map gain" in text and "target" not in text and len(text.splitlines()) == 4
+    assert repr(plan).startswith("<NetworkInit(method='given'") and "2 layers" in repr(plan)
+    page = plan._repr_html_()
+    assert page.count("<tr>") == 3 and "<th>rate Hz</th>" in page and "<th>calibration</th>" not in page
+    quick = predict_network([100, 80], 0.0, 0.12, neuron=LIF.from_beta(0.9), input_rate=50.0)
+    assert "map gain" not in str(quick)
