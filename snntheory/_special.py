@@ -180,9 +180,11 @@ def _g_low(a, b, d):
 
 def _g_high(a, b, d):
     """G(a, b) for X0 <= a <= b (integrated asymptotic series, cancellation free)."""
-    p = 1.0 / (a * a)
-    q = 1.0 / (b * b)
-    d1 = d * (b + a) * p * q  # p - q without cancellation
+    ia = 1.0 / a
+    ib = 1.0 / b
+    p = ia * ia  # 1/a^2 from 1/a: a, b up to the largest double neither overflows nor gives inf*0
+    q = ib * ib
+    d1 = (d * ia) * ib * (ia + ib)  # p - q = (b - a)(b + a)/(a b)^2 without cancellation
     s = d1.copy()  # S_k = p^k - q^k
     qk = d1.copy()  # q^(k-1) * d1
     acc = _E_K[0] * s
@@ -253,9 +255,11 @@ def _g_low_scalar(a: float, b: float, d: float) -> float:
 
 
 def _g_high_scalar(a: float, b: float, d: float) -> float:
-    p = 1.0 / (a * a)
-    q = 1.0 / (b * b)
-    d1 = d * (b + a) * p * q
+    ia = 1.0 / a
+    ib = 1.0 / b
+    p = ia * ia
+    q = ib * ib
+    d1 = (d * ia) * ib * (ia + ib)
     s = d1
     qk = 1.0
     acc = _E_K[0] * s
