@@ -161,8 +161,8 @@ def threshold_shift(sigma, *, tau_m, tau_s=0.0, dt=0.0):
     (True, 0.0)
     """
     sigma, tau_m, tau_s, dt = _check_all([("sigma", sigma), ("tau_m", tau_m), ("tau_s", tau_s), ("dt", dt)])
-    ks = np.sqrt(tau_s / tau_m)
-    kd = np.sqrt(dt / tau_m)
+    ks = (np.sqrt(tau_s) / np.sqrt(tau_m))
+    kd = (np.sqrt(dt) / np.sqrt(tau_m))
     d_r = sigma * COLORED_NOISE_SHIFT * ks
     return scalar_or_array(d_r + sigma * DISCRETE_MONITORING_SHIFT * kd), scalar_or_array(d_r)
 
@@ -343,9 +343,9 @@ def _rate_arrays(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt, log=True):
                                 tau_ref.shape, tau_s.shape, dt.shape)
     if np.any(tau_s > 0) or np.any(dt > 0):
         if np.any(tau_s > 0):
-            _warn_colored(np.sqrt(tau_s / tau_m))
-        d_r = sigma * COLORED_NOISE_SHIFT * np.sqrt(tau_s / tau_m)
-        v_th = v_th + d_r + sigma * DISCRETE_MONITORING_SHIFT * np.sqrt(dt / tau_m)
+            _warn_colored((np.sqrt(tau_s) / np.sqrt(tau_m)))
+        d_r = sigma * COLORED_NOISE_SHIFT * (np.sqrt(tau_s) / np.sqrt(tau_m))
+        v_th = v_th + d_r + sigma * DISCRETE_MONITORING_SHIFT * (np.sqrt(dt) / np.sqrt(tau_m))
         v_reset = v_reset + d_r
     return _log_rate_flat(mu, sigma, tau_m, v_th, v_reset, tau_ref, shape, log), shape
 
@@ -423,10 +423,10 @@ def _det_rate(mu, tau_m, v_th, v_reset, tau_ref):
 
 def _rate_scalar(mu, sigma, tau_m, v_th, v_reset, tau_ref, tau_s, dt, log):
     if tau_s > 0.0:
-        _warn_colored(math.sqrt(tau_s / tau_m))
+        _warn_colored((math.sqrt(tau_s) / math.sqrt(tau_m)))
     if tau_s > 0.0 or dt > 0.0:
-        d_r = sigma * COLORED_NOISE_SHIFT * math.sqrt(tau_s / tau_m)
-        v_th = v_th + d_r + sigma * DISCRETE_MONITORING_SHIFT * math.sqrt(dt / tau_m)
+        d_r = sigma * COLORED_NOISE_SHIFT * (math.sqrt(tau_s) / math.sqrt(tau_m))
+        v_th = v_th + d_r + sigma * DISCRETE_MONITORING_SHIFT * (math.sqrt(dt) / math.sqrt(tau_m))
         v_reset = v_reset + d_r
     if sigma == 0.0:
         if mu <= v_th:
@@ -971,6 +971,8 @@ _MOMENT_CANCEL = 1e-5  # closed-form variance kept when it is >= 1e-5 of the ter
 
 _MP_DPS = 40  # first working precision of the mpmath moment fallback
 _MP_SPARE = 30  # digits kept beyond those the closed-form variance cancels
+_MP_DPS_MAX = 400  # beyond this working precision the fallback gives up (ConvergenceError)
+_MP_ASYM = 30  # (mu - v_th)/sigma from which the rate uses the asymptotic series in mpmath
 
 
 def _moments_by_mpmath(mu, sigma, tau_m, v_th, v_reset, tau_ref):
@@ -990,6 +992,20 @@ def _moments_by_mpmath(mu, sigma, tau_m, v_th, v_reset, tau_ref):
             m_, s_, tm, th, vr, tr = (mp.mpf(x) for x in (mu, sigma, tau_m, v_th, v_reset, tau_ref))
             if sigma == 0.0:
                 T = tm * mp.log((m_ - vr) / (m_ - th))
+            elif (m_ - th) / s_ >= _MP_ASYM:
+                # far mean-driven (tiny noise): the integrated asymptotic series of erfcx,
+                # int_a^b erfcx = [ln(b/a) + sum_k e_k (a^-2k - b^-2k)]/sqrt(pi), converges to the
+                # working precision within a few terms for a >= 30 (quadrature there is slow)
+                a, b = (m_ - th) / s_, (m_ - vr) / s_
+                acc, k, e_k = mp.log(b / a), 1, mp.mpf(-1) / 4
+                while True:
+                    term = e_k * (a ** (-2 * k) - b ** (-2 * k))
+                    acc += term
+                    if abs(term) < mp.mpf(10) ** (-dps - 5) * abs(acc) or k > 400:
+                        break
+                    e_k = -e_k * (2 * k + 1) * k / (2 * (k + 1))  # e_k = (-1)^k (2k-1)!!/(2^k 2k)
+                    k += 1
+                T = tm * acc
             else:
                 a, b = (m_ - th) / s_, (m_ - vr) / s_
                 pts = [a]
@@ -1019,6 +1035,8 @@ def _moments_by_mpmath(mu, sigma, tau_m, v_th, v_reset, tau_ref):
             if dps - lost >= _MP_SPARE:
                 return float(m_ + ew), float(var)
             dps = int(lost) + _MP_SPARE + 10
+            if dps > _MP_DPS_MAX:
+                break
     raise ConvergenceError(f"membrane_moments: variance cancels beyond {dps} digits at mu={mu!r}, sigma={sigma!r}")
 
 
@@ -1096,16 +1114,18 @@ def stationary_density(v, mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
         ln = lnR + np.log(2.0 * tau_m[noisy] / sg)
         Db, Dm = _sp.dawsn(b), _sp.dawsn(m)
         val = np.empty_like(y)
-        with np.errstate(over="ignore"):  # squares beyond 1e308 are exponents of exp(-inf) = 0
+        # each term as exp(exponent + ln(positive bracket)): with tiny noise the prefactor
+        # 2 nu tau_m/sigma alone overflows while the density (~1/(sqrt(pi) sigma)) does not
+        with np.errstate(over="ignore", divide="ignore"):  # squares beyond 1e308: exp(-inf) = 0
             c1 = m >= 0  # 0 <= m < b: e^{b^2 - y^2} D(b) - e^{m^2 - y^2} D(m), times nu e^{-b^2}
-            val[c1] = np.exp(ln[c1] - y[c1] * y[c1]) * (
-                Db[c1] - np.exp((m[c1] - b[c1]) * (m[c1] + b[c1])) * Dm[c1])
+            val[c1] = np.exp(ln[c1] - y[c1] * y[c1] + np.log(np.maximum(  # >= 0 up to rounding at v_th
+                Db[c1] - np.exp((m[c1] - b[c1]) * (m[c1] + b[c1])) * Dm[c1], 0.0)))
             c2 = (m < 0) & (b > 0)
-            val[c2] = np.exp(ln[c2] - y[c2] * y[c2]) * Db[c2] + np.exp(
-                ln[c2] - s_[c2] + (m[c2] - y[c2]) * (m[c2] + y[c2])) * (-Dm[c2])
+            val[c2] = np.exp(ln[c2] - y[c2] * y[c2] + np.log(Db[c2])) + np.exp(
+                ln[c2] - s_[c2] + (m[c2] - y[c2]) * (m[c2] + y[c2]) + np.log(-Dm[c2]))
             c3 = b <= 0  # m < b <= 0 (s = 0)
-            val[c3] = np.exp(ln[c3] + (m[c3] - y[c3]) * (m[c3] + y[c3])) * (
-                -Dm[c3] + np.exp((b[c3] - m[c3]) * (b[c3] + m[c3])) * Db[c3])
+            val[c3] = np.exp(ln[c3] + (m[c3] - y[c3]) * (m[c3] + y[c3]) + np.log(np.maximum(
+                -Dm[c3] + np.exp((b[c3] - m[c3]) * (b[c3] + m[c3])) * Db[c3], 0.0)))
         out[noisy] = val
     det = (sigma == 0)
     if det.any():

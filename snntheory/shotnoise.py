@@ -41,7 +41,7 @@ from scipy import integrate, linalg, optimize, special
 
 from ._special import gth_stationary, one_blas_thread
 from ._validate import DOMAINS, check, check_below, check_int, scalar_or_array
-from .errors import ApproximationWarning, ConvergenceError, ParameterError
+from .errors import ConvergenceError, ParameterError
 
 __all__ = [
     "Amplitudes", "ShotInput", "MembraneMoments", "FreeCumulants", "DiffusionComparison",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Largest accepted Richardson correction of the grid solver (relative); beyond it the grids are
-#: too coarse for the asymptotic error law and an ApproximationWarning is raised.
+#: too coarse for the asymptotic error law and a ConvergenceError is raised.
 GRID_RTOL = 5e-2
 #: Grid points per smallest length scale on the coarse grid (the fine grid has twice as many);
 #: error after extrapolation: < 2e-4 relative against the exponential-amplitude closed form (tested).
@@ -534,7 +534,9 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
     if not _force_gth:
         a = -prod
         a[np.diag_indices(n)] += 1.0
-        g = linalg.solve(a, b, check_finite=False, overwrite_a=True)
+        with warnings.catch_warnings():  # an ill-conditioned system is judged below (GTH fallback)
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            g = linalg.solve(a, b, check_finite=False, overwrite_a=True)
         n_events = float(g.sum())               # mean number of inputs per inter-spike interval
         # the Green's-function solve loses ~n_events*eps relative accuracy: leave rare firing to GTH
         if not (np.all(g > -1e-12 * n_events) and n_events < _LU_MAX_EVENTS):
@@ -559,10 +561,12 @@ def _grid_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     Memoised (the last few parameter sets): rate, density, reset mass and moments of one neuron
     share one solve. The result depends on the parameters only."""
     coarse, fine, rate, err = _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp)
-    if err > GRID_RTOL * rate:
-        warnings.warn(f"shot-noise grid solution: Richardson correction {err / rate:.1e} exceeds "
-                      f"{GRID_RTOL:g}; the grid is too coarse (jumps tiny against the voltage range: "
-                      "consider snntheory.diffusion)", ApproximationWarning, stacklevel=4)
+    if not err <= GRID_RTOL * rate:
+        raise ConvergenceError(
+            f"shot-noise grid solution: the Richardson correction {err / rate:.1e} (relative residual "
+            f"between the two finest grids) exceeds GRID_RTOL = {GRID_RTOL:g} at the grid cap "
+            f"GRID_MAX_POINTS = {GRID_MAX_POINTS}; the jumps are too small against the voltage range for "
+            "this solver (use amplitude='exponential' for the rate, or snntheory.diffusion)")
     return coarse, fine, rate
 
 
@@ -682,7 +686,9 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     ConvergenceError
         Fixed and arbitrary amplitudes only: the membrane spreads over so many threshold
         distances (jumps or free SD huge against ``v_th - v_reset``) that the grid would need
-        more than ``GRID_MAX_POINTS`` nodes; raised before anything is allocated.
+        more than ``GRID_MAX_POINTS`` nodes (raised before anything is allocated), or the jumps
+        are so small against the voltage range that the Richardson correction at the grid cap
+        exceeds ``GRID_RTOL``.
 
     Notes
     -----
@@ -716,8 +722,8 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     counts half), which gives a second-order error in the grid spacing, removed by Richardson
     extrapolation between two nested grids. Relative error: < 2e-4 against the closed form above
     for exponential laws, and within 1 % / 4 standard errors of the event-driven simulation for fixed
-    and truncated-normal laws (tests/test_shotnoise.py). An :class:`~snntheory.errors.ApproximationWarning`
-    is raised if the estimated error exceeds ``GRID_RTOL``. This is equivalent to threshold
+    and truncated-normal laws (tests/test_shotnoise.py). A :class:`~snntheory.errors.ConvergenceError`
+    is raised if the estimated error exceeds ``GRID_RTOL`` at the grid cap. This is equivalent to threshold
     integration of the master equation (Richardson 2007, 2008) without its auxiliary flux variables.
 
     Derivation: ``derivations/shotnoise.md``.

@@ -60,9 +60,11 @@ COSTLY = settings(parent=_DEF, max_examples=max(5, _DEF.max_examples // 10))
 
 
 def _timed(f, *a, **k):
-    t0 = time.perf_counter()
+    """Call f and check the house time cap in CPU time of this process (robust to a loaded
+    machine; the solvers run single-threaded)."""
+    t0 = time.process_time()
     out = f(*a, **k)
-    dt = time.perf_counter() - t0
+    dt = time.process_time() - t0
     assert dt < TIME_CAP, f"{f.__name__} took {dt:.2f} s"
     return out
 
@@ -148,7 +150,8 @@ def test_rate_increases_with_mu(data, tier, step):
     if np.isfinite(lr[0]):
         assert lr[1] >= lr[0] - MONO_RTOL * max(1.0, abs(lr[0]))
     r = dif.firing_rate(np.array([p["mu"], mu2]), p["sigma"], **_rate_kw(p))
-    assert r[1] >= r[0] * (1 - MONO_RTOL)
+    if r[0] > 1e-300:  # subnormal rates carry few digits (the log rate above is checked instead)
+        assert r[1] >= r[0] * (1 - MONO_RTOL)
 
 
 def _det_rate_mp(mu, tau_m, v_th, v_reset, tau_ref):
@@ -177,6 +180,18 @@ def test_deterministic_rate_against_mpmath_and_sigma_limit(data, tier):
     if abs(p["mu"] - p["v_th"]) >= 0.1 * max(gap, 1.0) and abs(p["mu"]) < 1e3:
         r = dif.firing_rate(p["mu"], 1e-6 * max(gap, 1.0), **_rate_kw(p))
         assert math.isclose(r, ref, rel_tol=SIGMA0_RTOL, abs_tol=1e-300)
+
+
+def test_tiny_noise_density_and_cancelling_moments():
+    """Hunted cases: at sigma = 1e-154 the density prefactor overflowed (inf at v = mu, where
+    the density is 1/(sqrt(pi) sigma)); cancelling moments at tiny noise took 14 s in mpmath."""
+    p = dif.stationary_density(-1.0, -1.0, 1e-154, tau_m=0.0625, v_th=1.0, v_reset=0.0)
+    assert math.isclose(p, 1.0 / (math.sqrt(math.pi) * 1e-154), rel_tol=1e-12)
+    for mu, sigma in [(1.0, 2.520006943543591e-94), (0.55, 1e-300)]:
+        kw = dict(tau_m=0.0625, v_th=0.5, v_reset=0.4998969322776198)
+        m = _timed(dif.membrane_moments, mu, sigma, **kw)
+        m0 = dif.membrane_moments(mu, 0.0, **kw)
+        assert math.isclose(m.mean, m0.mean, rel_tol=1e-14) and math.isclose(m.var, m0.var, rel_tol=1e-10)
 
 
 def test_tiny_noise_regressions():
@@ -326,13 +341,13 @@ def test_fpt_density_mass_and_batch_independence(data):
     T = dif.mean_fpt(p["mu"], p["sigma"], **kw)
     assume(T < 50 * p["tau_m"])  # the quadrature below needs a reachable range
     f = lambda t: float(dif.fpt_density(t, p["mu"], p["sigma"], **kw))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     try:
         g_alone = dif.fpt_density(np.array([0.7 * T]), p["mu"], p["sigma"], **kw)[0]
     except ConvergenceError as e:  # documented: a start too close to threshold for the grid cap
-        assert "grid needs" in str(e) and time.perf_counter() - t0 < TIME_CAP
+        assert "grid needs" in str(e) and time.process_time() - t0 < TIME_CAP
         return
-    assert time.perf_counter() - t0 < TIME_CAP
+    assert time.process_time() - t0 < TIME_CAP
     g_batch = dif.fpt_density(np.array([0.7 * T, 40 * T, 1e-3 * T]), p["mu"], p["sigma"], **kw)[0]
     assert g_alone == g_batch or math.isclose(g_alone, g_batch, rel_tol=1e-12)
     ts = np.concatenate([np.linspace(0.0, 5 * T, 4001)[1:], T * (5 + np.geomspace(1e-3, 400, 3000))])
