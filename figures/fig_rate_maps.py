@@ -118,7 +118,7 @@ def _theory(neuron, n_in, input_rate, w_mean, w_std, *, shot=True, exact=True):
             try:
                 out["shotnoise"] = float(shotnoise.firing_rate(inp.rate_e, inp.a_e, inp.rate_i, inp.a_i,
                                                                amplitude=inp.amplitude, **kw))
-            except ApproximationWarning:
+            except (ApproximationWarning, ConvergenceError):  # grid too coarse or too large
                 pass
     return out
 

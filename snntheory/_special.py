@@ -177,9 +177,11 @@ def _g_low(a, b, d):
 
 def _g_high(a, b, d):
     """G(a, b) for X0 <= a <= b (integrated asymptotic series, cancellation free)."""
-    p = 1.0 / (a * a)
-    q = 1.0 / (b * b)
-    d1 = d * (b + a) * p * q  # p - q without cancellation
+    ia = 1.0 / a
+    ib = 1.0 / b
+    p = ia * ia  # 1/a^2 from 1/a: a, b up to the largest double neither overflows nor gives inf*0
+    q = ib * ib
+    d1 = (d * ia) * ib * (ia + ib)  # p - q = (b - a)(b + a)/(a b)^2 without cancellation
     s = d1.copy()  # S_k = p^k - q^k
     qk = d1.copy()  # q^(k-1) * d1
     acc = _E_K[0] * s
@@ -250,9 +252,11 @@ def _g_low_scalar(a: float, b: float, d: float) -> float:
 
 
 def _g_high_scalar(a: float, b: float, d: float) -> float:
-    p = 1.0 / (a * a)
-    q = 1.0 / (b * b)
-    d1 = d * (b + a) * p * q
+    ia = 1.0 / a
+    ib = 1.0 / b
+    p = ia * ia
+    q = ib * ib
+    d1 = (d * ia) * ib * (ia + ib)
     s = d1
     qk = 1.0
     acc = _E_K[0] * s
@@ -316,6 +320,9 @@ def one_blas_thread():
         yield
 
 
+_GTH_BLOCK = 64  # states eliminated per block (rank-64 updates run as one BLAS matrix product)
+
+
 def gth_stationary(P) -> np.ndarray:
     """Stationary vector of the row-stochastic matrix ``P`` (``P[i, j]`` = prob i -> j) by
     Grassmann--Taksar--Heyman elimination.
@@ -323,15 +330,28 @@ def gth_stationary(P) -> np.ndarray:
     Only the off-diagonal entries are used (each row is implicitly completed to 1) and the
     elimination has no subtractions, so the result keeps high *relative* accuracy even for
     exponentially small stationary probabilities, where an LU solve of ``(P^T - I) pi = 0``
-    loses them to cancellation (Grassmann, Taksar & Heyman 1985, Oper. Res. 33:1107).
+    loses them to cancellation (Grassmann, Taksar & Heyman 1985, Oper. Res. 33:1107). The
+    elimination is blocked (64 states at a time, the trailing update as one matrix product), which
+    adds the same non-negative terms in another order.
     """
     a = np.array(P, dtype=float, order="C")
     n = a.shape[0]
     tiny = np.finfo(float).tiny
-    for k in range(n - 1, 0, -1):
-        s = max(a[k, :k].sum(), tiny)
-        a[:k, k] /= s
-        a[:k, :k] += np.outer(a[:k, k], a[k, :k])
+    k = n - 1
+    while k >= 1:
+        # eliminate the states k0..k one by one, updating at once only the entries that involve
+        # one of them (the block and its row and column panels); the update of the remaining
+        # a[:k0, :k0] is the sum of the block's rank-one terms, applied afterwards as one
+        # matrix product (the same non-negative terms, so still subtraction-free)
+        k0 = max(1, k - _GTH_BLOCK + 1)
+        for kk in range(k, k0 - 1, -1):
+            s = max(a[kk, :kk].sum(), tiny)
+            a[:kk, kk] /= s
+            if kk > k0:
+                a[:kk, k0:kk] += np.outer(a[:kk, kk], a[kk, k0:kk])
+                a[k0:kk, :k0] += np.outer(a[k0:kk, kk], a[kk, :k0])
+        a[:k0, :k0] += a[:k0, k0:k + 1] @ a[k0:k + 1, :k0]
+        k = k0 - 1
     pi = np.empty(n)
     pi[0] = 1.0
     for k in range(1, n):

@@ -114,6 +114,8 @@ DOMAINS: dict[str, Domain] = {
     # --- wiener (add entries below this line)
     "p_out": Domain(low=0.0, high=1.0, unit="spikes/step", typical=(0.001, 0.2)),
     # --- shotnoise (add entries below this line)
+    # free_cumulants: E[X^n] = n! of the exponential law is a double up to n = 170
+    "order": Domain(low=1.0, high=170.0, low_open=False, high_open=False, typical=(1, 8), integer=True),
     # --- discrete (add entries below this line)
     "w_var": Domain(**_NONNEG, unit="V^2", typical=(0.0, 0.09)),
     # --- inverse (add entries below this line)

@@ -40,8 +40,8 @@ import numpy as np
 from scipy import integrate, linalg, optimize, special
 
 from ._special import gth_stationary, one_blas_thread
-from ._validate import check, check_below, scalar_or_array
-from .errors import ApproximationWarning, ParameterError
+from ._validate import DOMAINS, check, check_below, check_int, scalar_or_array
+from .errors import ConvergenceError, ParameterError
 
 __all__ = [
     "Amplitudes", "ShotInput", "MembraneMoments", "FreeCumulants", "DiffusionComparison",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Largest accepted Richardson correction of the grid solver (relative); beyond it the grids are
-#: too coarse for the asymptotic error law and an ApproximationWarning is raised.
+#: too coarse for the asymptotic error law and a ConvergenceError is raised.
 GRID_RTOL = 5e-2
 #: Grid points per smallest length scale on the coarse grid (the fine grid has twice as many);
 #: error after extrapolation: < 2e-4 relative against the exponential-amplitude closed form (tested).
@@ -217,18 +217,39 @@ def _shot_input(rate_e, a_e, rate_i, a_i, amplitude) -> ShotInput:
 # validation
 
 
-def _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref):
-    rate_e = check("rate_e", rate_e)
-    a_e = check("a_e", a_e)
-    rate_i = check("rate_i", rate_i)
-    a_i = check("a_i", a_i)
-    tau_m = check("tau_m", tau_m)
+def _check(name, value):
+    """:func:`check`, plus what it lets through: ``None``, strings and other non-numbers, and
+    empty arrays (a public function returns a value per element, so an empty call is an error)."""
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise ParameterError(f"{name} must be a real number ({DOMAINS[name].constraint()}); got {value!r}")
+    arr = check(name, value)
+    if arr.size == 0:
+        raise ParameterError(f"{name} must not be empty; got an array of shape {arr.shape}")
+    return arr
+
+
+def _check_shapes(named):
+    """The arrays (name -> array) must broadcast together; else a ParameterError naming their shapes."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in named.items())
+        raise ParameterError(f"the shapes of the arguments do not broadcast together: {shapes}") from None
+
+
+def _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref, v=None):
+    named = {"rate_e": rate_e, "a_e": a_e, "rate_i": rate_i, "a_i": a_i, "tau_m": tau_m, "v_th": v_th,
+             "v_reset": v_reset, "e_l": e_l, "tau_ref": tau_ref}
+    if v is not None:
+        named["v"] = v
+    named = {k: _check(k, x) for k, x in named.items()}
+    _check_shapes(named)
+    rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref = list(named.values())[:9]
     if np.any(np.isinf(tau_m)):
         raise ParameterError("tau_m must be finite for the shot-noise neuron; got inf")
-    v_th = check("v_th", v_th)
-    v_reset = check("v_reset", v_reset)
-    e_l = check("e_l", e_l)
-    tau_ref = check("tau_ref", tau_ref)
+    # inhibitory inputs of size 0 leave V where it is: they are no inputs (the relaxation between
+    # inputs must not count them as events that the grid chain then loses)
+    rate_i = np.where(a_i > 0.0, rate_i, 0.0)
     check_below("v_reset", v_reset, "v_th", v_th)
     lo, hi = np.broadcast_arrays(e_l, v_th)
     bad = ~(lo < hi)
@@ -275,34 +296,59 @@ def _log_isi_exponential(re, ae, ri, ai, tau, th, vr, el):
     # maximiser of the smooth log-weight phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c theta'
     def dphi(c):
         return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
+    c_hi = c_end * (1.0 - 1e-15)
     if dphi(0.0) <= 0.0:
         cs = 0.0
+    elif dphi(c_hi) >= 0.0:
+        # R_E tau_m a_e << 1e-15 theta': the maximiser lies within rounding of c = 1/a, where the
+        # weight (1 - ac)^(R_E tau_m) still equals 1 to ~1e-13; the peak is taken at c_hi
+        cs = c_hi
     else:
-        cs = optimize.brentq(dphi, 0.0, c_end * (1.0 - 1e-15), xtol=1e-14 * c_end, rtol=1e-13)
+        cs = optimize.brentq(dphi, 0.0, c_hi, xtol=1e-14 * c_end, rtol=1e-13)
     phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
     # curvature width of the peak, for breakpoints
     curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
     width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
     opts = dict(limit=200, epsabs=0.0, epsrel=1e-11)
     total = 0.0
-    # left of the peak: smooth integrand (1-ac)^(rho-1) F(c)
-    if cs > 0:
-        pts = sorted({0.0, cs, *[p for p in (cs - 3 * width, cs - 10 * width, cs - 30 * width) if 0 < p < cs]})
+    # the end singularity (1-ac)^(rho-1) is left to the algebraic-weight rule on the last piece;
+    # when the peak lies closer to the end than 1e-3 c_end (R_E tau_m << 1: the weight's layer is
+    # far thinner than the variation of F), the last piece starts at c_end (1 - 1e-3) instead
+    split = min(cs, c_end * (1.0 - 1e-3)) if rho < 3.0 else cs
+    # left of the split: smooth integrand (1-ac)^(rho-1) F(c)
+    if split > 0:
+        pts = sorted({0.0, split, *[p for p in (cs - 3 * width, cs - 10 * width, cs - 30 * width) if 0 < p < split]})
         for lo, hi in zip(pts[:-1], pts[1:]):
             total += integrate.quad(
                 lambda c: math.exp(float((rho - 1.0) * math.log1p(-a * c) + log_f(c)) - phis), lo, hi, **opts)[0]
     # right of the peak up to c = 1/a: algebraic weight (1/a - c)^(rho - 1), integrated exactly
-    pts = sorted({cs, c_end, *[p for p in (cs + 3 * width, cs + 10 * width, cs + 30 * width) if cs < p < c_end]})
+    pts = sorted({split, c_end, *[p for p in (cs + 3 * width, cs + 10 * width, cs + 30 * width) if split < p < c_end]})
     log_scale = (rho - 1.0) * math.log(a) - phis
+    sing = 0.0  # coefficient of 1/rho (the end layer's weight integral, for rho << 1)
     for lo, hi in zip(pts[:-1], pts[1:]):
-        if hi == c_end and rho < 3.0:
+        if hi == c_end and rho < _RHO_SUBTRACT:
+            # the algebraic-weight rule loses ~eps/rho relative (and rejects alpha = rho - 1 = -1 in
+            # floating point): subtract f(c_end), whose weight integral (hi - lo)^rho/rho is exact
+            f_end = math.exp(float(log_f(c_end)) + log_scale)
+            total += integrate.quad(
+                lambda c: (math.exp(float(log_f(c)) + log_scale) - f_end) * math.exp((rho - 1.0) * math.log(c_end - c))
+                if c < c_end else 0.0, lo, hi, **opts)[0]
+            sing += f_end * math.exp(rho * math.log(hi - lo))
+        elif hi == c_end and rho < 3.0:
             total += integrate.quad(lambda c: math.exp(float(log_f(c)) + log_scale), lo, hi,
                                     weight="alg", wvar=(0.0, rho - 1.0), **opts)[0]
         else:
             total += integrate.quad(
                 lambda c: math.exp(float((rho - 1.0) * math.log1p(-a * c) + log_f(c)) - phis)
                 if c < c_end else 0.0, lo, hi, **opts)[0]
+    if sing > 0.0:  # ln(tau (total + sing/rho)) without forming 1/rho (rho may be ~1e-300)
+        return phis + math.log(tau) + math.log(sing + rho * total) - math.log(rho)
     return phis + math.log(tau * total)
+
+
+#: Below this R_E tau_m the end singularity of the Richardson--Swarbrick integral is subtracted
+#: analytically instead of integrated with the algebraic-weight rule
+_RHO_SUBTRACT = 1e-3
 
 
 # --------------------------------------------------------------------------------------------
@@ -488,7 +534,9 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
     if not _force_gth:
         a = -prod
         a[np.diag_indices(n)] += 1.0
-        g = linalg.solve(a, b, check_finite=False, overwrite_a=True)
+        with warnings.catch_warnings():  # an ill-conditioned system is judged below (GTH fallback)
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            g = linalg.solve(a, b, check_finite=False, overwrite_a=True)
         n_events = float(g.sum())               # mean number of inputs per inter-spike interval
         # the Green's-function solve loses ~n_events*eps relative accuracy: leave rare firing to GTH
         if not (np.all(g > -1e-12 * n_events) and n_events < _LU_MAX_EVENTS):
@@ -513,10 +561,12 @@ def _grid_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     Memoised (the last few parameter sets): rate, density, reset mass and moments of one neuron
     share one solve. The result depends on the parameters only."""
     coarse, fine, rate, err = _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp)
-    if err > GRID_RTOL * rate:
-        warnings.warn(f"shot-noise grid solution: Richardson correction {err / rate:.1e} exceeds "
-                      f"{GRID_RTOL:g}; the grid is too coarse (jumps tiny against the voltage range: "
-                      "consider snntheory.diffusion)", ApproximationWarning, stacklevel=4)
+    if not err <= GRID_RTOL * rate:
+        raise ConvergenceError(
+            f"shot-noise grid solution: the Richardson correction {err / rate:.1e} (relative residual "
+            f"between the two finest grids) exceeds GRID_RTOL = {GRID_RTOL:g} at the grid cap "
+            f"GRID_MAX_POINTS = {GRID_MAX_POINTS}; the jumps are too small against the voltage range for "
+            "this solver (use amplitude='exponential' for the rate, or snntheory.diffusion)")
     return coarse, fine, rate
 
 
@@ -536,6 +586,16 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     # keep the fine grid within GRID_MAX_POINTS
     if points(2 * k_span) > GRID_MAX_POINTS:
         k_span = max(2, int(k_span * GRID_MAX_POINTS / points(2 * k_span)))
+    if points(2 * k_span) > GRID_MAX_POINTS:
+        # even two cells between v_reset and v_th need more nodes than the cap: the membrane
+        # spreads over many times the threshold distance (huge jumps against v_th - v_reset);
+        # refuse before allocating (the dense solve needs 8 * points^2 bytes)
+        raise ConvergenceError(
+            f"shot-noise grid solver: the membrane range ({span:.3g} V below v_th) needs "
+            f"{points(4)} grid points at the coarsest admissible spacing (v_th - v_reset)/2 = "
+            f"{(th - _anchor(vr, el, inhib)) / 2:.3g} V, more than GRID_MAX_POINTS = {GRID_MAX_POINTS}; "
+            "the jumps or the free SD are too large against the threshold distance for this solver "
+            "(use amplitude='exponential', whose rate is a closed form, or snntheory.diffusion)")
     with one_blas_thread():
         return _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points)
 
@@ -615,7 +675,20 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     Returns
     -------
     float or ndarray
-        Rate in Hz, broadcast shape of the arguments.
+        Rate in Hz, broadcast shape of the arguments. Inhibitory inputs with ``a_i = 0`` leave
+        the membrane where it is and are not counted as inputs (whatever ``rate_i``).
+
+    Raises
+    ------
+    ParameterError
+        An argument outside its domain (NaN, ``None``, strings and empty arrays included),
+        ``v_reset >= v_th``, ``e_l >= v_th``, or shapes that do not broadcast.
+    ConvergenceError
+        Fixed and arbitrary amplitudes only: the membrane spreads over so many threshold
+        distances (jumps or free SD huge against ``v_th - v_reset``) that the grid would need
+        more than ``GRID_MAX_POINTS`` nodes (raised before anything is allocated), or the jumps
+        are so small against the voltage range that the Richardson correction at the grid cap
+        exceeds ``GRID_RTOL``.
 
     Notes
     -----
@@ -631,7 +704,11 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     it contains the time spent waiting at reset (the point mass of :func:`reset_mass`). Evaluated
     in log space around the maximum of the smooth part of the integrand, with the end behaviour
     :math:`(1-ac)^{R_E\tau_m-1}` (integrable, singular when :math:`R_E\tau_m<1`) integrated exactly
-    by an algebraic-weight (QAWS) rule. Accuracy: ln(rate) within 1e-9
+    by an algebraic-weight (QAWS) rule; for :math:`R_E\tau_m < 10^{-3}` the end value of the
+    smooth part is subtracted and its weight integral :math:`(\Delta c)^{R_E\tau_m}/(R_E\tau_m)`
+    added exactly (the QAWS moments lose ~1e-16/(R_E tau_m) relative), which keeps
+    :math:`R_E` down to 1e-300 Hz accurate (the rate tends to :math:`R_E e^{-\theta'/a_e}` with
+    ``v_reset = e_l``). Accuracy: ln(rate) within 1e-9
     of 50-digit mpmath (tests/reference/shotnoise_f8.csv, 18 points) for :math:`R_E\tau_m` from
     0.01 to 1e4 and rates down to 1e-134 Hz (:func:`log_firing_rate` stays finite below 1e-308).
 
@@ -645,8 +722,8 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
     counts half), which gives a second-order error in the grid spacing, removed by Richardson
     extrapolation between two nested grids. Relative error: < 2e-4 against the closed form above
     for exponential laws, and within 1 % / 4 standard errors of the event-driven simulation for fixed
-    and truncated-normal laws (tests/test_shotnoise.py). An :class:`~snntheory.errors.ApproximationWarning`
-    is raised if the estimated error exceeds ``GRID_RTOL``. This is equivalent to threshold
+    and truncated-normal laws (tests/test_shotnoise.py). A :class:`~snntheory.errors.ConvergenceError`
+    is raised if the estimated error exceeds ``GRID_RTOL`` at the grid cap. This is equivalent to threshold
     integration of the master equation (Richardson 2007, 2008) without its auxiliary flux variables.
 
     Derivation: ``derivations/shotnoise.md``.
@@ -766,8 +843,8 @@ def stationary_density(v, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_re
     True
     """
     amp = _as_amplitudes(amplitude)
-    v = check("v", v)
-    args = _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref)
+    v = _check("v", v)
+    args = _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref, v=v)
     shape = np.broadcast_shapes(v.shape, args[0].shape)
     vb = np.broadcast_to(v, shape)
     pb = [np.broadcast_to(a, shape) for a in args]
@@ -928,6 +1005,10 @@ def free_cumulants(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, tau_s=0.
     fixed 1, others from the law (scipy ``moment``, or the samples). In Brunel's convention
     :math:`\sigma^2 = 2\kappa_2` for the delta synapse (the free V has variance :math:`\sigma^2/2`).
 
+    ``order`` is an integer in [1, 170] (the exponential law's ``E[X^n] = n!`` is a double up to
+    ``n = 170``); a cumulant beyond the double range (large jumps at high order) raises a
+    ParameterError naming the highest order that can be returned.
+
     Examples
     --------
     Exponential amplitudes, excitation only: V - e_l is Gamma(R tau, a), so kappa_2 = R tau a^2
@@ -938,36 +1019,45 @@ def free_cumulants(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, tau_s=0.
     [1.0, 0.1, 0.02]
     """
     amp = _as_amplitudes(amplitude)
-    rate_e, a_e, rate_i, a_i = (check("rate_e", rate_e), check("a_e", a_e), check("rate_i", rate_i),
-                                check("a_i", a_i))
-    tau_m = check("tau_m", tau_m)
+    named = {k: _check(k, x) for k, x in (("rate_e", rate_e), ("a_e", a_e), ("rate_i", rate_i), ("a_i", a_i),
+                                          ("tau_m", tau_m), ("e_l", e_l))}
+    shape = _check_shapes(named)
+    rate_e, a_e, rate_i, a_i, tau_m, e_l = named.values()
     if np.any(np.isinf(tau_m)):
         raise ParameterError("tau_m must be finite for free_cumulants (the free perfect integrator has no "
                              "stationary law); got inf")
-    e_l = check("e_l", e_l)
-    tau_s = float(check("tau_s", tau_s))
-    dt = float(check("dt", dt))
-    order = int(order)
-    if order < 1:
-        raise ParameterError(f"order must be an integer >= 1; got {order}")
-    shape = np.broadcast_shapes(rate_e.shape, a_e.shape, rate_i.shape, a_i.shape, tau_m.shape, e_l.shape)
+    tau_s, dt = _check("tau_s", tau_s), _check("dt", dt)
+    if tau_s.ndim or dt.ndim:
+        raise ParameterError(f"tau_s and dt must be scalars; got shapes {tau_s.shape} and {dt.shape}")
+    tau_s, dt = float(tau_s), float(dt)
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer, float, np.floating)):
+        raise ParameterError(f"order must be an integer {DOMAINS['order'].constraint()}; got {order!r}")
+    order = check_int("order", order)
     tau_b = np.broadcast_to(tau_m, shape)
 
     def raw_moment(spec, n):
         if isinstance(spec, str):
             return float(math.factorial(n)) if spec == "exponential" else 1.0
         if isinstance(spec, float):
-            return spec ** n
+            try:
+                return spec ** n
+            except OverflowError:  # beyond the double range: reported below
+                return math.inf
         if isinstance(spec, np.ndarray):
             return float(np.mean(spec ** n))
         return float(spec.moment(n))
 
-    kappas = np.empty((order,) + shape)
-    for n in range(1, order + 1):
-        integ = np.vectorize(lambda t: _kernel_power_integral(n, float(t), tau_s, dt), otypes=[float])(tau_b)
-        k_n = (rate_e * a_e ** n * raw_moment(amp.exc, n)
-               + (-1) ** n * rate_i * a_i ** n * raw_moment(amp.inh, n)) * integ
-        kappas[n - 1] = k_n + (e_l if n == 1 else 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        kappas = np.empty((order,) + shape)
+        for n in range(1, order + 1):
+            integ = np.vectorize(lambda t: _kernel_power_integral(n, float(t), tau_s, dt), otypes=[float])(tau_b)
+            k_n = (rate_e * a_e ** n * raw_moment(amp.exc, n)
+                   + (-1) ** n * rate_i * a_i ** n * raw_moment(amp.inh, n)) * integ
+            kappas[n - 1] = k_n + (e_l if n == 1 else 0.0)
+    if not np.all(np.isfinite(kappas)):
+        n_bad = int(np.argwhere(~np.isfinite(kappas))[0][0]) + 1
+        raise ParameterError(f"order: the cumulant of order {n_bad} exceeds the double range for these jump "
+                             f"sizes and amplitude law; ask for order < {n_bad} (got order={order})")
     var = kappas[1] if order >= 2 else np.broadcast_to(
         (rate_e * a_e**2 * raw_moment(amp.exc, 2) + rate_i * a_i**2 * raw_moment(amp.inh, 2))
         * np.vectorize(lambda t: _kernel_power_integral(2, float(t), tau_s, dt), otypes=[float])(tau_b), shape)
@@ -1008,10 +1098,13 @@ def matched_diffusion(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, ampli
     (1.0, 0.4472135955)
     """
     amp = _as_amplitudes(amplitude)
-    rate_e, a_e, rate_i, a_i = (check("rate_e", rate_e), check("a_e", a_e), check("rate_i", rate_i),
-                                check("a_i", a_i))
-    tau_m = check("tau_m", tau_m)
-    e_l = check("e_l", e_l)
+    named = {k: _check(k, x) for k, x in (("rate_e", rate_e), ("a_e", a_e), ("rate_i", rate_i), ("a_i", a_i),
+                                          ("tau_m", tau_m), ("e_l", e_l))}
+    _check_shapes(named)
+    rate_e, a_e, rate_i, a_i, tau_m, e_l = named.values()
+    if np.any(np.isinf(tau_m)):
+        raise ParameterError("tau_m must be finite for matched_diffusion (the free perfect integrator has no "
+                             "stationary mean and variance); got inf")
     (x1, x2), (y1, y2) = amp.moments()
     mu = e_l + tau_m * (rate_e * a_e * x1 - rate_i * a_i * y1)
     sigma = np.sqrt(tau_m * (rate_e * a_e**2 * x2 + rate_i * a_i**2 * y2))
