@@ -203,3 +203,12 @@ def test_diffusion_limit_of_fpt_density():
         jumps.append(a)
     # first order in the jump size (measured: L1 distance 0.168 -> 0.104 as a goes 0.070 -> 0.042)
     assert dist[1] < 1.2 * (jumps[1] / jumps[0]) * dist[0]
+
+
+def test_diffusion_error_reports_the_cv_error():
+    cmp = sn.diffusion_error(np.array([500.0, 2000.0]), 0.1, 300.0, 0.05, tau_m=0.02, v_th=1.0, v_reset=0.0,
+                             tau_ref=0.002)
+    shot = sn.isi_cv(np.array([500.0, 2000.0]), 0.1, 300.0, 0.05, tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002)
+    diff = diffusion.isi_cv(cmp.mu, cmp.sigma, tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002)
+    np.testing.assert_array_equal(cmp.shot_cv, shot)
+    np.testing.assert_allclose(cmp.cv_error, diff / shot - 1.0, rtol=1e-14)
