@@ -1250,7 +1250,8 @@ def _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el):
     d0 = math.exp(log_t - math.log(tau) - phis)
 
     def log_psi(c):
-        return rho * math.log1p(-a * c) + rhoi * math.log1p(b * c)
+        # -inf at the end point c = 1/a (also where a*c rounds to 1 just below it)
+        return rho * math.log1p(-a * c) + rhoi * math.log1p(b * c) if a * c < 1.0 else -math.inf
 
     def f_n0(c):
         lg = log_psi(c) + c * v_
@@ -1258,7 +1259,10 @@ def _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el):
                 math.exp(lg - phis) - math.exp(-phis)) / c
 
     def f_d1(c):
-        # (g_D - g_N)/c = psi e^{c th}[1/(1-ac) - e^{-c(th - v)}]/c, the bracket without cancellation
+        # (g_D - g_N)/c = psi e^{c th}[1/(1-ac) - e^{-c(th - v)}]/c, the bracket without cancellation;
+        # at c = 1/a the integrand vanishes like (1-ac)^(R_E tau) ln(ac)
+        if a * c >= 1.0:
+            return 0.0
         lp = log_psi(c) + c * th_ - phis
         e = c * (th_ - v_)
         br = (a * c / (1.0 - a * c) - math.expm1(-e)) / c if e < 0.5 else \

@@ -212,3 +212,12 @@ def test_diffusion_error_reports_the_cv_error():
     diff = diffusion.isi_cv(cmp.mu, cmp.sigma, tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002)
     np.testing.assert_array_equal(cmp.shot_cv, shot)
     np.testing.assert_allclose(cmp.cv_error, diff / shot - 1.0, rtol=1e-14)
+
+
+def test_isi_cv_when_the_quadrature_hits_the_end_point():
+    """Regression: a*c rounding to 1 at the end point c = 1/a raised a math domain error (the
+    figure's lowered-leak series, mean 0.9 V, sigma 0.4 V)."""
+    el = -np.geomspace(0.05, 20.0, 12)
+    a = 0.4**2 / (2.0 * (0.9 - el))
+    cv = sn.isi_cv((0.9 - el) / (0.02 * a), a, tau_m=0.02, v_th=1.0, v_reset=0.0, e_l=el)
+    assert np.all(np.isfinite(cv)) and np.all(np.diff(cv) < 0)
