@@ -253,6 +253,8 @@ def _plot_intervals(axes, iv, quick):
     ax.axhline(float(iv["h_diff"]), color=COLORS["diffusion"], **THEORY_LINE)
     ax.errorbar(iv["h_a_sim"], iv["h_sim"], yerr=iv["h_sim_se"], **sim_kw)
     ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("mean jump $a$ (V), free mean and variance fixed")
     ax.set_ylabel("ISI CV")
     ax = axes[2]
