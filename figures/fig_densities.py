@@ -17,6 +17,16 @@ c, f  the exact step map: ``discrete.stationary_density`` of the chain with the 
       binomial-mixture increments against the post-reset histogram of the step map
       (``simulate.simulate_chain``, i.e. ``run_step_map`` ``v_hist``), including the reset point mass.
 
+g-i   interval statistics under shot noise against the diffusion approximation with the same free
+      mean and variance (``shotnoise.matched_diffusion``) and against the event-driven
+      first-passage simulation (``simulate.simulate_first_passage``, from reset, no refractory
+      period; standard errors over independent batches): g, the ISI CV (``shotnoise.isi_cv``,
+      ``diffusion.isi_cv``) against the free mean for excitatory exponential jumps of mean 0.1;
+      h, the ISI CV at fixed free mean 0.9 V and ``sigma`` 0.4 V as the jumps shrink (the leak is
+      lowered so that mean and variance stay fixed, ``a = sigma^2/(2 (mu - e_l))``): the shot-noise
+      CV tends to the diffusion one; i, the ISI (first-passage-time) density
+      (``shotnoise.fpt_density``, ``diffusion.fpt_density``) at free mean 1 V, jumps 0.1.
+
 Grey dashed: the free Gaussian that ignores the threshold (``neuron.free_membrane``; for shot
 noise its own free mean and variance, ``shotnoise.free_cumulants``). Markers: simulated
 densities with standard errors (over neurons for the OU run, over independent seeded batches
@@ -59,6 +69,17 @@ CHAIN_NEURONS = {False: 500, True: 200}         # per batch
 CHAIN_STEPS = {False: 20_000, True: 1000}       # recorded steps per batch
 N_BATCHES = {False: 8, True: 3}                 # independent seeded batches (shot noise, step map)
 N_CURVE = 600                                   # theory curve points
+
+# --- panels g-i: interval statistics (excitatory exponential jumps, e_l = v_reset = 0 unless lowered)
+CV_JUMP = 0.1                                   # mean jump of panels g and i (V)
+CV_MUS = {False: np.linspace(0.6, 1.6, 11), True: np.array([0.8, 1.2])}   # free means of panel g (V)
+CV_MUS_SIM = {False: np.array([0.6, 0.8, 1.0, 1.2, 1.6]), True: np.array([1.0])}
+LIMIT_MU, LIMIT_SIGMA = 0.9, 0.4                # panel h (V, Brunel sigma)
+LIMIT_E_L = {False: -np.geomspace(0.05, 20.0, 12), True: -np.array([0.1, 2.0])}
+LIMIT_E_L_SIM = {False: -np.array([0.05, 0.5, 5.0]), True: -np.array([0.5])}
+DENSITY_MU = 1.0                                # panel i
+FPT_NEURONS = {False: 20000, True: 1000}        # first passages per simulated point
+FPT_BATCHES = 20
 
 SEED_OU = 5100           # + regime index
 SEED_SHOT = 5200         # + 10 * regime index + batch
@@ -162,9 +183,87 @@ def compute_regime(*, w_mean, w_std, n_bins, ou_dt, ou_neurons, ou_time, shot_ne
     return out
 
 
+def _fpt_sim(rate, a, e_l, n, seed):
+    """Simulated first passages from reset 0: mean-normalised SD (CV) with its batch standard error."""
+    from snntheory.simulate import simulate_first_passage
+    run = simulate_first_passage(rate, a, tau_m=TAU_M, v_th=V_TH, v_start=V_RESET, e_l=e_l, n_neurons=n,
+                                 t_max=100.0, seed=seed)
+    t = run.times[: (run.times.size // FPT_BATCHES) * FPT_BATCHES]
+    b = t.reshape(FPT_BATCHES, -1)
+    cvs = b.std(axis=1, ddof=1) / b.mean(axis=1)
+    return t.std(ddof=1) / t.mean(), cvs.std(ddof=1) / math.sqrt(FPT_BATCHES), run.times
+
+
+def compute_intervals(*, mus, mus_sim, e_ls, e_ls_sim, n_fpt, seed):
+    from snntheory import diffusion, shotnoise as sn
+    out = {}
+    # g: CV against the free mean, jumps CV_JUMP
+    rates = np.asarray(mus) / (TAU_M * CV_JUMP)
+    out["g_shot"] = np.asarray(sn.isi_cv(rates, CV_JUMP, tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET))
+    mu, sigma = sn.matched_diffusion(rates, CV_JUMP, tau_m=TAU_M)
+    out["g_diff"] = np.asarray(diffusion.isi_cv(mu, sigma, tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET))
+    sim = [_fpt_sim(m / (TAU_M * CV_JUMP), CV_JUMP, 0.0, n_fpt, seed + k)[:2] for k, m in enumerate(mus_sim)]
+    out["g_sim"], out["g_sim_se"] = np.array(sim).T
+    # h: CV as the jumps shrink at fixed mean and variance
+    def jump(el):
+        return LIMIT_SIGMA**2 / (2.0 * (LIMIT_MU - el))
+    a = np.array([jump(el) for el in e_ls])
+    out["h_a"] = a
+    out["h_shot"] = np.array([sn.isi_cv((LIMIT_MU - el) / (TAU_M * aa), aa, tau_m=TAU_M, v_th=V_TH,
+                                        v_reset=V_RESET, e_l=el) for el, aa in zip(e_ls, a)])
+    out["h_diff"] = np.asarray(diffusion.isi_cv(LIMIT_MU, LIMIT_SIGMA, tau_m=TAU_M, v_th=V_TH, v_reset=V_RESET))
+    out["h_a_sim"] = np.array([jump(el) for el in e_ls_sim])
+    sim = [_fpt_sim((LIMIT_MU - el) / (TAU_M * jump(el)), jump(el), el, n_fpt, seed + 100 + k)[:2]
+           for k, el in enumerate(e_ls_sim)]
+    out["h_sim"], out["h_sim_se"] = np.array(sim).T
+    # i: FPT density from reset
+    rate = DENSITY_MU / (TAU_M * CV_JUMP)
+    _, _, times = _fpt_sim(rate, CV_JUMP, 0.0, n_fpt, seed + 200)
+    edges = np.linspace(0.0, np.quantile(times, 0.99), 31)
+    counts = np.histogram(times, edges)[0]
+    width = np.diff(edges)
+    out["i_edges"] = edges
+    out["i_sim"] = counts / (times.size * width)
+    out["i_sim_se"] = np.sqrt(counts) / (times.size * width)
+    t = np.linspace(0.0, edges[-1], 300)
+    out["i_t"] = t
+    out["i_shot"] = np.asarray(sn.fpt_density(t, rate, CV_JUMP, tau_m=TAU_M, v_th=V_TH, v_start=V_RESET))
+    mu, sigma = sn.matched_diffusion(rate, CV_JUMP, tau_m=TAU_M)
+    out["i_diff"] = np.asarray(diffusion.fpt_density(t, mu, sigma, tau_m=TAU_M, v_th=V_TH, v_start=V_RESET))
+    return out
+
+
 def _gauss(v, mean, var):
     from scipy import stats
     return stats.norm.pdf(v, mean, math.sqrt(var))
+
+
+def _plot_intervals(axes, iv, quick):
+    """Row 3: ISI CV and FPT density, shot noise against diffusion and simulation."""
+    sim_kw = dict(color=COLORS["simulation"], **SIM_MARKER)
+    ax = axes[0]
+    ax.plot(CV_MUS[quick], iv["g_shot"], color=COLORS["shotnoise"], label="shot noise", **THEORY_LINE)
+    ax.plot(CV_MUS[quick], iv["g_diff"], color=COLORS["diffusion"], label="diffusion (matched)", **THEORY_LINE)
+    ax.errorbar(CV_MUS_SIM[quick], iv["g_sim"], yerr=iv["g_sim_se"], label="simulation", **sim_kw)
+    ax.set_xlabel("free mean (V)")
+    ax.set_ylabel(f"ISI CV\n(jumps {CV_JUMP:g} V)")
+    ax.legend(fontsize=5.5, loc="upper right")
+    ax = axes[1]
+    ax.plot(iv["h_a"], iv["h_shot"], color=COLORS["shotnoise"], **THEORY_LINE)
+    ax.axhline(float(iv["h_diff"]), color=COLORS["diffusion"], **THEORY_LINE)
+    ax.errorbar(iv["h_a_sim"], iv["h_sim"], yerr=iv["h_sim_se"], **sim_kw)
+    ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("mean jump $a$ (V), free mean and variance fixed")
+    ax.set_ylabel("ISI CV")
+    ax = axes[2]
+    ax.plot(1e3 * iv["i_t"], iv["i_shot"] / 1e3, color=COLORS["shotnoise"], **THEORY_LINE)
+    ax.plot(1e3 * iv["i_t"], iv["i_diff"] / 1e3, color=COLORS["diffusion"], **THEORY_LINE)
+    mid = 0.5 * (iv["i_edges"][1:] + iv["i_edges"][:-1])
+    ax.errorbar(1e3 * mid, iv["i_sim"] / 1e3, yerr=iv["i_sim_se"] / 1e3, **sim_kw)
+    ax.set_xlabel("interspike interval (ms)")
+    ax.set_ylabel("ISI density (1/ms)")
 
 
 def fig_densities(quick=False):
@@ -178,7 +277,14 @@ def fig_densities(quick=False):
                       seed_chain=SEED_CHAIN + 10 * r)
         data.append(cached(f"densities_regime{r}", params, compute_regime))
 
-    fig, axes = new_figure(2, 3, width_mm=180, height_mm=110, sharex="row")
+    iv = cached("densities_intervals", dict(mus=CV_MUS[quick].tolist(), mus_sim=CV_MUS_SIM[quick].tolist(),
+                                            e_ls=LIMIT_E_L[quick].tolist(), e_ls_sim=LIMIT_E_L_SIM[quick].tolist(),
+                                            n_fpt=FPT_NEURONS[quick], seed=5400), compute_intervals)
+
+    fig, axes = new_figure(3, 3, width_mm=180, height_mm=160)
+    for r in range(2):           # rows a-c and d-f share their voltage axis; row g-i does not
+        for c in (1, 2):
+            axes[r, c].sharex(axes[r, 0])
     titles = {"diffusion": "diffusion (OU)", "shotnoise": "shot noise", "discrete": "exact step map"}
     for r, d in enumerate(data):
         v = d["v"]
@@ -207,6 +313,7 @@ def fig_densities(quick=False):
             if r == 0:
                 ax.set_title(titles[k])
         axes[r, 0].set_ylabel(f"{REGIME_NAMES[r]}\ndensity (1/V)")
+    _plot_intervals(axes[2], iv, quick)
     from matplotlib.lines import Line2D
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles.append(Line2D([], [], color="0.3", marker="$\\uparrow$", linestyle="none", markersize=6))

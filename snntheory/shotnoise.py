@@ -47,6 +47,7 @@ __all__ = [
     "Amplitudes", "ShotInput", "MembraneMoments", "FreeCumulants", "DiffusionComparison",
     "firing_rate", "log_firing_rate", "stationary_density", "reset_mass", "membrane_moments",
     "free_cumulants", "gaussian_weight_input", "matched_diffusion", "diffusion_error",
+    "ISIMoments", "mean_fpt", "log_mean_fpt", "isi_moments", "isi_cv", "fpt_density",
 ]
 
 #: Largest accepted Richardson correction of the grid solver (relative); beyond it the grids are
@@ -444,6 +445,22 @@ def _times_toeplitz(a, w, *, lower):
     return fftconvolve(a, w[None, :], axes=1)[:, :n]
 
 
+def _apply_jumps(a, p_e, w_e, w_i):
+    """``a @ J`` for the non-crossing jump matrix J[i, j] of one input from node j to node i:
+    excitatory J_E[k+m, k] = W[m] (lower Toeplitz; landing on the v_th node counts half),
+    inhibitory J_I[k-m, k] = W[m] (upper Toeplitz; below the grid: kept at its edge), mixed with
+    probabilities ``p_e`` and ``1 - p_e`` (``w_i`` None: no inhibitory jumps)."""
+    n = a.shape[1]
+    k = np.arange(n)
+    out = p_e * _times_toeplitz(a, w_e[:n], lower=True)
+    out -= 0.5 * p_e * np.outer(a[:, n - 1], w_e[n - 1 - k])
+    if w_i is not None:
+        # sum_{m > k} W[m]: jumps from node k that leave the grid (summed, not subtracted)
+        beyond = np.concatenate([np.cumsum(w_i[::-1])[::-1], [0.0, 0.0]])[k + 1]
+        out += (1.0 - p_e) * (_times_toeplitz(a, w_i[:n], lower=False) + np.outer(a[:, 0], beyond))
+    return out
+
+
 @dataclass(frozen=True)
 class _GridSolution:
     x: np.ndarray          # nodes, ascending, x[-1] = v_th
@@ -513,16 +530,8 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
     p_e = re / total
     w_e = _lattice_weights(amp.exc, ae, h, m_max)
     rel = _relax_matrix(x, h, el, rho)
-    k = np.arange(n)
-    # excitatory jumps: J_E[k+m, k] = W[m] (lower Toeplitz), landing on the v_th node counts half
-    prod = p_e * _times_toeplitz(rel, w_e[:n], lower=True)
-    prod[:, :] -= 0.5 * p_e * np.outer(rel[:, n - 1], w_e[n - 1 - k])
-    if inhib:
-        # inhibitory jumps: J_I[k-m, k] = W[m] (upper Toeplitz); below the grid: kept at its edge
-        w_i = _lattice_weights(amp.inh, ai, h, m_max)
-        # sum_{m > k} W[m]: jumps from node k that leave the grid (summed, not subtracted)
-        beyond = np.concatenate([np.cumsum(w_i[::-1])[::-1], [0.0, 0.0]])[k + 1]
-        prod += (1.0 - p_e) * (_times_toeplitz(rel, w_i[:n], lower=False) + np.outer(rel[:, 0], beyond))
+    w_i = _lattice_weights(amp.inh, ai, h, m_max) if inhib else None
+    prod = _apply_jumps(rel, p_e, w_e, w_i)
     reset = np.maximum(0.0, 1.0 - np.abs(x - vr) / h)
     b = rel @ reset
     spike = p_e * _spike_probability(w_e, n)
@@ -1074,7 +1083,8 @@ class DiffusionComparison(NamedTuple):
     ``relative_error = diffusion_rate/shot_rate - 1`` (``inf`` where the shot-noise rate is 0
     and the diffusion one is not, 0 where both are 0); ``log_ratio = ln(diffusion/shot)``.
     ``mu``, ``sigma`` are the matched diffusion parameters (Brunel convention: the free V has
-    mean ``mu`` and SD ``sigma/sqrt(2)``)."""
+    mean ``mu`` and SD ``sigma/sqrt(2)``). ``shot_cv`` and ``diffusion_cv`` are the ISI CVs
+    (:func:`isi_cv`, :func:`snntheory.diffusion.isi_cv`) and ``cv_error = diffusion_cv/shot_cv - 1``."""
 
     shot_rate: np.ndarray
     diffusion_rate: np.ndarray
@@ -1082,6 +1092,9 @@ class DiffusionComparison(NamedTuple):
     log_ratio: np.ndarray
     mu: np.ndarray
     sigma: np.ndarray
+    shot_cv: np.ndarray = None
+    diffusion_cv: np.ndarray = None
+    cv_error: np.ndarray = None
 
 
 def matched_diffusion(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, e_l=0.0, amplitude="exponential"):
@@ -1120,18 +1133,19 @@ def diffusion_error(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e
     -----
     Both rates are exact for their models (the diffusion one is the Siegert formula); the
     difference is the error of the diffusion approximation, which vanishes as the jumps shrink
-    at fixed mean and variance of the drive (tested). Its size depends on the regime and grows
+    at fixed mean and variance of the drive (tested). The same comparison is made for the ISI CV
+    (:func:`isi_cv` against :func:`snntheory.diffusion.isi_cv`), the regularity of firing. Its size depends on the regime and grows
     with the jump size; ``benchmarks/results/shotnoise.md`` tabulates it for excitatory
     exponential jumps over free means below and above threshold.
 
     Examples
     --------
     Mean jumps of a tenth of the threshold distance at ``mu = 1``: the diffusion approximation
-    overestimates by 16 %.
+    overestimates the rate by 16 % and gets the ISI CV (``cv_error``) wrong by the amount shown:
 
     >>> cmp = diffusion_error(500.0, 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0)
-    >>> round(float(cmp.relative_error), 2)
-    0.16
+    >>> round(float(cmp.relative_error), 2), round(float(cmp.cv_error), 2)
+    (0.16, -0.1)
     """
     from . import diffusion
 
@@ -1145,5 +1159,685 @@ def diffusion_error(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e
         log_ratio = np.where(np.isneginf(log_shot) & np.isneginf(log_diff), 0.0, log_diff - log_shot)
     rel = np.where(np.isinf(log_ratio), np.where(log_ratio > 0, np.inf, -1.0), np.expm1(np.minimum(log_ratio, 700.0)))
     rel = np.where(log_ratio > 700.0, np.inf, rel)
+    cv_shot = np.asarray(isi_cv(re, ae, ri, ai, tau_m=tm, v_th=th, v_reset=vr, e_l=el, tau_ref=tr,
+                                amplitude=amplitude))
+    cv_diff = np.asarray(diffusion.isi_cv(mu, sigma, tau_m=tm, v_th=th, v_reset=vr, tau_ref=tr))
     return DiffusionComparison(scalar_or_array(np.exp(log_shot)), scalar_or_array(np.exp(log_diff)),
-                               scalar_or_array(rel), scalar_or_array(log_ratio), mu, sigma)
+                               scalar_or_array(rel), scalar_or_array(log_ratio), mu, sigma,
+                               scalar_or_array(cv_shot), scalar_or_array(cv_diff),
+                               scalar_or_array(cv_diff / cv_shot - 1.0))
+
+
+# --------------------------------------------------------------------------------------------
+# first passage: mean FPT from any start, ISI moments, FPT density
+
+
+class ISIMoments(NamedTuple):
+    """Mean (s) and variance (s^2) of the inter-spike interval and its coefficient of variation."""
+
+    mean: np.ndarray
+    variance: np.ndarray
+    cv: np.ndarray
+
+
+def _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l):
+    """Validated, broadcast ``(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)`` with
+    ``v_start <= v_th`` (the absorbing set is V >= v_th)."""
+    v_start = check("v_start", v_start)
+    th = check("v_th", v_th)
+    check_below("v_start", v_start, "v_th", th, strict=False)
+    vs, thb = np.broadcast_arrays(v_start, th)
+    # the other checks of _prepare; v_start plays v_reset (a start at v_th is handled apart)
+    below = np.where(vs < thb, vs, np.nextafter(thb, -np.inf))
+    args = _prepare(rate_e, a_e, rate_i, a_i, tau_m, th, below, e_l, 0.0)
+    re, ae, ri, ai, tau, thb, _, el, _ = args
+    vs = np.broadcast_to(v_start, re.shape)
+    return re, ae, ri, ai, tau, thb, vs, el
+
+
+def _log_mean_fpt_scalar(re, ae, ri, ai, tau, th, v0, el, amp):
+    """ln of the mean first-passage time from v0 (s); -inf at v0 >= th, +inf without excitation."""
+    if v0 >= th:
+        return -math.inf
+    if re == 0.0:
+        return math.inf
+    if _is_exponential(amp):
+        return _log_isi_exponential(re, ae, ri, ai, tau, th, v0, el)
+    _, _, rate = _grid_pair(re, ae, ri, ai, tau, th, v0, el, 0.0, amp)
+    return -math.log(rate)
+
+
+def log_mean_fpt(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_l=0.0, amplitude="exponential"):
+    r"""``ln`` of :func:`mean_fpt` (ln s), finite where the mean FPT overflows a double.
+
+    ``+inf`` without excitation (``rate_e = 0``), ``-inf`` at ``v_start = v_th``. Parameters,
+    errors and method as :func:`mean_fpt`.
+
+    Examples
+    --------
+    >>> lt = log_mean_fpt(500.0, 0.001, tau_m=0.02, v_th=1.0, v_start=0.0)
+    >>> bool(lt > 710.0), float(mean_fpt(500.0, 0.001, tau_m=0.02, v_th=1.0, v_start=0.0))
+    (True, inf)
+    """
+    amp = _as_amplitudes(amplitude)
+    args = _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)
+    out = np.empty(args[0].shape)
+    for idx in np.ndindex(out.shape):
+        out[idx] = _log_mean_fpt_scalar(*(float(a[idx]) for a in args), amp)
+    return scalar_or_array(out)
+
+
+def mean_fpt(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_l=0.0, amplitude="exponential"):
+    r"""Mean first-passage time (s) of the shot-noise membrane from ``v_start`` to ``v_th``.
+
+    The neuron starts at ``v_start`` (non-refractory, no reset); the passage is the first input
+    that takes V to ``v_th`` or above. Same model, parameters and conventions as
+    :func:`firing_rate`; ``mean_fpt(v_start=v_reset) + tau_ref == 1/firing_rate`` (the ISI is a
+    renewal interval).
+
+    Parameters
+    ----------
+    rate_e, a_e, rate_i, a_i, tau_m, e_l, amplitude
+        As :func:`firing_rate`.
+    v_th : array_like
+        Threshold (V), ``e_l < v_th``.
+    v_start : array_like
+        Start potential (V), ``v_start <= v_th``; any value below the threshold, also below
+        ``e_l``. ``v_start = v_th`` gives 0 (the absorbing set is V >= v_th); just below it the
+        mean FPT is positive (a further input is needed), so it is discontinuous there.
+
+    Returns
+    -------
+    float or ndarray
+        Mean FPT in s (``inf`` for ``rate_e = 0``; overflows to ``inf`` beyond ~1e308 s, where
+        :func:`log_mean_fpt` stays finite).
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameter, ``v_start > v_th`` or ``e_l >= v_th``.
+
+    Notes
+    -----
+    The mean FPT :math:`T(v)` solves the backward equation of the jump process,
+    :math:`\mathcal{L}T = -1` with :math:`T = 0` for :math:`v \ge \theta`, where (leak at 0)
+
+    .. math::
+
+        \mathcal{L}f(v) = -\frac{v}{\tau_m}f'(v) + R_E\,E[f(v+A)-f(v)] + R_I\,E[f(v-B)-f(v)].
+
+    *Exponential amplitudes.* Applying :math:`(1-aD)(1+bD)` turns it into an ODE with linear
+    coefficients, solved by a Laplace-type integral (derivation step 9):
+
+    .. math::
+
+        T(v) = \tau_m\int_0^{1/a}\frac{dc}{c}(1-ac)^{R_E\tau_m}(1+bc)^{R_I\tau_m}
+               \Big[\frac{e^{c\theta'}}{1-ac} - e^{cv'}\Big],
+
+    the Richardson & Swarbrick (2010) integral with :math:`V_r` replaced by the start, evaluated
+    by the same log-space quadrature (ln T within 1e-9 of 50-digit mpmath).
+
+    *Fixed and arbitrary amplitudes.* The embedded chain of :func:`firing_rate` on a grid
+    aligned to ``v_start``: :math:`T = n/R`, :math:`n` the mean number of inputs to passage,
+    Richardson-extrapolated (relative error < 2e-4 against the closed form above with the
+    exponential law).
+
+    References
+    ----------
+    M. J. E. Richardson & R. Swarbrick, PRL 105, 178102 (2010), eq. (3).
+
+    Examples
+    --------
+    >>> T = mean_fpt(500.0, 0.1, tau_m=0.02, v_th=1.0, v_start=0.0)
+    >>> r = firing_rate(500.0, 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0, tau_ref=0.002)
+    >>> bool(abs(1.0 / (0.002 + T) - r) < 1e-12 * r)
+    True
+    """
+    with np.errstate(over="ignore"):
+        return scalar_or_array(np.exp(np.asarray(log_mean_fpt(
+            rate_e, a_e, rate_i, a_i, tau_m=tau_m, v_th=v_th, v_start=v_start, e_l=e_l, amplitude=amplitude))))
+
+
+# --- second moment, exponential amplitudes: the Laplace transform of the FPT
+
+
+def _exp_peak(re, ae, ri, ai, tau, th_):
+    """Maximiser ``cs`` and maximum ``phis`` of phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c th_ on
+    [0, 1/a) and the curvature width there (as in :func:`_log_isi_exponential`)."""
+    rho, rhoi, a = re * tau, ri * tau, ae
+    b = ai if ri > 0 else 0.0
+    if b == 0.0:
+        rhoi = 0.0
+    c_end = 1.0 / a
+
+    def dphi(c):
+        return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
+    if dphi(0.0) <= 0.0:
+        cs = 0.0
+    else:
+        cs = optimize.brentq(dphi, 0.0, c_end * (1.0 - 1e-15), xtol=1e-14 * c_end, rtol=1e-13)
+    phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
+    curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
+    width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
+    return cs, phis, width
+
+
+def _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el):
+    r"""``(ln T, Var(T))`` of the FPT from v0, exponential amplitudes (T without tau_ref).
+
+    With :math:`g_N = \psi(c)e^{cv}`, :math:`g_D = \psi(c)e^{c\theta}/(1-ac)`,
+    :math:`\psi = (1-ac)^{R_E\tau}(1+bc)^{R_I\tau}`, the FPT transform is
+    :math:`\int c^{p\tau-1}g_N/\int c^{p\tau-1}g_D` (derivation step 10); its second cumulant is
+    :math:`\tau^2[\Delta_0^2 + 2\Delta_0N_0 - 2\Delta_1]` with
+    :math:`\Delta_0=\int(g_D-g_N)/c`, :math:`N_0=\int(g_N-1)/c`,
+    :math:`\Delta_1=\int(g_D-g_N)\ln(ac)/c` over (0, 1/a). All three are scaled by the peak
+    :math:`e^{-\phi^*}` of :math:`\psi e^{c\theta}`.
+    """
+    log_t = _log_isi_exponential(re, ae, ri, ai, tau, th, v0, el)
+    th_, v_ = th - el, v0 - el
+    cs, phis, width = _exp_peak(re, ae, ri, ai, tau, th_)
+    rho, a = re * tau, ae
+    b = ai if ri > 0 else 0.0
+    rhoi = ri * tau if b > 0 else 0.0
+    c_end = 1.0 / a
+    d0 = math.exp(log_t - math.log(tau) - phis)
+
+    def log_psi(c):
+        # -inf at the end point c = 1/a (also where a*c rounds to 1 just below it)
+        return rho * math.log1p(-a * c) + rhoi * math.log1p(b * c) if a * c < 1.0 else -math.inf
+
+    def f_n0(c):
+        lg = log_psi(c) + c * v_
+        return (math.expm1(lg) * math.exp(-phis) if abs(lg) < 0.5 else
+                math.exp(lg - phis) - math.exp(-phis)) / c
+
+    def f_d1(c):
+        # (g_D - g_N)/c = psi e^{c th}[1/(1-ac) - e^{-c(th - v)}]/c, the bracket without cancellation;
+        # at c = 1/a the integrand vanishes like (1-ac)^(R_E tau) ln(ac)
+        if a * c >= 1.0:
+            return 0.0
+        lp = log_psi(c) + c * th_ - phis
+        e = c * (th_ - v_)
+        br = (a * c / (1.0 - a * c) - math.expm1(-e)) / c if e < 0.5 else \
+            (1.0 / (1.0 - a * c) - math.exp(-e)) / c
+        return math.exp(lp) * br * math.log(a * c)
+
+    # breakpoints around both peaks (of psi e^{c th} and of psi e^{c v})
+    pts = {0.0, c_end, cs}
+    for w in (3.0, 10.0, 30.0):
+        pts.update(p for p in (cs - w * width, cs + w * width) if 0.0 < p < c_end)
+    csn, _, wn = _exp_peak(re, ae, ri, ai, tau, v_) if v_ > 0 else (0.0, 0.0, width)
+    pts.update(p for p in (csn, csn + 3 * wn, csn + 10 * wn) if 0.0 < p < c_end)
+    pts = sorted(pts)
+    opts = dict(limit=200, epsabs=0.0, epsrel=1e-11)
+    n0 = d1 = 0.0
+    for lo, hi in zip(pts[:-1], pts[1:]):
+        n0 += integrate.quad(f_n0, lo, hi, **opts)[0]
+        d1 += integrate.quad(f_d1, lo, hi, **opts)[0]
+    var_scaled = d0 * d0 + 2.0 * d0 * n0 - 2.0 * d1 * math.exp(-phis)
+    var = tau * tau * math.exp(2.0 * phis) * var_scaled if phis < 350.0 else math.inf
+    return log_t, var, var_scaled / (d0 * d0)
+
+
+# --- the embedded chain from any start: second moment and Laplace transform of the FPT
+
+
+def _relax_projection(x, h, el, g_fun, mass):
+    r"""Hat-function weights of a measure on the relaxed position e_L + (y - e_L)U, U in [0, 1],
+    column j for the source y = x[j]: ``mass * hat(y) + (d/h) * second difference of G``, where
+    :math:`G(t)=\int_0^t F` is the second antiderivative of the measure of U (``g_fun``, vectorised,
+    G(0) = 0) and ``mass`` its total (integration by parts against the hats)."""
+    xe = np.concatenate([[x[0] - h], x, [x[-1] + h]])
+    y = x[None, :]
+    d = np.abs(y - el)
+    up = y > el
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(up, (xe[:, None] - el) / d, (el - xe[:, None]) / d)
+    t = np.clip(np.where(d > 0, t, 0.0), 0.0, 1.0)
+    gt = g_fun(t)
+    w = (gt[2:] - 2.0 * gt[1:-1] + gt[:-2]) * (d / h)
+    return w + mass * np.maximum(0.0, 1.0 - np.abs(x[:, None] - y) / h)
+
+
+def _power_g(rho):
+    """G(t) = t^(rho+1)/(rho+1) (U ~ Beta(rho, 1), rho complex with Re rho > -1 allowed)."""
+    def g(t):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.log(np.where(t > 0, t, 1.0))
+        return np.where(t > 0, np.exp((rho + 1.0) * lt), 0.0) / (rho + 1.0)
+    return g
+
+
+def _delay_g(rho, tau):
+    r"""G for the measure :math:`\Delta\,P(U\in du)`, :math:`\Delta=-\tau\ln U` the waiting time:
+    :math:`F(t)=\tau t^\rho(1/\rho-\ln t)`,
+    :math:`G(t)=\tau t^{\rho+1}[1/(\rho(\rho+1)) + 1/(\rho+1)^2 - \ln t/(\rho+1)]`."""
+    def g(t):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.log(np.where(t > 0, t, 1.0))
+            tp = np.where(t > 0, np.exp((rho + 1.0) * lt), 0.0)
+        return tau * tp * (1.0 / (rho * (rho + 1.0)) + 1.0 / (rho + 1.0) ** 2 - lt / (rho + 1.0))
+    return g
+
+
+@dataclass(frozen=True, eq=False)
+class _Chain:
+    x: np.ndarray          # nodes, ascending, x[-1] = v_th, x[j0] = the start
+    h: float
+    j0: int
+    total: float           # R = R_E + R_I
+    rho: float             # R tau_m
+    tau: float
+    el: float
+    p_e: float
+    w_e: np.ndarray
+    w_i: object            # None without inhibition
+    spike: np.ndarray      # probability that an input at node i crosses v_th
+
+    def jumps_t(self, vec):
+        """J^T vec (J the non-crossing jump matrix)."""
+        return _apply_jumps(np.atleast_2d(vec), self.p_e, self.w_e, self.w_i)[0]
+
+
+def _chain(re, ae, ri, ai, tau, th, v0, el, amp, h):
+    """The pre-jump chain of :func:`_grid_solve` on the grid of spacing h aligned to v0."""
+    total = re + ri
+    (x1, x2), (y1, y2) = amp.moments()
+    inhib = ri > 0 and ai > 0
+    sd_free = math.sqrt(0.5 * tau * (re * ae * ae * x2 + (ri * ai * ai * y2 if inhib else 0.0)))
+    mu_free = el + tau * (re * ae * x1 - (ri * ai * y1 if inhib else 0.0))
+    lb = _lower_edge(v0, el, mu_free, sd_free, ai, amp, inhib)
+    n = int(math.ceil((th - lb) / h)) + 1
+    x = th - h * np.arange(n)[::-1]
+    j0 = int(round((th - v0) / h))
+    j0 = n - 1 - j0
+    p_e = re / total
+    w_e = _lattice_weights(amp.exc, ae, h, n)
+    w_i = _lattice_weights(amp.inh, ai, h, n) if inhib else None
+    return _Chain(x, h, j0, total, total * tau, tau, el, p_e, w_e, w_i, p_e * _spike_probability(w_e, n))
+
+
+def _chain_moments(ch):
+    """First two moments (s, s^2) of the FPT from x[j0]: the backward recursion of the chain,
+    (I - P^T) B = J^T (1/R) and (I - P^T) B_2 = J^T (2/R^2 + 2 K_Delta^T B), P = K J."""
+    n = ch.x.size
+    rel = _relax_projection(ch.x, ch.h, ch.el, _power_g(ch.rho), 1.0)
+    rel_d = _relax_projection(ch.x, ch.h, ch.el, _delay_g(ch.rho, ch.tau), ch.tau / ch.rho)
+    prod_t = _apply_jumps(rel, ch.p_e, ch.w_e, ch.w_i).T
+    a = -prod_t
+    a[np.diag_indices(n)] += 1.0
+    lu = linalg.lu_factor(a, check_finite=False, overwrite_a=True)
+    r = ch.total
+    b1 = linalg.lu_solve(lu, ch.jumps_t(np.full(n, 1.0 / r)), check_finite=False)
+    b2 = linalg.lu_solve(lu, ch.jumps_t(2.0 / r**2 + 2.0 * (rel_d.T @ b1)), check_finite=False)
+    t1 = 1.0 / r + rel[:, ch.j0] @ b1
+    t2 = 2.0 / r**2 + 2.0 * rel_d[:, ch.j0] @ b1 + rel[:, ch.j0] @ b2
+    return t1, t2
+
+
+def _fpt_var_grid(re, ae, ri, ai, tau, th, v0, el, amp):
+    """``(ln T, Var(T))`` of the FPT from v0 on the two grids of :func:`firing_rate`, the variance
+    Richardson-extrapolated (O(h^2)); ln T from the rate solver (so that T + tau_ref = 1/rate)."""
+    coarse, fine, rate = _grid_pair(re, ae, ri, ai, tau, th, v0, el, 0.0, amp)
+    var = []
+    with one_blas_thread():
+        for sol in (coarse, fine):
+            t1, t2 = _chain_moments(_chain(re, ae, ri, ai, tau, th, v0, el, amp, sol.h))
+            var.append(t2 - t1 * t1)
+    v = var[1] + (var[1] - var[0]) / 3.0
+    return -math.log(rate), v
+
+
+def _isi_scalar(re, ae, ri, ai, tau, th, vr, el, tref, amp):
+    """(mean, variance, cv) of the ISI = tau_ref + FPT from v_reset."""
+    if re == 0.0:
+        # no excitation: no spikes; CV is the limit rate_e -> 0 (rare, Poisson-like escapes)
+        return math.inf, math.inf, 1.0
+    if _is_exponential(amp):
+        log_t, var, cv2_t = _fpt_var_exponential(re, ae, ri, ai, tau, th, vr, el)
+    else:
+        log_t, var = _fpt_var_grid(re, ae, ri, ai, tau, th, vr, el, amp)
+        cv2_t = var / math.exp(2.0 * log_t) if log_t < 350.0 else 1.0
+    var = max(var, 0.0)
+    log_mean = float(np.logaddexp(math.log(tref), log_t)) if tref > 0 else log_t
+    # CV = sqrt(Var T)/(tau_ref + T), formed from ln T so that it is finite where T overflows
+    cv = math.sqrt(max(cv2_t, 0.0)) * math.exp(log_t - log_mean)
+    with np.errstate(over="ignore"):
+        mean = float(np.exp(log_mean))
+    return mean, var, cv
+
+
+def isi_moments(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.0, tau_ref=0.0,
+                amplitude="exponential") -> ISIMoments:
+    r"""Mean (s), variance (s^2) and CV of the inter-spike interval of the shot-noise LIF neuron.
+
+    The ISI is ``tau_ref`` plus the first-passage time from ``v_reset`` to ``v_th``
+    (:func:`mean_fpt`); ``mean == 1/firing_rate``. Parameters and conventions as
+    :func:`firing_rate`.
+
+    Returns
+    -------
+    ISIMoments
+        ``(mean, variance, cv)``, broadcast shape. ``rate_e = 0`` (no spikes): mean and variance
+        ``inf`` and ``cv = 1``, the limit of rare, Poisson-like escapes. The mean overflows to
+        ``inf`` beyond ~1e308 s (the CV stays finite).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`firing_rate`.
+
+    Notes
+    -----
+    The FPT moments solve the backward recursion :math:`\mathcal{L}T_n = -nT_{n-1}`
+    (:math:`T_0 = 1`, :math:`T_n = 0` at and above threshold; :math:`\mathcal{L}` the generator of
+    :func:`mean_fpt`), equivalently the derivatives at :math:`p=0` of the FPT transform
+    :math:`\hat F(v;p)=E_v[e^{-pT}]`, which solves :math:`\mathcal{L}\hat F = p\hat F`.
+
+    *Exponential amplitudes* (derivation step 10): with :math:`\psi(c)=(1-ac)^{R_E\tau_m}(1+bc)^{R_I\tau_m}`,
+    :math:`g_N=\psi e^{cV_r'}`, :math:`g_D=\psi e^{c\theta'}/(1-ac)` (leak at 0),
+
+    .. math::
+
+        \hat F(V_r;p) = \frac{\int_0^{1/a}c^{p\tau_m-1}g_N\,dc}{\int_0^{1/a}c^{p\tau_m-1}g_D\,dc},\qquad
+        \mathrm{Var}\,T = \tau_m^2[\Delta_0^2 + 2\Delta_0N_0 - 2\Delta_1],
+
+    :math:`\Delta_0=\int\frac{g_D-g_N}{c}`, :math:`N_0=\int\frac{g_N-1}{c}`,
+    :math:`\Delta_1=\int\frac{g_D-g_N}{c}\ln(ac)` over (0, 1/a), evaluated by adaptive quadrature
+    scaled by the peak of the integrand (as the rate). Relative error of the variance ~1e-9
+    (against 50-digit mpmath, tests), losing a factor 1/CV^2 for very regular firing.
+
+    *Fixed and arbitrary amplitudes:* the embedded chain of :func:`firing_rate`. With the
+    waiting time :math:`\Delta` to the next input and the relaxation kernel K, the chain's
+    backward recursion is :math:`T_1 = 1/R + K^TB`, :math:`(I-P^T)B = J^T(1/R)` and
+    :math:`T_2 = 2/R^2 + 2K_\Delta^TB + K^TB_2`, :math:`(I-P^T)B_2 = J^T(2/R^2+2K_\Delta^TB)`,
+    :math:`P = KJ`, where :math:`K_\Delta` is the kernel weighted by :math:`\Delta` (hat
+    projections in closed form). The variance is Richardson-extrapolated between the two grids of
+    the rate (relative error < 2e-4 against the closed form with the exponential law).
+
+    References
+    ----------
+    M. J. E. Richardson & R. Swarbrick, PRL 105, 178102 (2010).
+    C. W. Gardiner, Stochastic Methods, 4th ed., Springer (2009), sec. 5.5 (first-passage moments).
+
+    Examples
+    --------
+    Strong drive makes the neuron regular; weak drive makes it Poisson-like:
+
+    >>> m = isi_moments([2000.0, 300.0], 0.05, tau_m=0.02, v_th=1.0, v_reset=0.0)
+    >>> [round(float(c), 2) for c in m.cv]
+    [0.37, 1.0]
+    >>> bool(abs(m.mean[0] * firing_rate(2000.0, 0.05, tau_m=0.02, v_th=1.0, v_reset=0.0) - 1) < 1e-12)
+    True
+    """
+    amp = _as_amplitudes(amplitude)
+    args = _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref)
+    shape = args[0].shape
+    out = [np.empty(shape) for _ in range(3)]
+    for idx in np.ndindex(shape):
+        vals = _isi_scalar(*(float(a[idx]) for a in args), amp)
+        for o, v in zip(out, vals):
+            o[idx] = v
+    return ISIMoments(*(scalar_or_array(o) for o in out))
+
+
+def isi_cv(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.0, tau_ref=0.0,
+           amplitude="exponential"):
+    r"""Coefficient of variation of the inter-spike interval (``isi_moments(...).cv``).
+
+    Parameters, method and accuracy as :func:`isi_moments`; 1 for ``rate_e = 0`` (the limit).
+
+    Examples
+    --------
+    Fixed jumps of half the threshold distance, strong drive:
+
+    >>> cv = isi_cv(2000.0, 0.5, tau_m=0.02, v_th=1.0, v_reset=0.0, amplitude="fixed")
+    >>> bool(0.0 < cv < 1.0)
+    True
+    """
+    return isi_moments(rate_e, a_e, rate_i, a_i, tau_m=tau_m, v_th=v_th, v_reset=v_reset, e_l=e_l,
+                       tau_ref=tau_ref, amplitude=amplitude).cv
+
+
+# --- FPT density: Laplace transform of the chain, inverted by de Hoog's method
+
+#: Terms of the de Hoog, Knight & Stokes continued fraction (2M+1 transform values per window).
+_DEHOOG_M = 10
+#: Ratio of the ends of a time window: t in (T/(2 _WINDOW), T/2] is inverted with period T
+#: (smooth test transforms: error <= 1e-5 of the density scale with M = 10).
+_WINDOW = 8
+#: The inversion windows cover [0, mean + _FPT_WINDOW_SD standard deviations] of the FPT; beyond,
+#: the slowest mode C exp(-lambda_1 t) (pole and residue of the transform) continues.
+_FPT_WINDOW_SD = 12.0
+
+
+def _relax_geometry(ch):
+    """p-independent parts of the relaxation projection of the chain: ln t on the extended grid,
+    where t > 0, d/h and the hats at the sources (see :func:`_relax_projection`)."""
+    x, h, el = ch.x, ch.h, ch.el
+    xe = np.concatenate([[x[0] - h], x, [x[-1] + h]])
+    y = x[None, :]
+    d = np.abs(y - el)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(y > el, (xe[:, None] - el) / d, (el - xe[:, None]) / d)
+    t = np.clip(np.where(d > 0, t, 0.0), 0.0, 1.0)
+    pos = t > 0
+    lt = np.log(np.where(pos, t, 1.0))
+    return lt, pos, d / h, np.maximum(0.0, 1.0 - np.abs(x[:, None] - y) / h)
+
+
+def _chain_laplace(ch, p, geometry=None):
+    """E[exp(-p T)] from x[j0] (complex p, Re p > -R): the backward equation of the chain with each
+    waiting time weighted by exp(-p Delta), i.e. the relaxation kernel of U ~ Beta((R+p)tau, 1)
+    with total weight R/(R+p): (I - P_p^T) B = spike, F = K_p[:, j0] . B."""
+    n = ch.x.size
+    r = ch.total
+    rho_p = (r + p) * ch.tau
+    scale = r / (r + p)
+    lt, pos, dh, hat = _relax_geometry(ch) if geometry is None else geometry
+    gt = np.where(pos, np.exp((rho_p + 1.0) * lt), 0.0) * (scale / (rho_p + 1.0))
+    rel = (gt[2:] - 2.0 * gt[1:-1] + gt[:-2]) * dh + scale * hat
+    a = -_apply_jumps(rel, ch.p_e, ch.w_e, ch.w_i).T
+    a[np.diag_indices(n)] += 1.0
+    b = linalg.solve(a, ch.spike.astype(a.dtype), check_finite=False, overwrite_a=True)
+    return rel[:, ch.j0] @ b
+
+
+def _dehoog(fp, t, big_t, gamma):
+    """de Hoog, Knight & Stokes (1982): f(t) from fp[k] = F(gamma + i k pi/big_t), k = 0..2M,
+    by the quotient-difference continued fraction with the improved remainder (vectorised in t)."""
+    m = (fp.size - 1) // 2
+    e = np.zeros((2 * m + 1, m + 1), complex)
+    q = np.zeros((2 * m, m + 1), complex)
+    q[0, 0] = fp[1] / (fp[0] / 2.0)
+    q[1:2 * m, 0] = fp[2:2 * m + 1] / fp[1:2 * m]
+    for r in range(1, m + 1):
+        mr = 2 * (m - r) + 1
+        e[0:mr, r] = q[1:mr + 1, r - 1] - q[0:mr, r - 1] + e[1:mr + 1, r - 1]
+        if r != m:
+            mq = 2 * (m - r - 1) + 3
+            q[0:mq, r] = q[1:mq + 1, r - 1] * e[1:mq + 1, r] / e[0:mq, r]
+    d = np.empty(2 * m + 1, complex)
+    d[0] = fp[0] / 2.0
+    for r in range(1, m + 1):
+        d[2 * r - 1] = -q[0, r - 1]
+        d[2 * r] = -e[0, r]
+    z = np.exp(1j * math.pi * np.asarray(t, float) / big_t)
+    a_prev, a_cur = np.zeros_like(z), np.full_like(z, d[0])
+    b_prev, b_cur = np.ones_like(z), np.ones_like(z)
+    for i in range(1, 2 * m):
+        a_prev, a_cur = a_cur, a_cur + d[i] * a_prev * z
+        b_prev, b_cur = b_cur, b_cur + d[i] * b_prev * z
+    brem = (1.0 + (d[2 * m - 1] - d[2 * m]) * z) / 2.0
+    rem = -brem * (1.0 - np.sqrt(1.0 + d[2 * m] * z / brem**2))
+    a_fin = a_cur + rem * a_prev
+    b_fin = b_cur + rem * b_prev
+    return np.exp(gamma * np.asarray(t, float)) / big_t * (a_fin / b_fin).real
+
+
+def _slowest_mode(chains, geometries, mean):
+    """Pole -lambda_1 of the FPT transform on (-R, 0) and its residue C (f ~ C exp(-lambda_1 t)),
+    from the real Richardson-extrapolated transform: 1/F decreases from 1 at p = 0 to 0 at the pole."""
+    r = chains[0].total
+
+    def inv_f(p):
+        # near the pole the chain's matrix is (nearly) singular: that is what is searched for
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            try:
+                fc, ff = (_chain_laplace(ch, p, g).real for ch, g in zip(chains, geometries))
+            except linalg.LinAlgError:
+                return 0.0
+        return 1.0 / (ff + (ff - fc) / 3.0)
+
+    lo = 0.0
+    lam = min(0.5 / mean, 0.5 * r)
+    while inv_f(-lam) > 0.0:
+        lo = lam
+        if lam >= 0.99 * r:
+            # no pole in (-R, 0): the tail decays like e^{-R t} times a power (Erlang-like passage
+            # through a fixed number of inputs); the caller inverts the transform there too
+            return None
+        lam = min(2.0 * lam, 0.99 * r)
+    lam1 = optimize.brentq(lambda q: inv_f(-q), lo, lam, xtol=1e-12 * lam, rtol=1e-12)
+    step = 1e-5 * lam1
+    slope = (inv_f(-lam1 + step) - inv_f(-lam1 - step)) / (2.0 * step)
+    return lam1, 1.0 / slope
+
+
+def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp):
+    """FPT density at the times t (1-d, > 0 and finite) for one parameter set."""
+    coarse, fine, _ = _grid_pair(re, ae, ri, ai, tau, th, v0, el, 0.0, amp)
+    # the transform on the two grids of the rate, Richardson-extrapolated
+    chains = [_chain(re, ae, ri, ai, tau, th, v0, el, amp, sol.h) for sol in (coarse, fine)]
+    geometries = [_relax_geometry(ch) for ch in chains]
+
+    def transform(p):
+        fc, ff = (_chain_laplace(ch, p, g) for ch, g in zip(chains, geometries))
+        return ff + (ff - fc) / 3.0
+
+    out = np.empty_like(t)
+    with one_blas_thread():
+        t1, t2 = _chain_moments(chains[1])
+        t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
+        tail = _slowest_mode(chains, geometries, t1) if np.any(t > t_tail) else None
+        inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
+        # window k: t in (W^(k-1), W^k] tau_m/2, inverted with period T = W^k tau_m (t/T in (1/(2W), 1/2])
+        k_win = np.ceil(np.log(2.0 * t[inner] / tau) / math.log(_WINDOW) - 1e-12).astype(int)
+        res = np.empty(k_win.size)
+        m = _DEHOOG_M
+        for k in np.unique(k_win):
+            big_t = float(_WINDOW) ** k * tau
+            gamma = -math.log(1e-14) / (2.0 * big_t)
+            fp = np.array([transform(gamma + 1j * math.pi * j / big_t) for j in range(2 * m + 1)])
+            sel = k_win == k
+            res[sel] = _dehoog(fp, t[inner][sel], big_t, gamma)
+        out[inner] = res
+        if not inner.all():
+            lam1, c = tail
+            out[~inner] = c * np.exp(-lam1 * t[~inner])
+    return out
+
+
+def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_l=0.0, amplitude="exponential"):
+    r"""First-passage-time density (1/s) of the shot-noise membrane from ``v_start`` to ``v_th``.
+
+    Same model and conventions as :func:`firing_rate`; no reset. Its mean is :func:`mean_fpt`
+    and its variance the FPT variance of :func:`isi_moments` (with ``v_reset = v_start``).
+
+    Parameters
+    ----------
+    t : array_like
+        Time(s) in s, >= 0.
+    rate_e, a_e, rate_i, a_i, tau_m, e_l, amplitude
+        As :func:`firing_rate`.
+    v_th, v_start : array_like
+        Threshold and start potential (V), ``v_start <= v_th``.
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        Density in 1/s, broadcast shape. At ``t = 0`` the limit ``t -> 0+``, the rate of inputs
+        that cross from ``v_start``. ``v_start = v_th``: the FPT is 0 (``inf`` at ``t = 0``, 0
+        elsewhere). ``rate_e = 0``: the threshold is never reached, the density is 0.
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameter, ``v_start > v_th`` or ``e_l >= v_th``.
+
+    Notes
+    -----
+    The transform :math:`\hat F(p) = E[e^{-pT}]` solves the backward equation
+    :math:`\mathcal{L}\hat F = p\hat F`, :math:`\hat F = 1` at and above threshold (derivation
+    step 10). It is computed from the embedded chain of :func:`firing_rate` (grid aligned to
+    ``v_start``): weighting each waiting time :math:`\Delta\sim` Exp(R) by :math:`e^{-p\Delta}`
+    turns the relaxation factor into Beta(:math:`(R+p)\tau_m`, 1) with total weight
+    :math:`R/(R+p)`, and :math:`\hat F = K_p^T B`, :math:`(I - P_p^T)B = s` (s the crossing
+    probabilities), Richardson-extrapolated between two grids. The density is recovered by the
+    de Hoog, Knight & Stokes (1982) continued-fraction acceleration of the Fourier-series
+    inversion, with 2M+1 = 21 transform values per window; ``t`` in
+    :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m` (within the method's
+    accurate range, and an element's value does not depend on the other times asked for). Beyond
+    the mean plus 12 standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is
+    used, with :math:`-\lambda_1` the pole of :math:`\hat F` on (-R, 0) and C its residue (if
+    there is no pole there, the passage is Erlang-like and the inversion continues, with an
+    absolute error floor of ~1e-11 of the peak density, of either sign, in the far tail). Accuracy:
+    the density integrates to 1 and reproduces the mean and variance of :func:`isi_moments` to
+    ~1e-3 relative (tests); it agrees with the event-driven simulation within 4 standard errors.
+    Cost: 2(2M+1) dense complex solves of the grid size per window (n^3), about 0.2--1 s for
+    excitatory input and several seconds when inhibition widens the grid to ~800 nodes.
+    Fixed jumps give a density with jumps in t (e.g. where the last one-jump crossing becomes
+    impossible); there the inversion shows Gibbs-type ripples over about ``T/M``.
+
+    References
+    ----------
+    F. R. de Hoog, J. H. Knight & A. N. Stokes, SIAM J. Sci. Stat. Comput. 3, 357 (1982).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = np.linspace(0.0, 0.4, 2001)
+    >>> g = fpt_density(ts, 500.0, 0.1, tau_m=0.02, v_th=1.0, v_start=0.0)
+    >>> bool(abs(np.trapezoid(g, ts) - 1.0) < 1e-3)
+    True
+    """
+    amp = _as_amplitudes(amplitude)
+    t = check("t", t)
+    args = _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)
+    shape = np.broadcast_shapes(t.shape, args[0].shape)
+    tb = np.broadcast_to(t, shape)
+    pb = [np.broadcast_to(a, shape) for a in args]
+    out = np.zeros(shape)
+    groups: dict = {}
+    for idx in np.ndindex(shape):
+        groups.setdefault(tuple(float(a[idx]) for a in pb), []).append(idx)
+    for key, idxs in groups.items():
+        re, ae, ri, ai, tau, th, v0, el = key
+        tt = np.array([tb[i] for i in idxs])
+        vals = np.zeros_like(tt)
+        if v0 >= th:
+            vals[tt == 0.0] = math.inf
+        elif re > 0.0:
+            pos = (tt > 0.0) & np.isfinite(tt)
+            if pos.any():
+                vals[pos] = _fpt_density_scalar(tt[pos], re, ae, ri, ai, tau, th, v0, el, amp)
+            if (tt == 0.0).any():
+                vals[tt == 0.0] = _initial_crossing_rate(re, ae, ri, ai, tau, th, v0, el, amp)
+        for i, val in zip(idxs, vals):
+            out[i] = val
+    return scalar_or_array(out)
+
+
+def _initial_crossing_rate(re, ae, ri, ai, tau, th, v0, el, amp):
+    """lim_{t->0+} of the FPT density: R_E P(a_e X >= v_th - v_start)."""
+    d = (th - v0) / ae
+    spec = amp.exc
+    if isinstance(spec, str):
+        return re * (math.exp(-d) if spec == "exponential" else float(d <= 1.0))
+    if isinstance(spec, float):
+        return re * float(spec >= d)
+    if isinstance(spec, np.ndarray):
+        return re * float(np.mean(spec >= d))
+    return re * float(spec.sf(d) + (spec.pmf(d) if hasattr(spec, "pmf") else 0.0))
+

@@ -139,8 +139,146 @@ def test_campbell_cumulants_match_free_cumulants():
 
 def test_document_builds_from_the_same_expressions():
     doc = S.document()
-    assert len(doc.steps) == 7 and doc.sources
+    assert len(doc.steps) == 10 and doc.sources
     assert any(eq == S.rate_equation() for eq in doc.steps[3].equations)
     assert np.isfinite(float(S.rate_integrand().subs({sym["c"]: 1, sym["a"]: 0.1, sym["R_E"]: 100, sym["R_I"]: 0,
                                                      sym["b"]: 1, sym["tau_m"]: 0.02, sym["theta"]: 1,
                                                      sym["V_r"]: 0})))
+
+
+# --- derived from the generator: Laplace-domain equation, first passage --------------------------
+
+#: mpmath (30-50 digits) evaluation of the derived first-passage expressions vs the double-precision
+#: numerics: ln T within 1e-9 (as the rate), the variance within 1e-8 (quadrature at epsrel 1e-11,
+#: cancellation ~1/CV^2), the chain's transform within 5e-4 (grid, Richardson-extrapolated; measured
+#: 1.1e-4 at p = 300/s, the grid error grows with p).
+TOL_FPT = 1e-9
+TOL_FPT_VAR = 1e-8
+TOL_TRANSFORM = 5e-4
+
+
+def _num(expr, **vals):
+    return expr.subs({sym[k]: v for k, v in vals.items()})
+
+
+def test_generator_symbol_is_the_generator_on_exponentials():
+    """Lambda(c, v) e^{cv} equals the generator with its jump integrals done by mpmath quadrature."""
+    mp.mp.dps = 30
+    vals = dict(R_E=700, R_I=300, a=sp.Rational(1, 10), b=sp.Rational(1, 20), tau_m=sp.Rational(1, 50))
+    cc, vv = mp.mpf(3), mp.mpf("0.4")
+    lam = float(_num(S.generator_symbol(), **vals).subs({sym["c"]: 3, sym["v"]: sp.Rational(2, 5)}))
+    f = lambda u: mp.exp(cc * u)
+    exc = mp.quad(lambda x: (f(vv + x) - f(vv)) * mp.exp(-x * 10) * 10, [0, mp.inf])
+    inh = mp.quad(lambda x: (f(vv - x) - f(vv)) * mp.exp(-x * 20) * 20, [0, mp.inf])
+    direct = -vv * 50 * cc * f(vv) + 700 * exc + 300 * inh
+    assert abs(direct / f(vv) - lam) < 1e-12 * abs(lam)
+
+
+def test_derived_laplace_equation_is_the_flux_form():
+    """The weak-form derivation reproduces the flux form of the Laplace-domain equation
+    (Richardson & Swarbrick 2010), written here from the flux balance of step 1."""
+    c, a, b, R_E, R_I, tau, nu = (sym[k] for k in ("c", "a", "b", "R_E", "R_I", "tau_m", "nu"))
+    th, vr = sym["theta"], sym["V_r"]
+    P_ = S.Pt(c)
+    flux = a * (R_E * P_ - nu * sp.exp(c * th)) / (1 - a * c) - b * R_I * P_ / (1 + b * c) \
+        - nu * (sp.exp(c * th) - sp.exp(c * vr)) / c
+    assert sp.simplify(S.laplace_equation().rhs - flux) == 0
+
+
+def test_transform_kernel_solves_its_equation_and_the_boundary_term_vanishes():
+    ode, phi, boundary = S.transform_kernel()
+    fn = ode.lhs.atoms(sp.Function)
+    (phi_f,) = [f for f in fn if f.func.__name__ == "phi"]
+    res = ode.lhs.subs(phi_f, phi).doit()
+    assert sp.simplify(res / phi) == 0
+    vals = {sym["R_E"]: 30, sym["R_I"]: 5, sym["a"]: sp.Rational(1, 10), sym["b"]: sp.Rational(1, 20),
+            sym["tau_m"]: sp.Rational(1, 50), sym["v"]: sp.Rational(1, 2), sym["p"]: 10}
+    bt = boundary.subs(vals)
+    assert sp.limit(bt, sym["c"], 0, "+") == 0
+    assert sp.limit(bt, sym["c"], 10, "-") == 0
+
+
+def test_backward_hierarchy():
+    _, hierarchy = S.backward_equations()
+    assert [str(h.rhs) for h in hierarchy] == ["-1", "-2*T_1(v)", "-3*T_2(v)"]
+
+
+def test_mean_fpt_solution_is_the_rate_integrand_at_the_start():
+    m = S.mean_fpt_solution()
+    ri = S.rate_integrand().subs(sym["V_r"], sym["v"])
+    vals = {sym["R_E"]: 30, sym["R_I"]: 5, sym["a"]: sp.Rational(1, 10), sym["b"]: sp.Rational(1, 20),
+            sym["tau_m"]: sp.Rational(1, 50), sym["v"]: sp.Rational(1, 3), sym["theta"]: 1}
+    for cv in (sp.Rational(1, 7), sp.Rational(9, 2)):
+        assert abs(sp.N((m - ri).subs(vals).subs(sym["c"], cv), 30)) < 1e-25
+
+
+def _exc_only_T(R, a, tau, th):
+    expr = S.exc_only_mean_fpt().subs({sym["R_E"]: R, sym["a"]: a, sym["tau_m"]: tau, sym["theta"]: th})
+    return sp.lambdify(sym["v"], expr, "mpmath")
+
+
+def test_exc_only_mean_fpt_satisfies_the_backward_equation():
+    """-(v/tau) T' + R (E[T(v + A)] - T(v)) = -1 below threshold, T = 0 above (mpmath, 30 digits)."""
+    mp.mp.dps = 30
+    R, a, tau, th = 500, mp.mpf("0.1"), mp.mpf("0.02"), mp.mpf(1)
+    T = _exc_only_T(R, sp.Rational(1, 10), sp.Rational(1, 50), 1)
+    for v0 in (mp.mpf("0.3"), mp.mpf("-0.2"), mp.mpf("0.95")):
+        jump = mp.quad(lambda x: T(v0 + x) * mp.exp(-x / a) / a, [0, th - v0])   # T = 0 beyond theta
+        lhs = -v0 / tau * mp.diff(T, v0) + R * (jump - T(v0))
+        assert abs(lhs + 1) < 1e-20
+
+
+@settings(max_examples=6, phases=[Phase.explicit, Phase.generate])
+@given(re=st.floats(50.0, 3000.0), ae=st.floats(0.05, 0.5), v0=st.floats(-0.5, 0.95))
+def test_exc_only_mean_fpt_matches_numeric(re, ae, v0):
+    mp.mp.dps = 50
+    T = _exc_only_T(re, ae, 0.02, 1)
+    ref = T(mp.mpf(v0))
+    num = sn.log_mean_fpt(re, ae, tau_m=0.02, v_th=1.0, v_start=v0)
+    assert abs(num - float(mp.log(ref))) < TOL_FPT
+
+
+def _mp_cumulants(re, ae, ri, ai, tau, th, v0, dps=30):
+    """kappa_1, kappa_2 of the derived transform, integrals by mpmath tanh-sinh."""
+    mp.mp.dps = dps
+    k1, k2, integrals = S.fpt_cumulants()
+    vals = {sym["R_E"]: re, sym["a"]: ae, sym["R_I"]: ri, sym["b"]: ai, sym["tau_m"]: tau,
+            sym["theta"]: th, sym["v"]: v0}
+    num = {}
+    for key, integral in integrals.items():
+        f = sp.lambdify(sym["x"], integral.function.subs(vals), "mpmath")
+        num[key] = mp.quad(f, [0, mp.mpf(1) / 2, 1])
+    return (sp.lambdify(list(num), k1.subs({sym["tau_m"]: tau}), "mpmath")(*num.values()),
+            sp.lambdify(list(num), k2.subs({sym["tau_m"]: tau}), "mpmath")(*num.values()))
+
+
+@settings(max_examples=5, phases=[Phase.explicit, Phase.generate])
+@given(re=st.floats(100.0, 3000.0), ae=st.floats(0.05, 0.4), ri=st.floats(0.0, 1500.0), ai=st.floats(0.02, 0.3),
+       vr=st.floats(-0.4, 0.8))
+def test_derived_fpt_cumulants_match_isi_moments(re, ae, ri, ai, vr):
+    k1, k2 = _mp_cumulants(re, ae, ri, ai, 0.02, 1.0, vr)
+    m = sn.isi_moments(re, ae, ri, ai, tau_m=0.02, v_th=1.0, v_reset=vr)
+    assert m.mean == pytest.approx(float(k1), rel=TOL_FPT)
+    assert m.variance == pytest.approx(float(k2), rel=TOL_FPT_VAR)
+
+
+@pytest.mark.parametrize("args", [(500.0, 0.1, 0.0, 0.0, 0.0), (600.0, 0.15, 200.0, 0.1, 0.3)])
+def test_derived_transform_matches_the_chain(args):
+    """F(v; p) of step 9 at real p (mpmath) against the grid chain's transform used by fpt_density."""
+    mp.mp.dps = 30
+    re, ae, ri, ai, v0 = args
+    _, F = S.transform_normalisation()
+    amp = sn.Amplitudes()
+    coarse, fine, _ = sn._grid_pair(re, ae, ri, ai, 0.02, 1.0, v0, 0.0, 0.0, amp)
+    chains = [sn._chain(re, ae, ri, ai, 0.02, 1.0, v0, 0.0, amp, sol.h) for sol in (coarse, fine)]
+    for p in (20.0, 300.0):
+        vals = {sym["R_E"]: re, sym["a"]: ae, sym["R_I"]: ri, sym["b"]: ai if ai else 1, sym["tau_m"]: 0.02,
+                sym["theta"]: 1, sym["v"]: v0, sym["p"]: p}
+        num, den = sp.fraction(F)
+        parts = []
+        for integral in (num, den):
+            f = sp.lambdify(sym["c"], integral.function.subs(vals), "mpmath")
+            parts.append(mp.quad(f, [0, mp.mpf(1) / (2 * ae), mp.mpf(1) / ae]))
+        ref = float(parts[0] / parts[1])
+        fc, ff = (sn._chain_laplace(ch, p).real for ch in chains)
+        assert ff + (ff - fc) / 3.0 == pytest.approx(ref, rel=TOL_TRANSFORM)

@@ -28,6 +28,7 @@ __all__ = [
     "mean_fpt_equation",
     "mean_fpt_solution",
     "siegert_rate",
+    "generator_symbol",
     "moment_balance",
     "membrane_moments",
     "document",
@@ -145,25 +146,34 @@ def siegert_rate():
     return 1 / (s.tau_ref + T.subs(s.x0, s.V_r))
 
 
+def generator_symbol():
+    r""":math:`\Lambda(c, V)` with :math:`\mathcal{L}e^{cV} = \Lambda e^{cV}` for the generator of the free
+    OU process, :math:`\mathcal{L}f = \frac{\mu - V}{\tau}f' + \frac{\sigma^2}{2\tau}f''` (differentiated by sympy)."""
+    s = symbols()
+    c = sp.Symbol("c", real=True)
+    f = sp.exp(c * s.V)
+    gen = (s.mu - s.V) / s.tau * sp.diff(f, s.V) + s.sigma**2 / (2 * s.tau) * sp.diff(f, s.V, 2)
+    return c, sp.expand(sp.simplify(gen / f))
+
+
 def moment_balance():
     r"""Moment equations of the stationary density and their solution ``{M_1: ..., M_2: ...}``.
 
-    Multiply ``0 = -dJ/dV + nu delta(V - V_r)`` by ``V^n`` and integrate over ``(-inf, theta)``,
-    with ``J(theta) = nu`` (the outflux), ``P(theta) = 0`` and ``M_k = int V^k P dV``:
-    ``0 = -nu theta^n + nu V_r^n + n int V^{n-1} J dV``, where
-    ``int V^{n-1} J = (mu M_{n-1} - M_n)/tau + (sigma^2/(2 tau)) (n - 1) M_{n-2}``.
-    Returns ``(equations, solution)``.
+    Derived from the generator: in the stationary state
+    :math:`0 = \int P\,\mathcal{L}V^n\,dV + \nu(V_r^n - \theta^n)` (the outflux at
+    :math:`\theta` is re-injected at :math:`V_r`), with
+    :math:`\mathcal{L}V^n = \partial_c^n[\Lambda(c,V)e^{cV}]_{c=0}` (:func:`generator_symbol`)
+    and :math:`\int V^kP\,dV = M_k`. Returns ``(equations, solution)``.
     """
     s = symbols()
     M = {0: s.M0, 1: s.M1, 2: s.M2}
-
-    def int_vJ(n):  # int V^{n-1} J dV after one integration by parts of the P' term
-        term = (s.mu * M[n - 1] - M[n]) / s.tau
-        if n >= 2:
-            term += s.sigma**2 / (2 * s.tau) * (n - 1) * M[n - 2]
-        return term
-
-    eqs = [sp.Eq(0, -s.nu * s.theta**n + s.nu * s.V_r**n + n * int_vJ(n)) for n in (1, 2)]
+    c, lam = generator_symbol()
+    gen = lam * sp.exp(c * s.V)
+    eqs = []
+    for n in (1, 2):
+        poly = sp.Poly(sp.expand(sp.diff(gen, c, n).subs(c, 0)), s.V)
+        expect = sum(coef * M[mon[0]] for mon, coef in zip(poly.monoms(), poly.coeffs()))
+        eqs.append(sp.Eq(0, -s.nu * s.theta**n + s.nu * s.V_r**n + expect))
     sol = sp.solve(eqs, [s.M1, s.M2], dict=True)[0]
     return eqs, sol
 
@@ -221,9 +231,11 @@ def document() -> Document:
                  [*steps_T, ("mean first-passage time", sp.Eq(sp.Symbol("T(x_0)"), T)),
                   ("rate", sp.Eq(s.nu, siegert_rate()))]),
             Step("Membrane moments from the moment balance",
-                 "Multiply the stationary equation by $V^n$, integrate over $(-\\infty,\\theta)$ by parts "
-                 "($P(\\theta)=0$, outflux $\\nu$ at $\\theta$, influx $\\nu$ at $V_r$), with $M_k=\\int V^kP\\,dV$.",
-                 [*eqs_m, *[sp.Eq(k, v) for k, v in sol_m.items()],
+                 "From the generator $\\mathcal{L}f=\\frac{\\mu-V}{\\tau}f'+\\frac{\\sigma^2}{2\\tau}f''$: "
+                 "$\\mathcal{L}e^{cV}=\\Lambda e^{cV}$ and $\\mathcal{L}V^n=\\partial_c^n[\\Lambda e^{cV}]_{c=0}$; the "
+                 "stationary balance $0=\\int P\\,\\mathcal{L}V^n\\,dV+\\nu(V_r^n-\\theta^n)$ (outflux $\\nu$ at "
+                 "$\\theta$ re-injected at $V_r$), with $M_k=\\int V^kP\\,dV$.",
+                 [("generator symbol $\\Lambda(c,V)$", generator_symbol()[1]), *eqs_m, *[sp.Eq(k, v) for k, v in sol_m.items()],
                   ("mean over all neurons (refractory ones at $V_r$, $M_0=1-\\nu\\tau_{ref}$)", sp.Eq(sp.Symbol("E[V]"), mean)),
                   ("variance", sp.Eq(sp.Symbol("Var V"), var))]),
         ],
