@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-from snntheory import LIF, inverse, network
+from snntheory import LIF, inverse
+from snntheory.network import gradient_gain
 from snntheory._sim.backprop import _run
 from snntheory.errors import ParameterError
 from snntheory.simulate import backprop_network, network
@@ -168,7 +169,7 @@ def test_single_layer_gain_matches_gradient_gain(beta, reset, n_out, w_mean, w_s
     network.gradient_gain, Monte Carlo error from independent weight draws."""
     neuron = LIF.from_beta(beta, reset=reset)
     n_in, rate = 300, 50.0
-    theory = network.gradient_gain(neuron=neuron, n_in=n_in, input_rate=rate, w_mean=w_mean, w_std=w_std,
+    theory = gradient_gain(neuron=neuron, n_in=n_in, input_rate=rate, w_mean=w_mean, w_std=w_std,
                                    n_out=n_out, surrogate=kind)
     gains = [backprop_network([n_in, n_out], w_mean, w_std, neuron=neuron, input_rate=rate,
                               n_steps=int(2000 * mc_scale), through_time=False, seed=s, batch=4,

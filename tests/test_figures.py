@@ -3,6 +3,7 @@
 Figures whose module has not been written yet are skipped with a reason naming the file.
 """
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,9 +91,11 @@ def test_figure_quick(name, fig_cache):
 def test_cli_quick(fig_cache):
     _require(CLI_FIGURE)
     out = fig_cache / "out"
+    root = str(FIG_DIR.parent)   # the checkout under test, not an installed copy
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     res = subprocess.run([sys.executable, str(FIG_DIR / "make_figures.py"),
                           f"fig{list(FIGURES).index(CLI_FIGURE) + 1}", "--quick",
-                          "--out", str(out)], capture_output=True, text=True, timeout=300)
+                          "--out", str(out)], capture_output=True, text=True, timeout=300, env=env)
     assert res.returncode == 0, res.stderr
     assert (out / f"{CLI_FIGURE}.png").stat().st_size > 1000
     pdf = (out / f"{CLI_FIGURE}.pdf").read_bytes()
