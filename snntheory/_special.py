@@ -361,4 +361,9 @@ def gth_stationary(P) -> np.ndarray:
     pi[0] = 1.0
     for k in range(1, n):
         pi[k] = pi[:k] @ a[:k, k]
+        if pi[k] > 1e100:
+            # state k outweighs the earlier ones by > 1e100: rescale before the sums overflow
+            # (entries that underflow are below 1e-208 of the total)
+            with np.errstate(under="ignore"):
+                pi[: k + 1] /= pi[k]
     return pi / pi.sum()

@@ -211,7 +211,7 @@ def _spikes_per_jump(chain_kw, gain, wm, ws):
     random walk of the jumps, whose stationary spikes per jump :func:`wiener.firing_probability`
     gives (0 for a walk without positive drift: collapse)."""
     if chain_kw["beta"] == 1.0:
-        return float(wiener.firing_probability(step_mean=gain * wm, step_std=gain * abs(ws), v_th=chain_kw["v_th"],
+        return float(wiener.firing_probability(gain * wm, gain * abs(ws), v_th=chain_kw["v_th"],
                                                v_reset=chain_kw["v_reset"], reset=chain_kw["reset"]))
     gap = chain_kw["v_th"] - _rest_potential(chain_kw)
     if ws == 0.0:
@@ -462,7 +462,7 @@ def _forward(method, neuron, n, p, wm, ws):
                                            amplitude=inp.amplitude)) * neuron.dt
     # wiener
     m, s = _increment(neuron, n, p, wm, ws)
-    q = float(wiener.firing_probability(step_mean=m, step_std=s, v_th=neuron.v_th, v_reset=neuron.v_reset,
+    q = float(wiener.firing_probability(m, s, v_th=neuron.v_th, v_reset=neuron.v_reset,
                                         reset=neuron.reset))
     if neuron.ref_steps and q > 0.0:
         q = 1.0 / (1.0 / q + neuron.ref_steps)
