@@ -353,17 +353,26 @@ def gth_stationary(P) -> np.ndarray:
     a = np.array(P, dtype=float, order="C")
     n = a.shape[0]
     tiny = np.finfo(float).tiny
+    out = np.empty(n)
     for k in range(n - 1, 0, -1):
         s = max(a[k, :k].sum(), tiny)
+        out[k] = s
+        col = a[:k, k].copy()
         a[:k, k] /= s
-        a[:k, :k] += np.outer(a[:k, k], a[k, :k])
+        a[:k, :k] += np.outer(col / s, a[k, :k])
+        a[:k, k] = col  # keep the unscaled inflow for the back substitution
     pi = np.empty(n)
     pi[0] = 1.0
-    for k in range(1, n):
-        pi[k] = pi[:k] @ a[:k, k]
-        if pi[k] > 1e100:
-            # state k outweighs the earlier ones by > 1e100: rescale before the sums overflow
-            # (entries that underflow are below 1e-208 of the total)
-            with np.errstate(under="ignore"):
+    with np.errstate(under="ignore"):
+        for k in range(1, n):
+            inflow = pi[:k] @ a[:k, k]
+            if inflow > out[k] * 1e100:
+                # state k outweighs the earlier ones by > 1e100: rescale them so that nothing
+                # overflows (those that underflow are below 1e-208 of the total)
+                pi[:k] *= out[k] / inflow
+                pi[k] = 1.0
+            else:
+                pi[k] = inflow / out[k]
+            if pi[k] > 1e100:
                 pi[: k + 1] /= pi[k]
     return pi / pi.sum()

@@ -642,8 +642,9 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
 
     ``certain=True``: limits at least as accurate as the solver (every step a spike for the
     subtract reset; the noise-free spike times of the zero reset with every crossing 10 noise
-    SDs clear; at beta = 1 without a bound, zero reset, Wald's identity with the ladder
-    overshoot for theta >= 20 s). ``certain=False`` (the grid is too large): also beta -> 1,
+    SDs clear; a free membrane 40 SDs below threshold, rate below the smallest double; at
+    beta = 1 without a bound, zero reset, Wald's identity with the ladder overshoot for
+    theta >= 20 s and m <= s/2). ``certain=False`` (the grid is too large): also beta -> 1,
     the perfect integrator's rate, when the leak's effect (1 - beta) R / m is below 1e-7 relative.
     Returns None when no limit applies.
     """
@@ -654,12 +655,12 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
     if reset == "subtract" and ref == 0 and beta < 1.0:
         # always spiking: X <- beta (X - theta) + I has the stationary law
         # N((m - beta theta)/(1 - beta), s^2/(1 - beta^2)); started at v_reset, its mean rises
-        # monotonically. If the first step and the stationary law both sit 10 SDs above v_th,
-        # the chain never skips a spike (to ~1e-23 per step)
+        # monotonically. If the stationary law sits 10 SDs above v_th, the stationary chain
+        # skips a spike with probability ~1e-23 per step (the chain is ergodic: its start is
+        # forgotten)
         mu_x = (m - beta * theta) / (1.0 - beta)
         sd_x = s / math.sqrt(1.0 - beta * beta)
-        first = beta * v_reset + m
-        if min(mu_x, first) - v_th >= _Z_DET * max(sd_x, s):
+        if mu_x - v_th >= _Z_DET * sd_x:
             return 1.0
     if (reset == "zero" or ref > 0) and m > 0.0:
         n = _steps_to_cross(beta, m, v_reset, v_th)
@@ -673,13 +674,21 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
                 ok = ok and xs[1] - v_lower >= _Z_DET * sd[1]
             if ok:
                 return 1.0 / (ref + n)
-    if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and m > 0.0 and theta >= _WALD_LEVEL * s:
+    if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and 0.0 < m <= 0.5 * s \
+            and theta >= _WALD_LEVEL * s:
         # Wald's identity E[T] = (theta + E[R])/m with the distant-level (ladder) mean overshoot
-        # of Spitzer's series: the finite-level overshoot converges to it exponentially in
-        # theta/s (agreement ~1e-11 at theta = 10 s, tests/test_discrete.py)
+        # of Spitzer's series: for m <= s/2 the ladder heights are spread over ~s and the
+        # finite-level overshoot converges to it exponentially in theta/s (agreement 1e-9 at
+        # theta = 10 s, tests/test_discrete.py); for m >> s (nearly lattice steps) it does not
         from .wiener import _r_inf
 
         return 1.0 / (ref + (theta + _r_inf(m, s)) / m)
+    if beta < 1.0 and m / (1.0 - beta) < v_th and v_lower is None:
+        # the free stationary law N(m/(1-beta), s^2/(1-beta^2)) 40 SDs below threshold: the rate
+        # is below Phi(-40) ~ 1e-349 per step, which is 0 in double precision
+        if (v_th - m / (1.0 - beta)) * math.sqrt(1.0 - beta * beta) >= 40.0 * s \
+                and v_th - max(v_reset, m / (1.0 - beta)) >= 40.0 * s / math.sqrt(1.0 - beta * beta):
+            return 0.0
     if certain or beta == 1.0 or beta < 0.5:
         return None
     if v_lower is None and m > 0.0:
@@ -1115,7 +1124,10 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
             var = t_rate * (t_rate - 1.0)  # rare escape: geometric (see the renewal branch)
         mean = t_rate
     var = max(var, 0.0)
-    return ISIMoments(np.float64(mean), np.float64(var), np.float64(math.sqrt(var) / mean))
+    with np.errstate(over="ignore"):
+        # E[T]^2 beyond the double range (rates below ~1e-154): var is inf, the CV stays finite
+        cv = math.sqrt(var) / mean if math.isfinite(var) else math.sqrt(max(1.0 - 1.0 / (mean - chain.ref), 0.0))
+    return ISIMoments(np.float64(mean), np.float64(var), np.float64(cv))
 
 
 def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None):

@@ -168,8 +168,19 @@ def _log_d(a, c):
 
 def _kappa_a(v, a, s):
     """2 v a / s^2 without underflow of s^2 (0 for v = 0, +-inf where it overflows)."""
-    with np.errstate(over="ignore"):
-        return 2.0 * (np.asarray(v, float) / s) * (np.asarray(a, float) / s)
+    v = np.asarray(v, float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        k = 2.0 * (v / s) * (np.asarray(a, float) / s)
+    return np.where(v == 0.0, 0.0, k)
+
+
+def _resolved(t, s, a):
+    """Where the noise is resolved in double precision: the distance is below 1e150 noise SDs
+    accumulated by time t. Beyond, every Gaussian term is exp(-1e300): the law is the noise-free
+    passage at a/v exactly (in double precision)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        z = a / s / np.sqrt(np.where(np.isfinite(t) & (t > 0), t, 1.0))
+    return z < 1e150
 
 
 def _fpt_args(t, drift, noise, distance):
@@ -177,7 +188,7 @@ def _fpt_args(t, drift, noise, distance):
     v = check("drift", drift)
     s = check("noise", noise)
     a = check("distance", distance)
-    return np.broadcast_arrays(t, v, s, a)
+    return broadcast(t=t, drift=v, noise=s, distance=a)
 
 
 def log_fpt_pdf(t, drift, noise, *, distance):
@@ -198,11 +209,12 @@ def log_fpt_pdf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.full(t.shape, -np.inf)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     tr, vr, sr, ar = t[reg], v[reg], s[reg], a[reg]
-    out[reg] = (np.log(ar) - np.log(sr) - 0.5 * _LOG_2PI - 1.5 * np.log(tr)
-                - (ar - vr * tr) ** 2 / (2.0 * sr * sr * tr))
-    det = (s == 0) & (v > 0)
+    with np.errstate(over="ignore", divide="ignore"):  # vanishing noise: -inf, the limit
+        out[reg] = (np.log(ar) - np.log(sr) - 0.5 * _LOG_2PI - 1.5 * np.log(tr)
+                    - ((ar - vr * tr) / sr) ** 2 / (2.0 * tr))
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     with np.errstate(divide="ignore"):
         out[det & (t == a / np.where(v > 0, v, 1.0))] = np.inf
     return scalar_or_array(out)
@@ -280,9 +292,10 @@ def fpt_pdf(t, drift, noise, *, distance):
 def _log_cdf_reg(t, v, s, a):
     """log F(t) for s > 0, 0 < t < inf: log[Phi(-x) + phi(x) R(y)], no cancellation."""
     rt = np.sqrt(t)
-    x = (a - v * t) / (s * rt)
-    y = (a + v * t) / (s * rt)
-    log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
+    with np.errstate(over="ignore", divide="ignore"):  # vanishing noise: x, y, log phi(x) -> limits
+        x = (a - v * t) / s / rt
+        y = (a + v * t) / s / rt
+        log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
     # e^k Phi(-y) = phi(x) R(y); for y < 0 (v < 0) the direct form avoids x^2 - y^2 cancellation
     k = _kappa_a(v, a, s)
     with np.errstate(over="ignore"):
@@ -302,11 +315,11 @@ def log_fpt_cdf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.full(t.shape, -np.inf)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     out[reg] = _log_cdf_reg(t[reg], v[reg], s[reg], a[reg])
     inf = (s > 0) & np.isinf(t)
     out[inf] = np.minimum(0.0, _kappa_a(v[inf], a[inf], s[inf]))
-    det = (s == 0) & (v > 0)
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     out[det & (t * np.where(det, v, 1.0) >= a)] = 0.0
     return scalar_or_array(out)
 
@@ -376,7 +389,7 @@ def log_fpt_sf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.zeros(t.shape)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     if np.any(reg):
         tr, vr, sr, ar = t[reg], v[reg], s[reg], a[reg]
         lf = _log_cdf_reg(tr, vr, sr, ar)
@@ -387,10 +400,11 @@ def log_fpt_sf(t, drift, noise, *, distance):
         if np.any(big):
             tb, vb, sb, ab = tr[big], vr[big], sr[big], ar[big]
             rt = np.sqrt(tb)
-            x = (ab - vb * tb) / (sb * rt)
-            y = (ab + vb * tb) / (sb * rt)
-            c = 2.0 * ab / (sb * rt)
-            log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
+            with np.errstate(over="ignore"):  # vanishing noise: the limits (log phi -> -inf)
+                x = (ab - vb * tb) / sb / rt
+                y = (ab + vb * tb) / sb / rt
+                c = 2.0 * ab / sb / rt
+                log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
             pos = vb >= 0
             rb = np.empty_like(tb)
             rb[pos] = log_phi_x[pos] + _log_d(-x[pos], c[pos])
@@ -404,7 +418,7 @@ def log_fpt_sf(t, drift, noise, *, distance):
     with np.errstate(divide="ignore"):
         out[inf] = np.where(v[inf] >= 0, -np.inf, np.log(-np.expm1(np.minimum(0.0, _kappa_a(v[inf], a[inf],
                                                                                            s[inf])))))
-    det = (s == 0) & (v > 0)
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     out[det & (t * np.where(det, v, 1.0) >= a)] = -np.inf
     return scalar_or_array(out)
 
@@ -442,7 +456,7 @@ def hitting_probability(drift, noise, *, distance):
     v = check("drift", drift)
     s = check("noise", noise)
     a = check("distance", distance)
-    v, s, a = np.broadcast_arrays(v, s, a)
+    v, s, a = broadcast(drift=v, noise=s, distance=a)
     out = np.ones(v.shape)
     noisy = s > 0
     out[noisy] = np.exp(np.minimum(0.0, _kappa_a(v[noisy], a[noisy], s[noisy])))
@@ -528,14 +542,14 @@ def mean_fpt(drift, noise, *, v_th, v_start, v_lower=None):
     x0 = check("v_start", v_start)
     check_below("v_start", x0, "v_th", th)
     if v_lower is None:
-        v, s, th, x0 = np.broadcast_arrays(v, s, th, x0)
+        v, s, th, x0 = broadcast(drift=v, noise=s, v_th=th, v_start=x0)
         out = np.full(v.shape, np.inf)
         pos = v > 0
         out[pos] = (th[pos] - x0[pos]) / v[pos]
         return scalar_or_array(out)
     lo = check("v_lower", v_lower)
     check_below("v_lower", lo, "v_start", x0, strict=False)
-    v, s, th, x0, lo = np.broadcast_arrays(v, s, th, x0, lo)
+    v, s, th, x0, lo = broadcast(drift=v, noise=s, v_th=th, v_start=x0, v_lower=lo)
     out = np.full(v.shape, np.inf)
     det = s == 0
     pos = det & (v > 0)
@@ -614,7 +628,7 @@ def firing_rate(drift, noise, *, v_th, v_reset, tau_ref=0.0, v_lower=None):
     vr = check("v_reset", v_reset)
     check_below("v_reset", vr, "v_th", th)
     T = np.asarray(mean_fpt(drift, noise, v_th=th, v_start=vr, v_lower=v_lower))
-    T, tr = np.broadcast_arrays(T, tr)
+    T, tr = broadcast(drift=T, tau_ref=tr)
     with np.errstate(divide="ignore"):
         out = np.where(np.isinf(T), 0.0, 1.0 / (tr + T))
     return scalar_or_array(out)
@@ -802,7 +816,7 @@ class _Lattice:
                                  shape=(n_states, n_states)).tocsr()
         return mat, spk
 
-    def stationary(self):
+    def stationary(self, return_pi=False):
         """Stationary distribution over states and the spike probability per step."""
         mat, spk = self.transition()
         keep = np.ones(mat.shape[0], bool)
@@ -853,21 +867,16 @@ class _Lattice:
                 f"the lattice chain (h = {self.h:.3g}, step_std = {self.s:.3g}) is too coarse to "
                 f"resolve the increment law (step_std << (v_th - v_lower)/{_MAX_CELLS}); its "
                 f"stationary solve gave p = {p_spike!r}")
+        if return_pi:
+            return p_spike, pi, idx
         return min(max(p_spike, 0.0), 1.0)
 
     def mean_overshoot(self):
         """E[V_spike - v_th] at the first passage from the reset point (Green's function)."""
-        mat, spk = self.transition()
-        keep = np.ones(mat.shape[0], bool)
-        if self.lower is None:
-            keep[self.n + 1] = False
-        idx = np.nonzero(keep)[0]
-        q = mat[idx][:, idx].tolil()
-        q[:, np.nonzero(idx == self.n)[0]] = 0.0  # absorb: drop the re-injection column
-        q = q.tocsc()
-        start = np.zeros(idx.size)
-        start[np.nonzero(idx == self.n)[0]] = 1.0
-        g = spsolve((_sparse.identity(idx.size, format="csc") - q.T), start)
+        # the occupation before the first passage from the reset is, up to a factor, the
+        # stationary law of the chain that re-injects at the reset after each crossing
+        # (regenerative cycles); that solve stays regular when crossings are very rare
+        _, g, idx = self.stationary(return_pi=True)
         # from source x the step crosses with P = Phi(z), z = (x + m - theta)/s (the lattice's
         # spike probability: the threshold is a cell edge), and overshoots by s e(-z) on average,
         # e(c) = E[Z - c | Z > c] = 1/R(c) - c; the crossing-weighted mean of e over the sources

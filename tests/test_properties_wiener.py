@@ -199,7 +199,7 @@ BAD = st.sampled_from([None, "x", math.nan, [0.1, math.nan], object()])
 def test_invalid_per_step_arguments_raise(fn, bad, which):
     args = [0.05, 0.1]
     args[which] = bad
-    with pytest.raises(ParameterError, match="^" + ("m" if which == 0 else "s") + " "):
+    with pytest.raises(ParameterError, match=r"\b" + ("m" if which == 0 else "s") + r"\b"):
         getattr(wiener, fn)(*args)
 
 
