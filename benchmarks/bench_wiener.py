@@ -40,20 +40,20 @@ def bench_spike_count(rep):
     rep.section("spike_count: exact lattice solution against the renewal approximation (step_mean 0)")
     rows = []
     for n_steps, s, lower in ((1000, 0.1, None), (10_000, 0.03, None), (10_000, 0.1, 0.0)):
-        ex = best_time(lambda: wiener.spike_count(n_steps, step_mean=0.0, step_std=s, v_lower=lower), repeat=1)
+        ex = best_time(lambda: wiener.spike_count(n_steps, 0.0, s, v_lower=lower), repeat=1)
         row = [n_steps, s, lower, f"{ex:.3f}"]
         if lower is None:
-            fast = best_time(lambda: wiener.spike_count(n_steps, step_mean=0.0, step_std=s, method="renewal"),
+            fast = best_time(lambda: wiener.spike_count(n_steps, 0.0, s, method="renewal"),
                              repeat=3)
-            a = float(wiener.spike_count(n_steps, step_mean=0.0, step_std=s))
-            b = float(wiener.spike_count(n_steps, step_mean=0.0, step_std=s, method="renewal"))
+            a = float(wiener.spike_count(n_steps, 0.0, s))
+            b = float(wiener.spike_count(n_steps, 0.0, s, method="renewal"))
             row += [f"{fast * 1e3:.2f}", f"{ex / fast:.0f}x", f"{b / a - 1:+.2e}"]
         else:
             row += ["—", "—", "—"]
         rows.append(row)
     rep.table(["n_steps", "step_std", "v_lower", "exact (s, one run)", "renewal (ms)", "speed-up",
                "renewal/exact - 1"], rows)
-    fp = best_time(lambda: wiener.firing_probability(step_mean=0.0, step_std=0.03, v_lower=-1.0), repeat=3)
+    fp = best_time(lambda: wiener.firing_probability(0.0, 0.03, v_lower=-1.0), repeat=3)
     rep.note(f"firing_probability, step_std 0.03, v_lower -1 (lattice stationary solve): {fp:.3f} s.")
 
 

@@ -65,7 +65,7 @@ def compute_counts(*, horizons, step_std, v_th, v_reset, n_neurons, n_batches, s
     horizons = np.asarray(horizons, int)
     out = {"horizons": horizons}
     for r, reset in enumerate(RESETS):
-        out[f"theory_{reset}"] = np.asarray(wiener.spike_count(horizons, step_mean=0.0, step_std=step_std,
+        out[f"theory_{reset}"] = np.asarray(wiener.spike_count(horizons, 0.0, step_std,
                                                                v_th=v_th, v_reset=v_reset, reset=reset))
         sims = []
         for b in progress(range(n_batches), f"  collapse_time: simulate ({reset})"):

@@ -141,7 +141,7 @@ def compute_time(*, step_std, step_mean_s1, v_lower, beta_leak, t_max, n_neurons
     out = {"edges": edges}
     for k, (name, (beta, m, lower)) in enumerate(progress(list(cases.items()), "  fixes: rate over time")):
         if beta == 1.0:
-            count = np.asarray(wiener.spike_count(edges, step_mean=m, step_std=step_std, v_th=v_th, v_reset=v_reset,
+            count = np.asarray(wiener.spike_count(edges, m, step_std, v_th=v_th, v_reset=v_reset,
                                                   v_lower=lower))
             out[f"{name}_theory"] = np.diff(count) / np.diff(edges)
         else:
@@ -189,11 +189,11 @@ def compute_stationary(*, step_std_d, drifts, step_stds_e, v_lowers_e, betas_f, 
     sf = np.linspace(sd_f.min() * 0.8, sd_f.max() * 1.1, n_grid)
     out.update(md=md, se=se, sf=sf)
     for reset in ("zero", "subtract"):
-        out[f"d_{reset}"] = np.asarray(wiener.firing_probability(step_mean=md, step_std=step_std_d, v_th=v_th,
+        out[f"d_{reset}"] = np.asarray(wiener.firing_probability(md, step_std_d, v_th=v_th,
                                                                  v_reset=v_reset, reset=reset))
     out["d_continuous"] = np.asarray(wiener.firing_rate(md, step_std_d, v_th=v_th, v_reset=v_reset))
     for j, lo in enumerate(v_lowers_e):
-        out[f"e_{j}"] = np.asarray(wiener.firing_probability(step_mean=0.0, step_std=se, v_th=v_th, v_reset=v_reset,
+        out[f"e_{j}"] = np.asarray(wiener.firing_probability(0.0, se, v_th=v_th, v_reset=v_reset,
                                                              v_lower=lo))
         out[f"e_{j}_continuous"] = np.asarray(wiener.firing_rate(0.0, se, v_th=v_th, v_reset=v_reset, v_lower=lo))
     for j, b in enumerate(betas_f):

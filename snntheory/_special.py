@@ -337,6 +337,7 @@ def gth_stationary(P) -> np.ndarray:
     a = np.array(P, dtype=float, order="C")
     n = a.shape[0]
     tiny = np.finfo(float).tiny
+    out = np.empty(n)
     k = n - 1
     while k >= 1:
         # eliminate the states k0..k one by one, updating at once only the entries that involve
@@ -344,16 +345,31 @@ def gth_stationary(P) -> np.ndarray:
         # a[:k0, :k0] is the sum of the block's rank-one terms, applied afterwards as one
         # matrix product (the same non-negative terms, so still subtraction-free)
         k0 = max(1, k - _GTH_BLOCK + 1)
+        inflow = {}
         for kk in range(k, k0 - 1, -1):
             s = max(a[kk, :kk].sum(), tiny)
+            out[kk] = s
+            inflow[kk] = a[:kk, kk].copy()
             a[:kk, kk] /= s
             if kk > k0:
                 a[:kk, k0:kk] += np.outer(a[:kk, kk], a[kk, k0:kk])
                 a[k0:kk, :k0] += np.outer(a[k0:kk, kk], a[kk, :k0])
         a[:k0, :k0] += a[:k0, k0:k + 1] @ a[k0:k + 1, :k0]
+        for kk, col in inflow.items():
+            a[:kk, kk] = col   # keep the unscaled inflow for the back substitution
         k = k0 - 1
     pi = np.empty(n)
     pi[0] = 1.0
-    for k in range(1, n):
-        pi[k] = pi[:k] @ a[:k, k]
+    with np.errstate(under="ignore"):
+        for k in range(1, n):
+            inflow = pi[:k] @ a[:k, k]
+            if inflow > out[k] * 1e100:
+                # state k outweighs the earlier ones by > 1e100: rescale them so that nothing
+                # overflows (those that underflow are below 1e-208 of the total)
+                pi[:k] *= out[k] / inflow
+                pi[k] = 1.0
+            else:
+                pi[k] = inflow / out[k]
+            if pi[k] > 1e100:
+                pi[: k + 1] /= pi[k]
     return pi / pi.sum()

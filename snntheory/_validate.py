@@ -18,7 +18,8 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Domain", "DOMAINS", "check", "check_below", "check_choice", "check_int", "check_widths", "scalar_or_array"]
+__all__ = ["Domain", "DOMAINS", "broadcast", "check", "check_below", "check_choice", "check_int", "check_object",
+           "check_widths", "scalar_or_array"]
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,11 @@ def check_widths(widths) -> tuple[int, ...]:
 
 def check_below(lower_name: str, lower, upper_name: str, upper, *, unit: str = "V", strict: bool = True) -> None:
     """Check the relation ``lower < upper`` (or ``<=`` when ``strict`` is False), elementwise."""
-    lo, hi = np.broadcast_arrays(np.asarray(lower, float), np.asarray(upper, float))
+    try:
+        lo, hi = np.broadcast_arrays(np.asarray(lower, float), np.asarray(upper, float))
+    except ValueError:
+        raise ParameterError(f"{lower_name} (shape {np.shape(lower)}) and {upper_name} (shape {np.shape(upper)}) "
+                             "do not broadcast to one shape") from None
     bad = ~(lo < hi) if strict else ~(lo <= hi)
     if np.any(bad):
         idx = tuple(np.argwhere(bad)[0]) if lo.ndim else ()
@@ -202,9 +207,33 @@ def check_below(lower_name: str, lower, upper_name: str, upper, *, unit: str = "
         )
 
 
+def broadcast(**arrays) -> list[np.ndarray]:
+    """Broadcast checked arrays (passed by parameter name) to one shape.
+
+    Raises ParameterError naming the parameters whose shapes do not broadcast, and for an empty
+    array (a call with nothing to compute is a mistake, not an empty answer).
+    """
+    items = [(k, np.asarray(v)) for k, v in arrays.items()]
+    for name, arr in items:
+        if arr.size == 0:
+            raise ParameterError(f"{name} is an empty array (shape {arr.shape}); pass at least one value")
+    try:
+        return list(np.broadcast_arrays(*(a for _, a in items)))
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in items if a.ndim)
+        raise ParameterError(f"the array arguments do not broadcast to one shape: {shapes}") from None
+
+
+def check_object(name: str, value, cls, what: str):
+    """Check that ``value`` is an instance of ``cls`` (e.g. a neuron), naming it otherwise."""
+    if not isinstance(value, cls):
+        raise ParameterError(f"{name} must be {what}; got {value!r}")
+    return value
+
+
 def check_choice(name: str, value, choices) -> str:
     """Check that ``value`` is one of ``choices`` (strings)."""
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         opts = ", ".join(repr(c) for c in choices)
         raise ParameterError(f"{name} must be one of {opts}; got {value!r}")
     return value

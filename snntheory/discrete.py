@@ -25,7 +25,7 @@ from scipy import linalg, special
 
 from ._special import gth_stationary as _gth
 from ._special import normal_nodes, one_blas_thread
-from ._validate import check, check_below, check_choice, check_int, scalar_or_array
+from ._validate import broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
 
@@ -48,11 +48,18 @@ _C_UP = 9.0
 #: Depth below v_reset, in units of s^2/drift, that a walk with positive drift reaches with
 #: probability e^-40 (ruin estimate exp(-2 d x / s^2)).
 _C_RUIN = 20.0
+#: beta = 1, one Gaussian component: the exponential tail closure starts this many increment SDs
+#: beyond the region where the dynamics change (the faster modes have decayed by e^-40 there).
+_C_TAIL = 16.0
+#: Gauss–Laguerre nodes representing an exponential tail in the returned density.
+_N_LAGUERRE = 40
 #: Panel width in units of the narrowest increment SD, and the two Gauss–Legendre orders.
 _PANEL = 4.0
 _ORDERS = (8, 12)
-#: Largest Nyström system attempted before raising ConvergenceError.
-_N_MAX = 5000
+#: Largest Nyström system attempted before raising ConvergenceError (dense LU; GTH elimination,
+#: an O(n^3) loop, has the smaller cap).
+_N_MAX = 3000
+_N_MAX_GTH = 900
 #: Zero-input orbits (of the reset state, of the density's breakpoints) are followed until their
 #: weight q0^n (q0^n/beta^n for the size of a density jump) falls below these.
 _Q0_TAIL = 1e-17
@@ -72,9 +79,19 @@ _RESETS = ("zero", "subtract")
 # ---------------------------------------------------------------------------------------------
 
 
-def _gl_nodes(breaks, width, order):
+def _gl_nodes(breaks, width, order, max_nodes=None):
     """Composite Gauss–Legendre nodes and weights on panels of at most ``width`` that do not
-    straddle ``breaks``; also the panels' lower and upper ends."""
+    straddle ``breaks``; also the panels' lower and upper ends. Raises ConvergenceError before
+    allocating when more than ``max_nodes`` nodes would be needed."""
+    if max_nodes is not None:
+        gaps = np.diff(np.asarray(breaks, float))
+        with np.errstate(over="ignore", invalid="ignore"):
+            need = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / width)))) * order
+        if not need <= max_nodes:
+            raise ConvergenceError(
+                f"the Nyström grid would need {need:.3g} nodes (> {max_nodes}) on [{breaks[0]:.4g}, "
+                f"{breaks[-1]:.4g}] V at resolution {width:.3g} V: the increment SD is too small relative to "
+                "the voltage range the membrane visits (raise s, or move beta away from 1)")
     x0, w0 = np.polynomial.legendre.leggauss(order)
     xs, ws, los, his = [], [], [], []
     for a, b in zip(breaks[:-1], breaks[1:]):
@@ -99,6 +116,7 @@ class _Solution(NamedTuple):
     atoms_v: np.ndarray
     atoms_mass: np.ndarray
     mean_steps: float  # renewal: mean ISI in steps; stationary: 1/rate
+    tail_mass: float = 0.0  # mass of the exponential tail beyond the grid (beta = 1 closure)
 
 
 class _Chain:
@@ -118,7 +136,7 @@ class _Chain:
     evaluated by Lagrange interpolation on the Gauss–Legendre nodes of the panel it lands in.
     """
 
-    def __init__(self, beta, inc: IncrementDistribution, v_th, v_reset, reset, ref_steps, v_lower=None):
+    def __init__(self, beta, inc: IncrementDistribution, v_th, v_reset, reset, ref_steps, v_lower=None, tails=True):
         self.beta, self.inc, self.v_th, self.v_reset = float(beta), inc, float(v_th), float(v_reset)
         self.v_lower = None if v_lower is None else float(v_lower)
         if self.v_lower is not None and inc.atom_mass > 0.0:
@@ -142,6 +160,60 @@ class _Chain:
         self.s_res = float(self.cs[significant].min())
         self.mean_inc, self.var_inc = inc.mean, inc.var
         self.s_inc = math.sqrt(self.var_inc)
+        self.tail = self._tail() if tails else None
+
+    def _tail(self):
+        """The exponential tail closure of the perfect integrator (beta = 1, Gaussian increments).
+
+        Far below the reset (renewal, positive drift, no lower bound) the occupation density
+        solves p(u) = int p(v) k(u - v) dv, a pure convolution; its integrable solutions are sums
+        of e^{kappa u} over the roots of E[e^{-kappa I}] = 1 with Re kappa > 0. The real root
+        kappa = 2m/s^2 is the slowest; the complex ones decay at least e^{-2.5 x/s}, so 16 SDs
+        beyond the reset the density is A e^{kappa (u - D)} to e^-40 relative. Far above the
+        threshold with subtractive reset (and a lower bound) the walk spikes every step,
+        V <- V + I - theta, and the same holds with m -> theta - m, u -> -u. The tail is one
+        lumped state whose internal law is that exponential (exact for the stationary measure).
+        Returns (sign, edge, kappa, drift) in the coordinate x = sign * u (tail at x < sign*edge)
+        or None.
+        """
+        if self.beta != 1.0 or self.q0 > 0.0 or self.cw.size != 1:
+            return None
+        m, s = float(self.cm[0]), float(self.cs[0])
+        if self.v_lower is None and self.renewal and m > 0.0:
+            return (1.0, self.v_reset - _C_TAIL * s, 2.0 * m / (s * s), m)
+        if self.v_lower is not None and not self.renewal and m < self.theta:
+            drift = self.theta - m
+            return (-1.0, self.v_th + _C_TAIL * s + max(0.0, -m), 2.0 * drift / (s * s), drift)
+        return None
+
+    def tail_from(self, u):
+        """Landing density at nodes u from the tail state (per unit tail mass)."""
+        sign, edge, k, mu = self.tail
+        s = float(self.cs[0])
+        x = sign * (np.asarray(u, float) - edge)  # distance from the tail edge, >= 0 on the grid
+        with np.errstate(over="ignore", under="ignore"):
+            dens = np.exp(math.log(k) + k * x + special.log_ndtr(-(x + mu) / s))
+        return np.where(x >= 0.0, dens, 0.0)
+
+    def tail_to(self, y):
+        """P(one step from y lands in the tail)."""
+        sign, edge, k, mu = self.tail
+        s = float(self.cs[0])
+        x = sign * (np.asarray(y, float) - edge)
+        return special.ndtr(-(x + mu) / s)
+
+    def tail_stay(self):
+        """P(tail -> tail) = E[Phi((Y - mu)/s)], Y ~ Exp(kappa): 2 Phi(-mu/s)."""
+        _, _, _, mu = self.tail
+        return 2.0 * float(special.ndtr(-mu / float(self.cs[0])))
+
+    def tail_nodes(self, mass):
+        """Gauss–Laguerre nodes, weights and density values of the tail of the given mass."""
+        sign, edge, k, _ = self.tail
+        y, wl = special.roots_laguerre(_N_LAGUERRE)
+        v = edge - sign * y / k
+        weights = wl * np.exp(y) / k
+        return v, weights, mass * k * np.exp(-y)
 
     # -- zero-input map ----------------------------------------------------------------------
     def zero_step(self, x):
@@ -202,12 +274,21 @@ class _Chain:
         low = min(max(cands), vr - _C_LOW * self.s_res) if cands else -math.inf
         if self.v_lower is not None:
             low = self.v_lower if not math.isfinite(low) else max(low, self.v_lower)
+        if self.tail is not None and self.tail[0] > 0:
+            low = self.tail[1]
         high = vth
         if not self.renewal:
             # highest landing with probability above ~1e-18 per component, then subtracted
             t = np.sqrt(2.0 * np.log(np.maximum(self.cw * 1e18, 1.0)))
             reach = float(np.max(self.cm + t * self.cs))
             high = max(vth, max(b * vth, vth) + reach - self.theta)
+            if b < 1.0:
+                # mean-driven: the always-spiking chain V <- beta V + I - theta has its stationary
+                # law N((m - theta)/(1 - beta), s^2/(1 - beta^2)) above threshold; cover it
+                mu_s = (self.mean_inc - self.theta) / (1.0 - b)
+                high = max(high, mu_s + _C_LOW * self.s_inc / math.sqrt(1.0 - b * b))
+            if self.tail is not None and self.tail[0] < 0:
+                high = self.tail[1]
         return low, high
 
     def breakpoints(self, low, high):
@@ -235,17 +316,22 @@ class _Chain:
             fix = self.a / (1.0 - self.beta)
             out |= {fix} | {2.0 * fix - x for x in out}
             seeds.append(fix)
-        return sorted({x for x in seeds if low <= x <= high} | {x for x in out if low < x < high} | {low, high})
+        pts = sorted({x for x in seeds if low <= x <= high} | {x for x in out if low < x < high} | {low, high})
+        # breakpoints closer than 1e-9 increment SDs are one point (a panel of width ~1e-308 would
+        # give quadrature weights that overflow the elimination)
+        tol = 1e-9 * self.s_res
+        merged = [pts[0]]
+        for x in pts[1:]:
+            if x - merged[-1] > tol:
+                merged.append(x)
+        merged[-1] = pts[-1]
+        return merged
 
     def solve(self, refine=0, order=_ORDERS[-1]) -> _Solution:
         low, high = self.bounds()
         edges = self.breakpoints(low, high)
         width = _PANEL * self.s_res / 2**refine
-        u, w, pan_lo, pan_hi = _gl_nodes(edges, width, order)
-        if u.size > _N_MAX:
-            raise ConvergenceError(
-                f"the Nyström grid needs {u.size} nodes (> {_N_MAX}) on [{low:.4g}, {high:.4g}] V at "
-                f"resolution {width:.3g} V; the increment SD is too small relative to the voltage range")
+        u, w, pan_lo, pan_hi = _gl_nodes(edges, width, order, _N_MAX)
         A = -self.F(u, u) * w[None, :]
         A[np.diag_indices_from(A)] += 1.0
         if self.q0 > 0.0:
@@ -262,15 +348,24 @@ class _Chain:
             # is the full chain's stationary equation and stays well conditioned.)
             xr, wr = self.reset_orbit()
             b = self.F(u, xr) @ wr
-            big = np.empty((u.size + 1, u.size + 1))
-            big[:-1, :-1] = A
-            big[:-1, -1] = -b
-            big[-1, :-1] = w
+            n, nt = u.size, (1 if self.tail is not None else 0)
+            big = np.zeros((n + nt + 1, n + nt + 1))
+            big[:n, :n] = A
+            big[:n, -1] = -b
+            big[-1, :n] = w
             big[-1, -1] = float(np.sum(wr)) + self.ref
-            rhs = np.zeros(u.size + 1)
+            if nt:
+                # the lumped exponential tail state (mass M): M = M stay + int p to_tail + rate b_tail
+                big[:n, n] = -self.tail_from(u)
+                big[n, :n] = -self.tail_to(self.beta * u) * w
+                big[n, n] = 1.0 - self.tail_stay()
+                big[n, -1] = -float(self.tail_to(self.beta * xr) @ wr)
+                big[-1, n] = 1.0
+            rhs = np.zeros(n + nt + 1)
             rhs[-1] = 1.0
             sol = linalg.solve(big, rhs, check_finite=False)
-            p, rate = sol[:-1], float(sol[-1])
+            p, rate = sol[:n], float(sol[-1])
+            tail_mass = float(sol[n]) if nt else 0.0
             mean_isi = 1.0 / rate if rate > 0 else math.inf
             atoms_v = xr.copy()
             atoms_m = rate * wr
@@ -278,13 +373,17 @@ class _Chain:
             if self.reset == "subtract":
                 # the spike step holds V - theta (continuous), then ref_steps steps at v_reset
                 atoms_m[0] = rate * self.ref
-            return _Solution(rate, u, w, p, atoms_v, atoms_m, mean_isi)
+            return _Solution(rate, u, w, p, atoms_v, atoms_m, mean_isi, tail_mass)
+        if self.tail is not None:
+            raise ConvergenceError("internal: the tail closure of the subtract reset is solved by GTH")
         A += np.outer(np.ones(u.size), w)
         p = linalg.solve(A, np.ones(u.size), check_finite=False)
         per_state = self.qc(u)
         if self.q0 > 0.0:
             per_state = per_state + self.q0 * (self.beta * u + self.a >= self.v_th)
-        rate = float(np.dot(w * p, per_state))
+        # the normalisation is a row of the solve: divide by the computed total, so that the
+        # rate is a weighted mean of per-state spike probabilities (<= 1 to rounding)
+        rate = float(np.dot(w * p, per_state) / np.dot(w, p))
         return _Solution(rate, u, w, p, np.zeros(0), np.zeros(0), 1.0 / rate if rate > 0 else math.inf)
 
     def solve_gth(self, refine=0, order=_ORDERS[-1]) -> _Solution:
@@ -292,15 +391,17 @@ class _Chain:
         all operations on non-negative numbers, so tiny rates keep full relative accuracy."""
         low, high = self.bounds()
         edges = self.breakpoints(low, high)
-        u, w, _, _ = _gl_nodes(edges, _PANEL * self.s_res / 2**refine, order)
+        u, w, _, _ = _gl_nodes(edges, _PANEL * self.s_res / 2**refine, order, _N_MAX_GTH)
         n = u.size
         qc = self.qc(u)
         lower = self.v_lower is not None
-        extra = (self.ref + 1 if self.renewal else 0) + (1 if lower else 0)
+        nt = 1 if self.tail is not None else 0
+        extra = (self.ref + 1 if self.renewal else 0) + (1 if lower else 0) + nt
         P = np.zeros((n + extra, n + extra))
         P[:n, :n] = self.F(u, u).T * w[None, :]
         r0 = n
-        lo_idx = n + extra - 1
+        lo_idx = n + extra - 1 - nt
+        t_idx = n + extra - 1
         sources = [(slice(0, n), u)]
         if self.renewal:
             r = self.ref
@@ -320,7 +421,16 @@ class _Chain:
             for rows, y in sources:
                 z = self.v_lower - self.beta * np.asarray(y, float)
                 P[rows, lo_idx] += np.sum(self.cw * special.ndtr((z[:, None] - self.cm) / self.cs), axis=-1)
+        tail_mass = 0.0
+        if nt:
+            # the lumped exponential tail (see _tail): in from every source, out to the nodes;
+            # from the upper tail (always spiking) every step is a spike
+            for rows, y in sources:
+                P[rows, t_idx] += self.tail_to(self.beta * np.asarray(y, float))
+            P[t_idx, :n] = self.tail_from(u) * w
         pi = _gth(P)
+        if nt:
+            tail_mass = float(pi[t_idx])
         atoms_v, atoms_m = [], []
         if self.renewal:
             rate = float(pi[r0])
@@ -328,11 +438,13 @@ class _Chain:
             atoms_m.append(rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref)
         else:
             rate = float(pi[:n] @ qc) + (float(pi[lo_idx] * self.qc(np.array([self.v_lower]))[0]) if lower else 0.0)
+            if nt and self.tail[0] < 0:
+                rate += tail_mass
         if lower:
             atoms_v.append(self.v_lower)
             atoms_m.append(float(pi[lo_idx]))
         return _Solution(rate, u, w, pi[:n] / w, np.array(atoms_v), np.array(atoms_m),
-                         1.0 / rate if rate > 0 else math.inf)
+                         1.0 / rate if rate > 0 else math.inf, tail_mass)
 
     def converged(self) -> _Solution:
         with one_blas_thread():
@@ -342,9 +454,10 @@ class _Chain:
         first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
+            gth_first = first if self.v_lower is not None else None
             for refine in range(4):
                 coarse = self.solve_gth(refine, _ORDERS[0])
-                fine = self.solve_gth(refine, _ORDERS[1])
+                fine = gth_first if refine == 0 and gth_first is not None else self.solve_gth(refine, _ORDERS[1])
                 err = abs(fine.rate - coarse.rate) / fine.rate if fine.rate > 0 else 0.0
                 if err <= _CHECK:
                     return fine
@@ -436,7 +549,8 @@ def _steps_to_cross(beta, m, y, v_th):
     if beta == 1.0:
         if m <= 0:
             return None if y + m < v_th else 1
-        n = max(1, math.ceil((v_th - y) / m))
+        q = (v_th - y) / m
+        n = max(1, math.ceil(q)) if math.isfinite(q) else 2**1023  # (a subnormal m: ~never)
     else:
         fixed = m / (1.0 - beta)
         if beta * y + m >= v_th:
@@ -444,6 +558,9 @@ def _steps_to_cross(beta, m, y, v_th):
         if fixed <= v_th:
             return None
         n = max(1, math.ceil(math.log((fixed - v_th) / (fixed - y)) / math.log(beta)))
+    if n > 2**50:
+        # beyond double-precision step counting: the rounding repair below cannot change n
+        return n
     # repair the floating-point boundary by direct evaluation
     def x_at(k):
         return y + k * m if beta == 1.0 else fixed + (y - fixed) * beta**k
@@ -472,7 +589,7 @@ def _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower=None):
     else:
         low = check("v_lower", v_lower)
         check_below("v_lower", low, "v_reset", v_reset, strict=False)
-    return np.broadcast_arrays(m, s, beta, v_th, v_reset, ref, low)
+    return broadcast(m=m, s=s, beta=beta, v_th=v_th, v_reset=v_reset, ref_steps=ref, v_lower=low)
 
 
 def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None):
@@ -482,19 +599,112 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
         if not np.isfinite(v_lower):
             v_lower = None
     if inc.weights.size == 0 or inc.weights.sum() == 0.0:
-        if v_lower is not None:
-            raise ParameterError("v_lower needs noise (s > 0)")
+        # the noise-free orbit from v_reset (>= v_lower) moves monotonically towards its fixed
+        # point; if that lies below v_lower the clamped and the free orbit both never spike,
+        # otherwise the clamp never binds: the lower bound does not change the rate
         return _deterministic_rate(beta, inc.atom_at, v_th, v_reset, reset, ref)
+    mean, theta = inc.mean, v_th - v_reset
     if beta == 1.0 and v_lower is None:
-        mean = inc.mean
         if mean <= 0.0:
             # no stationary state: the walk drifts down (or is a driftless walk with infinite mean
             # first-passage time); the long-run spikes per step are 0
             return 0.0
         if reset == "subtract" and ref == 0:
             # conservation: every theta of net drive is one spike (V has no lower bound)
-            return min(1.0, mean / (v_th - v_reset))
-    return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
+            return min(1.0, mean / theta)
+    if beta == 1.0 and reset == "subtract" and ref == 0 and mean >= theta:
+        # above threshold the walk spikes every step with drift m - theta >= 0: it escapes upwards
+        # (null-recurrently at m = theta), and the long-run rate is 1 whatever the lower bound
+        return 1.0
+    limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=True)
+    if limit is not None:
+        return limit
+    try:
+        return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
+    except ConvergenceError as err:
+        limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
+        if limit is None:
+            raise err
+        return limit
+
+
+#: Noise-free limit: crossings (and non-crossings) at least this many SDs of the accumulated noise
+#: away from the threshold are certain to e^-50 per step.
+_Z_DET = 10.0
+#: Perfect-integrator limit for beta < 1: used when the leak's first-order effect on the rate,
+#: (1 - beta) R / (drift scale), is below this (R bounds |V| over the states the walk visits).
+_LEAK_TOL = 1e-7
+#: Wald's identity with the distant-level overshoot is used at beta = 1 for theta >= this * s.
+_WALD_LEVEL = 20.0
+
+
+def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
+    """The noise-free or perfect-integrator limit where it is the answer to the stated accuracy.
+
+    ``certain=True``: limits at least as accurate as the solver (every step a spike for the
+    subtract reset; the noise-free spike times of the zero reset with every crossing 10 noise
+    SDs clear; a free membrane 40 SDs below threshold, rate below the smallest double; at
+    beta = 1 without a bound, zero reset, Wald's identity with the ladder overshoot for
+    theta >= 20 s and m <= s/2). ``certain=False`` (the grid is too large): also beta -> 1,
+    the perfect integrator's rate, when the leak's effect (1 - beta) R / m is below 1e-7 relative.
+    Returns None when no limit applies.
+    """
+    if inc.weights.size != 1 or inc.atom_mass > 0.0:
+        return None
+    m, s = float(inc.means[0]), float(inc.sds[0])
+    theta = v_th - v_reset
+    if reset == "subtract" and ref == 0 and beta < 1.0:
+        # always spiking: X <- beta (X - theta) + I has the stationary law
+        # N((m - beta theta)/(1 - beta), s^2/(1 - beta^2)); started at v_reset, its mean rises
+        # monotonically. If the stationary law sits 10 SDs above v_th, the stationary chain
+        # skips a spike with probability ~1e-23 per step (the chain is ergodic: its start is
+        # forgotten)
+        mu_x = (m - beta * theta) / (1.0 - beta)
+        sd_x = s / math.sqrt(1.0 - beta * beta)
+        if mu_x - v_th >= _Z_DET * sd_x:
+            return 1.0
+    if (reset == "zero" or ref > 0) and m > 0.0:
+        n = _steps_to_cross(beta, m, v_reset, v_th)
+        if n is not None and n < 10**6:
+            xs = (v_reset + m * np.arange(n + 1) if beta == 1.0 else
+                  m / (1.0 - beta) + (v_reset - m / (1.0 - beta)) * beta ** np.arange(n + 1))
+            k = np.arange(n + 1)
+            sd = s * np.sqrt(k if beta == 1.0 else -np.expm1(2.0 * k * math.log(beta)) / (1.0 - beta * beta))
+            ok = xs[n] - v_th >= _Z_DET * sd[n] and (n == 1 or v_th - xs[n - 1] >= _Z_DET * sd[n - 1])
+            if v_lower is not None and n > 1:
+                ok = ok and xs[1] - v_lower >= _Z_DET * sd[1]
+            if ok:
+                return 1.0 / (ref + n)
+    if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and 0.0 < m <= 0.5 * s \
+            and theta >= _WALD_LEVEL * s:
+        # Wald's identity E[T] = (theta + E[R])/m with the distant-level (ladder) mean overshoot
+        # of Spitzer's series: for m <= s/2 the ladder heights are spread over ~s and the
+        # finite-level overshoot converges to it exponentially in theta/s (agreement 1e-9 at
+        # theta = 10 s, tests/test_discrete.py); for m >> s (nearly lattice steps) it does not
+        from .wiener import _r_inf
+
+        return 1.0 / (ref + (theta + _r_inf(m, s)) / m)
+    if beta < 1.0 and m / (1.0 - beta) < v_th and v_lower is None:
+        # the free stationary law N(m/(1-beta), s^2/(1-beta^2)) 40 SDs below threshold: the rate
+        # is below Phi(-40) ~ 1e-349 per step, which is 0 in double precision
+        if (v_th - m / (1.0 - beta)) * math.sqrt(1.0 - beta * beta) >= 40.0 * s \
+                and v_th - max(v_reset, m / (1.0 - beta)) >= 40.0 * s / math.sqrt(1.0 - beta * beta):
+            return 0.0
+    if certain or beta == 1.0 or beta < 0.5:
+        return None
+    if v_lower is None and m > 0.0:
+        # zero reset: the walk visits [v_reset - depth, v_th]; subtract: about one theta around it
+        depth = _C_TAIL * s + _C_RUIN * s * s / m
+        big_r = max(abs(v_th), abs(v_reset) + depth) + (_C_LOW * s if reset == "subtract" else 0.0)
+        if (1.0 - beta) * big_r / m <= _LEAK_TOL:
+            return _rate_one(inc, 1.0, v_th, v_reset, reset, ref, None)
+    if v_lower is not None:
+        span = v_th - v_lower + _C_TAIL * s
+        big_r = max(abs(v_lower), abs(v_th) + _C_TAIL * s + max(0.0, m))
+        sens = span / (s * s) + (1.0 / m if m > 0 else 0.0)
+        if (1.0 - beta) * big_r * sens <= _LEAK_TOL:
+            return _rate_one(inc, 1.0, v_th, v_reset, reset, ref, v_lower)
+    return None
 
 
 def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None,
@@ -545,8 +755,10 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
         ``beta`` outside (0, 1], ``s < 0``, ``v_reset >= v_th``, unknown ``reset``,
         non-integer ``ref_steps``.
     ConvergenceError
-        The grid needed for 1e-6 exceeds 5000 nodes (an increment SD below ~1e-3 of the
-        voltage range the membrane visits).
+        The grid needed for 1e-6 would exceed 3000 nodes (900 for the elimination used with
+        ``v_lower`` or for rates below 1e-7): an increment SD below ~1e-3 (~3e-3) of the
+        voltage range the membrane visits, where none of the limits below applies. Raised
+        before the grid is built.
 
     Notes
     -----
@@ -591,13 +803,23 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     simulation are in ``benchmarks/results/discrete.md``.
 
     *Limits.* ``s = 0``: the noise-free map (zero reset: :math:`1/(n_\mathrm{ref}+n)` with
-    :math:`n` the steps to cross; subtract: the rotation number of its periodic orbit).
-    ``beta = 1``: with mean increment ``<= 0`` there is no stationary state and the long-run
-    rate is 0 (firing-rate collapse); subtract reset without refractoriness gives exactly
-    ``min(1, m/(v_th - v_reset))`` (each ``v_th - v_reset`` of net drive is one spike); zero
-    reset is solved here (not deferred to :func:`snntheory.wiener.firing_probability`, whose
-    Wald/Spitzer route agrees to ~1e-11 for ``v_th - v_reset >= 10 s`` but only to 1e-5–3e-4
-    at 3–5 s, where this solver is self-consistent to 1e-12).
+    :math:`n` the steps to cross; subtract: the rotation number of its periodic orbit; a lower
+    bound never binds on it). Small ``s``: the noise-free value where every crossing (and the
+    last non-crossing) of the noise-free orbit is 10 SDs of the accumulated noise clear of the
+    threshold (zero reset, or any refractory period), and 1 where the always-spiking subtract
+    chain sits 10 SDs above threshold (error below 1e-22 per step). ``beta = 1``: with mean
+    increment ``<= 0`` and no bound there is no stationary state and the long-run rate is 0
+    (firing-rate collapse); subtract reset without refractoriness gives exactly
+    ``min(1, m/(v_th - v_reset))`` (each ``v_th - v_reset`` of net drive is one spike), and 1
+    for ``m >= v_th - v_reset`` with a bound; zero reset with ``v_th - v_reset >= 20 s`` is
+    Wald's identity :math:`p = 1/(n_\mathrm{ref} + (\theta + E[R_\infty])/m)` with Spitzer's
+    ladder overshoot (:func:`snntheory.wiener.ladder_overshoot`; the finite-level overshoot
+    converges to it exponentially, agreement 1e-9 with this solver already at 10 s); otherwise
+    the grid is closed by the exact exponential tails of the perfect integrator
+    (:math:`e^{2mu/s^2}` below the reset, :math:`e^{-2(\theta - m)u/s^2}` above the
+    threshold for the subtract reset with a bound), one lumped state each. ``beta -> 1`` with
+    a grid too large: the ``beta = 1`` value where the leak's first-order effect
+    :math:`(1-\beta)R/m` (R the largest :math:`|V|` visited) is below 1e-7.
 
     Derivation: ``snntheory.symbolic.discrete.forward_equation_zero`` (zero reset; the numeric
     density and rate are inserted into it in ``tests/test_symbolic_discrete.py``),
@@ -876,8 +1098,16 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
             kern = kern + chain.q0 * _interp_matrix(y, y < chain.v_th, lo, hi, _ORDERS[-1])
         t1 = float(1.0 + (kern @ h1)[0])
         t2 = float(2.0 * t1 - 1.0 + (kern @ h2)[0])
+        # the renewal identity E[T] = 1/rate - ref holds exactly; the rate comes from the
+        # (well-conditioned) stationary solve, the backward solve loses accuracy when escape is
+        # rare (I - B nearly singular): then T is geometric to O(relaxation steps / E[T])
+        t_rate = 1.0 / sol.rate - chain.ref
+        if abs(t1 - t_rate) <= 1e-6 * t_rate and t2 > t1 * t1:
+            var = t2 - t1 * t1
+        else:
+            var = t_rate * (t_rate - 1.0)
+        t1 = t_rate
         mean = chain.ref + t1
-        var = t2 - t1 * t1
     else:
         p = sol.density
         theta = chain.theta
@@ -888,9 +1118,17 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         rho = rho / sol.rate
         t1 = float((w * rho) @ h1)
         t2 = float((w * rho) @ h2)
-        mean, var = t1, t2 - t1 * t1
+        t_rate = 1.0 / sol.rate  # the mean ISI of a stationary point process (exact)
+        if abs(t1 - t_rate) <= 1e-6 * t_rate and t2 > t1 * t1:
+            var = t2 - t1 * t1
+        else:
+            var = t_rate * (t_rate - 1.0)  # rare escape: geometric (see the renewal branch)
+        mean = t_rate
     var = max(var, 0.0)
-    return ISIMoments(np.float64(mean), np.float64(var), np.float64(math.sqrt(var) / mean))
+    with np.errstate(over="ignore"):
+        # E[T]^2 beyond the double range (rates below ~1e-154): var is inf, the CV stays finite
+        cv = math.sqrt(var) / mean if math.isfinite(var) else math.sqrt(max(1.0 - 1.0 / (mean - chain.ref), 0.0))
+    return ISIMoments(np.float64(mean), np.float64(var), np.float64(cv))
 
 
 def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None):
@@ -993,7 +1231,7 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     >>> bool(0.8 < pm / pg < 1.25)
     True
     """
-    beta, v_th, v_reset, reset, ref = neuron.chain_params()
+    beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     check_choice("increments", increments, ("mixture", "gaussian"))
     inc = increment_distribution(n_in, p_in, w_mean, w_std, gain=neuron.gain)
     if increments == "gaussian":
@@ -1017,7 +1255,7 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     >>> bool(quenched_neuron_rate(n, 100, 0.05, 0.02, 0.01) > quenched_neuron_rate(n, 100, 0.05, 0.0, 0.01))
     True
     """
-    beta, v_th, v_reset, reset, ref = neuron.chain_params()
+    beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     wb = float(check("w_mean", w_bar, label="w_bar"))
@@ -1122,8 +1360,8 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     >>> bool(q.mean_rate > q.annealed_rate)  # the rate is convex in the mean drive
     True
     """
-    beta, v_th, v_reset, reset, ref = neuron.chain_params()
-    n = int(check("n_in", n_in))
+    beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
+    n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     mu_w = float(check("w_mean", w_mean))
     sd_w = float(check("w_std", w_std))
@@ -1249,12 +1487,19 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     >>> bool(lo < med < hi)
     True
     """
-    n = int(check("n_in", n_in))
+    check_object("neuron", neuron, LIF, "an LIF neuron")
+    n = check_int("n_in", n_in)
     p = float(check("p_in", p_in))
     mu_w = float(check("w_mean", w_mean))
     sd_w = float(check("w_std", w_std))
     check_choice("increments", increments, ("mixture", "gaussian"))
-    qs = np.asarray(q, float)
+    try:
+        qs = np.asarray(q, float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"q must be array_like of probabilities in (0, 1); got {q!r}") from None
+    if qs.size == 0:
+        raise ParameterError("q is an empty array; pass at least one probability")
+    
     if np.any(~((qs > 0) & (qs < 1))):
         raise ParameterError(f"q must be in (0, 1); got {q!r}")
     cdf = _RateCDF(neuron, n, p, mu_w, sd_w, increments, n_laguerre)

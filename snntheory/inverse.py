@@ -114,8 +114,7 @@ def _forward(method, neuron, n, p, wm, ws):
                                            amplitude=inp.amplitude)) * neuron.dt
     # wiener
     m, s = _increment(neuron, n, p, wm, ws)
-    q = float(wiener.firing_probability(step_mean=m, step_std=s, v_th=neuron.v_th, v_reset=neuron.v_reset,
-                                        reset=neuron.reset))
+    q = float(wiener.firing_probability(m, s, v_th=neuron.v_th, v_reset=neuron.v_reset, reset=neuron.reset))
     if neuron.ref_steps and q > 0.0:
         q = 1.0 / (1.0 / q + neuron.ref_steps)
     return q

@@ -96,8 +96,8 @@ def _spikes_per_jump(cp, gain, wm, ws):
     random walk of the jumps, whose stationary spikes per jump :func:`wiener.firing_probability`
     gives (0 for a walk without positive drift: collapse)."""
     if cp.beta == 1.0:
-        return float(wiener.firing_probability(step_mean=gain * wm, step_std=gain * abs(ws), v_th=cp.v_th,
-                                               v_reset=cp.v_reset, reset=cp.reset))
+        return float(wiener.firing_probability(gain * wm, gain * abs(ws), v_th=cp.v_th, v_reset=cp.v_reset,
+                                               reset=cp.reset))
     gap = cp.v_th - _rest_potential(cp)
     if ws == 0.0:
         return float(gain * wm >= gap)

@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from ._validate import Domain, check, check_below, check_choice, check_int, scalar_or_array
+from ._validate import Domain, broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
 from .errors import ParameterError
 
 __all__ = [
@@ -402,7 +402,7 @@ def layer_input(n_in, p_in, w_mean, w_std) -> LayerInput:
     p = check("p_in", p_in)
     mu = check("w_mean", w_mean)
     sd = check("w_std", w_std)
-    n, p, mu, sd = np.broadcast_arrays(n, p, mu, sd)
+    n, p, mu, sd = broadcast(n_in=n, p_in=p, w_mean=mu, w_std=sd)
     second = sd * sd + mu * mu
     mean = n * p * mu
     temporal = n * p * (1.0 - p) * second
@@ -451,9 +451,10 @@ def free_membrane(neuron: LIF, m, s) -> FreeMembrane:
     >>> bool(abs(fm.mean - 1.0) < 1e-12), bool(abs(fm.var - 0.04 / 0.19) < 1e-12)
     (True, True)
     """
+    check_object("neuron", neuron, LIF, "an LIF neuron")
     m = check("m", m)
     s = check("s", s)
-    m, s = np.broadcast_arrays(m, s)
+    m, s = broadcast(m=m, s=s)
     s1, s2 = neuron.kernel_sums()
     if math.isinf(s1):
         mean = np.where(m > 0.0, math.inf, np.where(m < 0.0, -math.inf, 0.0))
@@ -480,6 +481,7 @@ def layer_membrane(neuron: LIF, n_in, p_in, w_mean, w_std) -> LayerMembrane:
     >>> bool(abs(lm.quenched_var - 200 * 0.05**2 * 0.01 / 0.05**2) < 1e-9)
     True
     """
+    check_object("neuron", neuron, LIF, "an LIF neuron")
     li = layer_input(n_in, p_in, w_mean, w_std)
     s1, s2 = neuron.kernel_sums()
     f = lambda x: scalar_or_array(np.asarray(x, float))  # noqa: E731

@@ -11,17 +11,15 @@ their logarithms, :func:`hitting_probability`, :func:`mean_fpt` (with an optiona
 lower barrier) and :func:`firing_rate`.
 
 *Discrete time.* The canonical step map of DESIGN.md with ``beta = 1``:
-``V[t] = V[t-1] + I[t]`` with i.i.d. :math:`I[t] \sim N(m, s^2)` (``step_mean``, ``step_std``),
+``V[t] = V[t-1] + I[t]`` with i.i.d. :math:`I[t] \sim N(m, s^2)` (``m``, ``s``, positional),
 optional reflecting lower bound ``V <- max(V, v_lower)``, spike when ``V >= v_th``, then
 ``reset="zero"`` (``V = v_reset``) or ``"subtract"`` (``V -= v_th - v_reset``).
 :func:`spike_count` is the expected number of spikes in ``n_steps`` steps from ``v_reset``;
-:func:`firing_probability` is the stationary spike probability per step. Both are computed by
-an exact numerical route (the sub-threshold distribution of the map propagated on a fine
-lattice, see :func:`spike_count`), with closed forms where they exist (subtractive reset
-without a bound: ``m/theta``; reset to zero without a bound: Wald's identity, with the exact
-finite-level mean overshoot of the lattice for theta < 3 s and Spitzer's distant-level
-overshoot series for theta >= 3 s, which is within 3e-4 relative of the finite-level
-overshoot there).
+:func:`firing_probability` is the stationary spike probability per step, the ``beta = 1`` case
+of the step-map solver :func:`snntheory.discrete.firing_probability` (closed form ``m/theta``
+for the subtractive reset without a bound). :func:`spike_count` propagates the sub-threshold
+distribution of the map on a fine lattice; :func:`mean_overshoot` and :func:`ladder_overshoot`
+give the overshoot at the crossing (Wald's identity ties it to the rate for reset to zero).
 
 *Fixes and collapse.* :func:`weight_mean_for_rate` (solution S1: drift through the weight
 mean), :func:`weight_std_for_rate` (S2: zero-mean weights and a lower bound) and
@@ -48,8 +46,9 @@ from scipy.sparse.linalg import splu as _splu
 from scipy.special import erfcx, log_ndtr, ndtr, roots_laguerre
 
 from ._special import normal_nodes
-from ._validate import check, check_below, check_choice, check_int, scalar_or_array
-from .neuron import layer_input
+from ._validate import broadcast, check, check_below, check_choice, check_int, scalar_or_array
+from . import discrete as _discrete
+from .neuron import IncrementDistribution, layer_input
 from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
 
 __all__ = [
@@ -167,12 +166,29 @@ def _log_d(a, c):
 # ----------------------------------------------------------------------------------------------
 
 
+def _kappa_a(v, a, s):
+    """2 v a / s^2 without underflow of s^2 (0 for v = 0, +-inf where it overflows)."""
+    v = np.asarray(v, float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        k = 2.0 * (v / s) * (np.asarray(a, float) / s)
+    return np.where(v == 0.0, 0.0, k)
+
+
+def _resolved(t, s, a):
+    """Where the noise is resolved in double precision: the distance is below 1e150 noise SDs
+    accumulated by time t. Beyond, every Gaussian term is exp(-1e300): the law is the noise-free
+    passage at a/v exactly (in double precision)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        z = a / s / np.sqrt(np.where(np.isfinite(t) & (t > 0), t, 1.0))
+    return z < 1e150
+
+
 def _fpt_args(t, drift, noise, distance):
     t = check("t", t)
     v = check("drift", drift)
     s = check("noise", noise)
     a = check("distance", distance)
-    return np.broadcast_arrays(t, v, s, a)
+    return broadcast(t=t, drift=v, noise=s, distance=a)
 
 
 def log_fpt_pdf(t, drift, noise, *, distance):
@@ -193,11 +209,12 @@ def log_fpt_pdf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.full(t.shape, -np.inf)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     tr, vr, sr, ar = t[reg], v[reg], s[reg], a[reg]
-    out[reg] = (np.log(ar) - np.log(sr) - 0.5 * _LOG_2PI - 1.5 * np.log(tr)
-                - (ar - vr * tr) ** 2 / (2.0 * sr * sr * tr))
-    det = (s == 0) & (v > 0)
+    with np.errstate(over="ignore", divide="ignore"):  # vanishing noise: -inf, the limit
+        out[reg] = (np.log(ar) - np.log(sr) - 0.5 * _LOG_2PI - 1.5 * np.log(tr)
+                    - ((ar - vr * tr) / sr) ** 2 / (2.0 * tr))
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     with np.errstate(divide="ignore"):
         out[det & (t == a / np.where(v > 0, v, 1.0))] = np.inf
     return scalar_or_array(out)
@@ -275,11 +292,12 @@ def fpt_pdf(t, drift, noise, *, distance):
 def _log_cdf_reg(t, v, s, a):
     """log F(t) for s > 0, 0 < t < inf: log[Phi(-x) + phi(x) R(y)], no cancellation."""
     rt = np.sqrt(t)
-    x = (a - v * t) / (s * rt)
-    y = (a + v * t) / (s * rt)
-    log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
+    with np.errstate(over="ignore", divide="ignore"):  # vanishing noise: x, y, log phi(x) -> limits
+        x = (a - v * t) / s / rt
+        y = (a + v * t) / s / rt
+        log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
     # e^k Phi(-y) = phi(x) R(y); for y < 0 (v < 0) the direct form avoids x^2 - y^2 cancellation
-    k = 2.0 * v * a / (s * s)
+    k = _kappa_a(v, a, s)
     with np.errstate(over="ignore"):
         second = np.where(y < 0, k + log_ndtr(-np.minimum(y, 0.0)), log_phi_x + _log_mills(np.maximum(y, 0.0)))
     return np.logaddexp(log_ndtr(-x), second)
@@ -297,11 +315,11 @@ def log_fpt_cdf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.full(t.shape, -np.inf)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     out[reg] = _log_cdf_reg(t[reg], v[reg], s[reg], a[reg])
     inf = (s > 0) & np.isinf(t)
-    out[inf] = np.minimum(0.0, 2.0 * v[inf] * a[inf] / s[inf] ** 2)
-    det = (s == 0) & (v > 0)
+    out[inf] = np.minimum(0.0, _kappa_a(v[inf], a[inf], s[inf]))
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     out[det & (t * np.where(det, v, 1.0) >= a)] = 0.0
     return scalar_or_array(out)
 
@@ -371,7 +389,7 @@ def log_fpt_sf(t, drift, noise, *, distance):
     """
     t, v, s, a = _fpt_args(t, drift, noise, distance)
     out = np.zeros(t.shape)
-    reg = (s > 0) & (t > 0) & np.isfinite(t)
+    reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     if np.any(reg):
         tr, vr, sr, ar = t[reg], v[reg], s[reg], a[reg]
         lf = _log_cdf_reg(tr, vr, sr, ar)
@@ -382,24 +400,25 @@ def log_fpt_sf(t, drift, noise, *, distance):
         if np.any(big):
             tb, vb, sb, ab = tr[big], vr[big], sr[big], ar[big]
             rt = np.sqrt(tb)
-            x = (ab - vb * tb) / (sb * rt)
-            y = (ab + vb * tb) / (sb * rt)
-            c = 2.0 * ab / (sb * rt)
-            log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
+            with np.errstate(over="ignore"):  # vanishing noise: the limits (log phi -> -inf)
+                x = (ab - vb * tb) / sb / rt
+                y = (ab + vb * tb) / sb / rt
+                c = 2.0 * ab / sb / rt
+                log_phi_x = -0.5 * x * x - 0.5 * _LOG_2PI
             pos = vb >= 0
             rb = np.empty_like(tb)
             rb[pos] = log_phi_x[pos] + _log_d(-x[pos], c[pos])
             neg = ~pos
             if np.any(neg):
-                k = 2.0 * vb[neg] * ab[neg] / sb[neg] ** 2
+                k = _kappa_a(vb[neg], ab[neg], sb[neg])
                 rb[neg] = np.logaddexp(np.log(-np.expm1(k)), log_phi_x[neg] + _log_d(-y[neg], c[neg]))
             res[big] = rb
         out[reg] = res
     inf = (s > 0) & np.isinf(t)
     with np.errstate(divide="ignore"):
-        out[inf] = np.where(v[inf] >= 0, -np.inf, np.log(-np.expm1(np.minimum(0.0, 2 * v[inf] * a[inf]
-                                                                             / s[inf] ** 2))))
-    det = (s == 0) & (v > 0)
+        out[inf] = np.where(v[inf] >= 0, -np.inf, np.log(-np.expm1(np.minimum(0.0, _kappa_a(v[inf], a[inf],
+                                                                                           s[inf])))))
+    det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
     out[det & (t * np.where(det, v, 1.0) >= a)] = -np.inf
     return scalar_or_array(out)
 
@@ -437,10 +456,10 @@ def hitting_probability(drift, noise, *, distance):
     v = check("drift", drift)
     s = check("noise", noise)
     a = check("distance", distance)
-    v, s, a = np.broadcast_arrays(v, s, a)
+    v, s, a = broadcast(drift=v, noise=s, distance=a)
     out = np.ones(v.shape)
     noisy = s > 0
-    out[noisy] = np.exp(np.minimum(0.0, 2.0 * v[noisy] * a[noisy] / s[noisy] ** 2))
+    out[noisy] = np.exp(np.minimum(0.0, _kappa_a(v[noisy], a[noisy], s[noisy])))
     out[(~noisy) & (v <= 0)] = 0.0
     return scalar_or_array(out)
 
@@ -523,14 +542,14 @@ def mean_fpt(drift, noise, *, v_th, v_start, v_lower=None):
     x0 = check("v_start", v_start)
     check_below("v_start", x0, "v_th", th)
     if v_lower is None:
-        v, s, th, x0 = np.broadcast_arrays(v, s, th, x0)
+        v, s, th, x0 = broadcast(drift=v, noise=s, v_th=th, v_start=x0)
         out = np.full(v.shape, np.inf)
         pos = v > 0
         out[pos] = (th[pos] - x0[pos]) / v[pos]
         return scalar_or_array(out)
     lo = check("v_lower", v_lower)
     check_below("v_lower", lo, "v_start", x0, strict=False)
-    v, s, th, x0, lo = np.broadcast_arrays(v, s, th, x0, lo)
+    v, s, th, x0, lo = broadcast(drift=v, noise=s, v_th=th, v_start=x0, v_lower=lo)
     out = np.full(v.shape, np.inf)
     det = s == 0
     pos = det & (v > 0)
@@ -609,7 +628,7 @@ def firing_rate(drift, noise, *, v_th, v_reset, tau_ref=0.0, v_lower=None):
     vr = check("v_reset", v_reset)
     check_below("v_reset", vr, "v_th", th)
     T = np.asarray(mean_fpt(drift, noise, v_th=th, v_start=vr, v_lower=v_lower))
-    T, tr = np.broadcast_arrays(T, tr)
+    T, tr = broadcast(drift=T, tau_ref=tr)
     with np.errstate(divide="ignore"):
         out = np.where(np.isinf(T), 0.0, 1.0 / (tr + T))
     return scalar_or_array(out)
@@ -797,7 +816,7 @@ class _Lattice:
                                  shape=(n_states, n_states)).tocsr()
         return mat, spk
 
-    def stationary(self):
+    def stationary(self, return_pi=False):
         """Stationary distribution over states and the spike probability per step."""
         mat, spk = self.transition()
         keep = np.ones(mat.shape[0], bool)
@@ -848,37 +867,70 @@ class _Lattice:
                 f"the lattice chain (h = {self.h:.3g}, step_std = {self.s:.3g}) is too coarse to "
                 f"resolve the increment law (step_std << (v_th - v_lower)/{_MAX_CELLS}); its "
                 f"stationary solve gave p = {p_spike!r}")
+        if return_pi:
+            return p_spike, pi, idx
         return min(max(p_spike, 0.0), 1.0)
 
     def mean_overshoot(self):
         """E[V_spike - v_th] at the first passage from the reset point (Green's function)."""
-        mat, spk = self.transition()
-        keep = np.ones(mat.shape[0], bool)
-        if self.lower is None:
-            keep[self.n + 1] = False
-        idx = np.nonzero(keep)[0]
-        q = mat[idx][:, idx].tolil()
-        q[:, np.nonzero(idx == self.n)[0]] = 0.0  # absorb: drop the re-injection column
-        q = q.tocsc()
-        start = np.zeros(idx.size)
-        start[np.nonzero(idx == self.n)[0]] = 1.0
-        g = spsolve((_sparse.identity(idx.size, format="csc") - q.T), start)
-        # E[(X - theta)^+] from every source
-        pos = np.empty(idx.size)
+        # the occupation before the first passage from the reset is, up to a factor, the
+        # stationary law of the chain that re-injects at the reset after each crossing
+        # (regenerative cycles); that solve stays regular when crossings are very rare
+        _, g, idx = self.stationary(return_pi=True)
+        # from source x the step crosses with P = Phi(z), z = (x + m - theta)/s (the lattice's
+        # spike probability: the threshold is a cell edge), and overshoots by s e(-z) on average,
+        # e(c) = E[Z - c | Z > c] = 1/R(c) - c; the crossing-weighted mean of e over the sources
+        # is formed in log space (the crossing probabilities underflow for a strong downward drift)
+        x = np.empty(idx.size)
         sel = idx < self.n
-        z = (self.centres[idx[sel]] + self.m - self.theta) / self.s
-        pos[sel] = self.s * (np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) + z * ndtr(z))
+        x[sel] = self.centres[idx[sel]]
         for j, x0 in ((self.n, 0.0), (self.n + 1, self.lower)):
-            where = np.nonzero(idx == j)[0]
-            if where.size:
-                z0 = (x0 + self.m - self.theta) / self.s
-                pos[where] = self.s * (math.exp(-0.5 * z0 * z0) / math.sqrt(2 * math.pi) + z0 * ndtr(z0))
-        return float(np.dot(g, pos) / np.dot(g, spk[idx]))
+            x[idx == j] = x0
+        z = (x + self.m - self.theta) / self.s
+        keep = g > 0
+        if not np.any(keep):
+            raise ConvergenceError("the lattice's occupation before the first passage vanished (no source)")
+        logw = np.log(g[keep]) + log_ndtr(z[keep])
+        wts = np.exp(logw - logw.max())
+        return float(self.s * np.dot(wts, _mean_excess(-z[keep])) / wts.sum())
 
 
-def _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower):
-    m = check("step_mean", step_mean)
-    s = check("step_std", step_std)
+def _per_step(fn, m, s, step_mean, step_std):
+    """The per-step mean and SD, from ``(m, s)`` or the deprecated ``step_mean=``/``step_std=``;
+    returns them with the names the caller used (for the messages)."""
+    if step_mean is not None or step_std is not None:
+        if m is not None or s is not None:
+            raise ParameterError(f"{fn}: pass the per-step mean and SD as (m, s), not together with the "
+                                 "deprecated step_mean=/step_std=")
+        warnings.warn(f"{fn}(step_mean=, step_std=) is deprecated and will be removed in the next release; "
+                      f"pass the per-step mean and SD positionally, {fn}(m, s, ...)", DeprecationWarning,
+                      stacklevel=3)
+        names = ("step_mean", "step_std")
+        m, s = step_mean, step_std
+    else:
+        names = ("m", "s")
+    for name, value, what in zip(names, (m, s), ("mean", "SD")):
+        if value is None:
+            raise ParameterError(f"{fn} needs {name}, the increment {what} per step (V/step); got None")
+    return m, s, names
+
+
+def _mean_excess(c):
+    """E[Z - c | Z > c] for a standard normal Z: 1/R(c) - c, by its asymptotic series for
+    c > 40 (where the difference cancels; both are within 1e-12 relative of mpmath there)."""
+    c = np.asarray(c, float)
+    out = np.empty_like(c)
+    big = c > 40.0
+    out[~big] = np.exp(-_log_mills(c[~big])) - c[~big]
+    cb = c[big]
+    u = 1.0 / (cb * cb)
+    out[big] = (1.0 - u * (2.0 - u * (10.0 - u * (74.0 - 706.0 * u)))) / cb
+    return out
+
+
+def _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower, names=("m", "s")):
+    m = check("m", step_mean, label=names[0])
+    s = check("s", step_std, label=names[1])
     th = check("v_th", v_th)
     vr = check("v_reset", v_reset)
     check_below("v_reset", vr, "v_th", th)
@@ -888,7 +940,7 @@ def _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower):
     else:
         lo = check("v_lower", v_lower)
         check_below("v_lower", lo, "v_reset", vr, strict=False)
-    return np.broadcast_arrays(m, s, th, vr, lo)
+    return broadcast(**{names[0]: m, names[1]: s, "v_th": th, "v_reset": vr, "v_lower": lo})
 
 
 def _depth(n, m, s, theta):
@@ -934,7 +986,7 @@ def _r_inf(m, s):
     return (s * s + m * m) / (2.0 * m) - float(np.sum(e_neg / n))
 
 
-def ladder_overshoot(*, step_mean, step_std):
+def ladder_overshoot(m=None, s=None, *, step_mean=None, step_std=None):
     r"""Mean overshoot of a Gaussian random walk over a distant level (stationary ladder overshoot).
 
     For increments N(m, s²) with m > 0 (per-step quantities), the overshoot over a level far
@@ -962,12 +1014,13 @@ def ladder_overshoot(*, step_mean, step_std):
     Examples
     --------
     >>> from snntheory.wiener import ladder_overshoot, BETA_STAR
-    >>> float(ladder_overshoot(step_mean=0.0, step_std=1.0)) == BETA_STAR
+    >>> float(ladder_overshoot(0.0, 1.0)) == BETA_STAR
     True
     """
-    m = check("step_mean", step_mean)
-    s = check("step_std", step_std)
-    m, s = np.broadcast_arrays(m, s)
+    m, s, names = _per_step("ladder_overshoot", m, s, step_mean, step_std)
+    m = check("m", m, label=names[0])
+    s = check("s", s, label=names[1])
+    m, s = broadcast(**{names[0]: m, names[1]: s})
     out = np.zeros(m.shape)
     for idx in np.ndindex(m.shape):
         if s[idx] > 0:
@@ -995,32 +1048,36 @@ def _renewal_counts(n_arr, m, s, theta, reset):
     k = np.arange(0, int(math.ceil(reach / step)) + 2, dtype=float)
     a = first + k * step
     cdf = np.asarray(fpt_cdf(n_arr[:, None], m, s, distance=a[None, :]))
-    return cdf.sum(axis=1)
+    # the step map spikes at most once per step, so the (k+1)-th spike needs k+1 steps: the
+    # continuous passage law counts passages within a step that the map cannot make
+    return np.sum(np.where(k[None, :] + 1.0 <= n_arr[:, None], cdf, 0.0), axis=1)
 
 
-def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="zero", v_lower=None,
-                method="exact"):
+def spike_count(n_steps, m=None, s=None, *, v_th=1.0, v_reset=0.0, reset="zero", v_lower=None,
+                method="exact", step_mean=None, step_std=None):
     r"""Expected number of spikes of the discrete-time perfect integrator in ``n_steps`` steps.
 
     The neuron starts at ``v_reset`` and runs the canonical step map with ``beta = 1``:
     ``V[t] = V[t-1] + I[t]`` with i.i.d. :math:`I[t] \sim N(m, s^2)`, then
     ``V <- max(V, v_lower)`` if a lower bound is given, a spike where ``V >= v_th`` and the
     reset (``"zero"``: ``V = v_reset``; ``"subtract"``: ``V -= v_th - v_reset``). (Per-step
-    quantities: there is no σ here; in the diffusion limit ``step_std**2 = sigma**2 * dt``.)
+    quantities: there is no σ here; in the diffusion limit ``s**2 = sigma**2 * dt``.)
 
     Parameters
     ----------
     n_steps : array_like of int
         Horizon in steps, >= 0 (broadcasts with the other arguments).
-    step_mean : array_like, keyword-only
-        Mean increment m per step (V/step), any sign.
-    step_std : array_like, keyword-only
-        Increment SD s per step (V/step), >= 0 (0 is the deterministic map).
+    m : array_like
+        Mean increment per step (V/step), any sign.
+    s : array_like
+        Increment SD per step (V/step), >= 0 (0 is the deterministic map).
     v_th, v_reset : array_like, keyword-only
         Threshold and reset, ``v_reset < v_th``.
     reset : {"zero", "subtract"}, keyword-only
     v_lower : array_like or None, keyword-only
         Reflecting lower bound, ``v_lower <= v_reset``; None for none.
+    step_mean, step_std : array_like, keyword-only
+        Deprecated names of ``m`` and ``s`` (DeprecationWarning; removed in the next release).
     method : {"exact", "renewal"}, keyword-only
         ``"exact"`` (default): the lattice route below. ``"renewal"``: a fast approximation
         without lower bound (the k-th spike is the continuous first passage over
@@ -1036,7 +1093,7 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
     Raises
     ------
     ParameterError
-        Negative ``step_std`` or ``n_steps``, ``v_reset >= v_th``, ``v_lower > v_reset``, an
+        Negative ``s`` or ``n_steps``, ``v_reset >= v_th``, ``v_lower > v_reset``, an
         unknown ``reset``.
 
     Notes
@@ -1074,18 +1131,19 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
     Zero drift, no bound: the count grows like sqrt(n) (rate collapse).
 
     >>> from snntheory.wiener import spike_count
-    >>> c1, c4 = spike_count([400, 1600], step_mean=0.0, step_std=0.3)
+    >>> c1, c4 = spike_count([400, 1600], 0.0, 0.3)
     >>> bool(2.0 < c4 / c1 < 2.2)
     True
-    >>> float(spike_count(100, step_mean=0.1, step_std=0.0, reset="subtract"))   # deterministic
+    >>> float(spike_count(100, 0.1, 0.0, reset="subtract"))   # deterministic
     10.0
     """
+    m, s, names = _per_step("spike_count", m, s, step_mean, step_std)
     n = check("n_steps", n_steps)
-    m, s, th, vr, lo = _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower)
+    m, s, th, vr, lo = _walk_args(m, s, v_th, v_reset, reset, v_lower, names)
     check_choice("method", method, ("exact", "renewal"))
     if method == "renewal" and v_lower is not None:
         raise ParameterError("method='renewal' has no lower bound; use method='exact' with v_lower")
-    n, m, s, th, vr, lo = np.broadcast_arrays(n, m, s, th, vr, lo)
+    n, m, s, th, vr, lo = broadcast(n_steps=n, **{names[0]: m, names[1]: s}, v_th=th, v_reset=vr, v_lower=lo)
     out = np.empty(n.shape)
     groups: dict = {}
     for idx in np.ndindex(n.shape):
@@ -1108,9 +1166,9 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
                 # bounded chain: after n_mix steps it is stationary to exp(-49); continue exactly
                 # with the stationary spike probability of the same lattice
                 cum = np.concatenate([[0.0], np.cumsum(lat.counts(n_mix))])
-                # continue with firing_probability's value: the same lattice where no cap binds,
+                # continue with the same lattice's stationary probability where no cap binds,
                 # else its asymptote (s >> theta) or band-capped lattice
-                p_st = _firing_probability_one(mm, ss, theta, lower, reset)
+                p_st = _lattice_probability_one(mm, ss, theta, lower, reset)
                 nn = n_list.astype(int)
                 vals = np.where(nn <= n_mix, cum[np.minimum(nn, n_mix)], cum[-1] + (nn - n_mix) * p_st)
             elif lower is None and n_max * lat.n > _MAX_WORK:
@@ -1127,7 +1185,7 @@ def spike_count(n_steps, *, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="z
     return scalar_or_array(out)
 
 
-def mean_overshoot(*, step_mean, step_std, v_th=1.0, v_reset=0.0, v_lower=None):
+def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_mean=None, step_std=None):
     r"""Mean overshoot :math:`E[V_T - v_\mathrm{th}]` at the first passage from ``v_reset``.
 
     For the Gaussian random walk of :func:`spike_count` (``beta = 1``). With reset to zero,
@@ -1145,11 +1203,12 @@ def mean_overshoot(*, step_mean, step_std, v_th=1.0, v_reset=0.0, v_lower=None):
     Examples
     --------
     >>> from snntheory.wiener import mean_overshoot, BETA_STAR
-    >>> r = mean_overshoot(step_mean=1e-3, step_std=0.02, v_th=1.0)
+    >>> r = mean_overshoot(1e-3, 0.02, v_th=1.0)
     >>> bool(abs(r / 0.02 - (BETA_STAR + 1e-3 / 0.02 / 4)) < 1e-3)    # Siegmund: 0.5826 s + m/4
     True
     """
-    m, s, th, vr, lo = _walk_args(step_mean, step_std, v_th, v_reset, "zero", v_lower)
+    m, s, names = _per_step("mean_overshoot", m, s, step_mean, step_std)
+    m, s, th, vr, lo = _walk_args(m, s, v_th, v_reset, "zero", v_lower, names)
     out = np.empty(m.shape)
     for idx in np.ndindex(m.shape):
         mm, ss, theta = float(m[idx]), float(s[idx]), float(th[idx] - vr[idx])
@@ -1163,17 +1222,25 @@ def mean_overshoot(*, step_mean, step_std, v_th=1.0, v_reset=0.0, v_lower=None):
     return scalar_or_array(out)
 
 
-def firing_probability(*, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="zero", v_lower=None):
+def firing_probability(m=None, s=None, *, v_th=1.0, v_reset=0.0, reset="zero", v_lower=None, step_mean=None,
+                       step_std=None):
     r"""Stationary spike probability per step of the discrete-time perfect integrator.
 
     The step map of :func:`spike_count` (``beta = 1``, Gaussian increments N(m, s²), per-step
-    quantities; in the diffusion limit ``step_std**2 = sigma**2 * dt``), in its stationary
-    state.
+    quantities; in the diffusion limit ``s**2 = sigma**2 * dt``), in its stationary state:
+    the ``beta = 1`` case of :func:`snntheory.discrete.firing_probability`, computed by the
+    same solver (so the two agree to rounding, ``v_lower`` included).
 
     Parameters
     ----------
-    step_mean, step_std, v_th, v_reset, reset, v_lower
+    m : array_like
+        Mean increment per step (V/step), any sign.
+    s : array_like
+        Increment SD per step (V/step), >= 0 (0 is the deterministic map).
+    v_th, v_reset, reset, v_lower : keyword-only
         As for :func:`spike_count`.
+    step_mean, step_std : array_like, keyword-only
+        Deprecated names of ``m`` and ``s`` (DeprecationWarning; removed in the next release).
 
     Returns
     -------
@@ -1181,30 +1248,37 @@ def firing_probability(*, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="zer
         Spikes per step in [0, 1]. 0 where there is no stationary firing: no lower bound and
         m <= 0 (null-recurrent for m = 0, transient for m < 0).
 
+    Raises
+    ------
+    ParameterError
+        An argument outside its domain, mismatched shapes, empty arrays.
+    ConvergenceError
+        The step-map solver's grid would exceed its cap (s below ~1e-3 of the voltage range
+        the membrane visits, where no limit applies).
+
     Notes
     -----
     - No lower bound, ``reset="subtract"``, m > 0: :math:`p = \min(m/\theta, 1)` exactly
-      (every θ of accumulated drive is one spike; conservation).
-    - No lower bound, ``reset="zero"``, m > 0: Wald's identity
-      :math:`p = m/(\theta + E[R])` with the mean overshoot E[R] from Spitzer's series
-      (:func:`ladder_overshoot`, ≈ 0.5826 s + m/4) for θ >= 3 s, else the exact finite-level
-      :func:`mean_overshoot` of the lattice.
-    - With a lower bound (the S2 fix): the stationary distribution of the lattice chain of
-      :func:`spike_count` (one sparse linear solve, banded LU). For ``reset="subtract"`` the
-      lattice above threshold covers the stationary tail (scale :math:`s^2/(2(\theta - m))`)
-      up to 6,000 cells; beyond that, when :math:`\theta - m`, :math:`|m|` and
-      :math:`\theta - L` are all below s/20 (s ≳ 23θ for L = 0, m = 0), the asymptote
-      :math:`1 - p = \sqrt2\,\varepsilon(e^{-\beta^*\varepsilon} - L/s)`,
-      :math:`\varepsilon = (\theta - m)/s` (Spitzer's P(max = 0) of the Lindley walk plus
-      the band [L, θ); within 1.5e-4 of the lattice where they overlap) is used, and otherwise
-      the capped lattice with an ``ApproximationWarning``. With subtraction p = 1 for m >= θ. In the small-step limit this is the
-      reflecting/absorbing result :math:`p = s^2/((\theta-L)^2 - L^2)` at zero drift
-      (:func:`firing_rate` with ``v_lower``), and :math:`s^2/((\theta - L + 2\beta^* s)^2 -
-      (-L + \beta^* s)^2)` with the discrete-monitoring shifts (``L = v_lower - v_reset``).
-    - ``step_std = 0``: the deterministic map (period ``ceil(theta/m)`` for reset to zero).
+      (every θ of accumulated drive is one spike; conservation); with a lower bound and
+      m >= θ the walk escapes upwards and p = 1.
+    - Otherwise the Nyström solution of the chain's stationary (or renewal) equation of
+      :func:`snntheory.discrete.firing_probability` (relative accuracy 1e-6), with the exact
+      exponential tails of the perfect integrator closing the grid: below the reset
+      (:math:`e^{2mu/s^2}`, zero reset, m > 0, no bound) and above the threshold
+      (:math:`e^{-2(\theta-m)u/s^2}`, subtract reset with a bound, where the walk spikes every
+      step). Wald's identity :math:`p = m/(\theta + E[R])` with the mean overshoot of
+      :func:`mean_overshoot` (≈ 0.5826 s + m/4, :func:`ladder_overshoot`) is the independent
+      check for zero reset, and :math:`1 - p \approx \sqrt2\,\varepsilon(e^{-\beta^*\varepsilon}
+      - L/s)`, :math:`\varepsilon = (\theta - m)/s`, for the subtract reset with a bound and
+      s ≫ θ. In the small-step limit with a bound this is the reflecting/absorbing result
+      :math:`p = s^2/((\theta-L)^2 - L^2)` at zero drift (:func:`firing_rate` with
+      ``v_lower``), and :math:`s^2/((\theta - L + 2\beta^* s)^2 - (-L + \beta^* s)^2)` with
+      the discrete-monitoring shifts (``L = v_lower - v_reset``).
+    - ``s = 0``: the deterministic map (period ``ceil(theta/m)`` for reset to zero; the lower
+      bound never binds on it).
 
-    Accuracy: agreement with seeded simulation within 2 % or 4 standard errors
-    (``tests/test_wiener.py``); lattice error about 1e-3 relative.
+    Accuracy: 1e-6 relative (the solver's refinement check); agreement with seeded simulation
+    within 4 standard errors (``tests/test_wiener.py``, ``tests/test_properties_wiener.py``).
 
     References
     ----------
@@ -1215,23 +1289,24 @@ def firing_probability(*, step_mean, step_std, v_th=1.0, v_reset=0.0, reset="zer
     Examples
     --------
     >>> from snntheory.wiener import firing_probability
-    >>> float(firing_probability(step_mean=0.03, step_std=0.1, reset="subtract"))   # m / theta
+    >>> float(firing_probability(0.03, 0.1, reset="subtract"))   # m / theta
     0.03
-    >>> float(firing_probability(step_mean=0.0, step_std=0.1))                      # null-recurrent
+    >>> float(firing_probability(0.0, 0.1))                      # null-recurrent
     0.0
-    >>> p = firing_probability(step_mean=0.0, step_std=0.1, v_lower=0.0)
+    >>> p = firing_probability(0.0, 0.1, v_lower=0.0)
     >>> bool(abs(p - 0.1**2 / ((1 + 2*0.5826*0.1)**2 - (0.5826*0.1)**2)) < 5e-5)
     True
     """
-    m, s, th, vr, lo = _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower)
+    m, s, names = _per_step("firing_probability", m, s, step_mean, step_std)
+    m, s, th, vr, lo = _walk_args(m, s, v_th, v_reset, reset, v_lower, names)
     out = np.empty(m.shape)
     cache: dict = {}
     for idx in np.ndindex(m.shape):
-        mm, ss, theta = float(m[idx]), float(s[idx]), float(th[idx] - vr[idx])
-        lower = None if np.isnan(lo[idx]) else float(lo[idx] - vr[idx])
-        key = (mm, ss, theta, lower)
+        mm, ss, vth, vres = float(m[idx]), float(s[idx]), float(th[idx]), float(vr[idx])
+        lower = None if np.isnan(lo[idx]) else float(lo[idx])
+        key = (mm, ss, vth, vres, lower)
         if key not in cache:
-            cache[key] = _firing_probability_one(mm, ss, theta, lower, reset)
+            cache[key] = _discrete._rate_one(IncrementDistribution.gaussian(mm, ss), 1.0, vth, vres, reset, 0, lower)
         out[idx] = cache[key]
     return scalar_or_array(out)
 
@@ -1253,6 +1328,12 @@ def _subtract_bounded_asymptote(m, s, theta, lower):
 
 
 def _firing_probability_one(m, s, theta, lower, reset):
+    """Stationary spikes per step in coordinates relative to the reset (discrete's solver at beta = 1)."""
+    return _discrete._rate_one(IncrementDistribution.gaussian(m, s), 1.0, theta, 0.0, reset, 0, lower)
+
+
+def _lattice_probability_one(m, s, theta, lower, reset):
+    """The lattice route (1e-3): kept as an independent check of the step-map solver in the tests."""
     if s == 0.0 or (lower is None and m <= 0.0):
         if m <= 0.0:
             return 0.0
@@ -1415,7 +1496,7 @@ def weight_std_for_rate(p_out, *, n_in, p_in, v_lower=0.0, v_th=1.0, v_reset=0.0
     Solution S2 of firing-rate collapse: with zero-mean weights the membrane is a driftless
     random walk; a reflecting lower bound ``V <- max(V, v_lower)`` makes the mean interval
     finite, and the rate then grows with the step SD :math:`s = \sigma_w\sqrt{n p}`. This
-    returns the σ_w for which :func:`firing_probability` with ``step_mean = 0`` and the bound
+    returns the σ_w for which :func:`firing_probability` with ``m = 0`` and the bound
     equals ``p_out``.
 
     Parameters
@@ -1454,7 +1535,7 @@ def weight_std_for_rate(p_out, *, n_in, p_in, v_lower=0.0, v_th=1.0, v_reset=0.0
     >>> from snntheory.wiener import weight_std_for_rate, firing_probability
     >>> sw = weight_std_for_rate(0.01, n_in=100, p_in=0.05)
     >>> s = float(sw) * (100 * 0.05) ** 0.5
-    >>> round(float(firing_probability(step_mean=0.0, step_std=s, v_lower=0.0)), 8)
+    >>> round(float(firing_probability(0.0, s, v_lower=0.0)), 8)
     0.01
     """
     pt = check("p_out", p_out)
@@ -1581,12 +1662,20 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
     >>> bool(r[0] == 0.05 and all(r[1:] < r[:-1]))
     True
     """
+    if isinstance(widths, (str, bytes)) or not np.iterable(widths):
+        raise ParameterError(f"widths must be a sequence of layer sizes (integers >= 1, input first); got {widths!r}")
     widths = [check_int("n_in", w) for w in widths]
     n_layers = len(widths) - 1
     if n_layers < 1:
         raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
-    mus = np.broadcast_to(check("w_mean", w_means), (n_layers,))
-    sds = np.broadcast_to(check("w_std", w_stds), (n_layers,))
+    try:
+        mus = np.broadcast_to(check("w_mean", w_means, label="w_means"), (n_layers,))
+        sds = np.broadcast_to(check("w_std", w_stds, label="w_stds"), (n_layers,))
+    except ValueError as err:
+        if isinstance(err, ParameterError):
+            raise
+        raise ParameterError(f"w_means and w_stds must be scalars or have one entry per layer ({n_layers}); "
+                             f"got shapes {np.shape(w_means)} and {np.shape(w_stds)}") from None
     p0 = float(check("p_in", p_in))
     n = check_int("n_steps", n_steps)
     if n < 1:
@@ -1609,7 +1698,7 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
         m_sd = math.sqrt(k * sd * sd * p2)
         s = math.sqrt(max(k * (sd * sd + mu * mu) * (pbar - p2), 0.0))
         nodes, weights = normal_nodes(m_mean, m_sd, _N_HERMITE if m_sd > 0 else 1)
-        counts = np.asarray(spike_count(n, step_mean=nodes, step_std=s, v_th=th, v_reset=vr, reset=reset,
+        counts = np.asarray(spike_count(n, nodes, s, v_th=th, v_reset=vr, reset=reset,
                                         v_lower=v_lower, method=method))
         r = counts / n
         pbar = float(np.dot(weights, r))

@@ -128,7 +128,7 @@ def test_perfect_integrator_nystrom_matches_wiener_route(m, s):
     from snntheory import wiener
     from snntheory.discrete import _Chain
     ours = _Chain(1.0, IncrementDistribution.gaussian(m, s), 1.0, 0.0, "zero", 0).converged().rate
-    theirs = float(wiener.firing_probability(step_mean=m, step_std=s))
+    theirs = float(wiener.firing_probability(m, s))
     assert ours == pytest.approx(theirs, rel=1e-9)
     assert firing_probability(m, s, beta=1.0) == pytest.approx(ours, rel=1e-9)
 
@@ -151,7 +151,7 @@ def test_lower_bound_density_and_wiener_route(case):
     assert d.rate == pytest.approx(p, rel=RTOL_SELF) and v_lower in d.atoms_v
     if beta == 1.0:
         from snntheory import wiener
-        w = float(wiener.firing_probability(step_mean=m, step_std=s, reset=reset, v_lower=v_lower))
+        w = float(wiener.firing_probability(m, s, reset=reset, v_lower=v_lower))
         assert p == pytest.approx(w, rel=RTOL_WIENER_LATTICE)
         # continuous reflecting-barrier limit with the discrete-monitoring shifts (paper S2)
         if m == 0.0 and reset == "zero":

@@ -41,7 +41,7 @@ def _forward(method, neuron, n, p, wm, ws):
                                            v_th=neuron.v_th, v_reset=neuron.v_reset,
                                            amplitude=inp.amplitude)) * neuron.dt
     st_ = wiener.step_statistics(n_in=n, p_in=p, w_mean=wm, w_std=ws)
-    return float(wiener.firing_probability(step_mean=st_.step_mean, step_std=st_.step_std, v_th=neuron.v_th,
+    return float(wiener.firing_probability(st_.step_mean, st_.step_std, v_th=neuron.v_th,
                                            v_reset=neuron.v_reset, reset=neuron.reset))
 
 

@@ -136,7 +136,7 @@ def test_mean_exit_time_matches_numeric_at_50_digits(v, sigma, lo, x0):
 def test_discrete_shifted_barrier_rate_matches_lattice(s, lo):
     p_sym = sw.discrete_reflecting_rate()
     p = float(p_sym.subs({S.s: s, S.L: lo, S.theta: 1, S.beta_star: wiener.BETA_STAR}))
-    exact = float(wiener.firing_probability(step_mean=0.0, step_std=s, v_lower=lo))
+    exact = float(wiener.firing_probability(0.0, s, v_lower=lo))
     assert math.isclose(exact, p, rel_tol=RTOL_LATTICE)
 
 

@@ -172,7 +172,7 @@ def test_shapes_scalars_and_no_warnings():
     assert out.shape == (2, 3)
     assert np.ndim(wiener.fpt_sf(1.0, 1.0, 1.0, distance=1.0)) == 0
     assert isinstance(wiener.firing_rate(1.0, 1.0, v_th=1.0, v_reset=0.0), np.floating)
-    counts = wiener.spike_count(np.array([10, 20]), step_mean=np.array([[0.1], [0.2]]), step_std=0.1,
+    counts = wiener.spike_count(np.array([10, 20]), np.array([[0.1], [0.2]]), 0.1,
                                 reset="subtract")
     assert counts.shape == (2, 2)
 
@@ -244,7 +244,7 @@ def test_spike_count_matches_simulation(n_steps, s, ratio, reset, v_lower, mc_sc
     m = ratio * s
     n_neurons = int(4000 * mc_scale) if n_steps <= 3000 else int(1200 * mc_scale)
     mean, se = _sim_counts(n_steps, m, s, reset, v_lower, n_neurons, seed=11)
-    pred = float(wiener.spike_count(n_steps, step_mean=m, step_std=s, reset=reset, v_lower=v_lower))
+    pred = float(wiener.spike_count(n_steps, m, s, reset=reset, v_lower=v_lower))
     # rare spikes: the sample SE can be 0; the Poisson SE of the prediction is its floor
     se = max(se, math.sqrt(pred / n_neurons))
     assert abs(pred - mean) <= max(RTOL_MC * pred, Z_MC * se), (pred, mean, se)
@@ -265,7 +265,7 @@ STATIONARY_CASES = [
 @pytest.mark.parametrize("s,ratio,reset,v_lower", STATIONARY_CASES)
 def test_firing_probability_matches_simulation(s, ratio, reset, v_lower, mc_scale):
     m = ratio * s
-    p = float(wiener.firing_probability(step_mean=m, step_std=s, reset=reset, v_lower=v_lower))
+    p = float(wiener.firing_probability(m, s, reset=reset, v_lower=v_lower))
     n_neurons = int(2000 * mc_scale)
     # enough recorded steps for ~30 spikes per neuron, after a burn-in of a few intervals
     n_steps = int(min(max(30 / p, 1000), 40_000))
@@ -277,7 +277,7 @@ def test_firing_probability_matches_simulation(s, ratio, reset, v_lower, mc_scal
 
 def test_spike_count_zero_drift_grows_like_sqrt_n():
     n = np.array([2500, 10_000])
-    c = wiener.spike_count(n, step_mean=0.0, step_std=0.3)
+    c = wiener.spike_count(n, 0.0, 0.3)
     asym = 0.3 * np.sqrt(2 * n / np.pi) / (1 + wiener.BETA_STAR * 0.3)
     # the count approaches the reflection-principle asymptote (levels theta + beta* s apart)
     # from below, and doubles with 4n
@@ -289,8 +289,8 @@ def test_spike_count_zero_drift_grows_like_sqrt_n():
                                              ("subtract", None, 0.05), ("zero", -0.5, -0.05)])
 def test_long_horizon_count_tends_to_stationary_rate(reset, v_lower, m):
     s, n = 0.3, 20_000
-    p = float(wiener.firing_probability(step_mean=m, step_std=s, reset=reset, v_lower=v_lower))
-    c = wiener.spike_count([n, 2 * n], step_mean=m, step_std=s, reset=reset, v_lower=v_lower)
+    p = float(wiener.firing_probability(m, s, reset=reset, v_lower=v_lower))
+    c = wiener.spike_count([n, 2 * n], m, s, reset=reset, v_lower=v_lower)
     # the increment over the second half has no start-up transient
     assert math.isclose((c[1] - c[0]) / n, p, rel_tol=RTOL_LATTICE)
 
@@ -310,7 +310,7 @@ def test_lattice_converges(m, s, reset, v_lower):
 def test_bounded_long_horizon_continuation_is_exact(m, s, lo, reset):
     # past the mixing time the count continues with the stationary probability of the same lattice
     n = np.array([500, 3000, 20_000])
-    got = wiener.spike_count(n, step_mean=m, step_std=s, v_lower=lo, reset=reset)
+    got = wiener.spike_count(n, m, s, v_lower=lo, reset=reset)
     lat = _Lattice(m, s, 1.0, lo, reset, depth=0.0)
     full = np.cumsum(lat.counts(int(n.max())))[n - 1]
     np.testing.assert_allclose(got, full, rtol=1e-10)
@@ -318,8 +318,8 @@ def test_bounded_long_horizon_continuation_is_exact(m, s, lo, reset):
 
 def test_huge_unbounded_horizon_warns_and_uses_renewal():
     with pytest.warns(ApproximationWarning, match="renewal"):
-        c = float(wiener.spike_count(10**6, step_mean=0.0, step_std=0.3))
-    assert c == pytest.approx(float(wiener.spike_count(10**6, step_mean=0.0, step_std=0.3, method="renewal")))
+        c = float(wiener.spike_count(10**6, 0.0, 0.3))
+    assert c == pytest.approx(float(wiener.spike_count(10**6, 0.0, 0.3, method="renewal")))
     # zero reset: every spike costs theta + the mean overshoot beta* s
     assert c == pytest.approx(0.3 * math.sqrt(2e6 / math.pi) / (1 + wiener.BETA_STAR * 0.3), rel=0.01)
 
@@ -328,19 +328,19 @@ def test_huge_unbounded_horizon_warns_and_uses_renewal():
 def test_ladder_overshoot_matches_mpmath_and_lattice(row):
     m, s = float(row["step_mean"]), float(row["step_std"])
     ref = float(row["overshoot"])
-    assert math.isclose(float(wiener.ladder_overshoot(step_mean=m, step_std=s)), ref, rel_tol=1e-12)
+    assert math.isclose(float(wiener.ladder_overshoot(m, s)), ref, rel_tol=1e-12)
     # independent route: the exact finite-level overshoot of the lattice, level 1/s >= 3.3 SDs
-    lat = float(wiener.mean_overshoot(step_mean=m, step_std=s, v_th=max(1.0, 10 * s)))
+    lat = float(wiener.mean_overshoot(m, s, v_th=max(1.0, 10 * s)))
     assert math.isclose(lat, ref, rel_tol=RTOL_LATTICE)
 
 
 def test_ladder_overshoot_small_drift_expansion():
     # Siegmund: beta* s + m/4 + O(m^2/s); check the switch at m = 0.01 s is continuous
     s = 0.2
-    lo = float(wiener.ladder_overshoot(step_mean=0.0099999 * s, step_std=s))
-    hi = float(wiener.ladder_overshoot(step_mean=0.0100001 * s, step_std=s))
+    lo = float(wiener.ladder_overshoot(0.0099999 * s, s))
+    hi = float(wiener.ladder_overshoot(0.0100001 * s, s))
     assert abs(lo - hi) < 5e-6 * s
-    assert float(wiener.ladder_overshoot(step_mean=0.0, step_std=s)) == pytest.approx(wiener.BETA_STAR * s, rel=1e-15)
+    assert float(wiener.ladder_overshoot(0.0, s)) == pytest.approx(wiener.BETA_STAR * s, rel=1e-15)
 
 
 @pytest.mark.parametrize("reset", ["zero", "subtract"])
@@ -348,15 +348,15 @@ def test_ladder_overshoot_small_drift_expansion():
 def test_renewal_fast_path_agrees_with_lattice(reset, m_ratio):
     s, n = 0.1, 1000
     m = m_ratio * s
-    exact = float(wiener.spike_count(n, step_mean=m, step_std=s, reset=reset))
-    fast = float(wiener.spike_count(n, step_mean=m, step_std=s, reset=reset, method="renewal"))
+    exact = float(wiener.spike_count(n, m, s, reset=reset))
+    fast = float(wiener.spike_count(n, m, s, reset=reset, method="renewal"))
     tol = RTOL_RENEWAL if exact > 0.5 else 0.035
     assert math.isclose(fast, exact, rel_tol=tol)
 
 
 def test_subtract_rate_is_exact_drift_over_theta():
-    assert wiener.firing_probability(step_mean=0.07, step_std=0.2, v_th=1.5, v_reset=0.5, reset="subtract") == 0.07
-    assert wiener.firing_probability(step_mean=-0.01, step_std=0.2) == 0.0
+    assert wiener.firing_probability(0.07, 0.2, v_th=1.5, v_reset=0.5, reset="subtract") == 0.07
+    assert wiener.firing_probability(-0.01, 0.2) == 0.0
 
 
 @settings(max_examples=25)
@@ -371,7 +371,7 @@ def test_discrete_tends_to_continuous(sigma, lo, kappa_span):
     errs = []
     for dt in (2e-3, 5e-4):
         s = sigma * math.sqrt(dt)
-        p = float(wiener.firing_probability(step_mean=v * dt, step_std=s, v_lower=lo))
+        p = float(wiener.firing_probability(v * dt, s, v_lower=lo))
         errs.append(abs(p / dt / nu - 1))
         shifted = float(wiener.mean_fpt(v, sigma, v_th=1.0 + wiener.BETA_STAR * s, v_start=0.0,
                                         v_lower=lo - wiener.BETA_STAR * s))
@@ -382,16 +382,16 @@ def test_discrete_tends_to_continuous(sigma, lo, kappa_span):
 def test_small_step_reflecting_rate_matches_shifted_barrier_formula():
     b = wiener.BETA_STAR
     for s, lo in ((0.01, 0.0), (0.03, -0.5), (0.03, -1.0)):
-        p = float(wiener.firing_probability(step_mean=0.0, step_std=s, v_lower=lo))
+        p = float(wiener.firing_probability(0.0, s, v_lower=lo))
         pc = s * s / ((1 - lo + 2 * b * s) ** 2 - (-lo + b * s) ** 2)
         assert math.isclose(p, pc, rel_tol=RTOL_LATTICE)
 
 
 def test_deterministic_step_map():
-    assert wiener.spike_count(100, step_mean=0.3, step_std=0.0) == 25.0  # period ceil(1/0.3) = 4
-    assert wiener.spike_count(100, step_mean=0.3, step_std=0.0, reset="subtract") == 30.0
-    assert wiener.firing_probability(step_mean=0.3, step_std=0.0) == 0.25
-    assert wiener.spike_count(100, step_mean=-0.3, step_std=0.0, v_lower=-1.0) == 0.0
+    assert wiener.spike_count(100, 0.3, 0.0) == 25.0  # period ceil(1/0.3) = 4
+    assert wiener.spike_count(100, 0.3, 0.0, reset="subtract") == 30.0
+    assert wiener.firing_probability(0.3, 0.0) == 0.25
+    assert wiener.spike_count(100, -0.3, 0.0, v_lower=-1.0) == 0.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -399,9 +399,15 @@ def test_deterministic_step_map():
 # ------------------------------------------------------------------------------------------
 
 
-@given(bad=invalid("step_std"))
+@given(bad=invalid("s"))
 def test_negative_step_std_raises(bad):
-    with pytest.raises(ParameterError, match="step_std"):
+    with pytest.raises(ParameterError, match="s must"):
+        wiener.spike_count(10, 0.0, bad)
+
+
+@given(bad=invalid("s"))
+def test_negative_step_std_raises_under_the_deprecated_name(bad):
+    with pytest.warns(DeprecationWarning), pytest.raises(ParameterError, match="step_std must"):
         wiener.spike_count(10, step_mean=0.0, step_std=bad)
 
 
@@ -419,13 +425,13 @@ def test_invalid_distance_raises(bad):
 
 def test_relations_raise_naming_the_parameter():
     with pytest.raises(ParameterError, match="v_reset"):
-        wiener.firing_probability(step_mean=0.1, step_std=0.1, v_th=1.0, v_reset=1.0)
+        wiener.firing_probability(0.1, 0.1, v_th=1.0, v_reset=1.0)
     with pytest.raises(ParameterError, match="v_lower"):
-        wiener.spike_count(10, step_mean=0.1, step_std=0.1, v_lower=0.5)
+        wiener.spike_count(10, 0.1, 0.1, v_lower=0.5)
     with pytest.raises(ParameterError, match="reset"):
-        wiener.spike_count(10, step_mean=0.1, step_std=0.1, reset="hard")
+        wiener.spike_count(10, 0.1, 0.1, reset="hard")
     with pytest.raises(ParameterError, match="n_steps"):
-        wiener.spike_count(-1, step_mean=0.1, step_std=0.1)
+        wiener.spike_count(-1, 0.1, 0.1)
     with pytest.raises(ParameterError, match="t must"):
         wiener.fpt_cdf(-1.0, 1.0, 1.0, distance=1.0)
 
@@ -441,7 +447,7 @@ def test_weight_mean_round_trip(p_out, n_in, p_in, sw):
     for reset in ("zero", "subtract"):
         mu = float(wiener.weight_mean_for_rate(p_out, n_in=n_in, p_in=p_in, w_std=sw, reset=reset))
         stats = wiener.step_statistics(n_in=n_in, p_in=p_in, w_mean=mu, w_std=sw)
-        p = float(wiener.firing_probability(step_mean=stats.step_mean, step_std=stats.step_std, reset=reset))
+        p = float(wiener.firing_probability(stats.step_mean, stats.step_std, reset=reset))
         assert math.isclose(p, p_out, rel_tol=RTOL_INVERSE)
 
 
@@ -461,7 +467,7 @@ def test_weight_mean_rate_preservation_closed_form():
 def test_weight_std_round_trip(p_out, n_in, p_in, lo):
     sw = float(wiener.weight_std_for_rate(p_out, n_in=n_in, p_in=p_in, v_lower=lo))
     s = sw * math.sqrt(n_in * p_in)
-    p = float(wiener.firing_probability(step_mean=0.0, step_std=s, v_lower=lo))
+    p = float(wiener.firing_probability(0.0, s, v_lower=lo))
     assert math.isclose(p, p_out, rel_tol=RTOL_INVERSE)
 
 
@@ -474,39 +480,42 @@ RTOL_SPITZER_CLOSED = 1e-7
 
 def test_subtract_bounded_huge_step_std_is_cheap_and_asymptotic():
     # review item 1: s = 1000 theta used to build a 36,000-cell lattice (MemoryError / OOM kill)
-    p = float(wiener.firing_probability(step_mean=0.0, step_std=1000.0, reset="subtract", v_lower=0.0))
+    p = float(wiener.firing_probability(0.0, 1000.0, reset="subtract", v_lower=0.0))
     assert 1.0 - p == pytest.approx(math.sqrt(2.0) * 1e-3, rel=1e-3)   # 1 - p ~ sqrt(2) theta/s
     # independent route at s = 100: Spitzer's series for the atom P(M = 0) of the Lindley walk
     eps = 0.01
     n = np.arange(1, int(80 / eps**2), dtype=float)
     atom = math.exp(-np.sum(scipy.stats.norm.sf(eps * np.sqrt(n)) / n))
-    p100 = float(wiener.firing_probability(step_mean=0.0, step_std=100.0, reset="subtract", v_lower=0.0))
-    assert 1.0 - p100 == pytest.approx(atom, rel=RTOL_SPITZER_CLOSED)
+    assert 1.0 - wiener._subtract_bounded_asymptote(0.0, 100.0, 1.0, 0.0) == pytest.approx(atom, rel=RTOL_SPITZER_CLOSED)
+    # the step-map solver (exact to 1e-6, its exponential tail above threshold closes the grid)
+    # sits within the asymptote's O(eps^2) residual of it
+    p100 = float(wiener.firing_probability(0.0, 100.0, reset="subtract", v_lower=0.0))
+    assert abs(p100 - wiener._subtract_bounded_asymptote(0.0, 100.0, 1.0, 0.0)) <= ATOL_SUBTRACT_ASYM
     # the asymptote joins the exact (uncapped) lattice: s = 25 is beyond the cap
     lat = _Lattice(0.0, 25.0, 1.0, 0.0, "subtract", depth=0.0)
     assert lat.capped
-    asym = float(wiener.firing_probability(step_mean=0.0, step_std=25.0, reset="subtract", v_lower=0.0))
+    asym = float(wiener.firing_probability(0.0, 25.0, reset="subtract", v_lower=0.0))
     exact = wiener._Lattice(0.0, 30.0, 1.0, -1.0, "subtract", depth=0.0).stationary()
     assert abs(wiener._subtract_bounded_asymptote(0.0, 30.0, 1.0, -1.0) - exact) <= ATOL_SUBTRACT_ASYM
     assert 0.944 < asym < 0.946
     # spike_count on the same bounded map continues with that asymptote; the start from the
     # atom misses ~2 sqrt(n_mix/pi) = 11 spikes (reflected driftless walk at 0 w.p. 1/sqrt(pi t))
-    c = float(wiener.spike_count(1000, step_mean=0.0, step_std=1000.0, reset="subtract", v_lower=0.0))
+    c = float(wiener.spike_count(1000, 0.0, 1000.0, reset="subtract", v_lower=0.0))
     assert 1000 * p - 15 < c < 1000 * p - 8
     # m > theta: a spike every step except step 1 w.p. Phi(-2) (an exact lower bound on the
     # misses) and ~5e-4 later misses from states just above the bound
-    c = float(wiener.spike_count(1000, step_mean=2.0, step_std=0.5, reset="subtract", v_lower=0.0))
+    c = float(wiener.spike_count(1000, 2.0, 0.5, reset="subtract", v_lower=0.0))
     assert 1000 - scipy.stats.norm.cdf(-2.0) - 2e-3 < c < 1000 - scipy.stats.norm.cdf(-2.0)
     # huge drift against a fine lattice: the kernel is cut at the lattice size, no |m|/h window
-    assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0) == 1.0
-    assert wiener.firing_probability(step_mean=1000.0, step_std=1e-3, v_lower=0.0, reset="subtract") == 1.0
+    assert wiener.firing_probability(1000.0, 1e-3, v_lower=0.0) == 1.0
+    assert wiener.firing_probability(1000.0, 1e-3, v_lower=0.0, reset="subtract") == 1.0
 
 
 def test_weight_std_reachable_range_per_reset():
     # subtract: every p_out < 1 is reachable (1 - p ~ sqrt(2) theta/s); zero: supremum 1/2
     for target in (0.9, 0.999):
         sw = float(wiener.weight_std_for_rate(target, n_in=100, p_in=0.1, reset="subtract"))
-        p = float(wiener.firing_probability(step_mean=0.0, step_std=sw * math.sqrt(10.0), v_lower=0.0,
+        p = float(wiener.firing_probability(0.0, sw * math.sqrt(10.0), v_lower=0.0,
                                             reset="subtract"))
         assert math.isclose(p, target, rel_tol=RTOL_INVERSE)
     for target in (0.5, 0.9):
@@ -514,7 +523,7 @@ def test_weight_std_reachable_range_per_reset():
             wiener.weight_std_for_rate(target, n_in=100, p_in=0.1)
         assert err.value.reachable == (0.0, 0.5)
     sw = float(wiener.weight_std_for_rate(0.49, n_in=100, p_in=0.1))
-    assert math.isclose(float(wiener.firing_probability(step_mean=0.0, step_std=sw * math.sqrt(10.0), v_lower=0.0)),
+    assert math.isclose(float(wiener.firing_probability(0.0, sw * math.sqrt(10.0), v_lower=0.0)),
                         0.49, rel_tol=RTOL_INVERSE)
 
 
@@ -523,7 +532,7 @@ def test_subtract_bounded_wide_stationary_tail_matches_simulation(mc_scale):
     # s = 10 theta: the stationary law reaches ~s^2/(2 theta) = 50 above threshold; a lattice
     # top at theta + 9 s clamped it and gave p = 0.847 against 0.867 simulated
     s = 10.0
-    p = float(wiener.firing_probability(step_mean=0.0, step_std=s, reset="subtract", v_lower=0.0))
+    p = float(wiener.firing_probability(0.0, s, reset="subtract", v_lower=0.0))
     run = run_step_map(lambda rng, shape: s * rng.standard_normal(shape), n_neurons=int(2000 * mc_scale),
                        n_steps=4000, beta=1.0, reset="subtract", v_lower=0.0, burn_in=2000, seed=7, chunk=512)
     assert abs(p - run.rate) <= Z_MC * run.rate_stderr, (p, run.rate, run.rate_stderr)
