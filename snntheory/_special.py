@@ -52,6 +52,7 @@ __all__ = [
     "log1p_erf",
     "one_blas_thread",
     "gth_stationary",
+    "ladder_overshoot_mean",
 ]
 
 SQRT_PI = math.sqrt(math.pi)
@@ -373,3 +374,27 @@ def gth_stationary(P) -> np.ndarray:
             if pi[k] > 1e100:
                 pi[: k + 1] /= pi[k]
     return pi / pi.sum()
+
+
+# ----------------------------------------------------------------------------------------
+# ladder overshoot of a Gaussian random walk
+# ----------------------------------------------------------------------------------------
+#: Siegmund's constant -zeta(1/2)/sqrt(2 pi): the driftless mean ladder overshoot in units of s
+_BETA_STAR = 0.5825971579390106
+
+
+def ladder_overshoot_mean(m, s):
+    """Spitzer/Siegmund mean stationary overshoot of a Gaussian walk (scalar m, s > 0): the one
+    kernel behind :func:`snntheory.wiener.ladder_overshoot` and the Wald branch of
+    :func:`snntheory.discrete.firing_probability`."""
+    if m <= 0.0:
+        return _BETA_STAR * s
+    if m < 0.01 * s:
+        # small-drift expansion; its error is < 5e-6 s at m = 0.01 s (quadratic in m/s)
+        return _BETA_STAR * s + 0.25 * m
+    n = np.arange(1, int(80.0 * s * s / (m * m)) + 200, dtype=float)
+    mu = n * m
+    sd = s * np.sqrt(n)
+    z = mu / sd
+    e_neg = sd * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) - mu * _sp.ndtr(-z)
+    return (s * s + m * m) / (2.0 * m) - float(np.sum(e_neg / n))

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import linalg, special
 
 from ._special import gth_stationary as _gth
-from ._special import normal_nodes, one_blas_thread
+from ._special import ladder_overshoot_mean, normal_nodes, one_blas_thread
 from ._validate import broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
@@ -681,9 +681,7 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
         # of Spitzer's series: for m <= s/2 the ladder heights are spread over ~s and the
         # finite-level overshoot converges to it exponentially in theta/s (agreement 1e-9 at
         # theta = 10 s, tests/test_discrete.py); for m >> s (nearly lattice steps) it does not
-        from .wiener import _r_inf
-
-        return 1.0 / (ref + (theta + _r_inf(m, s)) / m)
+        return 1.0 / (ref + (theta + ladder_overshoot_mean(m, s)) / m)
     if beta < 1.0 and m / (1.0 - beta) < v_th and v_lower is None:
         # the free stationary law N(m/(1-beta), s^2/(1-beta^2)) 40 SDs below threshold: the rate
         # is below Phi(-40) ~ 1e-349 per step, which is 0 in double precision

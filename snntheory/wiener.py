@@ -45,6 +45,8 @@ from scipy.sparse.linalg import spsolve
 from scipy.sparse.linalg import splu as _splu
 from scipy.special import erfcx, log_ndtr, ndtr, roots_laguerre
 
+from ._special import _BETA_STAR
+from ._special import ladder_overshoot_mean as _r_inf
 from ._special import normal_nodes
 from ._validate import broadcast, check, check_below, check_choice, check_int, scalar_or_array
 from . import discrete as _discrete
@@ -76,7 +78,7 @@ __all__ = [
 #: Siegmund's constant :math:`\beta^* = -\zeta(1/2)/\sqrt{2\pi}`: the mean overshoot of a
 #: driftless Gaussian random walk over a distant level, in units of the step SD (the
 #: discrete-monitoring barrier shift of Broadie, Glasserman & Kou 1997).
-BETA_STAR = 0.5825971579390106
+BETA_STAR = _BETA_STAR
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _SQRT_PI_2 = math.sqrt(math.pi / 2.0)
@@ -969,21 +971,6 @@ def _deterministic_counts(n_arr, m, theta, reset):
     if m >= theta:
         return n_arr
     return np.floor(n_arr * m / theta + 1e-9)
-
-
-def _r_inf(m, s):
-    """Spitzer/Siegmund mean stationary overshoot of a Gaussian walk (scalar m, s > 0)."""
-    if m <= 0.0:
-        return BETA_STAR * s
-    if m < 0.01 * s:
-        # small-drift expansion; its error is < 5e-6 s at m = 0.01 s (quadratic in m/s)
-        return BETA_STAR * s + 0.25 * m
-    n = np.arange(1, int(80.0 * s * s / (m * m)) + 200, dtype=float)
-    mu = n * m
-    sd = s * np.sqrt(n)
-    z = mu / sd
-    e_neg = sd * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) - mu * ndtr(-z)
-    return (s * s + m * m) / (2.0 * m) - float(np.sum(e_neg / n))
 
 
 def ladder_overshoot(m=None, s=None, *, step_mean=None, step_std=None):
