@@ -194,6 +194,35 @@ def test_tiny_noise_density_and_cancelling_moments():
         assert math.isclose(m.mean, m0.mean, rel_tol=1e-14) and math.isclose(m.var, m0.var, rel_tol=1e-10)
 
 
+def _G_mp(a, b, X=30):
+    """int_a^b erfcx for 0 <= a <= X < b at 30 digits: mpmath quadrature on [a, X] and the
+    asymptotic series of erfcx (Abramowitz & Stegun 7.1.23) integrated term by term on [X, b]."""
+    with mp.workdps(30):
+        q = mp.quad(lambda x: mp.exp(x * x) * mp.erfc(x), [a, X])
+        acc, k, e = mp.log(b / X), 1, mp.mpf(-1) / 4
+        while True:
+            term = e * (mp.mpf(X) ** (-2 * k) - b ** (-2 * k))
+            acc += term
+            if abs(term) < mp.mpf(10) ** -35:
+                return q + acc / mp.sqrt(mp.pi)
+            e = -e * (2 * k + 1) * k / (2 * (k + 1))
+            k += 1
+
+
+@pytest.mark.parametrize("sigma", [1e-149, 1e-150, 1e-151, 1e-200, 1e-300])
+def test_tiny_noise_rate_against_mpmath_across_the_asymptotic_switch(sigma):
+    """At and just above threshold the Siegert rate keeps its ~1/ln(1/sigma) dependence down to
+    sigma = 1e-300, continuous across |y| = 1e150 where the kernel switches (measured <= 2.5e-16)."""
+    with mp.workdps(30):
+        s = mp.mpf(sigma)
+        ref = 1 / (mp.mpf("0.01") * mp.sqrt(mp.pi) * _G_mp(0, 1 / s))            # mu = v_th
+        ref3 = 1 / (mp.mpf("0.01") * mp.sqrt(mp.pi) * _G_mp(mp.mpf(3), (3 * s + 1) / s))  # mu = v_th + 3 sigma
+    r = dif.firing_rate(1.0, sigma, tau_m=0.01, v_th=1.0, v_reset=0.0)
+    r3 = dif.firing_rate(3 * sigma, sigma, tau_m=0.01, v_th=0.0, v_reset=-1.0)
+    assert math.isclose(r, float(ref), rel_tol=1e-14)
+    assert math.isclose(r3, float(ref3), rel_tol=1e-14)
+
+
 def test_tiny_noise_regressions():
     """The issue's cases: sigma = 1e-200 gave NaN; a mean a hair above threshold gave 0."""
     kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0)
