@@ -502,8 +502,12 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
     (:func:`snntheory._special.erfcx_integral`);
     straddling and fluctuation-driven elements use Dawson's function with the factor
     ``exp(y_th**2)`` kept apart, so the rate is ``exp(-y_th**2)/(...)`` and its logarithm is
-    formed without overflow. Relative error <= 1e-12 against mpmath at 50 digits over all
-    regimes, |y| up to 1e3 (``tests/reference/diffusion_rate.csv``). A scalar call takes a
+    formed without overflow. Where the noise is tiny against the distances (``|y| > 1e150``)
+    the integrals reduce to their logarithmic asymptotes, formed from the potentials (the mean-
+    driven element is then the deterministic ``ln((mu - v_reset)/(mu - v_th))`` up to a relative
+    1e-300), so ``sigma -> 0+`` reaches the deterministic rate continuously. Relative error
+    <= 1e-12 against mpmath at 50 digits over all regimes, |y| up to 1e3
+    (``tests/reference/diffusion_rate.csv``). A scalar call takes a
     separate, allocation-free path of the same formulas. Speed and accuracy against NNMT:
     ``benchmarks/results/diffusion.md``.
 
@@ -553,7 +557,8 @@ def log_firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, 
     Returns
     -------
     ndarray or numpy scalar
-        ``ln(rate/Hz)``; ``-inf`` only for ``sigma = 0`` at or below threshold (no spikes).
+        ``ln(rate/Hz)``; ``-inf`` only for ``sigma = 0`` at or below threshold (no spikes), and
+        where ``ln(rate)`` itself lies below the double range (``(v_th - mu)/sigma > 1.3e154``).
 
     Raises
     ------
@@ -796,7 +801,9 @@ def rate_gradient(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     ((mu - v_th)(mu - v_reset))`` above threshold, 0 below, ``inf`` at ``mu = v_th``;
     ``dnu/dsigma = 0``. Mean-driven brackets of ``dnu/dsigma`` are differences of
     ``1/sqrt(pi) - x erfcx(x)`` (asymptotic series for x >= 7), so tiny ``sigma`` keeps full
-    accuracy. Relative error <= 1e-12 against mpmath differentiation of the 40-digit Siegert
+    accuracy; the prefactor ``sqrt(pi) tau_m nu^2/sigma`` and the brackets are combined in logs
+    (each alone over- or underflows at tiny noise). ``dnu/dmu`` exceeds the double range (inf)
+    only within ~1e-300 V of a noise-free threshold crossing. Relative error <= 1e-12 against mpmath differentiation of the 40-digit Siegert
     integral, and agreement with central differences of :func:`firing_rate`.
 
     References

@@ -25,7 +25,9 @@ from strategies import invalid, typical
 
 _DEF = settings.default
 CHEAP = settings(parent=_DEF)
-COSTLY = settings(parent=_DEF, max_examples=max(5, _DEF.max_examples // 10))
+#: costly properties run a tenth of the examples in the small profiles, all of them in ``deep``
+COSTLY = settings(parent=_DEF, max_examples=_DEF.max_examples if _DEF.max_examples >= 100_000
+                  else max(5, _DEF.max_examples // 10))
 #: batch vs element-wise calls: the same per-element computation
 BATCH_RTOL = 1e-12
 #: node masses of the grid solution integrate exactly; the interpolated density is smeared over
