@@ -937,14 +937,18 @@ class StationaryDensity(NamedTuple):
     atoms_v: np.ndarray
     atoms_mass: np.ndarray
     rate: float
+    #: nodes on the Gauss–Legendre panels (the rest, if any, are Gauss–Laguerre nodes of the
+    #: perfect integrator's exponential tail beyond the grid); -1: all
+    n_grid: int = -1
 
     def pdf(self, x):
         """The continuous density at ``x`` (V), by Lagrange interpolation on the Gauss–Legendre
         panel containing each point (0 outside the grid)."""
         x = np.atleast_1d(np.asarray(x, float))
         order = _ORDERS[-1]
-        lo, hi = _panel_ends(self.v, order)
-        vals = _interp_matrix(x, np.ones(x.shape, bool), lo, hi, order) @ self.density
+        n = self.v.size if self.n_grid < 0 else self.n_grid
+        lo, hi = _panel_ends(self.v[:n], order)
+        vals = _interp_matrix(x, np.ones(x.shape, bool), lo, hi, order) @ self.density[:n]
         return vals
 
 
@@ -1006,7 +1010,17 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     sol = chain.converged()
     if chain.reset == "subtract" and chain.ref > 0:
         return _with_spike_step(chain, sol)
-    return StationaryDensity(sol.nodes, sol.density, sol.weights, sol.atoms_v, sol.atoms_mass, sol.rate)
+    return _with_tail(chain, sol, StationaryDensity(sol.nodes, sol.density, sol.weights, sol.atoms_v,
+                                                    sol.atoms_mass, sol.rate))
+
+
+def _with_tail(chain: _Chain, sol: _Solution, d: StationaryDensity) -> StationaryDensity:
+    """Append the exponential tail beyond the grid (beta = 1 closure) as Gauss–Laguerre nodes."""
+    if chain.tail is None or sol.tail_mass <= 0.0:
+        return d
+    v, wt, dens = chain.tail_nodes(sol.tail_mass)
+    return StationaryDensity(np.concatenate([d.v, v]), np.concatenate([d.density, dens]),
+                             np.concatenate([d.weights, wt]), d.atoms_v, d.atoms_mass, d.rate, d.v.size)
 
 
 def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
@@ -1032,7 +1046,7 @@ def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
     land = chain.fc(u_all[:, None] + chain.theta - chain.beta * pre_v[None, :]) * (u_all >= chain.v_reset)[:, None]
     spike_density = land @ pre_m
     density = np.concatenate([sol.density, np.zeros(u_all.size - u.size)]) + spike_density
-    return StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate)
+    return _with_tail(chain, sol, StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate))
 
 
 def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
