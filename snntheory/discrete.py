@@ -60,6 +60,8 @@ _ORDERS = (8, 12)
 #: an O(n^3) loop, has the smaller cap).
 _N_MAX = 3000
 _N_MAX_GTH = 900
+#: Renewal chains with one Gaussian component are banded: sparse solve up to this many nodes.
+_N_MAX_SPARSE = 40000
 #: Zero-input orbits (of the reset state, of the density's breakpoints) are followed until their
 #: weight q0^n (q0^n/beta^n for the size of a density jump) falls below these.
 _Q0_TAIL = 1e-17
@@ -327,10 +329,62 @@ class _Chain:
         merged[-1] = pts[-1]
         return merged
 
+    def _banded(self):
+        """Renewal chains with one Gaussian component and no atom: the kernel k(u - beta v) is
+        negligible (< e^-60) beyond 11 SDs, so the system is banded and solved sparsely."""
+        return self.renewal and self.q0 == 0.0 and self.cw.size == 1
+
+    def solve_sparse(self, refine=0, order=_ORDERS[-1]) -> _Solution:
+        """The bordered renewal system of :meth:`solve` with the kernel's band only (sparse LU)."""
+        from scipy import sparse
+        from scipy.sparse.linalg import splu
+
+        low, high = self.bounds()
+        edges = self.breakpoints(low, high)
+        u, w, _, _ = _gl_nodes(edges, _PANEL * self.s_res / 2**refine, order, _N_MAX_SPARSE)
+        n = u.size
+        m, sd = float(self.cm[0]), float(self.cs[0])
+        reach = 11.0 * sd
+        rows, cols, vals = [], [], []
+        lo_i = np.searchsorted(u, self.beta * u + m - reach)
+        hi_i = np.searchsorted(u, self.beta * u + m + reach)
+        for j in range(n):  # column j: landings from u_j
+            i = np.arange(lo_i[j], hi_i[j])
+            rows.append(i)
+            cols.append(np.full(i.size, j))
+            vals.append(-self.F(u[i], u[j:j + 1])[:, 0] * w[j])
+        xr, wr = self.reset_orbit()
+        b = self.F(u, xr) @ wr
+        nt = 1 if self.tail is not None else 0
+        size = n + nt + 1
+        rows += [np.arange(n), np.arange(n), np.full(n, size - 1), [size - 1]]
+        cols += [np.arange(n), np.full(n, size - 1), np.arange(n), [size - 1]]
+        vals += [np.ones(n), -b, w, [float(np.sum(wr)) + self.ref]]
+        if nt:
+            rows += [np.arange(n), np.full(n, n), [n], [n], [size - 1]]
+            cols += [np.full(n, n), np.arange(n), [n], [size - 1], [n]]
+            vals += [-self.tail_from(u), -self.tail_to(self.beta * u) * w, [1.0 - self.tail_stay()],
+                     [-float(self.tail_to(self.beta * xr) @ wr)], [1.0]]
+        mat = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                shape=(size, size)).tocsc()
+        rhs = np.zeros(size)
+        rhs[-1] = 1.0
+        sol = splu(mat).solve(rhs)
+        p, rate = sol[:n], float(sol[-1])
+        atoms_m = rate * wr
+        atoms_m[0] = rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref
+        return _Solution(rate, u, w, p, xr.copy(), atoms_m, 1.0 / rate if rate > 0 else math.inf,
+                         float(sol[n]) if nt else 0.0)
+
     def solve(self, refine=0, order=_ORDERS[-1]) -> _Solution:
         low, high = self.bounds()
         edges = self.breakpoints(low, high)
         width = _PANEL * self.s_res / 2**refine
+        if self._banded():
+            try:
+                _gl_nodes(edges, width, order, _N_MAX)
+            except ConvergenceError:
+                return self.solve_sparse(refine, order)
         u, w, pan_lo, pan_hi = _gl_nodes(edges, width, order, _N_MAX)
         A = -self.F(u, u) * w[None, :]
         A[np.diag_indices_from(A)] += 1.0
@@ -753,10 +807,10 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
         ``beta`` outside (0, 1], ``s < 0``, ``v_reset >= v_th``, unknown ``reset``,
         non-integer ``ref_steps``.
     ConvergenceError
-        The grid needed for 1e-6 would exceed 3000 nodes (900 for the elimination used with
-        ``v_lower`` or for rates below 1e-7): an increment SD below ~1e-3 (~3e-3) of the
-        voltage range the membrane visits, where none of the limits below applies. Raised
-        before the grid is built.
+        The grid needed for 1e-6 would exceed 3000 nodes (40,000 for the banded renewal system
+        of Gaussian increments, 900 for the elimination used with ``v_lower`` or for rates below
+        1e-7): an increment SD below ~1e-3 (~1e-4, ~3e-3) of the voltage range the membrane
+        visits, where none of the limits below applies. Raised before the grid is built.
 
     Notes
     -----
@@ -882,14 +936,18 @@ class StationaryDensity(NamedTuple):
     atoms_v: np.ndarray
     atoms_mass: np.ndarray
     rate: float
+    #: nodes on the Gauss–Legendre panels (the rest, if any, are Gauss–Laguerre nodes of the
+    #: perfect integrator's exponential tail beyond the grid); -1: all
+    n_grid: int = -1
 
     def pdf(self, x):
         """The continuous density at ``x`` (V), by Lagrange interpolation on the Gauss–Legendre
         panel containing each point (0 outside the grid)."""
         x = np.atleast_1d(np.asarray(x, float))
         order = _ORDERS[-1]
-        lo, hi = _panel_ends(self.v, order)
-        vals = _interp_matrix(x, np.ones(x.shape, bool), lo, hi, order) @ self.density
+        n = self.v.size if self.n_grid < 0 else self.n_grid
+        lo, hi = _panel_ends(self.v[:n], order)
+        vals = _interp_matrix(x, np.ones(x.shape, bool), lo, hi, order) @ self.density[:n]
         return vals
 
 
@@ -951,7 +1009,17 @@ def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     sol = chain.converged()
     if chain.reset == "subtract" and chain.ref > 0:
         return _with_spike_step(chain, sol)
-    return StationaryDensity(sol.nodes, sol.density, sol.weights, sol.atoms_v, sol.atoms_mass, sol.rate)
+    return _with_tail(chain, sol, StationaryDensity(sol.nodes, sol.density, sol.weights, sol.atoms_v,
+                                                    sol.atoms_mass, sol.rate))
+
+
+def _with_tail(chain: _Chain, sol: _Solution, d: StationaryDensity) -> StationaryDensity:
+    """Append the exponential tail beyond the grid (beta = 1 closure) as Gauss–Laguerre nodes."""
+    if chain.tail is None or sol.tail_mass <= 0.0:
+        return d
+    v, wt, dens = chain.tail_nodes(sol.tail_mass)
+    return StationaryDensity(np.concatenate([d.v, v]), np.concatenate([d.density, dens]),
+                             np.concatenate([d.weights, wt]), d.atoms_v, d.atoms_mass, d.rate, d.v.size)
 
 
 def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
@@ -977,7 +1045,7 @@ def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
     land = chain.fc(u_all[:, None] + chain.theta - chain.beta * pre_v[None, :]) * (u_all >= chain.v_reset)[:, None]
     spike_density = land @ pre_m
     density = np.concatenate([sol.density, np.zeros(u_all.size - u.size)]) + spike_density
-    return StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate)
+    return _with_tail(chain, sol, StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate))
 
 
 def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,

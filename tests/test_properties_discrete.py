@@ -284,3 +284,13 @@ def test_rate_matches_the_step_map_simulator(m, s, beta, reset, ref, lower, mc_s
                        seed=11, chunk=500)
     se = max(run.rate_stderr, 1.0 / (run.n_steps * run.spike_counts.size))
     assert abs(p - run.rate) <= Z_MC * se, (p, run.rate, se)
+
+
+@pytest.mark.parametrize("m,s,reset,lower", [(0.005, 0.1, "zero", None), (0.01, 0.1, "zero", None),
+                                             (0.0, 10.0, "subtract", 0.0), (0.0, 0.3, "subtract", -0.5)])
+def test_perfect_integrator_density_includes_its_exponential_tail(m, s, reset, lower):
+    d = discrete.stationary_density(m, s, beta=1.0, reset=reset, v_lower=lower)
+    assert d.weights @ d.density + d.atoms_mass.sum() == pytest.approx(1.0, abs=1e-8)
+    assert d.rate == pytest.approx(float(discrete.firing_probability(m, s, beta=1.0, reset=reset, v_lower=lower)),
+                                   rel=1e-12)
+    assert np.all(np.isfinite(d.pdf(np.linspace(-1.0, 1.0, 7))))
