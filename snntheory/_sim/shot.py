@@ -117,6 +117,18 @@ class _Buffered:
         return out
 
 
+def _jumps(rng, m, p_e, spec_e, a_e, spec_i, a_i):
+    """Signed amplitudes of ``m`` input events: excitatory with probability ``p_e``, else inhibitory."""
+    exc = rng.random(m) < p_e
+    ne = int(exc.sum())
+    jump = np.empty(m)
+    if ne:
+        jump[exc] = draw_amplitudes(spec_e, a_e, rng, ne)
+    if m - ne:
+        jump[~exc] = -draw_amplitudes(spec_i, a_i, rng, m - ne)
+    return jump
+
+
 def _specs(amplitude):
     if isinstance(amplitude, str):
         return amplitude, amplitude
@@ -207,13 +219,7 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
                 n_samples_total += d.size
                 t_sample[idx[d]] += sample_interval
         v_idx = e_l + (v_idx - e_l) * np.exp(-(t_next - t[idx]) / tau_m)
-        exc = rng.random(m) < p_e
-        ne = int(exc.sum())
-        jump = np.empty(m)
-        if ne:
-            jump[exc] = draw_amplitudes(spec_e, a_e, rng, ne)
-        if m - ne:
-            jump[~exc] = -draw_amplitudes(spec_i, a_i, rng, m - ne)
+        jump = _jumps(rng, m, p_e, spec_e, a_e, spec_i, a_i)
         v_idx = v_idx + jump
         spk = v_idx >= v_th
         in_window = t_next >= burn_in
@@ -306,13 +312,7 @@ def simulate_first_passage(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_s
         m = v.size
         t_next = t + rng.exponential(1.0 / total, m)
         v = e_l + (v - e_l) * np.exp(-(t_next - t) / tau_m)
-        exc = rng.random(m) < p_e
-        ne = int(exc.sum())
-        jump = np.empty(m)
-        if ne:
-            jump[exc] = draw_amplitudes(spec_e, a_e, rng, ne)
-        if m - ne:
-            jump[~exc] = -draw_amplitudes(spec_i, a_i, rng, m - ne)
+        jump = _jumps(rng, m, p_e, spec_e, a_e, spec_i, a_i)
         v = v + jump
         hit = (v >= v_th) & (t_next < t_max)
         out.append(t_next[hit])
