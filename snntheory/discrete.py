@@ -1782,7 +1782,8 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     A[:, -1, :] = 1.0
     b = np.zeros((K, n_st, 1))
     b[:, -1, 0] = 1.0
-    pi = np.linalg.solve(A, b)[..., 0]
+    with one_blas_thread():   # a batch of small systems: threads only contend
+        pi = np.linalg.solve(A, b)[..., 0]
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum(axis=1, keepdims=True)
     p = np.clip(np.einsum("ki,ki->k", pi, f), 0.0, 1.0)   # mixture CDFs can overshoot 1 by rounding
@@ -1796,7 +1797,8 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
         d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-300)
     Q = P - pi[:, None, :]
     M = np.eye(n_st)[None] - beta_f * Q
-    x = np.linalg.solve(M, f[..., None])[..., 0]
+    with one_blas_thread():
+        x = np.linalg.solve(M, f[..., None])[..., 0]
     acc = beta_f * (np.einsum("ki,ki->k", d, x) - p)
     F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
     p = np.where(dead, 0.0, p)
