@@ -187,9 +187,10 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
     input_rate : float, keyword-only
         Bernoulli input rate (Hz).
     n_steps, batch, burn_in : int, keyword-only
-        Recorded steps, parallel input realisations (``None``: ``max(2, ceil(1.28e6 / (n_steps
-        x width)))``, so every layer's rate is sampled from about the same number of
-        neuron-steps) and unrecorded steps per pass.
+        Recorded steps, parallel input realisations (``None``: ``max(2, ceil(1.28e6 x max(1, L / 4)
+        / (n_steps x width)))`` for L layers, so every layer's rate is sampled from about the same
+        number of neuron-steps, more in deep networks, whose deep layers inherit the sampling error
+        of the layers below) and unrecorded steps per pass.
     seed : int or Generator, keyword-only
         Seed of the weight draws and input spikes (independent of the user's weights).
     weight_dist : str, keyword-only
@@ -272,7 +273,10 @@ def _calibrate_once(widths, model, w_stds, targets, neuron, input_rate, n_steps,
     else:
         total = burn_in + n_steps
         if batch is None:
-            batch = max(2, math.ceil(_NEURON_STEPS / (n_steps * min(widths[1:]))))
+            # errors of the layers below add to a deep layer's: its standard error grows about as
+            # sqrt(depth) at a fixed budget, so a deep network gets depth / 4 times the budget
+            budget = _NEURON_STEPS * max(1.0, (len(widths) - 1) / 4)
+            batch = max(2, math.ceil(budget / (n_steps * min(widths[1:]))))
         spikes = rng.random((total, batch, widths[0])) < input_rate * dt
     kw = dict(beta=neuron.beta, v_th=neuron.v_th, v_reset=neuron.v_reset, reset=neuron.reset,
               ref_steps=neuron.ref_steps, gain=neuron.gain, reset_delay=neuron.reset_delay, burn_in=burn_in)
