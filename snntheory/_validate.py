@@ -120,6 +120,8 @@ DOMAINS: dict[str, Domain] = {
     # --- discrete (add entries below this line)
     "w_var": Domain(**_NONNEG, unit="V^2", typical=(0.0, 0.09)),
     # --- inverse (add entries below this line)
+    # the layer-map slope w_std='attracting' aims for: |slope| < 1 attracts
+    "map_slope": Domain(low=-1.0, high=1.0, unit="", typical=(0.0, 0.8)),
 }
 
 

@@ -39,14 +39,14 @@ from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check, check_choice, check_int
 from .errors import NoSolutionError, ParameterError, UnitsWarning
-from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats,
+from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
                       predict_network)
 from .neuron import LIF
 
 __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights", "calibrate_means", "Calibration",
            "CALIBRATION_STATUSES",
-           "METHODS", "BASELINES", "KAPPA", "R_IF", "SIGMA_V_MAX",
+           "METHODS", "BASELINES", "KAPPA", "R_IF", "SIGMA_V_MAX", "ATTRACTING_SLOPE",
            # deprecated aliases (moved to snntheory.network and snntheory.surrogate), kept for one release
            "LayerInit", "NetworkInit", "predict_network", "gradient_gain", "surrogate_derivative", "SURROGATES"]
 
@@ -79,6 +79,10 @@ R_IF = 1.0
 #: moves kappa up: beyond it the rate saturates along the family (at kappa = -1.25 and 5 % input
 #: the depth model's rate rises only from 0.035 to 0.038 per step between free SD 3 and 10).
 SIGMA_V_MAX = 2.0
+#: Map slope aimed at by ``w_std="attracting"``: each layer passes on half the rate error of the
+#: layer below, so a draw's finite-width error stays within 1/sqrt(1 - 0.5^2) = 1.15x of one
+#: layer's however deep the network.
+ATTRACTING_SLOPE = 0.5
 
 
 # =============================================================================================
@@ -391,6 +395,46 @@ def _solve_backward(method, neuron, n, p_in, target, n_out, stats_kw, scale):
     return cache[lx][0], cache[lx][1]
 
 
+def _solve_attracting(slope_of, x0, slope, *, what, x_span=12.0, hint_step=None):
+    """log(w_std) at which the map slope along the family reaching the target is ``slope``.
+
+    ``slope_of(x)`` solves the mean at ``w_std = exp(x)`` and returns the slope of the layer map
+    there, or raises NoSolutionError where the target is out of reach at that SD. The slope
+    falls as the SD grows (a larger SD needs a lower, eventually inhibitory, mean: the input's
+    mean drive then pulls against its fluctuations); the root is bracketed by doubling steps
+    from ``x0`` within ``x0 +- x_span`` and refined by Brent's method to 0.1 % in the SD.
+    """
+    seen = {}
+
+    def f(x):
+        if x not in seen:
+            seen[x] = slope_of(x) - slope
+        return seen[x]
+
+    fa = f(x0)
+    if fa == 0.0:
+        return x0
+    direction = 1.0 if fa > 0 else -1.0     # slope too high: larger SD
+    a, h = x0, hint_step or 0.5
+    for _ in range(60):
+        b = a + direction * h
+        if abs(b - x0) > x_span:
+            break
+        try:
+            fb = f(b)
+        except NoSolutionError:            # the target left the family's reach at this SD
+            break
+        if (fb > 0) != (fa > 0) or fb == 0.0:
+            lo, hi = (a, b) if a < b else (b, a)
+            return optimize.brentq(f, lo, hi, xtol=1e-3, rtol=1e-10, maxiter=100)
+        a, fa = b, fb
+        h *= 2.0
+    lo, hi = min(seen.values()) + slope, max(seen.values()) + slope
+    raise NoSolutionError(f"no weights reaching the target make {what} attract: the map slope stays in "
+                          f"[{lo:.3g}, {hi:.3g}] over the weight SDs tried, target slope {slope:g}",
+                          reachable=(lo, hi))
+
+
 # =============================================================================================
 # baselines
 # =============================================================================================
@@ -438,7 +482,8 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
 def init_network(widths, *, neuron, input_rate, target_rate=None, method="discrete", w_std=None, kappa=KAPPA,
                  surrogate="fast_sigmoid", surrogate_width=None, xi=1.0, map_gain=True,
                  silent_below=SILENT_BELOW, weight_dist="rows", calibrate=None, calibrate_steps=None,
-                 calibrate_batch=None, calibrate_seed=20260, calibration_input=None) -> NetworkInit:
+                 calibrate_batch=None, calibrate_seed=20260, calibration_input=None,
+                 map_slope=ATTRACTING_SLOPE) -> NetworkInit:
     r"""Plan the weights of a deep feed-forward network layer by layer.
 
     Parameters
@@ -456,8 +501,10 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         ``"wiener"`` (per-layer :func:`weights_for_rate` with the previous target as input),
         or a baseline ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"`` (weights
         from :func:`baseline_weights`; ``rate`` is what the depth model predicts they do).
-    w_std : None, float, sequence or "backward", keyword-only
-        As in :func:`weights_for_rate` (per layer if a sequence).
+    w_std : None, float, sequence, "backward" or "attracting", keyword-only
+        As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
+        option, ``method="discrete"``): each layer's SD is the one, among the weights reaching
+        its target, at which the layer map has slope ``map_slope`` (see Notes).
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
@@ -480,13 +527,16 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         except for the perfect integrator with subtractive reset, where the model is exact.
     calibrate_steps, calibrate_batch, calibrate_seed : keyword-only
         Recorded steps (``None``: 400, or 2000 for ``beta = 1``), parallel input realisations
-        (``None``: about 3200 x 400 neuron-steps per layer, at least 2 realisations) and seed of
+        (``None``: about 3200 x 400 neuron-steps per layer, times L / 4 for L > 4 layers, at
+        least 2 realisations) and seed of
         that simulation.
     calibration_input : array of shape (T, B, widths[0]) or None, keyword-only
         Real input spike trains (e.g. B encoded training samples of T steps) to calibrate on:
         every trial starts from ``v_reset`` and the rates are measured over all T steps, so the
         plan meets the targets on *this* input (heterogeneous, correlated, transient) rather
         than on stationary independent Bernoulli input at ``input_rate``. Implies calibration.
+    map_slope : float in (-1, 1), keyword-only
+        Layer-map slope aimed at by ``w_std="attracting"`` (default ``ATTRACTING_SLOPE`` = 0.5).
 
     Returns
     -------
@@ -509,6 +559,19 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     ``SIGMA_V_MAX`` = 2 theta (its rate saturates there), kappa moves up to 0, 1, 2, 4. For
     ``beta = 1`` the mean increment is R_IF = 1 temporal SD.
 
+    **Robust option** (``w_std="attracting"``). A weight draw of finite width misses a layer's
+    rate by a little, and the layer above passes that error on multiplied by the slope of its
+    map, d E[p_out] / d E[p_in]; along the default family the slope is 0.7-1.2, so with i.i.d.
+    draws the errors of deep layers add up or grow. Along the weights that reach the target the
+    slope falls as the SD grows (a larger SD needs a lower mean, and the input's mean drive then
+    pulls against its fluctuations), so each layer's SD is solved (bracketing + Brent in log SD,
+    each step solving the mean) for the larger of the two slopes ``predict_network`` reports
+    (inputs scaled, or their mean shifted at fixed spread) to equal ``map_slope``. Each draw's
+    error then stays within 1/sqrt(1 - slope^2) of one layer's. It needs a map whose slope can
+    fall below 1: the perfect integrator with subtractive reset (rate = drive / theta, slope 1 at
+    any weights) is refused. It costs 3-4x the default's planning time. Plan it with the law you
+    will draw (``weight_dist="normal"`` for i.i.d. draws).
+
     **Weight law.** With row-standardised weights (the default ``weight_dist="rows"``) every
     neuron of a layer has the same weight sum, so in the model the mean drives spread only by
     the variance of the input rates (zero in layer 1); with i.i.d. weights by their second
@@ -520,7 +583,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     errors — the temporal structure of non-Bernoulli input trains beyond their variance, and
     cross-neuron correlations from shared inputs — are removed by one layer-by-layer pass of
     a seeded simulation that moves each layer's mean (SD kept) until its simulated population
-    rate is the target (:func:`calibrate_means`; 400 steps x 3200 neurons per layer, 2000 steps
+    rate is the target (:func:`calibrate_means`; 400 steps x 3200 neurons per layer, L / 4 times
+    that for L > 4 layers, 2000 steps
     for the slowly mixing perfect integrator). ``LayerInit.model_w_mean`` keeps the model's
     uncalibrated mean, ``calibrated_rate`` and ``calibrated_stderr`` the rate measured at the
     calibrated one; ``rate`` is the model's prediction at the final weights.
@@ -547,7 +611,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     _warn_units(rate0, dt)
     targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L)
     if isinstance(w_std, str):
-        check_choice("w_std", w_std, ("backward",))
+        check_choice("w_std", w_std, ("backward", "attracting"))
         stds = [w_std] * L
     elif w_std is None:
         stds = [None] * L
@@ -555,6 +619,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         stds = list(_per_layer("w_std", w_std, L))
     check_choice("method", method, METHODS + BASELINES)
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    map_slope = float(check("map_slope", map_slope))
     exact = neuron.beta == 1.0 and neuron.reset == "subtract" and neuron.ref_steps == 0   # rate = drive / theta
     if calibrate is None:
         calibrate = calibration_input is not None or (method == "discrete" and not exact)
@@ -579,7 +644,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         if method == "discrete":
             hint = (rows[-1][3], kap[0]) if rows and widths[l] == widths[l - 1] else None
             wm, ws, kap[0] = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,
-                                                stats_kw, hint=hint)
+                                                stats_kw, hint=hint, map_slope=map_slope)
             return wm, ws, weight_dist
         p_in = state.ep if l == 0 else targets[l - 1] * dt
         res = weights_for_rate(targets[l], n_in=n, input_rate=p_in / dt, neuron=neuron, method=method,
@@ -625,7 +690,8 @@ def _warn_units(rate, dt):
                       stacklevel=3)
 
 
-def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, stats_kw, hint=None):
+def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, stats_kw, hint=None,
+                       map_slope=ATTRACTING_SLOPE):
     """(w_mean, w_std, kappa used) of one layer on the depth model; ``hint`` = (w_std, kappa) of
     the previous layer, where the search starts."""
     dt = neuron.dt
@@ -642,9 +708,9 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
     def rate(wm, ws):
         return _layer_model(kw, g, n, state, wm, ws)[0].ep
 
-    def solve_mean(ws):
-        d = 0.05 * neuron.theta / (n * state.ep)
-        return _solve_increasing(lambda x: rate(x, ws), 0.0, d, target, what=f"the depth model with w_std={ws:g} V",
+    def solve_mean(ws, x0=0.0, shrink=1.0):
+        d = 0.05 * neuron.theta / (n * state.ep) * shrink
+        return _solve_increasing(lambda x: rate(x, ws), x0, d, target, what=f"the depth model with w_std={ws:g} V",
                                  unit="weight mean on the rising branch", dt=dt, top=_max_rate(neuron))
 
     if w_std is None:
@@ -677,6 +743,26 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
                 if target < e.reachable[0] * dt:   # too low: moving kappa up only raises the floor
                     break
         raise first
+    if w_std == "attracting":
+        if neuron.beta == 1.0 and neuron.reset == "subtract":
+            raise ParameterError("w_std='attracting' has no solution for the perfect integrator with subtractive "
+                                 "reset: its rate is drive / theta, so every layer map has slope 1 at any weights "
+                                 "(charge conservation); use w_std=None, a leak (beta < 1) or reset='zero'")
+        cache = {}
+
+        def slope_of(x):
+            ws = math.exp(x)
+            near = min(cache, key=lambda y: abs(y - x), default=None)   # warm start from the nearest SD tried
+            wm = cache[x] = solve_mean(ws) if near is None else solve_mean(ws, cache[near], 0.25)
+            # the larger of the two slopes: a draw's error moves the rates of the layer below
+            # somewhere between a common shift and a common scaling
+            return max(_map_gain(kw, g, n, state, wm, ws, shift=s) for s in (False, True))
+
+        x0, step = (math.log(hint[0]), 0.05) if hint else (math.log(scale), 0.5)
+        lx = _solve_attracting(slope_of, x0, map_slope, what=f"a layer of width {n}", hint_step=step)
+        if lx not in cache:
+            slope_of(lx)
+        return cache[lx], math.exp(lx), kappa
     if w_std == "backward":
         cache = {}
 
