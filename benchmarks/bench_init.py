@@ -13,7 +13,8 @@ Run on one core:  ``OMP_NUM_THREADS=1 python benchmarks/bench_init.py [--quick] 
    step, 5 new weight and input draws each (none equal to the calibration's), with the plan's
    sampler and with i.i.d. Gaussian draws: worst |simulated/target - 1| over the 10 layers and
    the draws, a stationarity check of every simulated layer, and the calibration's status per
-   layer; written to ``benchmarks/results/init_grid.md``. It is the slow part (12 plans and
+   layer; then the robust option (``w_std="attracting"``, i.i.d. Gaussian draws) with the
+   measured draw-to-draw spread of each layer against the predicted ``rate_spread``; written to ``benchmarks/results/init_grid.md``. It is the slow part (12 plans and
    120 simulations of 10 layers). ``--grid --quick`` runs 2 configurations with 4 layers and 2
    draws, to check the script (its file says so and is not a result to quote).
 """
@@ -30,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from _report import Report  # noqa: E402
 from snntheory import LIF  # noqa: E402
+from snntheory.errors import NoSolutionError, ParameterError  # noqa: E402
 from snntheory.inverse import BASELINES, init_network  # noqa: E402
 from snntheory.simulate import network  # noqa: E402
 
@@ -101,27 +103,48 @@ def grid(seeds=(0, 1, 2, 3, 4)):
              "simulation's own sampling error stays near 1-2 % per layer, after 300 steps of burn-in (10000 "
              f"for beta = 1). Worst |simulated/target - 1| over the {depth} layers and draws; the largest "
              "half-window drift |z| of any layer (stationarity: below 4 expected); the calibration's status "
-             "per layer (c calibrated, u unresolved, n not stationary, r reverted, v unverified)."
+             "per layer (c calibrated, u unresolved, n not stationary, r reverted, v unverified). Robust "
+             "option: `w_std='attracting'` planned for i.i.d. Gaussian weights (`weight_dist='normal'`), drawn "
+             "i.i.d.; its largest layer-map slope, its worst error and drift over the same draws, and per layer "
+             "the measured SD of simulated/target across the draws divided by the predicted `rate_spread` "
+             "(range over layers; with 5 draws the measured SD itself is uncertain by about 35 %)."
              + (" QUICK CHECK RUN (2 configurations, 4 layers, 2 draws): not a result." if QUICK else ""))
     rows = []
     for n, beta, reset, p in configs:
         neuron = LIF.from_beta(beta, reset=reset)
         target = p / neuron.dt
-        t = time.process_time()
-        plan = init_network([n] * (depth + 1), neuron=neuron, input_rate=target, map_gain=False)
-        tp = time.process_time() - t
         n_steps, burn_in = max(2000, int(100 / p)), (300 if beta < 1.0 else 10000)
-        cells = []
-        for law in ("rows", "normal"):
+
+        def simulate(plan, law):
             runs = [network([n] * (depth + 1), plan.w_means, plan.w_stds, neuron=neuron, input_rate=target,
                             n_steps=n_steps, burn_in=burn_in, seed=s, weight_dist=law) for s in seeds]
             ratio = np.array([r.rates[1:] for r in runs]) / target
-            cells += [f"{np.abs(ratio - 1).max():.3f}", f"{max(_stationarity(r, depth) for r in runs):.1f}"]
+            return ratio, [f"{np.abs(ratio - 1).max():.3f}", f"{max(_stationarity(r, depth) for r in runs):.1f}"]
+
+        t = time.process_time()
+        plan = init_network([n] * (depth + 1), neuron=neuron, input_rate=target, map_gain=False)
+        tp = time.process_time() - t
+        cells = simulate(plan, "rows")[1] + simulate(plan, "normal")[1]
+        t = time.process_time()
+        try:   # the robust option, drawn i.i.d.: attracting maps, spread predicted for i.i.d. weights
+            robust = init_network([n] * (depth + 1), neuron=neuron, input_rate=target, w_std="attracting",
+                                  weight_dist="normal", map_gain=True)
+        except (ParameterError, NoSolutionError) as e:
+            cells += [f"refused ({type(e).__name__})", "", "", "", ""]
+        else:
+            tr = time.process_time() - t
+            ratio, c = simulate(robust, "normal")
+            spread = np.array([l.rate_spread for l in robust.layers]) / target
+            factor = ratio.std(axis=0, ddof=1) / spread
+            cells += [f"{tr:.1f}", f"{max(l.map_gain for l in robust.layers):.2f}", *c,
+                      f"{factor.min():.2f}-{factor.max():.2f}"]
         status = "".join((l.calibration or "-")[0] for l in plan.layers)
         rows.append([n, f"{beta:.2f}", reset, f"{p:.2f}", f"{tp:.2f}", status, *cells])
         print(f"  done: width {n}, beta {beta}, {reset}, p_in {p}: {cells}", flush=True)
     rep.table(["width", "beta", "reset", "p_in", "plan CPU (s)", "calibration", "worst error (rows)",
-               "max drift z (rows)", "worst error (i.i.d.)", "max drift z (i.i.d.)"], rows)
+               "max drift z (rows)", "worst error (i.i.d.)", "max drift z (i.i.d.)",
+               "robust plan CPU (s)", "robust max slope", "robust worst error (i.i.d.)", "robust drift z",
+               "robust spread measured/predicted"], rows)
     rep.write()
 
 
