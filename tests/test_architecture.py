@@ -21,6 +21,7 @@ LAYERS = {
     "simulate": 3, "network": 3, "_calibrate": 3,
     "inverse": 4,
     "torch": 5, "__main__": 5,
+    "plot": 6,   # draws the results of every layer; imports none of them (matplotlib lazily)
 }
 
 
