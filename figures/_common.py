@@ -27,7 +27,7 @@ from snntheory.plot import COLORS, SIM_MARKER, STYLE, THEORY_LINE  # noqa: E402,
 def use_style():
     """Apply the house style :data:`snntheory.plot.STYLE` (idempotent)."""
     import matplotlib.pyplot as plt
-    plt.style.use(STYLE)
+    plt.style.use(STYLE)   # (= snntheory.plot.use_style, through matplotlib's style machinery)
 
 
 def new_figure(nrows=1, ncols=1, *, width_mm=180.0, height_mm=None, **subplots_kw):

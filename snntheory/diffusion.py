@@ -27,6 +27,7 @@ import numpy as np
 from scipy import integrate as _integrate
 from scipy import special as _sp
 
+from ._display import result_repr as _result_repr
 from . import _special
 from ._special import SQRT_PI, ZETA_HALF_ABS, erfcx_integral, erfcx_integral_scalar
 from ._validate import DOMAINS, Domain, check, check_below, scalar_or_array
@@ -761,6 +762,8 @@ def _one_minus_x_erfcx(x):
 class RateGradient(NamedTuple):
     """Partial derivatives of the firing rate: ``dnu_dmu`` in Hz/V, ``dnu_dsigma`` in Hz/V."""
 
+    __repr__ = _result_repr
+
     dnu_dmu: np.ndarray
     dnu_dsigma: np.ndarray
 
@@ -875,6 +878,8 @@ def rate_gradient(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
 # ----------------------------------------------------------------------------------------
 class MembraneMoments(NamedTuple):
     """Mean (V) and variance (V^2) of the membrane potential over all neurons."""
+
+    __repr__ = _result_repr
 
     mean: np.ndarray
     var: np.ndarray

@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
+from ._display import result_repr as _result_repr
 from ._validate import Domain, broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
 from .errors import ParameterError
 
@@ -71,6 +72,8 @@ def _decay(dt: float, tau: float) -> float:
 
 class ChainParams(NamedTuple):
     """Parameters of the canonical step-map chain of a :class:`LIF` (:meth:`LIF.chain_params`)."""
+
+    __repr__ = _result_repr
 
     beta: float
     v_th: float
@@ -323,6 +326,8 @@ class LayerInput(NamedTuple):
         ``n_in p_in^2 w_std^2``.
     """
 
+    __repr__ = _result_repr
+
     mean: object
     var: object
     temporal_var: object
@@ -332,6 +337,8 @@ class LayerInput(NamedTuple):
 class FreeMembrane(NamedTuple):
     """Mean and variance of the free (threshold-less) membrane potential (V, V^2)."""
 
+    __repr__ = _result_repr
+
     mean: object
     var: object
 
@@ -340,6 +347,8 @@ class LayerMembrane(NamedTuple):
     """Free-membrane statistics of a layer: ``mean`` (layer average), ``var`` (annealed),
     ``temporal_var`` (average over neurons of the variance in time) and ``quenched_var``
     (variance across neurons of each neuron's mean), all in V or V^2."""
+
+    __repr__ = _result_repr
 
     mean: object
     var: object

@@ -12,12 +12,13 @@ under :data:`STYLE` (the rc parameters of an existing figure are left alone).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["network", "density", "fpt", "STYLE", "COLORS", "THEORY_LINE", "SIM_MARKER", "style"]
+__all__ = ["network", "density", "fpt", "STYLE", "COLORS", "THEORY_LINE", "SIM_MARKER", "style", "use_style"]
 
 #: matplotlib rc parameters of the house style (figure size is set by the caller)
 STYLE = {
@@ -78,9 +79,24 @@ def _plt():
     return plt
 
 
+def use_style():
+    """Apply :data:`STYLE` to every later figure (for a notebook: call once at the top)."""
+    import matplotlib as mpl
+    mpl.rcParams.update(STYLE)
+
+
+@contextlib.contextmanager
 def style():
-    """A context manager that applies :data:`STYLE` (``with snntheory.plot.style(): ...``)."""
-    return _plt().style.context(STYLE)
+    """A context manager that applies :data:`STYLE` (``with snntheory.plot.style(): ...``) and
+    restores those parameters, and only those, on exit (``matplotlib.style.context`` would also
+    restore the interactive mode, which a notebook's inline backend sets on first use)."""
+    import matplotlib as mpl
+    old = {k: mpl.rcParams[k] for k in STYLE}
+    mpl.rcParams.update(STYLE)
+    try:
+        yield
+    finally:
+        mpl.rcParams.update(old)
 
 
 def _new_axes(n=1, *, width_in=None, height_in=None):
@@ -313,7 +329,7 @@ def density(result, values=None, *, v_th, reset_mass=None, v_reset=None, simulat
 # ---------------------------------------------------------------------------------------------
 
 
-def fpt(t, pdf, survival=None, *, samples=None, label=None, color=None, time_unit="ms", axes=None):
+def fpt(t, pdf, survival=None, *, samples=None, n_samples=None, label=None, color=None, time_unit="ms", axes=None):
     """First-passage-time density with its survival function on a twin axis.
 
     Parameters
@@ -329,6 +345,9 @@ def fpt(t, pdf, survival=None, *, samples=None, label=None, color=None, time_uni
         ``t[0]``; pass the exact survival function when you have it).
     samples : array_like, optional
         Simulated first-passage times (s), drawn as a histogram density (open circles).
+    n_samples : int, optional
+        Number of simulated neurons, when some did not pass within the simulated time and are
+        missing from ``samples`` (default ``len(samples)``).
     label, color : optional
     time_unit : {"ms", "s"}
     axes : matplotlib Axes, optional
@@ -351,8 +370,9 @@ def fpt(t, pdf, survival=None, *, samples=None, label=None, color=None, time_uni
         samples = np.asarray(samples, float)
         hist, edges = np.histogram(samples, bins=min(40, max(5, samples.size // 50)), range=(t[0], t[-1]))
         width = np.diff(edges)
-        dens = hist / (samples.size * width)
-        se = np.sqrt(hist) / (samples.size * width)
+        total = samples.size if n_samples is None else int(n_samples)
+        dens = hist / (total * width)
+        se = np.sqrt(hist) / (total * width)
         ax.errorbar(0.5 * (edges[1:] + edges[:-1]) * scale, dens / scale, yerr=se / scale,
                     color=COLORS["simulation"], label="simulation", **SIM_MARKER)
     ax.set_xlabel(f"first-passage time ({time_unit})")

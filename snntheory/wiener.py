@@ -45,6 +45,7 @@ from scipy.sparse.linalg import spsolve
 from scipy.sparse.linalg import splu as _splu
 from scipy.special import erfcx, log_ndtr, ndtr, roots_laguerre
 
+from ._display import result_html as _result_html, result_repr as _result_repr
 from ._special import _BETA_STAR
 from ._special import ladder_overshoot_mean as _r_inf
 from ._special import normal_nodes
@@ -1356,6 +1357,8 @@ def _lattice_probability_one(m, s, theta, lower, reset):
 class StepStats(NamedTuple):
     """Per-step input statistics of a layer (see :func:`step_statistics`)."""
 
+    __repr__ = _result_repr
+
     step_mean: np.ndarray
     step_std: np.ndarray
 
@@ -1578,6 +1581,9 @@ class LayerRates(NamedTuple):
     second_moment : ndarray, shape (n_layers + 1,)
         Mean over neurons of the squared per-neuron rate.
     """
+
+    __repr__ = _result_repr
+    _repr_html_ = _result_html
 
     rates: np.ndarray
     second_moment: np.ndarray
