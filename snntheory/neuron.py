@@ -23,16 +23,16 @@ spikes on consecutive steps without being reset in between.
 
 Which options reproduce the frameworks' defaults (read from their source code):
 
-=================  ================================  =========================================
-framework          default update                    LIF options
-=================  ================================  =========================================
-snnTorch Leaky     U <- beta U + I - S[t-1] theta     ``reset="subtract", reset_delay=True``
-snnTorch Synaptic  adds J <- alpha J + I              as Leaky, plus ``tau_s > 0``
-Norse LIF          Euler, gain dt/tau_m, tau_s=5 ms   ``input_gain="1-beta", tau_s=5e-3``
-SpikingJelly LIF   H = V + (X - V)/tau, hard reset 0   ``input_gain="1-beta", reset="zero"``
-Rockpool LIFTorch  v <- alpha v + i_syn               ``tau_s > 0`` (unit gain)
-Sinabs IAF         V <- V + I, subtract               ``LIF.from_beta(1.0, reset="subtract")``
-=================  ================================  =========================================
+=================  ==================================  =========================================
+framework          default update                      LIF options
+=================  ==================================  =========================================
+snnTorch Leaky     U <- beta U + I - S[t-1] theta       ``reset="subtract", reset_delay=True``
+snnTorch Synaptic  adds J <- alpha J + I                as Leaky, plus ``tau_s > 0``
+Norse LIF          Euler, gain dt/tau_m, tau_s=5 ms     ``input_gain="1-beta", tau_s=5e-3``
+SpikingJelly LIF   H = V + (X - V)/tau, hard reset 0     ``input_gain="1-beta", reset="zero"``
+Rockpool LIFTorch  v <- alpha v + i_syn                 ``tau_s > 0`` (unit gain)
+Sinabs IAF         V <- V + I, subtract                 ``LIF.from_beta(1.0, reset="subtract")``
+=================  ==================================  =========================================
 
 (SpikingJelly's ``tau`` is in steps, so ``beta = 1 - 1/tau``; Norse's Euler step has
 ``beta = 1 - dt/tau_m`` rather than ``exp(-dt/tau_m)``: build those with :meth:`LIF.from_beta`.)

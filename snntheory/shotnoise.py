@@ -169,7 +169,7 @@ class ShotInput(NamedTuple):
 
 def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     r"""The shot-noise input a neuron receives from ``n_in`` Poisson inputs (rate ``input_rate``
-    each) through weights drawn from N(``w_mean``, ``w_std``²) (annealed: a fresh weight per spike).
+    each) through weights drawn from N(``w_mean``, ``w_std**2``) (annealed: a fresh weight per spike).
 
     Positive weights are excitatory jumps, negative weights inhibitory jumps:
     ``rate_e = n_in*input_rate*P(w>0)`` with jumps distributed as ``w | w>0`` (a truncated normal),
