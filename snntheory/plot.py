@@ -152,16 +152,19 @@ def _simulated_columns(sim):
     return out
 
 
-def _label_and_color(obj, k, labels, colors):
-    method = getattr(obj, "method", None)
-    label = labels[k] if labels is not None else (method if method else f"#{k + 1}")
+def _labels_and_colors(items, labels, colors):
+    """Legend entry and colour of each plan: the method's colour where it has one, else the first
+    fallback colour not used by another plan."""
+    methods = [getattr(obj, "method", None) for obj in items]
+    out_labels = list(labels) if labels is not None else [m if m else f"#{k + 1}" for k, m in enumerate(methods)]
     if colors is not None:
-        color = colors[k]
-    elif method in COLORS:
-        color = COLORS[method]
-    else:
-        color = _FALLBACK[k % len(_FALLBACK)]
-    return label, color
+        return out_labels, list(colors)
+    out = [COLORS.get(m) for m in methods]
+    free = [c for c in _FALLBACK if c not in out]
+    for k, c in enumerate(out):
+        if c is None:
+            out[k] = free.pop(0) if free else _FALLBACK[k % len(_FALLBACK)]
+    return out_labels, out
 
 
 def network(plans_or_predictions, *, quantities=("rate", "v_std", "silent_fraction", "grad_gain"), labels=None,
@@ -179,8 +182,9 @@ def network(plans_or_predictions, *, quantities=("rate", "v_std", "silent_fracti
         or :func:`snntheory.network.predict_network`; a mapping of per-layer arrays keyed by
         quantity name also works.
     quantities : sequence of str
-        Any of ``"rate"`` (Hz, log axis), ``"v_std"``, ``"v_mean"`` (V), ``"silent_fraction"``,
-        ``"grad_gain"`` (log axis), ``"map_gain"``, ``"w_mean"``, ``"w_std"``.
+        Any of ``"rate"`` (Hz), ``"v_std"``, ``"v_mean"`` (V), ``"silent_fraction"``,
+        ``"grad_gain"``, ``"map_gain"``, ``"w_mean"``, ``"w_std"``; rate and gradient gain get a
+        log axis when their values span more than a factor of 20.
     labels : sequence of str, optional
         Legend entries (default: each plan's ``method``).
     simulated : NetworkRun, list of NetworkRun, mapping or None; or a sequence of these, one per plan
@@ -219,9 +223,9 @@ def network(plans_or_predictions, *, quantities=("rate", "v_std", "silent_fracti
     if len(axes) != len(quantities):
         raise ValueError(f"axes has {len(axes)} entries for {len(quantities)} quantities")
     n_layers = 0
-    for k, (obj, sim) in enumerate(zip(items, sims)):
+    all_labels, all_colors = _labels_and_colors(items, labels, colors)
+    for obj, sim, label, color in zip(items, sims, all_labels, all_colors):
         cols, scols = _as_columns(obj), _simulated_columns(sim)
-        label, color = _label_and_color(obj, k, labels, colors)
         for ax, q in zip(axes, quantities):
             if q not in cols:
                 continue
@@ -237,7 +241,9 @@ def network(plans_or_predictions, *, quantities=("rate", "v_std", "silent_fracti
                 ax.errorbar(np.arange(1, mean.size + 1), mean, yerr=se, color=color, **SIM_MARKER)
     for ax, q in zip(axes, quantities):
         _, ylabel, log = QUANTITIES[q]
-        if log and any(ln.get_ydata().size and np.all(np.asarray(ln.get_ydata(), float) > 0) for ln in ax.lines):
+        y = np.concatenate([np.asarray(ln.get_ydata(), float) for ln in ax.lines] or [np.zeros(0)])
+        y = y[np.isfinite(y)]
+        if log and y.size and y.min() > 0 and y.max() / y.min() > 20:   # log axis for a wide range
             ax.set_yscale("log")
         ax.set_xticks(np.arange(1, n_layers + 1))
         ax.set_xlabel("layer")

@@ -27,6 +27,12 @@ def two_plans():
     return a, b
 
 
+def test_plans_without_a_method_get_distinct_colours(two_plans):
+    a, _ = two_plans
+    ax = plot.network([a, {"rate": a.rates}], quantities=("rate",))[0]
+    assert len({ln.get_color() for ln in ax.lines}) == 2
+
+
 def test_network_draws_each_plans_numbers_and_simulation(two_plans):
     a, b = two_plans
     sim = {"rate": (np.array([40.0, 30.0]), np.array([1.0, 2.0]))}
@@ -41,7 +47,10 @@ def test_network_draws_each_plans_numbers_and_simulation(two_plans):
     markers = [ln for ln in axes[0].lines if ln.get_marker() == "o"]
     assert len(markers) == 1
     np.testing.assert_array_equal(markers[0].get_ydata(), [40.0, 30.0])
-    assert axes[0].get_yscale() == "log" and axes[0].get_legend() is not None
+    drawn = np.concatenate([a.rates, b.rates, [40.0, 30.0]])
+    assert axes[0].get_yscale() == ("log" if drawn.max() / drawn.min() > 20 else "linear")
+    assert axes[0].get_legend() is not None
+    assert axes[0].lines[0].get_color() != axes[0].lines[-1].get_color()   # two plans, two colours
 
 
 def test_network_reads_a_simulation_run(two_plans):
@@ -56,6 +65,8 @@ def test_network_floor_and_refusals(two_plans):
     a, b = two_plans
     ax = plot.network({"rate": [0.0, 5.0]}, quantities=("rate",), floor=0.01)[0]
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0.01, 5.0])
+    assert ax.get_yscale() == "log"                       # 500-fold range
+    assert plot.network({"rate": [40.0, 50.0]}, quantities=("rate",))[0].get_yscale() == "linear"
     with pytest.raises(ValueError, match="quantities"):
         plot.network(a, quantities=("rates",))
     with pytest.raises(ValueError, match="2 plans"):
