@@ -96,7 +96,7 @@ def test_network_run_html_table_per_layer_with_units():
 
 def test_network_init_text_and_html_share_one_table():
     from snntheory.network import predict_network
-    plan = predict_network([40, 40, 40], [0.02, 0.02], [0.1, 0.1], neuron=LIF.from_beta(0.9), input_rate=50.0)
+    plan = predict_network([40, 40], [0.02], [0.1], neuron=LIF.from_beta(0.9), input_rate=50.0)
     assert isinstance(plan, NetworkInit)
     heads, rows = _parse(plan._repr_html_())
     text = str(plan).splitlines()
