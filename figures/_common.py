@@ -16,33 +16,18 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-STYLE = HERE / "paper.mplstyle"
 CACHE_DIR = HERE / "cache"
 MM = 1.0 / 25.4  # inches per millimetre
 
-# One colour per method/baseline, shared by every figure (Okabe-Ito based, print-safe).
-COLORS = {
-    "snntheory": "#D55E00",   # snntheory's discrete (exact step-map) theory / plan
-    "discrete": "#D55E00",
-    "diffusion": "#0072B2",
-    "diffusion_dt": "#56B4E9",
-    "shotnoise": "#009E73",
-    "kaiming": "#CC79A7",
-    "glorot": "#E69F00",
-    "pytorch": "#8C564B",
-    "fluctuation": "#7F3C8D",
-    "simulation": "black",
-    "simulation_alt": "0.55",
-}
-THEORY_LINE = {"linestyle": "-", "linewidth": 1.2}
-SIM_MARKER = {"linestyle": "none", "marker": "o", "markersize": 3.5,
-              "markerfacecolor": "none", "markeredgewidth": 0.8}
+# The house style (rc parameters, one colour per method, line and marker styles) is
+# snntheory.plot's: the figures and the library's plots are drawn the same way.
+from snntheory.plot import COLORS, SIM_MARKER, STYLE, THEORY_LINE  # noqa: E402,F401
 
 
 def use_style():
-    """Apply ``figures/paper.mplstyle`` (idempotent)."""
+    """Apply the house style :data:`snntheory.plot.STYLE` (idempotent)."""
     import matplotlib.pyplot as plt
-    plt.style.use(str(STYLE))
+    plt.style.use(STYLE)   # (= snntheory.plot.use_style, through matplotlib's style machinery)
 
 
 def new_figure(nrows=1, ncols=1, *, width_mm=180.0, height_mm=None, **subplots_kw):

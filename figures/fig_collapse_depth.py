@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from snntheory import plot
 from _common import COLORS, SIM_MARKER, THEORY_LINE, cached, new_figure, panel_labels, progress, silent_floor_note
 
 # --- parameters -------------------------------------------------------------------------------
@@ -114,11 +115,8 @@ def fig_collapse_depth(quick=False):
                 missing.append(LABELS[m])
                 continue
             c = COLORS["snntheory" if m == "discrete" else m]
-            th = np.maximum(d["rate"], FLOOR_HZ)
-            ax.plot(layers, th, color=c, label=LABELS[m], **THEORY_LINE)
-            mean, se = sim_summary(d)
-            ax.errorbar(layers, np.maximum(mean, FLOOR_HZ), yerr=np.where(mean > FLOOR_HZ, se, 0.0),
-                        color=c, **SIM_MARKER)
+            plot.network({"rate": d["rate"]}, quantities=("rate",), labels=[LABELS[m]], colors=[c],
+                         simulated={"rate": sim_summary(d)}, floor=FLOOR_HZ, axes=[ax])
         ax.axhline(INPUT_RATE, color="0.75", linewidth=0.6, linestyle="--", zorder=0)
         ax.set_yscale("log")
         ax.set_ylim(FLOOR_HZ * 0.25, 400)
@@ -130,6 +128,8 @@ def fig_collapse_depth(quick=False):
         if missing:
             ax.text(0.03, 0.97, "not defined for this neuron:\n" + ", ".join(missing), transform=ax.transAxes,
                     fontsize=5.5, color="0.4", va="top")
+    for ax in axes[1:]:
+        ax.set_ylabel("")
     axes[0].set_ylabel("population rate (Hz)")
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=COLORS["snntheory" if m == "discrete" else m], label=LABELS[m], **THEORY_LINE)

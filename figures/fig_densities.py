@@ -38,6 +38,7 @@ import math
 
 import numpy as np
 
+from snntheory import plot
 from _common import COLORS, SIM_MARKER, THEORY_LINE, cached, new_figure, panel_labels, progress
 
 # --- parameters -------------------------------------------------------------------------------
@@ -295,18 +296,16 @@ def fig_densities(quick=False):
             else:
                 free = _gauss(v, float(d["free_mean"]), float(d["free_var"]))
             ax.plot(v, free, color="0.5", linestyle="--", linewidth=1.0, label="free Gaussian (no threshold)")
-            ax.plot(v, d[f"{k}_density"], color=COLORS[k], label="threshold-aware stationary density", **THEORY_LINE)
             x, y, yse, mass, mass_se = _split(d["edges"], d[f"{k}_sim_prob"], d[f"{k}_sim_prob_se"])
-            ax.errorbar(x, y, yerr=yse, color=COLORS["simulation"], label="simulation", **SIM_MARKER)
-            ax.axvline(V_TH, color="0.3", linestyle=":", linewidth=0.7)
+            atom = dict(reset_mass=float(d[f"{k}_mass"]), v_reset=V_RESET) if k in ("shotnoise", "discrete") else {}
+            plot.density(v, d[f"{k}_density"], v_th=V_TH, simulated=(x, y, yse), color=COLORS[k],
+                         label="threshold-aware stationary density", show_mass=False, axes=ax, **atom)
             top = max(float(np.max(d[f"{k}_density"])), float(np.max(y)))
             lines = [f"rate: theory {float(d[f'{k}_rate']):.3g} Hz",
                      f"sim {float(d[f'{k}_sim_rate']):.3g} $\\pm$ {float(d[f'{k}_sim_rate_se']):.2g} Hz"]
             if k in ("shotnoise", "discrete"):
                 lines.append(f"mass at $v_\\mathrm{{reset}}$: {float(d[f'{k}_mass']):.3g}")
                 lines.append(f"sim {float(mass):.3g} $\\pm$ {float(mass_se):.1g}")
-                ax.annotate("", xy=(V_RESET, 0.0), xytext=(V_RESET, 0.3 * top),
-                            arrowprops=dict(arrowstyle="<-", color=COLORS[k], linewidth=1.0))
             ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, va="top", ha="left", fontsize=5.5)
             ax.set_ylim(0.0, 1.55 * top)  # head room for the numbers
             ax.set_xlabel("membrane potential $V$ (V)")

@@ -5,7 +5,8 @@ LIF, Siegert), :mod:`~snntheory.wiener` (perfect integrator / random walk),
 :mod:`~snntheory.shotnoise` (finite Poisson jumps), :mod:`~snntheory.discrete` (the exact
 discrete-time step map); :mod:`~snntheory.surrogate` (surrogate derivatives),
 :mod:`~snntheory.network` (forward model of a deep network), :mod:`~snntheory.inverse`
-(solvers: weights for target rates) and :mod:`~snntheory.simulate` (reference simulators).
+(solvers: weights for target rates) and :mod:`~snntheory.simulate` (reference simulators); :mod:`~snntheory.plot` draws the results
+(matplotlib).
 :class:`LIF` describes the neuron.
 """
 
@@ -16,7 +17,7 @@ from .errors import ConvergenceError, NoSolutionError, ParameterError
 __version__ = "0.1.0"
 
 _SUBMODULES = ("diffusion", "wiener", "shotnoise", "discrete", "surrogate", "network", "inverse", "simulate", "neuron",
-               "symbolic", "torch")
+               "symbolic", "torch", "plot")
 
 __all__ = ["LIF", "ParameterError", "NoSolutionError", "ConvergenceError", *_SUBMODULES]
 

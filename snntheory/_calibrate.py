@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._display import result_repr as _result_repr
 from ._sim.network import draw_weights
 from ._sim.network import network as _network
 from ._sim.stepmap import as_generator, run_step_map
@@ -75,6 +76,8 @@ class Calibration:
     ``verified_rates`` and ``verified_stderr`` the same rates in the independent verification
     run (NaN without it), ``n_steps`` and ``batch`` the simulated size per layer.
     """
+
+    __repr__ = _result_repr
 
     w_means: np.ndarray
     rates: np.ndarray

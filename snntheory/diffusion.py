@@ -27,6 +27,7 @@ import numpy as np
 from scipy import integrate as _integrate
 from scipy import special as _sp
 
+from ._display import result_repr as _result_repr
 from . import _special
 from ._special import SQRT_PI, ZETA_HALF_ABS, erfcx_integral, erfcx_integral_scalar
 from ._validate import DOMAINS, Domain, check, check_below, scalar_or_array
@@ -52,10 +53,10 @@ __all__ = [
     "COLORED_NOISE_K_MAX",
 ]
 
-#: Fourcaud--Brunel shift coefficient |zeta(1/2)|/sqrt(2) = 1.0326 (Fourcaud & Brunel 2002): both
+#: Fourcaud--Brunel shift coefficient ``|zeta(1/2)|/sqrt(2)`` = 1.0326 (Fourcaud & Brunel 2002): both
 #: barriers move by ``COLORED_NOISE_SHIFT * sigma * sqrt(tau_s/tau_m)``.
 COLORED_NOISE_SHIFT = ZETA_HALF_ABS / math.sqrt(2.0)
-#: Siegmund / Broadie--Glasserman--Kou coefficient beta = |zeta(1/2)|/sqrt(2 pi) = 0.5826:
+#: Siegmund / Broadie--Glasserman--Kou coefficient beta = ``|zeta(1/2)|/sqrt(2 pi)`` = 0.5826:
 #: the threshold moves by ``DISCRETE_MONITORING_SHIFT * sigma * sqrt(dt/tau_m)``.
 DISCRETE_MONITORING_SHIFT = ZETA_HALF_ABS / math.sqrt(2.0 * math.pi)
 #: Validity limit of the first-order colored-noise shift, k = sqrt(tau_s/tau_m) <= sqrt(0.1).
@@ -255,7 +256,7 @@ def _siegert_parts_scalar(yth: float, yr: float, d: float):
     )
 
 
-#: Beyond |y| = 1e150 (noise tiny against the distances) the dimensionless kernel would square
+#: Beyond ``|y|`` = 1e150 (noise tiny against the distances) the dimensionless kernel would square
 #: or overflow its arguments; such elements take the asymptotic forms of :func:`_parts_big`.
 _Y_BIG = 1e150
 _LN_Y_BIG = math.log(_Y_BIG)
@@ -506,7 +507,7 @@ def firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, dt=0
     the integrals reduce to their logarithmic asymptotes, formed from the potentials (the mean-
     driven element is then the deterministic ``ln((mu - v_reset)/(mu - v_th))`` up to a relative
     1e-300), so ``sigma -> 0+`` reaches the deterministic rate continuously. Relative error
-    <= 1e-12 against mpmath at 50 digits over all regimes, |y| up to 1e3
+    <= 1e-12 against mpmath at 50 digits over all regimes, ``|y|`` up to 1e3
     (``tests/reference/diffusion_rate.csv``). A scalar call takes a
     separate, allocation-free path of the same formulas. Speed and accuracy against NNMT:
     ``benchmarks/results/diffusion.md``.
@@ -571,7 +572,7 @@ def log_firing_rate(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, tau_s=0.0, 
               \quad \tau_m e^{y_\theta^2} A = \bar T \;(y_\theta > 0),
 
     with ``A`` the Dawson-form bracket of :func:`firing_rate`. Accuracy: absolute error
-    <= 1e-12 * |ln nu| and relative error of ``exp`` of it <= 1e-12 wherever the rate is
+    <= 1e-12 * ``|ln nu|`` and relative error of ``exp`` of it <= 1e-12 wherever the rate is
     representable; finite for
     ``y_th`` = 40, 1000, 1e6. Strongly sub-threshold it approaches the Kramers asymptote
     :func:`kramers_rate`. Derivation and references as :func:`firing_rate`.
@@ -761,6 +762,8 @@ def _one_minus_x_erfcx(x):
 class RateGradient(NamedTuple):
     """Partial derivatives of the firing rate: ``dnu_dmu`` in Hz/V, ``dnu_dsigma`` in Hz/V."""
 
+    __repr__ = _result_repr
+
     dnu_dmu: np.ndarray
     dnu_dsigma: np.ndarray
 
@@ -875,6 +878,8 @@ def rate_gradient(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
 # ----------------------------------------------------------------------------------------
 class MembraneMoments(NamedTuple):
     """Mean (V) and variance (V^2) of the membrane potential over all neurons."""
+
+    __repr__ = _result_repr
 
     mean: np.ndarray
     var: np.ndarray
@@ -1206,7 +1211,7 @@ def _cv_scalar(yth, yr, A, s, tref_over_tau, epsrel=_CV_EPSREL, accept=_CV_ACCEP
 
     Exponents are formed from products such as ``(y - b)(y + b)``, and each piece is integrated
     in an offset variable from the end where its integrand peaks, so that neither ``y**2`` nor
-    ``y`` itself is subtracted from a nearby large number (|y| up to 1e9, widths down to 1e-9)."""
+    ``y`` itself is subtracted from a nearby large number (``|y|`` up to 1e9, widths down to 1e-9)."""
     b = yth
     if d is None:  # y_th - y_r; the caller's (v_th - v_reset)/sigma is more accurate
         d = yth - yr
@@ -1309,7 +1314,7 @@ def isi_cv(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
         As :func:`firing_rate`.
     ConvergenceError
         If the quadrature's own error estimate exceeds its tolerance (not seen on 3000 random
-        parameter sets spanning |y| up to 1e7).
+        parameter sets spanning ``|y|`` up to 1e7).
 
     Notes
     -----
@@ -1322,13 +1327,13 @@ def isi_cv(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0):
     closed form ``W(y) = int_{max(y, y_r)}^{y_th} e^{x^2} dx`` (Dawson's function), and the
     single outer integral of ``g W e^{-2 y_th^2}`` is done with adaptive Gauss--Kronrod
     (``scipy.integrate.quad``, epsrel 1e-12) per element, piece by piece in offset variables
-    anchored where each piece peaks (so |y| up to 1e9 and ``y_th - y_r`` down to 1e-9 keep
+    anchored where each piece peaks (so ``|y|`` up to 1e9 and ``y_th - y_r`` down to 1e-9 keep
     their digits), with break points at 0, at decades of ``y`` and within ``1/(2 y_th)`` of
     ``y_th``; ``e^{-y^2} int e^{x^2}`` over short intervals uses Gauss--Legendre instead of a
     cancelling Dawson difference. ``nu e^{y_th^2}`` comes from the stable Siegert kernel. The
     summed error estimate must stay below 2e-11 of the integral, else ConvergenceError.
     Relative error <= 1e-10 against mpmath (``tests/reference/diffusion_cv_moments.csv``,
-    |y| up to 3e5); about 1 ms per element.
+    ``|y|`` up to 3e5); about 1 ms per element.
 
     References
     ----------

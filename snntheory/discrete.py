@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import linalg, special
 
+from ._display import result_repr as _result_repr
 from ._special import gth_stationary as _gth
 from ._special import ladder_overshoot_mean, normal_nodes, one_blas_thread
 from ._validate import broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
@@ -930,6 +931,8 @@ class StationaryDensity(NamedTuple):
     ``sum(weights * density) + sum(atoms_mass) = 1``. ``rate`` is the firing probability.
     """
 
+    __repr__ = _result_repr
+
     v: np.ndarray
     density: np.ndarray
     weights: np.ndarray
@@ -954,12 +957,16 @@ class StationaryDensity(NamedTuple):
 class MembraneMoments(NamedTuple):
     """Mean (V) and variance (V^2) of the stationary post-reset membrane potential."""
 
+    __repr__ = _result_repr
+
     mean: object
     var: object
 
 
 class ISIMoments(NamedTuple):
     """Mean (steps), variance (steps^2) and coefficient of variation of the inter-spike interval."""
+
+    __repr__ = _result_repr
 
     mean: object
     var: object
@@ -1359,6 +1366,8 @@ class QuenchedLayer(NamedTuple):
         The quadrature weights (sum 1).
     """
 
+    __repr__ = _result_repr
+
     mean_rate: float
     rate_sd: float
     silent_fraction: float
@@ -1590,6 +1599,8 @@ class SiegertComparison(NamedTuple):
     ``rel_error_dt``: ``approx/exact - 1``.
     """
 
+    __repr__ = _result_repr
+
     exact: object
     siegert: object
     siegert_dt: object
@@ -1646,6 +1657,8 @@ class CountMixture(NamedTuple):
     r"""Increment law of a layer with few active inputs per step: ``K ~ q`` active inputs, and
     given K = j the increment is :math:`N(j\,c_k, j\,sc^2)` for drive node k (an atom at 0 for j = 0)."""
 
+    __repr__ = _result_repr
+
     q: np.ndarray
     c: np.ndarray
     sc: float
@@ -1658,6 +1671,8 @@ class GridChain(NamedTuple):
     :func:`grid_chain`); with ``density=True``, ``pi`` the stationary law over the states
     (reset atom first, then the bin centres) and ``states`` their potentials (V), else None.
     """
+
+    __repr__ = _result_repr
 
     rate: np.ndarray
     regularity: np.ndarray

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize
 
+from ._display import result_repr as _result_repr
 from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
 from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
@@ -213,6 +214,8 @@ class WeightStats(NamedTuple):
         Surrogate-gradient variance gain ``n_out (std^2 + mean^2) E_P[sigma'(V - v_th)^2]``.
     method : str
     """
+
+    __repr__ = _result_repr
 
     mean: float
     std: float

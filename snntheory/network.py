@@ -26,13 +26,13 @@ synapse (``tau_s = 0``), Gaussian (or uniform, by its moments) weights.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
 
+from ._display import html_table as _html_table, result_repr as _result_repr, text_table as _text_table
 from . import discrete, surrogate as _surrogate, wiener
 from ._sim.network import WEIGHT_DISTS, draw_weights
 from ._sim.network import network as _simulate_network
@@ -336,6 +336,8 @@ class LayerInit:
         and input (NaN if not run).
     """
 
+    __repr__ = _result_repr
+
     index: int
     n_in: int
     n_out: int
@@ -434,10 +436,7 @@ class NetworkInit:
         return heads, rows
 
     def __str__(self) -> str:
-        heads, rows = self._cells()
-        table = [heads] + rows
-        widths = [max(len(r[i]) for r in table) for i in range(len(heads))]
-        return "\n".join([self._header()] + ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table])
+        return _text_table(self._header(), *self._cells())
 
     def __repr__(self) -> str:
         return (f"<{self._header()}: {len(self.layers)} layers, rates "
@@ -445,11 +444,7 @@ class NetworkInit:
 
     def _repr_html_(self) -> str:
         """A compact HTML table with units (Jupyter's rich display)."""
-        heads, rows = self._cells()
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-        return (f"<p><b>{html.escape(self._header())}</b></p>"
-                f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+        return _html_table(self._header(), *self._cells())
 
 
 # =============================================================================================

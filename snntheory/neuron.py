@@ -23,16 +23,16 @@ spikes on consecutive steps without being reset in between.
 
 Which options reproduce the frameworks' defaults (read from their source code):
 
-=================  ================================  =========================================
-framework          default update                    LIF options
-=================  ================================  =========================================
-snnTorch Leaky     U <- beta U + I - S[t-1] theta     ``reset="subtract", reset_delay=True``
-snnTorch Synaptic  adds J <- alpha J + I              as Leaky, plus ``tau_s > 0``
-Norse LIF          Euler, gain dt/tau_m, tau_s=5 ms   ``input_gain="1-beta", tau_s=5e-3``
-SpikingJelly LIF   H = V + (X - V)/tau, hard reset 0   ``input_gain="1-beta", reset="zero"``
-Rockpool LIFTorch  v <- alpha v + i_syn               ``tau_s > 0`` (unit gain)
-Sinabs IAF         V <- V + I, subtract               ``LIF.from_beta(1.0, reset="subtract")``
-=================  ================================  =========================================
+=================  ==================================  =========================================
+framework          default update                      LIF options
+=================  ==================================  =========================================
+snnTorch Leaky     U <- beta U + I - S[t-1] theta       ``reset="subtract", reset_delay=True``
+snnTorch Synaptic  adds J <- alpha J + I                as Leaky, plus ``tau_s > 0``
+Norse LIF          Euler, gain dt/tau_m, tau_s=5 ms     ``input_gain="1-beta", tau_s=5e-3``
+SpikingJelly LIF   H = V + (X - V)/tau, hard reset 0     ``input_gain="1-beta", reset="zero"``
+Rockpool LIFTorch  v <- alpha v + i_syn                 ``tau_s > 0`` (unit gain)
+Sinabs IAF         V <- V + I, subtract                 ``LIF.from_beta(1.0, reset="subtract")``
+=================  ==================================  =========================================
 
 (SpikingJelly's ``tau`` is in steps, so ``beta = 1 - 1/tau``; Norse's Euler step has
 ``beta = 1 - dt/tau_m`` rather than ``exp(-dt/tau_m)``: build those with :meth:`LIF.from_beta`.)
@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
+from ._display import result_repr as _result_repr
 from ._validate import Domain, broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
 from .errors import ParameterError
 
@@ -71,6 +72,8 @@ def _decay(dt: float, tau: float) -> float:
 
 class ChainParams(NamedTuple):
     """Parameters of the canonical step-map chain of a :class:`LIF` (:meth:`LIF.chain_params`)."""
+
+    __repr__ = _result_repr
 
     beta: float
     v_th: float
@@ -323,6 +326,8 @@ class LayerInput(NamedTuple):
         ``n_in p_in^2 w_std^2``.
     """
 
+    __repr__ = _result_repr
+
     mean: object
     var: object
     temporal_var: object
@@ -332,6 +337,8 @@ class LayerInput(NamedTuple):
 class FreeMembrane(NamedTuple):
     """Mean and variance of the free (threshold-less) membrane potential (V, V^2)."""
 
+    __repr__ = _result_repr
+
     mean: object
     var: object
 
@@ -340,6 +347,8 @@ class LayerMembrane(NamedTuple):
     """Free-membrane statistics of a layer: ``mean`` (layer average), ``var`` (annealed),
     ``temporal_var`` (average over neurons of the variance in time) and ``quenched_var``
     (variance across neurons of each neuron's mean), all in V or V^2."""
+
+    __repr__ = _result_repr
 
     mean: object
     var: object

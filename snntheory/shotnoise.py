@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import integrate, linalg, optimize, special
 
+from ._display import result_repr as _result_repr
 from ._special import gth_stationary, one_blas_thread
 from ._validate import DOMAINS, check, check_below, check_int, scalar_or_array
 from .errors import ConvergenceError, ParameterError
@@ -121,6 +122,8 @@ class Amplitudes:
     ((1.0, 1.5), (1.0, 1.0))
     """
 
+    __repr__ = _result_repr
+
     exc: object = "exponential"
     inh: object = "exponential"
 
@@ -155,6 +158,8 @@ def _is_exponential(amp: Amplitudes) -> bool:
 class ShotInput(NamedTuple):
     """Shot-noise input of a layer: rates (Hz), mean jumps (V) and the amplitude laws."""
 
+    __repr__ = _result_repr
+
     rate_e: float
     a_e: float
     rate_i: float
@@ -164,7 +169,7 @@ class ShotInput(NamedTuple):
 
 def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     r"""The shot-noise input a neuron receives from ``n_in`` Poisson inputs (rate ``input_rate``
-    each) through weights drawn from N(``w_mean``, ``w_std``²) (annealed: a fresh weight per spike).
+    each) through weights drawn from N(``w_mean``, ``w_std**2``) (annealed: a fresh weight per spike).
 
     Positive weights are excitatory jumps, negative weights inhibitory jumps:
     ``rate_e = n_in*input_rate*P(w>0)`` with jumps distributed as ``w | w>0`` (a truncated normal),
@@ -874,6 +879,8 @@ class MembraneMoments(NamedTuple):
     """Mean (V) and variance (V^2) of the membrane potential over all neurons (refractory ones at
     ``v_reset``)."""
 
+    __repr__ = _result_repr
+
     mean: np.ndarray
     var: np.ndarray
 
@@ -933,7 +940,7 @@ def membrane_moments(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, 
     the reset term; with rate_e = 0 everybody sits at e_l:
 
     >>> membrane_moments(0.0, 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0, e_l=0.2)
-    MembraneMoments(mean=np.float64(0.2), var=np.float64(0.0))
+    MembraneMoments(mean=0.2, var=0)
     """
     amp = _as_amplitudes(amplitude)
     args = _prepare(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_reset, e_l, tau_ref)
@@ -951,6 +958,8 @@ def membrane_moments(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, 
 class FreeCumulants(NamedTuple):
     """Cumulants of the free (threshold-less) membrane potential: ``mean`` (V), ``variance`` (V^2)
     and ``cumulants[n-1]`` = kappa_n for n = 1..order (so ``cumulants[0] == mean``)."""
+
+    __repr__ = _result_repr
 
     mean: np.ndarray
     variance: np.ndarray
@@ -1086,6 +1095,8 @@ class DiffusionComparison(NamedTuple):
     mean ``mu`` and SD ``sigma/sqrt(2)``). ``shot_cv`` and ``diffusion_cv`` are the ISI CVs
     (:func:`isi_cv`, :func:`snntheory.diffusion.isi_cv`) and ``cv_error = diffusion_cv/shot_cv - 1``."""
 
+    __repr__ = _result_repr
+
     shot_rate: np.ndarray
     diffusion_rate: np.ndarray
     relative_error: np.ndarray
@@ -1174,6 +1185,8 @@ def diffusion_error(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e
 
 class ISIMoments(NamedTuple):
     """Mean (s) and variance (s^2) of the inter-spike interval and its coefficient of variation."""
+
+    __repr__ = _result_repr
 
     mean: np.ndarray
     variance: np.ndarray

@@ -9,15 +9,15 @@ function.
 
 Each family has a width ``w`` (V) and the normalisation of the framework it comes from:
 
-==================  ==============================================  ==============  =============================
-kind                :math:`\sigma'(x)`                              default ``w``   snnTorch equivalent
-==================  ==============================================  ==============  =============================
-``"fast_sigmoid"``  :math:`1/(1+|x|/w)^2` (peak 1)                  1/25            ``fast_sigmoid(slope=1/w)``
-``"atan"``          :math:`(1/\pi w)/(1+(x/w)^2)` (peak 1/(πw))     1/π             ``atan(alpha=2/(π w))``
-``"sigmoid"``       :math:`\mathrm{sig}(x/w)(1-\mathrm{sig}(x/w))/w`  1/25           ``sigmoid(slope=1/w)``
-``"gaussian"``      :math:`\exp(-x^2/2w^2)` (peak 1)                0.3             —
-``"triangle"``      :math:`\max(0, 1-|x|/w)` (peak 1)               1               — (Bellec et al. 2018)
-==================  ==============================================  ==============  =============================
+==================  ==================================================  ==============  =============================
+kind                :math:`\sigma'(x)`                                  default ``w``   snnTorch equivalent
+==================  ==================================================  ==============  =============================
+``"fast_sigmoid"``  :math:`1/(1+|x|/w)^2` (peak 1)                      1/25            ``fast_sigmoid(slope=1/w)``
+``"atan"``          :math:`(1/\pi w)/(1+(x/w)^2)` (peak 1/(πw))         1/π             ``atan(alpha=2/(π w))``
+``"sigmoid"``       :math:`\mathrm{sig}(x/w)(1-\mathrm{sig}(x/w))/w`    1/25            ``sigmoid(slope=1/w)``
+``"gaussian"``      :math:`\exp(-x^2/2w^2)` (peak 1)                    0.3             —
+``"triangle"``      :math:`\max(0, 1-|x|/w)` (peak 1)                   1               — (Bellec et al. 2018)
+==================  ==================================================  ==============  =============================
 
 The fast sigmoid is SuperSpike's (Zenke & Ganguli 2018) and snnTorch's; ``"atan"`` and
 ``"sigmoid"`` are snnTorch's ``ATan`` and ``Sigmoid`` exactly (the defaults are snnTorch's

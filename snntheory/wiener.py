@@ -45,6 +45,7 @@ from scipy.sparse.linalg import spsolve
 from scipy.sparse.linalg import splu as _splu
 from scipy.special import erfcx, log_ndtr, ndtr, roots_laguerre
 
+from ._display import result_html as _result_html, result_repr as _result_repr
 from ._special import _BETA_STAR
 from ._special import ladder_overshoot_mean as _r_inf
 from ._special import normal_nodes
@@ -100,7 +101,7 @@ _MIX_STEPS = 40.0
 #: ~_MAX_SUB_CELLS * 150 entries (below 1 s to build and solve).
 _MAX_SUB_CELLS = 6000
 #: Beyond the subtract-reset lattice cap, the asymptote for s >> theta is used when theta - m,
-#: theta - v_lower and |m| are all below this fraction of s (its error ~0.07 eps^2 absolute).
+#: theta - v_lower and ``|m|`` are all below this fraction of s (its error ~0.07 eps^2 absolute).
 _ASYM_RATIO = 0.05
 #: Largest exact lattice run without a lower bound (cell-steps, ~20 s); beyond it spike_count
 #: warns and uses the renewal approximation.
@@ -775,7 +776,7 @@ class _Lattice:
         """Sparse transition matrix over [cells..., reset atom, lower atom] and spike probs.
 
         Built in one vectorised pass over the nonzero kernel band (no dense per-row window),
-        so the cost is ~n x band, bounded by the lattice size whatever |m|/h is.
+        so the cost is ~n x band, bounded by the lattice size whatever ``|m|``/h is.
         """
         n, r, kth = self.n, self.reach, self.k_th
         n_states = n + 2
@@ -1070,7 +1071,7 @@ def spike_count(n_steps, m=None, s=None, *, v_th=1.0, v_reset=0.0, reset="zero",
         without lower bound (the k-th spike is the continuous first passage over
         k(θ + E[R∞]) for reset to zero, over kθ + 0.5826 s for subtract); measured within
         1 % of the exact count for counts above 0.5 and within 3.5 % below, over
-        s/θ in [0.03, 0.3], |m| <= s, horizons 100–10,000.
+        s/θ in [0.03, 0.3], ``|m|`` <= s, horizons 100–10,000.
 
     Returns
     -------
@@ -1094,7 +1095,7 @@ def spike_count(n_steps, m=None, s=None, *, v_th=1.0, v_reset=0.0, reset="zero",
     can still return to threshold within the horizon (9 SDs), so nothing that matters is cut.
     Accuracy: lattice error about 1e-3 relative (second order in h/s), and agreement with the seeded
     simulation of :func:`snntheory.simulate.run_step_map` within 2 % or 4 standard errors over
-    s/θ in [0.03, 0.3], |m| <= s, horizons 100–10,000, both resets, with and without a bound
+    s/θ in [0.03, 0.3], ``|m|`` <= s, horizons 100–10,000, both resets, with and without a bound
     (``tests/test_wiener.py``). Cost grows like n_steps × lattice size: a 10,000-step horizon
     with s/θ = 0.03, m = 0 and no bound (lattice ~7,000 cells) takes 1–4 s. With a lower bound
     the chain is run until it is stationary (40 ((v_th - v_lower)/s)² steps) and continued
@@ -1299,7 +1300,7 @@ def firing_probability(m=None, s=None, *, v_th=1.0, v_reset=0.0, reset="zero", v
 
 
 def _subtract_bounded_asymptote(m, s, theta, lower):
-    """Stationary p for reset="subtract" with a lower bound when s >> theta - m, |m|, theta - L.
+    """Stationary p for reset="subtract" with a lower bound when s >> theta - m, ``|m|``, theta - L.
 
     In units of s the band [L, theta) shrinks to a point and V is the Lindley (reflected) walk
     with drift -eps, eps = (theta - m)/s, that spikes whenever it is above the band; no spike
@@ -1355,6 +1356,8 @@ def _lattice_probability_one(m, s, theta, lower, reset):
 
 class StepStats(NamedTuple):
     """Per-step input statistics of a layer (see :func:`step_statistics`)."""
+
+    __repr__ = _result_repr
 
     step_mean: np.ndarray
     step_std: np.ndarray
@@ -1578,6 +1581,9 @@ class LayerRates(NamedTuple):
     second_moment : ndarray, shape (n_layers + 1,)
         Mean over neurons of the squared per-neuron rate.
     """
+
+    __repr__ = _result_repr
+    _repr_html_ = _result_html
 
     rates: np.ndarray
     second_moment: np.ndarray

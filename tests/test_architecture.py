@@ -15,12 +15,13 @@ PKG = ROOT / "snntheory"
 #: layer of each runtime module: a module may import only modules of a lower or equal layer
 #: (equal: between the single-neuron models, which may use each other's limits), never higher
 LAYERS = {
-    "errors": 0, "_validate": 0, "_special": 0,
+    "errors": 0, "_validate": 0, "_special": 0, "_display": 0,
     "neuron": 1, "surrogate": 1,
     "_sim": 2, "diffusion": 2, "wiener": 2, "shotnoise": 2, "discrete": 2,
     "simulate": 3, "network": 3, "_calibrate": 3,
     "inverse": 4,
     "torch": 5, "__main__": 5,
+    "plot": 6,   # draws the results of every layer; imports none of them (matplotlib lazily)
 }
 
 

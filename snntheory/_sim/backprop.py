@@ -62,6 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import result_repr as _result_repr
 from .. import surrogate as _surrogate
 from .._validate import check_int
 from ..errors import ParameterError
@@ -116,6 +117,8 @@ class BackpropRun:
         Recorded steps, steps in the statistics window, batch size.
     dt : float
     """
+
+    __repr__ = _result_repr
 
     rates: np.ndarray
     var_spike_grad: np.ndarray

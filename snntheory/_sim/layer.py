@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import result_repr as _result_repr
 from ..neuron import LIF
 from .stepmap import StepMapRun, as_generator, run_step_map
 
@@ -34,6 +35,8 @@ class LayerRun:
     run : StepMapRun
         The step-map record (membrane statistics, population spikes).
     """
+
+    __repr__ = _result_repr
 
     rates: np.ndarray
     weights: np.ndarray

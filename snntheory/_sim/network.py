@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import result_html as _result_html, result_repr as _result_repr
 from .._validate import check, check_below, check_choice, check_int, check_widths
 from ..errors import ParameterError
 from .stepmap import as_generator
@@ -67,6 +68,9 @@ class NetworkRun:
         steps, after the reset (the state the step-map chain's stationary density describes;
         NaN for the input layer).
     """
+
+    __repr__ = _result_repr
+    _repr_html_ = _result_html
 
     rates: np.ndarray
     neuron_rates: list

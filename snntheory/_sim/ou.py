@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import result_repr as _result_repr
 from .stepmap import as_generator
 
 __all__ = ["OURun", "simulate_ou"]
@@ -73,6 +74,8 @@ class OURun:
     n_samples : int
         Number of (neuron, time) samples behind ``v_mean`` and ``v_var``.
     """
+
+    __repr__ = _result_repr
 
     rate: float
     rate_stderr: float

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import result_repr as _result_repr
 from .stepmap import as_generator
 
 __all__ = ["ShotRun", "simulate_shot_noise", "draw_amplitudes", "FirstPassageRun", "simulate_first_passage"]
@@ -59,6 +60,8 @@ class ShotRun:
     overshoot_mean : float
         Mean of ``V_after_jump - v_th`` over the recorded spikes.
     """
+
+    __repr__ = _result_repr
 
     rate: float
     rate_stderr: float
@@ -272,6 +275,8 @@ class FirstPassageRun:
 
     ``times`` holds the passages that happened before ``t_max`` (s); ``n_censored`` neurons had
     not reached the threshold by then."""
+
+    __repr__ = _result_repr
 
     times: np.ndarray
     n_censored: int

@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from .._display import result_repr as _result_repr
+
 __all__ = ["StepMapRun", "run_step_map", "as_generator"]
 
 
@@ -52,6 +54,8 @@ class StepMapRun:
     v_final : ndarray, shape (n_neurons,)
         The membrane potential after the last step.
     """
+
+    __repr__ = _result_repr
 
     spike_counts: np.ndarray
     population_spikes: np.ndarray
