@@ -738,8 +738,10 @@ def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
         e[nb_lo] = cp.v_th
         # V_pre intervals and the post state each one maps to
         lo_iv, hi_iv, dest = [e[:nb_lo]], [e[1:nb_lo + 1]], [np.arange(1, nb_lo + 1)]
-        if cp.reset == "zero":    # every V_pre >= v_th goes to the reset atom; cells of one bin width
-            a = cp.v_th + h * np.arange(int(math.ceil((12.0 * s + 40.0 * w_s) / h)) + 1)
+        if cp.reset == "zero":    # every V_pre >= v_th goes to the reset atom (cells: bins and a sinh grid)
+            reach = 12.0 * s + 40.0 * w_s
+            a = cp.v_th + np.unique(np.concatenate([h * np.arange(int(min(reach / h, 200)) + 1),
+                                                    w_s * np.sinh(np.linspace(0.0, math.asinh(reach / w_s), 120))]))
             lo_iv.append(a)
             hi_iv.append(np.append(a[1:], np.inf))
             dest.append(np.zeros(a.size, int))
@@ -818,13 +820,14 @@ def _path_functions(op, pi, T):
     for g in range(1, T):
         AG[:, g] = AG[:, g - 1] @ op["1"]
     H4 = np.einsum("agn,bn->agb", AG, Bs)
-    return H3, H4
+    rho = Lc @ Bs[0]                                 # [d] = E[prod_{k<d} c_k sigma'_d]
+    return H3, H4, rho
 
 
 def _time_covariance(H, G):
     r"""D(t, t') = sum_{u>=t, u'>=t'} E[P(t,u) sigma'_u P(t',u') sigma'_{u'}] G(u, u') for one node,
     P(t,u) = prod_{t<=k<u} c_k, the path expectation from :func:`_path_functions`."""
-    H3, H4 = H
+    H3, H4 = H[0], H[1]
     T = G.shape[0]
     t = np.arange(T)
     u1 = t[:, None, None]                                # axes: u, t', u'
@@ -974,6 +977,8 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
         layers.append((wn, kerns, e2, ec, state))
         state = out
     G = np.ones((T, T)) if readout == "count" else np.eye(T)
+    Gb = np.zeros((T, T))       # the part of G common to all neurons of the layer (mean weight)
+    lag = np.arange(T)[None, :] - np.arange(T)[:, None]
     delta, spike, wnorm = np.empty(L), np.empty(L), np.empty(L)
     within, through = np.full(L, np.nan), np.empty(L)
     for l in range(L - 1, -1, -1):
@@ -987,7 +992,12 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
         wnorm[l] = g * g * n_l * widths[l] * float(np.sum(D * sc))
         if l:
             m2 = g * g * (wss[l] ** 2 + wms[l] ** 2)
-            G = n_l * m2 * D
+            mu2 = (g * wms[l]) ** 2
+            rho = sum(wk * kk[2] for wk, kk in zip(wn, kerns))
+            M = np.where(lag >= 0, rho[np.clip(lag, 0, T - 1)], 0.0)      # M[t, u] = E[P(t,u) sigma'_u]
+            common = mu2 * (n_l * n_l - n_l) * (M @ Gb @ M.T)
+            Gb = mu2 * n_l * D + common
+            G = n_l * m2 * D + common
             within[l - 1] = n_l * m2 * layers[l - 1][2]
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,

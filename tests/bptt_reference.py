@@ -8,7 +8,7 @@ backward). The reset uses the spike detached (snnTorch's ``mem_reset``) or not. 
 run without a graph (the network reaches its stationary state), then ``n_steps`` steps with one;
 the loss is a random linear readout of the top layer's spike counts (``"count"``) or a white error
 at every step (``"step"``). Returned: per layer, the mean over seeds and batch of
-``||dL/dV_l||^2`` (V the pre-reset potential), ``||dL/dS_l||^2`` and ``||dL/dW_l||^2``.
+``||dL/dV_l||^2`` (V the pre-reset potential), ``||dL/dS_l||^2`` and ``||dL/dW_l||^2``, the spikes per step and E[sigma'^2].
 """
 
 from __future__ import annotations
@@ -78,9 +78,18 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
         # weight gradients: the batch sums them; per input draw E||dW||^2 needs single-draw gradients,
         # so report ||sum_b dW_b||^2 / batch (= E||dW_b||^2 when the draws' gradients are uncorrelated)
         dw = np.array([float((W[l].grad ** 2).sum()) for l in range(L)]) / batch
-        per_seed.append((dv, ds, dw))
+        rate = np.array([float(torch.stack(ss[l]).detach().mean()) for l in range(L)])
+        e2 = np.array([float((_surrogate_grad(spike, torch.stack(vs[l]).detach() - v_th) ** 2).mean()) for l in range(L)])
+        per_seed.append((dv, ds, dw, rate, e2))
     arr = np.array(per_seed)                                     # (seeds, 3, L)
     mean = arr.mean(axis=0)
     se = arr.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else np.zeros_like(mean)
     return dict(delta=mean[0], spike=mean[1], weight=mean[2], delta_se=se[0], spike_se=se[1], weight_se=se[2],
-                per_seed=arr)
+                rate=mean[3], surrogate_moment=mean[4], per_seed=arr)
+
+
+def _surrogate_grad(spike, x):
+    """The surrogate derivative snnTorch's spike function applies at ``x`` (by autograd on it)."""
+    x = x.clone().requires_grad_(True)
+    spike(x).sum().backward()
+    return x.grad
