@@ -725,7 +725,7 @@ def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
     """Per node k: weighted transfer operators M_f[x, x'] = E[f(V_pre) 1{V_post = x'} | V_post_prev = x]
     on the chain's grid, for f in (1, sigma', sigma'^2, c, c^2, c sigma'). V_pre is resolved on
     sub-cells of the chain's bins (exact Gaussian / mixture cell probabilities), f averaged over them.
-    Returns a list of dicts of (N, N) matrices and the node's stationary law."""
+    Returns a list (one per node) of dicts of (N, N) matrices."""
     w_s = _surrogate.width_of(kind, width)
     theta = cp.v_th - cp.v_reset
     ops = []

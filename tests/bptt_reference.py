@@ -28,9 +28,14 @@ _TORCH_SURROGATE = {
 
 
 def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate, width, v_th=1.0, v_reset=0.0,
-            readout="count", detach_reset=True, seeds=(0, 1, 2), batch=8, burn_in=150):
+            readout="count", detach_reset=True, seeds=(0, 1, 2), batch=8, burn_in=150, feedback="same"):
     """Mean squared gradient norms per spiking layer (arrays of length L) over ``seeds`` (one weight draw
-    each) and ``batch`` (input/readout draws); also their standard errors across seeds."""
+    each) and ``batch`` (input/readout draws); also their standard errors across seeds.
+
+    ``feedback="independent"`` is a diagnostic: the error is sent down through an independent copy of
+    each weight matrix (same law), which removes the correlation between a neuron's forward effect
+    on its targets and the error it receives back, the one correlation mean-field backpropagation
+    leaves out; the forward pass and the weight gradients' inputs are unchanged."""
     L = len(widths) - 1
     w_means = np.broadcast_to(np.asarray(w_means, float), (L,))
     w_stds = np.broadcast_to(np.asarray(w_stds, float), (L,))
@@ -41,6 +46,8 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
         gen = torch.Generator().manual_seed(int(seed))
         W = [(w_means[l] + w_stds[l] * torch.randn(widths[l + 1], widths[l], generator=gen, dtype=torch.float64))
              .requires_grad_(True) for l in range(L)]
+        B = [w_means[l] + w_stds[l] * torch.randn(widths[l + 1], widths[l], generator=gen, dtype=torch.float64)
+             for l in range(L)] if feedback == "independent" else None
         x = (torch.rand(burn_in + n_steps, batch, widths[0], generator=gen, dtype=torch.float64) < input_p).double()
         v = [torch.full((batch, widths[l + 1]), v_reset, dtype=torch.float64) for l in range(L)]
         vs = [[] for _ in range(L)]
@@ -50,7 +57,11 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
             with torch.set_grad_enabled(grad_on):
                 s_in = x[t]
                 for l in range(L):
-                    vp = beta * v[l] + s_in @ W[l].T
+                    if B is None or not grad_on:
+                        vp = beta * v[l] + s_in @ W[l].T
+                    else:       # value s_in W^T; gradient to s_in through B, to W as usual
+                        fb = s_in @ B[l].T
+                        vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
                     s = spike(vp - v_th).double()        # snnTorch returns float32 spikes
                     r = s.detach() if detach_reset else s
                     if reset == "subtract":
