@@ -96,7 +96,10 @@ def test_rejects_delayed_reset():
 # 4 seeds x 8 draws, 2026-12-06) is in the reason. The gaps grow with depth and come from (i) the
 # depth model's forward errors (rate and E[sigma'^2] 5-15 % off in hidden layers, compounding), and
 # (ii) the same-step correlation left out by mean-field independence (a neuron's spike kicks its
-# targets towards threshold at the same step; measured > predicted, largest for beta = 1).
+# targets towards threshold at the same step; measured > predicted, largest for beta = 1). With the
+# error sent down through independent copies of the weights (bptt_reference feedback="independent")
+# the perfect integrator's gap closes (0.79, 0.82, 0.96) while beta = 0.9 subtract's does not
+# (1.57, 1.73, 1.34): there the forward model's errors dominate (benchmarks/results/bptt.md).
 SLOW = [
     pytest.param((0.9, "subtract", -0.015, 0.18, "fast_sigmoid", 0.04, True), id="subtract-fastsig",
                  marks=pytest.mark.xfail(strict=False, reason="measured/predicted 1.90, 1.59, 1.21")),
