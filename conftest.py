@@ -6,3 +6,4 @@ import importlib.util
 collect_ignore = []
 if importlib.util.find_spec("torch") is None:
     collect_ignore.append("snntheory/torch.py")   # its doctests import torch
+    collect_ignore.append("tests/bptt_reference.py")

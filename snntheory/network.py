@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
-from scipy import special
+from scipy import sparse, special
 
 from ._display import html_table as _html_table, result_repr as _result_repr, text_table as _text_table
 from . import discrete, surrogate as _surrogate, wiener
@@ -43,6 +44,7 @@ from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
+__all__ += ["BPTTGain", "bptt_gain"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
@@ -643,3 +645,355 @@ def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrog
     neuron.chain_params()
     stats_kw = _stats_kw(surrogate, surrogate_width, SILENT_BELOW)
     return _layer_stats(neuron, n, _State.bernoulli(p), wm, ws, n_out, **stats_kw)[3]
+
+
+# =============================================================================================
+# surrogate-gradient propagation through depth and time (backpropagation through time)
+# =============================================================================================
+
+
+class BPTTGain(NamedTuple):
+    r"""Predicted backpropagated-error norms of :func:`bptt_gain`, one entry per spiking layer
+    (index ``l - 1`` for layer l = 1..L; layer L is the top, read out).
+
+    Attributes
+    ----------
+    delta_norm : ndarray
+        :math:`E\,\|\partial\mathcal L/\partial V_l\|^2` summed over the T steps and the layer's
+        neurons (``V`` the pre-reset potential compared with the threshold).
+    delta_ratio : ndarray
+        ``delta_norm / delta_norm[-1]``: the per-layer ratio relative to the top layer.
+    spike_norm : ndarray
+        :math:`E\,\|\partial\mathcal L/\partial S_l\|^2` (summed over steps and neurons).
+    weight_norm, weight_ratio : ndarray
+        :math:`E\,\|\partial\mathcal L/\partial W_l\|^2` over the matrix (weights into layer l) and
+        its ratio to the top matrix's.
+    within_step : ndarray
+        :math:`n_{l+1}\,g^2(\sigma_w^2+\mu_w^2)\,E[\sigma'^2_l]` (NaN for the top layer): the
+        per-step gain of :func:`gradient_gain` from layer l + 1 down to layer l.
+    through_time : ndarray
+        :math:`\sum_t D_l(t,t) / (E[\sigma'^2_l] \sum_t G_l(t,t))`: how much the time path
+        multiplies the error variance at layer l over a within-step backward pass.
+    surrogate_moment : ndarray
+        :math:`E[\sigma'(V_l - v_\mathrm{th})^2]` over the stationary law and the neurons.
+    path_factor : ndarray
+        :math:`E[c_l]`, the mean one-step factor of the time path (``beta`` for a detached
+        subtractive reset).
+    n_steps : int
+    readout : str
+    detach_reset : bool
+    """
+
+    delta_norm: np.ndarray
+    delta_ratio: np.ndarray
+    spike_norm: np.ndarray
+    weight_norm: np.ndarray
+    weight_ratio: np.ndarray
+    within_step: np.ndarray
+    through_time: np.ndarray
+    surrogate_moment: np.ndarray
+    path_factor: np.ndarray
+    n_steps: int
+    readout: str
+    detach_reset: bool
+
+
+#: V_pre sub-cells per surrogate width (the surrogate is averaged over sub-cells, not sampled
+#: at a cell centre)
+_SUB_PER_WIDTH = 6
+
+
+def _path_factor(v, cp, kind, width, detach):
+    r"""c(V_pre) = dV_post[t]/dV_pre[t] times beta (the factor carrying the error from step t+1 to t)."""
+    fired = v >= cp.v_th
+    if cp.reset == "subtract":
+        if detach:
+            return np.full_like(v, cp.beta)
+        return cp.beta * (1.0 - (cp.v_th - cp.v_reset) * _surrogate.derivative(v - cp.v_th, kind, width))
+    base = (~fired).astype(float)
+    if detach:
+        return cp.beta * base
+    return cp.beta * (base + (cp.v_reset - v) * _surrogate.derivative(v - cp.v_th, kind, width))
+
+
+def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
+    """Per node k: weighted transfer operators M_f[x, x'] = E[f(V_pre) 1{V_post = x'} | V_post_prev = x]
+    on the chain's grid, for f in (1, sigma', sigma'^2, c, c^2, c sigma'). V_pre is resolved on
+    sub-cells of the chain's bins (exact Gaussian / mixture cell probabilities), f averaged over them.
+    Returns a list (one per node) of dicts of (N, N) matrices."""
+    w_s = _surrogate.width_of(kind, width)
+    theta = cp.v_th - cp.v_reset
+    ops = []
+    for k in range(drives.size):
+        x = pts[k]
+        N = x.size
+        h = x[2] - x[1]
+        e = np.concatenate([x[1:] - 0.5 * h, [x[-1] + 0.5 * h]])            # post-cell edges (N)
+        nb_lo = int(np.argmin(np.abs(e - cp.v_th)))
+        e[nb_lo] = cp.v_th
+        # V_pre intervals and the post state each one maps to
+        lo_iv, hi_iv, dest = [e[:nb_lo]], [e[1:nb_lo + 1]], [np.arange(1, nb_lo + 1)]
+        if cp.reset == "zero":    # every V_pre >= v_th goes to the reset atom (cells: bins and a sinh grid)
+            reach = 12.0 * s + 40.0 * w_s
+            a = cp.v_th + np.unique(np.concatenate([h * np.arange(int(min(reach / h, 200)) + 1),
+                                                    w_s * np.sinh(np.linspace(0.0, math.asinh(reach / w_s), 120))]))
+            lo_iv.append(a)
+            hi_iv.append(np.append(a[1:], np.inf))
+            dest.append(np.zeros(a.size, int))
+        else:
+            a = np.maximum(e[:-1] + theta, cp.v_th)
+            b = np.maximum(e[1:] + theta, cp.v_th)
+            b[-1] = np.inf
+            lo_iv.append(a)
+            hi_iv.append(b)
+            dest.append(np.arange(1, N))
+        lo_iv, hi_iv, dest = np.concatenate(lo_iv), np.concatenate(hi_iv), np.concatenate(dest)
+        keep = hi_iv > lo_iv
+        lo_iv, hi_iv, dest = lo_iv[keep], hi_iv[keep], dest[keep]
+        # an infinite top interval ends 12 SDs (+ surrogate reach) above its start; sub-cells
+        # where the surrogate varies on the scale of a bin (within a few widths of threshold)
+        inf = np.isinf(hi_iv)
+        top = np.where(inf, lo_iv + 12.0 * s + 40.0 * w_s, hi_iv)
+        dist = np.maximum(0.0, np.maximum(lo_iv - cp.v_th, cp.v_th - top))
+        ns = np.clip(np.ceil(_SUB_PER_WIDTH * (top - lo_iv) / (w_s + dist)), 1, 64).astype(int)
+        ns[inf] = np.maximum(ns[inf], 8)
+        iv = np.repeat(np.arange(lo_iv.size), ns)
+        j = np.arange(iv.size) - np.repeat(np.cumsum(ns) - ns, ns)
+        left = lo_iv[iv] + (top - lo_iv)[iv] * j / ns[iv]
+        right = lo_iv[iv] + (top - lo_iv)[iv] * (j + 1) / ns[iv]
+        last_inf = inf[iv] & (j == ns[iv] - 1)
+        right = np.where(last_inf, np.inf, right)
+        mu = cp.beta * x + drives[k]
+        if mix is None:
+            z = (np.concatenate([left, right])[None, :] - mu[:, None]) / s
+            cdf = special.ndtr(z)
+        else:
+            mk = discrete.CountMixture(mix.q, mix.c[k:k + 1], mix.sc)
+            edges = np.concatenate([left, np.where(np.isinf(right), 1e300, right)])
+            cdf = discrete._mix_cdf(edges[None, None, :], (cp.beta * x)[None, :, None], s, mk)[0]
+        prob = cdf[:, iv.size:] - cdf[:, :iv.size]                          # (N, n_sub)
+        vm = 0.5 * (left + np.where(last_inf, left + (top - lo_iv)[iv] / ns[iv], right))
+        sg = _surrogate.derivative(vm - cp.v_th, kind, w_s)
+        c = _path_factor(vm, cp, kind, w_s, detach)
+        dest = dest[iv]
+        agg = sparse.csr_matrix((np.ones(dest.size), (np.arange(dest.size), dest)), shape=(dest.size, N))
+        fs = {"1": np.ones_like(vm), "s": sg, "ss": sg * sg, "c": c, "cc": c * c, "cs": c * sg}
+        ops.append({name: np.asarray((agg.T @ (prob * f).T).T) for name, f in fs.items()})
+    return ops
+
+
+def _path_functions(op, pi, T):
+    r"""Chain-exact path expectations of one node (lags 0..T-1), for the two ways two backward
+    paths [t, u) and [t', u') can lie (``M_f``: the weighted transfer operators, ``pi`` the
+    stationary law, ``1`` the vector of ones):
+
+    - nested / overlapping (the later surrogate time's path starts by the earlier one):
+      ``H3[a, b, d] = pi M_c^a M_cc^b R_d``, ``R_0 = M_ss 1``, ``R_d = M_cs M_c^(d-1) M_s 1``
+      (a steps on one path, b on both, then the earlier sigma', d steps to the later one);
+    - disjoint: ``H4[a, g, b] = pi M_c^a M_s M_1^g M_c^b M_s 1`` (a steps of the first path, its
+      sigma', g free steps, b steps of the second path, its sigma')."""
+    N = pi.size
+    Lc = np.empty((T, N))
+    Lc[0] = pi
+    for a in range(1, T):
+        Lc[a] = Lc[a - 1] @ op["c"]
+    LL = np.empty((T, T, N))                         # [a, b] = pi M_c^a M_cc^b
+    LL[:, 0] = Lc
+    for b in range(1, T):
+        LL[:, b] = LL[:, b - 1] @ op["cc"]
+    Bs = np.empty((T, N))                            # [b] = M_c^b M_s 1
+    Bs[0] = op["s"].sum(axis=1)
+    for b in range(1, T):
+        Bs[b] = op["c"] @ Bs[b - 1]
+    R = np.empty((T, N))
+    R[0] = op["ss"].sum(axis=1)
+    R[1:] = (op["cs"] @ Bs[:-1].T).T
+    H3 = np.einsum("abn,dn->abd", LL, R)
+    A = Lc @ op["s"]                                 # [a] = pi M_c^a M_s
+    AG = np.empty((T, T, N))
+    AG[:, 0] = A
+    for g in range(1, T):
+        AG[:, g] = AG[:, g - 1] @ op["1"]
+    H4 = np.einsum("agn,bn->agb", AG, Bs)
+    rho = Lc @ Bs[0]                                 # [d] = E[prod_{k<d} c_k sigma'_d]
+    return H3, H4, rho
+
+
+def _time_covariance(H, G):
+    r"""D(t, t') = sum_{u>=t, u'>=t'} E[P(t,u) sigma'_u P(t',u') sigma'_{u'}] G(u, u') for one node,
+    P(t,u) = prod_{t<=k<u} c_k, the path expectation from :func:`_path_functions`."""
+    H3, H4 = H[0], H[1]
+    T = G.shape[0]
+    t = np.arange(T)
+    u1 = t[:, None, None]                                # axes: u, t', u'
+    t2 = t[None, :, None]
+    u2 = t[None, None, :]
+    D = np.zeros((T, T))
+    for t1 in range(T):
+        valid = (u1 >= t1) & (u2 >= t2)
+        first = u1 <= u2                                 # path 1 holds the earlier surrogate time
+        ue = np.minimum(u1, u2)
+        te = np.where(first, t1, t2)
+        tl = np.where(first, t2, t1)
+        ul = np.maximum(u1, u2)
+        covered = tl <= ue
+        lo = np.minimum(t1, t2)
+        hi = np.maximum(t1, t2)
+        a3 = np.clip(hi - lo, 0, T - 1)
+        b3 = np.clip(ue - hi, 0, T - 1)
+        d3 = np.clip(ul - ue, 0, T - 1)
+        a4 = np.clip(ue - te, 0, T - 1)
+        g4 = np.clip(tl - ue - 1, 0, T - 1)
+        b4 = np.clip(ul - tl, 0, T - 1)
+        e = np.where(covered, H3[a3, b3, d3], H4[a4, g4, b4])
+        e = np.where(valid, e, 0.0)
+        D[t1] = np.einsum("uqv,uv->q", e, G)
+    return 0.5 * (D + D.T)
+
+
+def _bptt_layer(neuron, n, state, wm, ws, kind, width, detach, T):
+    """(node weights, per-node lag kernels, E[sigma'^2], E[c], output state) of one layer."""
+    cp = neuron.chain_params()
+    out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
+    if s <= 0.0:   # isolated or no input: the membrane sits at rest, sigma' and c are constants
+        v = np.array([_rest_potential(cp)])
+        sg = float(_surrogate.derivative(v[0] - cp.v_th, kind, width))
+        c = float(_path_factor(v, cp, kind, width, detach)[0])
+        op = {"1": np.ones((1, 1)), "s": np.full((1, 1), sg), "ss": np.full((1, 1), sg * sg),
+              "c": np.full((1, 1), c), "cc": np.full((1, 1), c * c), "cs": np.full((1, 1), c * sg)}
+        return np.array([1.0]), [_path_functions(op, np.ones(1), T)], sg * sg, c, out
+    if dens is None:
+        mix = _count_mixture(n, state, drives, s, neuron.gain * n * state.ep * wm)
+        ch = discrete.grid_chain(drives, s, counts=mix, density=True, **cp._asdict())
+        dens = (ch.pi, ch.states, mix)
+    pi, pts, mix = dens
+    ops = _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach)
+    kerns = [_path_functions(op, pi[k], T) for k, op in enumerate(ops)]
+    e2 = float(w @ np.array([(pi[k] @ op["ss"]).sum() for k, op in enumerate(ops)]))
+    ec = float(w @ np.array([(pi[k] @ op["c"]).sum() for k, op in enumerate(ops)]))
+    return w, kerns, e2, ec, out
+
+
+def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate="fast_sigmoid",
+              surrogate_width=None, readout="count", detach_reset=True, weight_dist="normal") -> BPTTGain:
+    r"""Per-layer norms of the surrogate gradient under backpropagation through time (BPTT).
+
+    The network of :func:`predict_network` (Bernoulli input at ``input_rate``, i.i.d. weights,
+    the canonical step map with an immediate reset) run for ``n_steps`` steps from its
+    stationary state, with the loss :math:`\mathcal L = \sum_i e_i \sum_t S^L_i[t]`
+    (``readout="count"``: a random linear readout of the top layer's spike counts,
+    :math:`e_i \sim N(0,1)`) or :math:`\sum_{i,t} e_i[t] S^L_i[t]` (``readout="step"``: a
+    white error at every step). Backward, per layer l, neuron i, step t:
+
+    .. math::
+
+        \delta^l[t] = \sigma'(V^l[t]-v_\mathrm{th})\,g^l[t] + c^l[t]\,\delta^l[t+1],\qquad
+        g^{l-1}_j[t] = g\sum_i W^l_{ij}\,\delta^l_i[t],
+
+    with :math:`c = \beta\,\partial V_\mathrm{post}/\partial V` the time path: ``beta`` for a
+    detached subtractive reset, :math:`\beta(1-S)` for a detached reset to zero (snnTorch's
+    ``mem_reset`` detaches the reset), :math:`\beta(1-\theta\sigma')` for a subtractive reset
+    whose spike is not detached (snnTorch ``Leaky(reset_delay=False)``), and
+    :math:`\beta[(1-S) + (v_\mathrm{reset}-V)\sigma']` for a reset to zero not detached.
+
+    **Method.** Mean-field backpropagation: the error arriving at layer l is independent of
+    the layer's own state and Gaussian across neurons, with time covariance
+    :math:`G_l(t,t') = g^2 n_{l+1}(\sigma_w^2+\mu_w^2) D_{l+1}(t,t')` (:math:`G_L = 1` for
+    the count readout, the identity for ``"step"``); then
+
+    .. math::
+
+        D_l(t,t') = \sum_{u\ge t,\,u'\ge t'} E\big[P(t,u)\sigma'_u\,P(t',u')\sigma'_{u'}\big]\,G_l(u,u'),
+        \qquad P(t,u) = \prod_{t\le k<u} c_k,
+
+    averaged over the neurons' quenched drives (the depth model's Gauss–Hermite nodes). The
+    path expectation is taken on the stationary step-map chain of the depth model
+    (:func:`snntheory.discrete.grid_chain`; :math:`\sigma'` and ``c`` averaged over sub-cells
+    of its bins): exactly for a detached subtractive reset, where it is
+    :math:`\beta^{u-t+u'-t'}K(u-u')` with :math:`K(d) = E[\sigma'_0\sigma'_d]` the chain's
+    surrogate autocorrelation; otherwise closed by the chain-exact one-path functions
+    :math:`\Gamma_m(n) = E[\prod_{k<n} c_k^m]` and :math:`K_c(d) = E[\sigma'_0 c_0\cdots
+    c_{d-1}\sigma'_d]` (steps covered by both paths weigh :math:`\Gamma_2`, by one
+    :math:`\Gamma_1`, the stretch between the two surrogate times :math:`K_c`), which drops the
+    correlation between separate stretches of one path. The weight gradient uses
+    :math:`E[S_j[t]S_j[t']] = E[p^2] + \delta_{tt'}(E[p]-E[p^2])` of the input layer (its
+    spike-train autocorrelation left out).
+
+    Assumptions and accuracy: the independence of mean-field backpropagation (a neuron's
+    spike kicks its targets towards threshold at the same step, a correlation it leaves out:
+    largest for ``beta = 1``), weights independent of the error (no common mode beyond
+    :math:`\mu_w^2` in the gain), the depth model's stationary membrane law. Measured against
+    PyTorch autograd in ``benchmarks/results/bptt.md`` (and ``tests/test_bptt_gain.py``).
+
+    Parameters
+    ----------
+    widths, w_means, w_stds, neuron, input_rate, weight_dist
+        As :func:`predict_network` (``neuron`` with a delta synapse, no refractoriness, an
+        immediate reset).
+    n_steps : int, keyword-only
+        T, steps of the backpropagated window.
+    surrogate, surrogate_width : keyword-only
+        :mod:`snntheory.surrogate` family and width (V).
+    readout : {"count", "step"}, keyword-only
+    detach_reset : bool, keyword-only
+        The reset enters the graph as a constant (snnTorch's and :mod:`snntheory.torch`'s
+        convention) or through the surrogate.
+
+    Returns
+    -------
+    BPTTGain
+
+    Examples
+    --------
+    >>> from snntheory import LIF
+    >>> r = bptt_gain([200] * 5, 0.0, (2 / 200) ** 0.5, neuron=LIF.from_beta(0.9, reset="subtract"),
+    ...               input_rate=100.0, n_steps=20)
+    >>> float(r.delta_ratio[-1])
+    1.0
+    """
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    if neuron.ref_steps or neuron.reset_delay:
+        raise ParameterError("bptt_gain needs no refractoriness (tau_ref = 0) and an immediate reset "
+                             "(reset_delay=False)")
+    T = check_int("n_steps", n_steps)
+    check_choice("readout", readout, ("count", "step"))
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    kind = surrogate
+    width = _surrogate.width_of(surrogate, surrogate_width)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L)
+    wss = _per_layer("w_std", w_stds, L)
+    g = neuron.gain
+    state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
+    layers = []
+    for l in range(L):
+        wn, kerns, e2, ec, out = _bptt_layer(neuron, widths[l], state, wms[l], wss[l], kind, width,
+                                             bool(detach_reset), T)
+        layers.append((wn, kerns, e2, ec, state))
+        state = out
+    G = np.ones((T, T)) if readout == "count" else np.eye(T)
+    Gb = np.zeros((T, T))       # the part of G common to all neurons of the layer (mean weight)
+    lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+    delta, spike, wnorm = np.empty(L), np.empty(L), np.empty(L)
+    within, through = np.full(L, np.nan), np.empty(L)
+    for l in range(L - 1, -1, -1):
+        wn, kerns, e2, ec, st_in = layers[l]
+        n_l = widths[l + 1]
+        D = sum(wk * _time_covariance(kk, G) for wk, kk in zip(wn, kerns))
+        delta[l] = n_l * float(np.trace(D))
+        spike[l] = n_l * float(np.trace(G))
+        through[l] = float(np.trace(D)) / (e2 * float(np.trace(G))) if e2 > 0 else math.nan
+        sc = np.full((T, T), st_in.ep2) + np.eye(T) * (st_in.ep - st_in.ep2)
+        wnorm[l] = g * g * n_l * widths[l] * float(np.sum(D * sc))
+        if l:
+            m2 = g * g * (wss[l] ** 2 + wms[l] ** 2)
+            mu2 = (g * wms[l]) ** 2
+            rho = sum(wk * kk[2] for wk, kk in zip(wn, kerns))
+            M = np.where(lag >= 0, rho[np.clip(lag, 0, T - 1)], 0.0)      # M[t, u] = E[P(t,u) sigma'_u]
+            common = mu2 * (n_l * n_l - n_l) * (M @ Gb @ M.T)
+            Gb = mu2 * n_l * D + common
+            G = n_l * m2 * D + common
+            within[l - 1] = n_l * m2 * layers[l - 1][2]
+    return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
+                    np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,
+                    bool(detach_reset))

@@ -1,0 +1,140 @@
+r"""Symbolic parts of surrogate-gradient backpropagation through time (``network.bptt_gain``).
+
+Model: per layer l, neuron i, step t the backward recursion of the step map with a surrogate,
+
+    delta[t] = sigma'[t] g[t] + c[t] delta[t+1],   g_{l-1}[t] = gain sum_i W_i delta_i[t],
+
+``c`` the time path (beta for a detached subtractive reset). The sympy parts are the geometric
+sums of the detached subtractive reset, where the path factor is deterministic: the top layer's
+through-time factor for a white error, and the count-readout variance for a surrogate with
+short-range correlation; and the mean-field layer map with its common mode. ``tests/test_symbolic_bptt.py``
+checks them against brute-force sums and against :func:`snntheory.network.bptt_gain`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import SimpleNamespace
+
+import sympy as sp
+
+from ._render import Document, Step
+
+__all__ = ["symbols", "white_top_factor", "count_top_variance", "layer_map", "document"]
+
+
+def symbols():
+    """The symbols of the model (with assumptions) as a namespace."""
+    beta = sp.Symbol("beta", positive=True)
+    T, t, u, up, n = sp.symbols("T t u u' n", integer=True, nonnegative=True)
+    m1, v1, sw, mw = sp.symbols(r"m_{\sigma'} v_{\sigma'} sigma_w mu_w", real=True)
+    return SimpleNamespace(beta=beta, T=T, t=t, u=u, up=up, n=n, m1=m1, v1=v1, sw=sw, mw=mw)
+
+
+@lru_cache(maxsize=None)
+def white_top_factor():
+    r"""Top layer, white unit error at every step, detached subtractive reset:
+    :math:`E[\delta_t^2] = E[\sigma'^2]\sum_{u=t}^{T-1}\beta^{2(u-t)}`; returns
+    ``(per-step factor, through-time factor)`` with the latter the mean over t = 0..T-1
+    (the ``through_time`` of :func:`snntheory.network.bptt_gain` for the top layer)."""
+    s = symbols()
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    per_step = sp.simplify(sp.summation(s.beta ** (2 * k), (k, 0, s.T - 1 - s.t)))
+    mean = sp.simplify(sp.summation(per_step, (s.t, 0, s.T - 1)) / s.T)
+    return per_step, mean
+
+
+@lru_cache(maxsize=None)
+def count_top_variance():
+    r"""Top layer, count readout (the same unit error at every step), detached subtractive reset,
+    surrogate values with mean :math:`m` and variance :math:`v` uncorrelated across steps:
+    :math:`E[\delta_t^2] = m^2 (\sum_{k<T-t}\beta^k)^2 + v\sum_{k<T-t}\beta^{2k}`."""
+    s = symbols()
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    r = s.T - s.t
+    a = sp.summation(s.beta ** k, (k, 0, r - 1))
+    b = sp.summation(s.beta ** (2 * k), (k, 0, r - 1))
+    return sp.simplify(s.m1 ** 2 * a ** 2 + s.v1 * b)
+
+
+def layer_map():
+    r"""Mean-field map of the error's time covariance from layer l to l - 1: ``(G, G_b)`` as
+    expressions in placeholders D (the layer's delta covariance), M G_b M^T (its common part
+    carried by the mean response) and n (the layer's width)."""
+    s = symbols()
+    D, MGM = sp.symbols(r"D_l \mathcal{M}G^{b}_l\mathcal{M}^{T}")
+    G = s.n * (s.sw ** 2 + s.mw ** 2) * D + s.mw ** 2 * (s.n ** 2 - s.n) * MGM
+    Gb = s.mw ** 2 * s.n * D + s.mw ** 2 * (s.n ** 2 - s.n) * MGM
+    return G, Gb
+
+
+def document() -> Document:
+    """The bptt derivation, rendered to ``derivations/bptt.md`` by ``python -m snntheory.symbolic``."""
+    s = symbols()
+    per_step, mean = white_top_factor()
+    count = count_top_variance()
+    G, Gb = layer_map()
+    D, Gs, P, H = sp.symbols(r"D_l(t\,t') G_l(u\,u') P(t\,u) H")
+    steps = [
+        Step("Backward recursion of the step map",
+             "Layer l, neuron i, step t: V the pre-reset potential compared with the threshold, S its spike, "
+             "g = dL/dS, delta = dL/dV. The surrogate σ' replaces H'. The time path c = β dV_post/dV is β for a "
+             "detached subtractive reset, β(1 - S) for a detached reset to zero (snnTorch's `mem_reset` detaches "
+             "the reset), β(1 - θσ') for a subtractive reset through the surrogate (snnTorch "
+             "`Leaky(reset_delay=False)`), β[(1 - S) + (v_reset - V)σ'] for a reset to zero through it.",
+             [r"\delta^l_i[t] = \sigma'(V^l_i[t]-v_\mathrm{th})\,g^l_i[t] + c^l_i[t]\,\delta^l_i[t+1],\qquad"
+              r" g^{l-1}_j[t] = g\sum_i W^l_{ij}\,\delta^l_i[t]"]),
+        Step("Second moment under mean-field independence",
+             "The error arriving at a layer is taken independent of the layer's own state; its time covariance "
+             "is G_l(u, u'). Unrolling the recursion, with P(t, u) the product of c over t ≤ k < u, the delta "
+             "covariance is a sum over pairs of surrogate times of a two-path expectation over the neuron's "
+             "stationary step-map chain. On the chain's grid (post-reset states x, weighted transfer operators "
+             "M_f[x, x'] = E[f(V) 1{V_post = x'} | x], π the stationary law) every two-path expectation is a "
+             "product of operators: for overlapping paths π M_c^a M_{c²}^b M_{cσ'} M_c^{d-1} M_{σ'} 1 "
+             "(a steps on one path, b on both, d between the surrogate times; M_{σ'²} 1 when d = 0), for "
+             "disjoint ones π M_c^a M_{σ'} M_1^g M_c^b M_{σ'} 1. This is exact given the chain and the "
+             "independence; the neurons' quenched drives are averaged with the depth model's nodes.",
+             [r"D_l(t,t') = \sum_{u\ge t,\;u'\ge t'} E\left[P(t,u)\,\sigma'_u\,P(t',u')\,\sigma'_{u'}\right]\,G_l(u,u')"]),
+        Step("Top layer, white error, detached subtractive reset",
+             "c = β is deterministic, so E[δ_t²] = E[σ'²] Σ β^{2(u-t)}; the through-time factor is its mean over "
+             "the window relative to E[σ'²] (→ 1/(1-β²) for a long window).",
+             [("per step", sp.Eq(sp.Symbol("F_t"), per_step)), ("mean over t", sp.Eq(sp.Symbol("F"), mean))]),
+        Step("Top layer, count readout, detached subtractive reset",
+             "The same unit error e_i at every step; with surrogate values of mean m and variance v uncorrelated "
+             "across steps (the chain supplies the true autocorrelation K(d); this is its short-memory form) "
+             "the error grows towards early steps with the squared geometric sum.",
+             [("E[δ_t²]", count)]),
+        Step("The layer map with its common mode",
+             "Across neurons, W = μ_w + ξ. The ξ part gives an error independent across the neurons below "
+             "(variance n σ_w² D). The μ_w part, μ_w Σ_i δ_i, is common to all of them: it carries n μ_w² D "
+             "plus, for a common error G_b arriving at the layer, n² μ_w² M G_b Mᵀ with "
+             "M(t, u) = E[P(t, u) σ'_u] (n(n-1) once the neurons' own fluctuations are counted). With a "
+             "non-zero mean weight this term dominates in deep layers (a perfect integrator at n μ_w = 1 is "
+             "off by 10³ over five layers without it).",
+             [sp.Eq(sp.Symbol("G_{l-1}"), G), sp.Eq(sp.Symbol("G^{b}_{l-1}"), Gb)]),
+        Step("Norms and what is left out",
+             "||dL/dV_l||² = n_l Σ_t D_l(t, t); ||dL/dW_l||² = g² n_l n_{l-1} Σ_{t,t'} D_l(t, t') E[S_j[t] S_j[t']] "
+             "with E[S S'] = E[p²] + δ_{tt'}(E[p] - E[p²]) (the input train's autocorrelation left out). Left out: "
+             "the correlation of a neuron's spike with its targets' surrogate at the same step (measured > "
+             "predicted, largest for β = 1), and the depth model's own forward errors, which compound over the "
+             "layers (benchmarks/results/bptt.md).",
+             []),
+    ]
+    return Document(
+        title="Surrogate gradients through depth and time (BPTT)",
+        summary=("Derivation behind `snntheory.network.bptt_gain`: the per-layer norm of the backpropagated "
+                 "error of a deep network of the discrete-time LIF step map, trained by backpropagation through "
+                 "time with a surrogate derivative, from the stationary step-map chain of the depth model."),
+        steps=steps,
+        sources=[
+            "Schoenholz SS, Gilmer J, Ganguli S & Sohl-Dickstein J (2017) Deep information propagation, ICLR (mean-field backpropagation).",
+            "Zenke F & Vogels TP (2021) Neural Comput 33:899 (surrogate gradients, detached reset).",
+            "Eshraghian JK et al. (2023) Proc IEEE 111:1016 (snnTorch Leaky, reset_mechanism, reset_delay).",
+        ],
+        feeds=[
+            ("two-path expectations on the chain", "snntheory.network._path_functions"),
+            ("delta covariance D_l", "snntheory.network._time_covariance"),
+            ("layer map with common mode", "snntheory.network.bptt_gain"),
+            ("white-error top-layer factor", "tests/test_symbolic_bptt.py"),
+        ],
+    )

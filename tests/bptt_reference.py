@@ -1,0 +1,106 @@
+"""Independent reference for :func:`snntheory.network.bptt_gain`: PyTorch autograd on the network itself.
+
+Written without snntheory: the weights and Bernoulli inputs are drawn with torch, the neuron is the
+canonical step map (``V <- beta V + W S_in``, spike ``V > v_th``, immediate reset to ``v_reset`` or by
+subtraction of ``v_th - v_reset``), run in float64, and the spike non-linearity is snnTorch's own
+surrogate (``snntorch.surrogate.fast_sigmoid / atan / sigmoid``: Heaviside forward, surrogate
+backward). The reset uses the spike detached (snnTorch's ``mem_reset``) or not. ``burn_in`` steps
+run without a graph (the network reaches its stationary state), then ``n_steps`` steps with one;
+the loss is a random linear readout of the top layer's spike counts (``"count"``) or a white error
+at every step (``"step"``). Returned: per layer, the mean over seeds and batch of
+``||dL/dV_l||^2`` (V the pre-reset potential), ``||dL/dS_l||^2`` and ``||dL/dW_l||^2``, the spikes per step and E[sigma'^2].
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from snntorch import surrogate as sts
+
+_TORCH_SURROGATE = {
+    # snntheory width w -> snnTorch parameter (fast sigmoid / sigmoid: slope = 1/w; atan: alpha = 2/(pi w))
+    "fast_sigmoid": lambda w: sts.fast_sigmoid(slope=1.0 / w),
+    "sigmoid": lambda w: sts.sigmoid(slope=1.0 / w),
+    "atan": lambda w: sts.atan(alpha=2.0 / (math.pi * w)),
+}
+
+
+def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate, width, v_th=1.0, v_reset=0.0,
+            readout="count", detach_reset=True, seeds=(0, 1, 2), batch=8, burn_in=150, feedback="same"):
+    """Mean squared gradient norms per spiking layer (arrays of length L) over ``seeds`` (one weight draw
+    each) and ``batch`` (input/readout draws); also their standard errors across seeds.
+
+    ``feedback="independent"`` is a diagnostic: the error is sent down through an independent copy of
+    each weight matrix (same law), which removes the correlation between a neuron's forward effect
+    on its targets and the error it receives back, the one correlation mean-field backpropagation
+    leaves out; the forward pass and the weight gradients' inputs are unchanged."""
+    L = len(widths) - 1
+    w_means = np.broadcast_to(np.asarray(w_means, float), (L,))
+    w_stds = np.broadcast_to(np.asarray(w_stds, float), (L,))
+    spike = _TORCH_SURROGATE[surrogate](width)
+    theta = v_th - v_reset
+    per_seed = []
+    for seed in seeds:
+        gen = torch.Generator().manual_seed(int(seed))
+        W = [(w_means[l] + w_stds[l] * torch.randn(widths[l + 1], widths[l], generator=gen, dtype=torch.float64))
+             .requires_grad_(True) for l in range(L)]
+        B = [w_means[l] + w_stds[l] * torch.randn(widths[l + 1], widths[l], generator=gen, dtype=torch.float64)
+             for l in range(L)] if feedback == "independent" else None
+        x = (torch.rand(burn_in + n_steps, batch, widths[0], generator=gen, dtype=torch.float64) < input_p).double()
+        v = [torch.full((batch, widths[l + 1]), v_reset, dtype=torch.float64) for l in range(L)]
+        vs = [[] for _ in range(L)]
+        ss = [[] for _ in range(L)]
+        for t in range(burn_in + n_steps):
+            grad_on = t >= burn_in
+            with torch.set_grad_enabled(grad_on):
+                s_in = x[t]
+                for l in range(L):
+                    if B is None or not grad_on:
+                        vp = beta * v[l] + s_in @ W[l].T
+                    else:       # value s_in W^T; gradient to s_in through B, to W as usual
+                        fb = s_in @ B[l].T
+                        vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
+                    s = spike(vp - v_th).double()        # snnTorch returns float32 spikes
+                    r = s.detach() if detach_reset else s
+                    if reset == "subtract":
+                        v[l] = vp - theta * r
+                    else:
+                        v[l] = vp * (1.0 - r) + v_reset * r
+                    if grad_on:
+                        vp.retain_grad()
+                        s.retain_grad()
+                        vs[l].append(vp)
+                        ss[l].append(s)
+                    s_in = s
+            if t == burn_in - 1:
+                v = [vv.detach() for vv in v]
+        top = torch.stack(ss[-1])                               # (T, batch, n_L)
+        if readout == "count":
+            e = torch.randn(batch, widths[-1], generator=gen, dtype=torch.float64)
+            loss = (top.sum(0) * e).sum()
+        else:
+            e = torch.randn(*top.shape, generator=gen, dtype=torch.float64)
+            loss = (top * e).sum()
+        loss.backward()
+        dv = np.array([sum(float((a.grad ** 2).sum()) for a in vs[l]) for l in range(L)]) / batch
+        ds = np.array([sum(float((a.grad ** 2).sum()) for a in ss[l]) for l in range(L)]) / batch
+        # weight gradients: the batch sums them; per input draw E||dW||^2 needs single-draw gradients,
+        # so report ||sum_b dW_b||^2 / batch (= E||dW_b||^2 when the draws' gradients are uncorrelated)
+        dw = np.array([float((W[l].grad ** 2).sum()) for l in range(L)]) / batch
+        rate = np.array([float(torch.stack(ss[l]).detach().mean()) for l in range(L)])
+        e2 = np.array([float((_surrogate_grad(spike, torch.stack(vs[l]).detach() - v_th) ** 2).mean()) for l in range(L)])
+        per_seed.append((dv, ds, dw, rate, e2))
+    arr = np.array(per_seed)                                     # (seeds, 3, L)
+    mean = arr.mean(axis=0)
+    se = arr.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else np.zeros_like(mean)
+    return dict(delta=mean[0], spike=mean[1], weight=mean[2], delta_se=se[0], spike_se=se[1], weight_se=se[2],
+                rate=mean[3], surrogate_moment=mean[4], per_seed=arr)
+
+
+def _surrogate_grad(spike, x):
+    """The surrogate derivative snnTorch's spike function applies at ``x`` (by autograd on it)."""
+    x = x.clone().requires_grad_(True)
+    spike(x).sum().backward()
+    return x.grad

@@ -1,0 +1,119 @@
+"""network.bptt_gain against PyTorch autograd on the same networks (tests/bptt_reference.py).
+
+The reference draws its own weights and inputs with torch, runs the canonical step map in float64
+with snnTorch's surrogate functions, and measures ||dL/dV_l||^2 and ||dL/dW_l||^2 per layer by
+autograd (4 weight seeds x 8 input draws). The issue's criterion: the per-layer ratio to the top
+layer within 20 %. Points where the theory meets it are fast tests; points where it does not are
+``slow`` ``xfail(strict=False)`` tests that record the measured gap (see their reasons).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from snntheory import LIF
+from snntheory.errors import ParameterError
+from snntheory.network import bptt_gain
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("snntorch")
+from bptt_reference import measure  # noqa: E402  (pytest puts tests/ on sys.path)
+
+#: the issue's per-layer tolerance on the ratio of the error norm to the top layer's
+TOL = 0.20
+SEEDS = range(4)
+WIDTHS = [200] * 5          # 4 spiking layers
+T = 16
+RATE = 100.0                # Hz, dt = 1 ms: 0.1 input spikes per step
+
+# (beta, reset, w_mean, w_std, surrogate, width, detach_reset): weights at which the rates hold
+# over depth (init_network's plans at 50 Hz, rounded)
+FAST = {
+    "zero-atan": (0.9, "zero", 0.0, 0.142, "atan", 1.0 / math.pi, True),
+    "zero-sigmoid": (0.9, "zero", 0.0, 0.142, "sigmoid", 0.1, True),
+    "subtract-attached-sigmoid": (0.9, "subtract", -0.015, 0.18, "sigmoid", 0.1, False),
+}
+
+
+def _compare(beta, reset, wm, ws, kind, width, detach, *, widths=WIDTHS, theory_ws=None, readout="count"):
+    """(measured / predicted ratio to the top layer for ||dL/dV||^2 and ||dL/dW||^2, relative SE)."""
+    neuron = LIF.from_beta(beta, reset=reset)
+    pred = bptt_gain(widths, wm, ws if theory_ws is None else theory_ws, neuron=neuron, input_rate=RATE,
+                     n_steps=T, surrogate=kind, surrogate_width=width, detach_reset=detach, readout=readout)
+    m = measure(widths, wm, ws, beta=beta, reset=reset, n_steps=T, input_p=RATE * neuron.dt, surrogate=kind,
+                width=width, detach_reset=detach, seeds=SEEDS, readout=readout)
+    d = m["delta"] / m["delta"][-1] / pred.delta_ratio
+    w = m["weight"] / m["weight"][-1] / pred.weight_ratio
+    return d[:-1], w[:-1], (m["delta_se"] / m["delta"])[:-1]
+
+
+_CACHE = {}
+
+
+def _cached(name):
+    if name not in _CACHE:
+        _CACHE[name] = _compare(*FAST[name])
+    return _CACHE[name]
+
+
+@pytest.mark.parametrize("name", list(FAST))
+def test_per_layer_ratio_matches_autograd(name):
+    d, w, se = _cached(name)
+    assert np.all(np.abs(d - 1.0) <= TOL), f"||dL/dV||^2 ratio measured/predicted per layer: {np.round(d, 3)}"
+    assert np.all(np.abs(w - 1.0) <= TOL), f"||dL/dW||^2 ratio measured/predicted per layer: {np.round(w, 3)}"
+
+
+def test_wrong_weights_are_caught():
+    """The theory evaluated at a 1.5x larger weight SD than the network has: the predicted
+    per-layer gain grows (the forward model's surrogate moment falls with it, so not by the full
+    2.25x) and the comparison fails (measured 0.72x the prediction three layers down)."""
+    d, _, _ = _compare(*FAST["zero-atan"], theory_ws=1.5 * FAST["zero-atan"][3])
+    assert np.any(np.abs(d - 1.0) > TOL)
+    assert d.min() < 1.0 - TOL        # the prediction is too large
+
+
+def test_white_error_top_layer_closed_form():
+    """Step readout, detached subtractive reset: the top layer's through-time factor is exactly
+    (1/T) sum_t sum_{u>=t} beta^(2(u-t)) = (1/T) sum_t (1 - beta^(2(T-t)))/(1 - beta^2)."""
+    beta = 0.8
+    r = bptt_gain([100, 100, 100], 0.0, 0.15, neuron=LIF.from_beta(beta, reset="subtract"), input_rate=RATE,
+                  n_steps=12, readout="step")
+    t = np.arange(12)
+    exact = np.mean((1.0 - beta ** (2 * (12 - t))) / (1.0 - beta * beta))
+    assert r.through_time[-1] == pytest.approx(exact, rel=1e-9)
+
+
+def test_rejects_delayed_reset():
+    with pytest.raises(ParameterError, match="immediate reset"):
+        bptt_gain([50, 50], 0.0, 0.1, neuron=LIF.from_beta(0.9, reset="subtract", reset_delay=True),
+                  input_rate=RATE, n_steps=5)
+    with pytest.raises(ParameterError, match="readout"):
+        bptt_gain([50, 50], 0.0, 0.1, neuron=LIF.from_beta(0.9), input_rate=RATE, n_steps=5, readout="mean")
+
+
+# Points where the 20 % criterion is not met: the measured/predicted ratio per layer (bottom first,
+# 4 seeds x 8 draws, 2026-12-06) is in the reason. The gaps grow with depth and come from (i) the
+# depth model's forward errors (rate and E[sigma'^2] 5-15 % off in hidden layers, compounding), and
+# (ii) the same-step correlation left out by mean-field independence (a neuron's spike kicks its
+# targets towards threshold at the same step; measured > predicted, largest for beta = 1). With the
+# error sent down through independent copies of the weights (bptt_reference feedback="independent")
+# the perfect integrator's gap closes (0.79, 0.82, 0.96) while beta = 0.9 subtract's does not
+# (1.57, 1.73, 1.34): there the forward model's errors dominate (benchmarks/results/bptt.md).
+SLOW = [
+    pytest.param((0.9, "subtract", -0.015, 0.18, "fast_sigmoid", 0.04, True), id="subtract-fastsig",
+                 marks=pytest.mark.xfail(strict=False, reason="measured/predicted 1.90, 1.59, 1.21")),
+    pytest.param((0.9, "subtract", -0.015, 0.18, "atan", 1.0 / math.pi, True), id="subtract-atan",
+                 marks=pytest.mark.xfail(strict=False, reason="measured/predicted 1.44, 1.50, 1.16")),
+    pytest.param((1.0, "subtract", 0.005, 0.0163, "fast_sigmoid", 0.04, True), id="pif-subtract-fastsig",
+                 marks=pytest.mark.xfail(strict=False, reason="measured/predicted 1.49, 1.20, 1.05")),
+    pytest.param((1.0, "zero", 0.005, 0.0166, "fast_sigmoid", 0.04, True), id="pif-zero-fastsig",
+                 marks=pytest.mark.xfail(strict=False, reason="measured/predicted 0.64, 0.77, 1.04")),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", SLOW)
+def test_per_layer_ratio_known_gaps(point):
+    d, _, _ = _compare(*point)
+    assert np.all(np.abs(d - 1.0) <= TOL), f"measured/predicted per layer: {np.round(d, 3)}"
