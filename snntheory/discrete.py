@@ -1704,11 +1704,12 @@ class _Grid(NamedTuple):
         return 0 if self.ref == 0 else self.nb + self.ref
 
 
-def _grid(m, s, beta, v_th, v_reset, reset, ref, v_extra=None):
+def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None):
     """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
     SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and 6 SDs above it for
-    the subtractive reset), at most ``_GRID_MAX`` bins of ~s/4; ``v_extra`` (K,) are further
-    potentials the grid must reach down to (an initial state)."""
+    the subtractive reset), at most ``_GRID_MAX`` bins of ~s/4. ``lo_floor`` (K,), for a
+    transient: a lower bound of the potentials reachable in its steps, where the grid may stop
+    (every chain is then resolved, whatever its drive)."""
     K = m.size
     dead = np.zeros(K, bool)
     if beta < 1.0:
@@ -1718,9 +1719,10 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, v_extra=None):
         dead = m <= 1e-3 * s
         drift = np.maximum(m, 1e-3 * s)
         lo = v_reset - 10.0 * s - 8.0 * s * s / drift
+    if lo_floor is not None:
+        lo = np.maximum(lo, lo_floor)
+        dead = np.zeros(K, bool)
     lo = np.minimum(lo, v_reset - 2.0 * s)
-    if v_extra is not None:
-        lo = np.minimum(lo, np.asarray(v_extra, float) * (beta if beta < 1.0 else 1.0) - 2.0 * s)
     span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
     nb_lo = int(min(_GRID_MAX, max(60, math.ceil(span / s * _BINS_PER_S))))
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
@@ -1909,16 +1911,24 @@ def _initial_atoms(v0, K):
 
 
 def _moments_of_law(law, g: _Grid):
-    """Mean and SD of laws (..., n_st) on ``g`` (bins uniform over their width: + h^2/12)."""
+    """Mean and SD of laws (..., n_st) on ``g``: the mass of a bin at its centre, less Sheppard's
+    correction h^2/12 per unit of binned mass (binning a smooth density adds that variance)."""
     K = g.pts.shape[0]
     vals = np.concatenate([g.pts, np.repeat(g.pts[:, :1], g.ref, axis=1)], axis=1)   # refractory: v_reset
-    h = g.edges[:, 1] - g.edges[:, 0]
     shp = (K,) + (1,) * (law.ndim - 2) + (vals.shape[1],)
     vals = vals.reshape(shp)
     mean = (law * vals).sum(-1)
+    h = (g.edges[:, 1] - g.edges[:, 0]).reshape(shp[:-1])
     in_bins = law[..., 1: g.nb + 1].sum(-1)
-    var = (law * vals**2).sum(-1) - mean**2 + in_bins * (h.reshape(shp[:-1]) ** 2 / 12.0)
+    var = (law * vals**2).sum(-1) - mean**2 - in_bins * h**2 / 12.0     # Sheppard's correction
     return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _reach_floor(x0, m, s):
+    """Per chain (K,), a potential that the steps from the atoms ``x0`` (K, n) with drives ``m``
+    (T, K) and increment SDs ``s`` (T,) stay above except with probability ~1e-15 per step
+    (8 SDs per step; every decay and reset only raises it)."""
+    return np.minimum(x0.min(axis=1), 0.0) - np.maximum(-m, 0.0).sum(axis=0) - 8.0 * float(np.sum(s))
 
 
 def _run_transient(g: _Grid, steps, x0, w0, beta, v_th, v_reset, reset):
@@ -2011,7 +2021,7 @@ def transient(m, s, *, beta, n_steps, v0=0.0, v_th=1.0, v_reset=0.0, reset="zero
     T = check_int("n_steps", n_steps)
     K = m_arr.size
     x0, w0 = _initial_atoms(v0, K)
-    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, v_extra=x0.min(axis=1))
+    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=_reach_floor(x0, np.broadcast_to(m_arr, (T, K)), np.full(T, s)))
     step = (m_arr, s, counts)
     rate, law = _run_transient(g, [step] * T, x0, w0, beta, v_th, v_reset, reset)
     mean, sd = _moments_of_law(law, g)
