@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -43,6 +44,7 @@ from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
+__all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
@@ -589,6 +591,126 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
     return _network_init(rows, "given", widths, rate0, neuron, map_gain)
+
+
+class NetworkTransient(NamedTuple):
+    """Result of :func:`predict_transient`: per layer (rows 1..L) and step (columns 1..T).
+
+    ``rates`` (Hz), ``v_mean`` and ``v_std`` (V, post-reset membrane over neurons) over the
+    first ``n_steps`` steps of a trial; ``stationary_rates`` (Hz) the depth model's stationary
+    rates at the same weights (:func:`predict_network`), where the transient ends.
+    """
+
+    rates: np.ndarray
+    v_mean: np.ndarray
+    v_std: np.ndarray
+    stationary_rates: np.ndarray
+    dt: float
+
+
+def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_HERMITE):
+    """Per-step depth model of one layer fed per-step input statistics ``ep, ep2, evf`` (T,):
+    node rates (K, T), node weights (K,), node post-reset mean and SD (K, T)."""
+    T = ep.size
+    theta = cp.v_th - cp.v_reset
+    quenched = np.maximum(ep2 - ep * ep, 0.0) if rows else ep2
+    z, w = normal_nodes(0.0, 1.0, 1 if np.all(quenched <= 0.0) else n_hermite)
+    m = gain * n * ep * wm                                                # (T,)
+    s = np.maximum(gain * np.sqrt(np.maximum(n * (ws * ws + wm * wm) * evf, 0.0)), 1e-9 * theta)
+    sdm = gain * abs(ws) * np.sqrt(n * quenched)
+    drives = m[:, None] + sdm[:, None] * z[None, :]                      # (T, K)
+    steps = []
+    for t in range(T):
+        st = _State(ep[t], ep2[t], evf[t], rows)
+        mix = _count_mixture(n, st, drives[t], float(s[t]), float(m[t])) if ep[t] > _SPARSE else None
+        steps.append((drives[t], float(s[t]), mix))
+    K = z.size
+    x0k, w0k = np.full((K, 1), float(x0)), np.ones((K, 1))
+    floor = discrete._reach_floor(x0k, drives, s)
+    # place the grid for the widest step (largest s), reaching the lowest drive of any step
+    g = discrete._grid(drives.min(axis=0), float(s.max()), cp.beta, cp.v_th, cp.v_reset, cp.reset, cp.ref_steps,
+                       lo_floor=floor)
+    rate, law = discrete._run_transient(g, steps, x0k, w0k, cp.beta, cp.v_th, cp.v_reset, cp.reset)
+    mean, sd = discrete._moments_of_law(law, g)
+    return rate, w, mean, sd
+
+
+def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_rate=None, n_steps, v0=None,
+                      weight_dist="normal") -> NetworkTransient:
+    r"""Per-layer, per-step rates of a network over the first steps of a trial started at rest.
+
+    Training code starts every trial at ``V = v0`` (snnTorch: 0), while the depth model of
+    :func:`predict_network` describes the stationary state. Here each layer's chain is run
+    forward from ``v0`` (:func:`snntheory.discrete.transient`) with a drive that changes from
+    step to step: layer l's input at step t has the statistics of layer l-1's output at step t
+    (same-step convention of :func:`snntheory.simulate.network`), so its neurons' mean drives
+    are :math:`N(g n E[p_t]\mu_w, g^2 n\sigma_w^2 E[p_t^2])` (12 Gauss–Hermite nodes, each
+    neuron keeping its quantile) and its increment variance
+    :math:`g^2 n(\sigma_w^2+\mu_w^2)\,\bar F\,(E[p_t]-E[p_t^2])`.
+
+    Approximations (beyond those of the depth model): the input of a layer at step t is
+    independent of its past inputs given the per-step rates (the spike trains of the layer
+    below are treated as independent Bernoulli draws per step, with their regularity
+    :math:`\bar F` taken from the stationary state, :math:`\bar F = E[p(1-p)F]/E[p(1-p)]`), and
+    the neurons of a layer stay independent (no shared-input correlations). Layer 1 (Bernoulli
+    input, no regularity) is exact up to the grid. The error against simulation is measured in
+    ``benchmarks/results/transient.md``.
+
+    Parameters
+    ----------
+    widths, w_means, w_stds, neuron, input_rate, weight_dist
+        As for :func:`predict_network`; or ``widths`` a :class:`NetworkInit` (then the others
+        are taken from it).
+    n_steps : int, keyword-only
+        Steps T of the trial.
+    v0 : float or None, keyword-only
+        Initial membrane potential of every neuron (V; default ``neuron.v_reset``, the start of
+        :func:`snntheory.simulate.network`; snnTorch starts at 0).
+
+    Returns
+    -------
+    NetworkTransient
+
+    Examples
+    --------
+    A leaky network at Kaiming-like weights: the first step fires less than the stationary rate.
+
+    >>> from snntheory import LIF
+    >>> tr = predict_transient([100, 100, 100], 0.02, 0.1, neuron=LIF.from_beta(0.9), input_rate=100.0, n_steps=16)
+    >>> bool(tr.rates[0, 0] < tr.stationary_rates[0])
+    True
+    """
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
+        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L)
+    wss = _per_layer("w_std", w_stds, L)
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    T = check_int("n_steps", n_steps)
+    cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
+    x0 = cp.v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
+    rows = weight_dist == "rows"
+    p0 = rate0 * dt
+    ep, ep2, evf = np.full(T, p0), np.full(T, p0 * p0), np.full(T, p0 * (1.0 - p0))
+    state = _State.bernoulli(p0, rows)
+    rates, means, sds, stat = [], [], [], []
+    for l in range(L):
+        n = widths[l]
+        out = _layer_model(cp, g, n, state, wms[l], wss[l])[0]      # stationary: regularity and end point
+        p, w, mk, sk = _transient_layer(cp, g, n, ep, ep2, evf, wms[l], wss[l], rows, x0)
+        mean = w @ mk
+        means.append(mean)
+        sds.append(np.sqrt(np.maximum(w @ (sk**2 + mk**2) - mean**2, 0.0)))
+        ep, ep2 = w @ p, w @ p**2
+        f_bar = out.evf / (out.ep - out.ep2) if out.ep - out.ep2 > 1e-300 else 1.0
+        evf = np.maximum(ep - ep2, 0.0)
+        rates.append(ep / dt)
+        stat.append(out.ep / dt)
+        state = out
+    return NetworkTransient(np.array(rates), np.array(means), np.array(sds), np.array(stat), float(dt))
 
 
 def _per_layer(name, value, n_layers):
