@@ -597,14 +597,13 @@ class NetworkTransient(NamedTuple):
     """Result of :func:`predict_transient`: per layer (rows 1..L) and step (columns 1..T).
 
     ``rates`` (Hz), ``v_mean`` and ``v_std`` (V, post-reset membrane over neurons) over the
-    first ``n_steps`` steps of a trial; ``stationary_rates`` (Hz) the depth model's stationary
-    rates at the same weights (:func:`predict_network`), where the transient ends.
+    first ``n_steps`` steps of a trial (:func:`predict_network` gives the stationary state
+    where the transient ends).
     """
 
     rates: np.ndarray
     v_mean: np.ndarray
     v_std: np.ndarray
-    stationary_rates: np.ndarray
     dt: float
 
 
@@ -646,15 +645,18 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
     (same-step convention of :func:`snntheory.simulate.network`), so its neurons' mean drives
     are :math:`N(g n E[p_t]\mu_w, g^2 n\sigma_w^2 E[p_t^2])` (12 Gauss–Hermite nodes, each
     neuron keeping its quantile) and its increment variance
-    :math:`g^2 n(\sigma_w^2+\mu_w^2)\,\bar F\,(E[p_t]-E[p_t^2])`.
+    :math:`g^2 n(\sigma_w^2+\mu_w^2)(E[p_t]-E[p_t^2])` (the count mixture below 8 active
+    inputs per step).
 
-    Approximations (beyond those of the depth model): the input of a layer at step t is
-    independent of its past inputs given the per-step rates (the spike trains of the layer
-    below are treated as independent Bernoulli draws per step, with their regularity
-    :math:`\bar F` taken from the stationary state, :math:`\bar F = E[p(1-p)F]/E[p(1-p)]`), and
-    the neurons of a layer stay independent (no shared-input correlations). Layer 1 (Bernoulli
-    input, no regularity) is exact up to the grid. The error against simulation is measured in
-    ``benchmarks/results/transient.md``.
+    Approximations (beyond those of the depth model): the input spikes of a layer at step t
+    are independent Bernoulli draws given the per-step rates (no temporal correlations: the
+    regularity factor of the stationary model is left out, which is exact at step 1 and for
+    layer 1), and the neurons of a layer are independent (no shared-input correlations).
+    Layer 1 (Bernoulli input) is exact up to the grid. In deeper layers the first steps are
+    underestimated where the rate is a convex function of the input: all neurons of a layer
+    see the same input pattern, so the number of active inputs fluctuates from trial to trial
+    in common, a fluctuation this mean-field model leaves out (measured in
+    ``benchmarks/results/transient.md``).
 
     Parameters
     ----------
@@ -673,11 +675,11 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
 
     Examples
     --------
-    A leaky network at Kaiming-like weights: the first step fires less than the stationary rate.
+    Started at rest, the first layer of a leaky network fires less at step 1 than later on:
 
     >>> from snntheory import LIF
     >>> tr = predict_transient([100, 100, 100], 0.02, 0.1, neuron=LIF.from_beta(0.9), input_rate=100.0, n_steps=16)
-    >>> bool(tr.rates[0, 0] < tr.stationary_rates[0])
+    >>> bool(tr.rates[0, 0] < 0.5 * tr.rates[0, -1])
     True
     """
     if isinstance(widths, NetworkInit):
@@ -695,22 +697,116 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
     rows = weight_dist == "rows"
     p0 = rate0 * dt
     ep, ep2, evf = np.full(T, p0), np.full(T, p0 * p0), np.full(T, p0 * (1.0 - p0))
-    state = _State.bernoulli(p0, rows)
-    rates, means, sds, stat = [], [], [], []
+    rates, means, sds = [], [], []
     for l in range(L):
         n = widths[l]
-        out = _layer_model(cp, g, n, state, wms[l], wss[l])[0]      # stationary: regularity and end point
         p, w, mk, sk = _transient_layer(cp, g, n, ep, ep2, evf, wms[l], wss[l], rows, x0)
         mean = w @ mk
         means.append(mean)
         sds.append(np.sqrt(np.maximum(w @ (sk**2 + mk**2) - mean**2, 0.0)))
         ep, ep2 = w @ p, w @ p**2
-        f_bar = out.evf / (out.ep - out.ep2) if out.ep - out.ep2 > 1e-300 else 1.0
         evf = np.maximum(ep - ep2, 0.0)
         rates.append(ep / dt)
-        stat.append(out.ep / dt)
-        state = out
-    return NetworkTransient(np.array(rates), np.array(means), np.array(sds), np.array(stat), float(dt))
+    return NetworkTransient(np.array(rates), np.array(means), np.array(sds), float(dt))
+
+
+def _draw_states(rng, pi, pts, node, half):
+    """Post-reset potentials for node indices ``node`` (any shape): a state of the node's law
+    ``pi[k]`` on ``pts[k]`` (reset atom exact, a bin uniformly over its width ``2 half[k]``)."""
+    cum = np.cumsum(pi, axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(node.shape)
+    out = np.empty(node.shape)
+    for k in np.unique(node):
+        sel = node == k
+        idx = np.minimum(np.searchsorted(cum[k], u[sel], side="right"), pts.shape[1] - 1)
+        jit = np.where(idx > 0, half[k] * rng.uniform(-1.0, 1.0, idx.size), 0.0)
+        out[sel] = pts[k, idx] + jit
+    return out
+
+
+def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rate=None, batch=1, seed=None,
+                    weights=None, weight_dist="normal", n_nodes=12) -> list:
+    r"""Initial membrane potentials drawn from each layer's stationary law, so a trial starts
+    in the stationary state instead of at rest.
+
+    Layer by layer, the depth model (:func:`predict_network`) gives the increment SD and the
+    law of the neurons' mean drives; the step-map chain (:func:`snntheory.discrete.grid_chain`)
+    gives the stationary post-reset law at each drive. Without ``weights`` every neuron's
+    potential is drawn from the layer's law mixed over the drives (Gauss–Hermite nodes), which
+    ignores that a neuron with a large drive sits higher: the population's first-step rate is
+    then off where the drives are heterogeneous. With the actual ``weights`` each neuron's own
+    mean drive :math:`g\sum_j W_{ij}p_j` (``p_j`` the input layer's rate, in deeper layers the
+    chain's rate of neuron j at its drive) picks its chain (``n_nodes`` drives spanning the
+    layer's, nearest node), so the draw is the neuron's own stationary law. Within a grid
+    bin the potential is uniform, the reset atom exact; refractory counters are not drawn
+    (a neuron at ``v_reset`` is free). ``tests/test_transient.py`` checks that a network started
+    from these draws has flat per-step rates from step 1.
+
+    Parameters
+    ----------
+    widths, w_means, w_stds, neuron, input_rate, weight_dist
+        As for :func:`predict_network`; or ``widths`` a :class:`NetworkInit`.
+    batch : int, keyword-only
+        Trials (rows of every returned array).
+    seed : int, Generator or None, keyword-only
+    weights : sequence of arrays or None, keyword-only
+        The weight matrices, shape ``(n_out, n_in)`` each (``torch.nn.Linear.weight`` layout,
+        :meth:`LayerInit.sample`); numpy arrays or anything ``numpy.asarray`` takes.
+    n_nodes : int, keyword-only
+        Drives at which the chain is solved when ``weights`` are given.
+
+    Returns
+    -------
+    list of ndarray
+        Per layer 1..L, potentials of shape ``(batch, widths[l])`` (V).
+    """
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
+        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L)
+    wss = _per_layer("w_std", w_stds, L)
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    batch = check_int("n_in", batch, label="batch")
+    if weights is not None:
+        weights = [np.asarray(W, float) for W in weights]
+        if len(weights) != L or any(W.shape != (widths[l + 1], widths[l]) for l, W in enumerate(weights)):
+            raise ParameterError(f"weights must be {L} matrices of shapes (n_out, n_in) = "
+                                 f"{[(widths[l + 1], widths[l]) for l in range(L)]}; got "
+                                 f"{[np.shape(W) for W in weights]}")
+    rng = as_generator(seed)
+    cp, g = neuron.chain_params(), neuron.gain
+    state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
+    p_prev = np.full(widths[0], rate0 * neuron.dt)
+    out = []
+    for l in range(L):
+        n, n_out = widths[l], widths[l + 1]
+        nxt, p_nodes, w, drives, s = _layer_model(cp, g, n, state, wms[l], wss[l])
+        m = g * n * state.ep * wms[l]
+        if weights is not None:
+            own = g * (weights[l] @ p_prev)
+            drives = np.linspace(own.min(), own.max(), n_nodes) if np.ptp(own) > 0 else own[:1]
+        if s <= 0.0:      # isolated input or no noise: the membrane sits at rest between jumps
+            out.append(np.full((batch, n_out), _rest_potential(cp)))
+            p_prev = np.full(n_out, nxt.ep)
+            state = nxt
+            continue
+        mix = _count_mixture(n, state, drives, s, m)
+        ch = discrete.grid_chain(drives, s, counts=mix, density=True, **cp._asdict())
+        half = 0.5 * (ch.states[:, 2] - ch.states[:, 1])
+        if weights is None:
+            node = rng.choice(w.size, size=(batch, n_out), p=w / w.sum())
+            p_prev = np.full(n_out, nxt.ep)
+        else:
+            near = np.abs(own[:, None] - drives[None, :]).argmin(axis=1)
+            node = np.broadcast_to(near, (batch, n_out))
+            p_prev = np.interp(own, drives, ch.rate)
+        out.append(_draw_states(rng, ch.pi, ch.states, node, half))
+        state = nxt
+    return out
 
 
 def _per_layer(name, value, n_layers):
