@@ -1704,7 +1704,7 @@ class _Grid(NamedTuple):
         return 0 if self.ref == 0 else self.nb + self.ref
 
 
-def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None):
+def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX):
     """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
     SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and 6 SDs above it for
     the subtractive reset), at most ``_GRID_MAX`` bins of ~s/4. ``lo_floor`` (K,), for a
@@ -1724,7 +1724,7 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None):
         dead = np.zeros(K, bool)
     lo = np.minimum(lo, v_reset - 2.0 * s)
     span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
-    nb_lo = int(min(_GRID_MAX, max(60, math.ceil(span / s * _BINS_PER_S))))
+    nb_lo = int(min(max_bins, max(60, math.ceil(span / s * _BINS_PER_S))))
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th

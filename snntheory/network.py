@@ -50,6 +50,10 @@ __all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
 SILENT_BELOW = 1e-4
 #: Gauss-Hermite nodes over the neurons' mean drive (quenched heterogeneity)
 _N_HERMITE = 12
+#: Gauss-Hermite nodes and grid bins of the per-step network transient (each step builds its
+#: own transition matrix: nodes x bins^2 normal CDFs)
+_N_HERMITE_TRANSIENT = 8
+_GRID_TRANSIENT = 200
 #: below this input spike probability per step (n E[p] <= 1e-12 for n <= 1000) a layer sees
 #: isolated input spikes, and its rate is the sparse limit of :func:`_spikes_per_jump`
 _SPARSE = 1e-15
@@ -415,6 +419,10 @@ class NetworkInit:
                                  input_rate=self.input_rate, n_steps=n_steps, seed=seed, burn_in=burn_in,
                                  batch=batch, weight_dist=self.layers[0].weight_dist)
 
+    def sample_membrane(self, batch=1, *, seed=None, weights=None):
+        """Initial potentials from each layer's stationary law (:func:`sample_membrane`)."""
+        return sample_membrane(self, batch=batch, seed=seed, weights=weights)
+
     _COLUMNS = (("layer", "", "index", "d"), ("n_in", "", "n_in", "d"), ("n_out", "", "n_out", "d"),
                 ("w_mean", "V", "w_mean", ".4g"), ("w_std", "V", "w_std", ".4g"), ("in", "Hz", "input_rate", ".4g"),
                 ("rate", "Hz", "rate", ".4g"), ("target", "Hz", "target_rate", ".4g"),
@@ -607,7 +615,7 @@ class NetworkTransient(NamedTuple):
     dt: float
 
 
-def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_HERMITE):
+def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_HERMITE_TRANSIENT):
     """Per-step depth model of one layer fed per-step input statistics ``ep, ep2, evf`` (T,):
     node rates (K, T), node weights (K,), node post-reset mean and SD (K, T)."""
     T = ep.size
@@ -628,7 +636,7 @@ def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_H
     floor = discrete._reach_floor(x0k, drives, s)
     # place the grid for the widest step (largest s), reaching the lowest drive of any step
     g = discrete._grid(drives.min(axis=0), float(s.max()), cp.beta, cp.v_th, cp.v_reset, cp.reset, cp.ref_steps,
-                       lo_floor=floor)
+                       lo_floor=floor, max_bins=_GRID_TRANSIENT)
     rate, law = discrete._run_transient(g, steps, x0k, w0k, cp.beta, cp.v_th, cp.v_reset, cp.reset)
     mean, sd = discrete._moments_of_law(law, g)
     return rate, w, mean, sd
