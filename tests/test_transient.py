@@ -175,3 +175,38 @@ def test_sampled_start_has_flat_rates(beta, reset):
     assert np.all(np.abs(sim[:, 0] - late) <= 4 * np.hypot(se[:, 0], late_se) + 0.03 * late), (sim[:, 0], late)
     rest, _ = _net_rates(widths, wm, ws, nr, 100.0, steps, batch, range(1))
     assert np.all(rest[:, 0] < 0.5 * late)
+
+
+def test_torch_init_membrane_starts_stationary():
+    """PyTorch: a SpikingMLP whose LIF layers start from init_membrane fires at its late rate
+    from step 1 (layer 1 within 4 SE + 3 %); started at rest it does not."""
+    torch = pytest.importorskip("torch")
+    from snntheory.torch import SpikingMLP, init_membrane
+
+    nr = LIF.from_beta(0.9)
+    g = torch.Generator().manual_seed(3)
+    net = SpikingMLP([200, 150, 150], nr).double()
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, torch.nn.Linear):
+                m.weight.normal_(0.02, 0.1, generator=g)
+    batch, steps = 200, 8
+    x = (torch.rand(steps, batch, 200, generator=g, dtype=torch.float64) < 0.1).double()
+
+    def per_step(start):
+        for m in net:
+            if hasattr(m, "mem0"):
+                m.mem0 = None
+        if start:
+            mems = init_membrane(net, batch=batch, input_rate=100.0, generator=g, dtype=torch.float64, assign=True)
+            assert [tuple(v.shape) for v in mems] == [(batch, 150), (batch, 150)]
+        with torch.no_grad():
+            net(x)
+        lifs = [m for m in net if hasattr(m, "mem0")]
+        return np.array([m.last_spikes.mean(dim=(1, 2)).numpy() for m in lifs])
+
+    flat, rest = per_step(True), per_step(False)
+    late = flat[:, 4:].mean(axis=1)
+    se = np.sqrt(late * (1 - late) / (batch * 150))
+    assert abs(flat[0, 0] - late[0]) <= 4 * se[0] + 0.03 * late[0], (flat[:, 0], late)
+    assert rest[0, 0] < 0.5 * late[0]
