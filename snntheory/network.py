@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -340,6 +340,9 @@ class LayerInit:
     verified_rate, verified_stderr : float
         Rate and standard error (Hz) in the calibration's check on an independent weight draw
         and input (NaN if not run).
+    transient_rates : tuple of float
+        Predicted rate (Hz) at each of the first T steps of a trial started at rest
+        (:func:`predict_transient`; ``predict_network(..., n_steps=T)``; empty otherwise).
     """
 
     index: int
@@ -363,6 +366,7 @@ class LayerInit:
     calibration: str = ""
     verified_rate: float = math.nan
     verified_stderr: float = math.nan
+    transient_rates: tuple = ()
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -526,7 +530,8 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
 
 
 def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist="normal", surrogate="fast_sigmoid",
-                    surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW) -> NetworkInit:
+                    surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW, n_steps=None,
+                    v0=None) -> NetworkInit:
     r"""What given weights do to a deep network: the depth model's prediction, no solve.
 
     The forward model of this module (see its docstring) evaluated at the weights you give,
@@ -553,6 +558,9 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
         draw-to-draw spread of its population rate.
     silent_below : float, keyword-only
         Spikes per step under which a neuron counts as silent.
+    n_steps, v0 : int or None, float or None, keyword-only
+        With ``n_steps = T``, also each layer's rates over the first T steps of a trial started
+        at ``v0`` (``LayerInit.transient_rates``, :func:`predict_transient`).
 
     Returns
     -------
@@ -598,7 +606,13 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
-    return _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    if n_steps is None:
+        return plan
+    tr = predict_transient(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=n_steps, v0=v0,
+                           weight_dist=weight_dist)
+    layers = tuple(replace(l, transient_rates=tuple(float(r) for r in tr.rates[i])) for i, l in enumerate(plan.layers))
+    return replace(plan, layers=layers)
 
 
 class NetworkTransient(NamedTuple):

@@ -18,7 +18,7 @@ from scipy import integrate, stats
 from snntheory import LIF, ParameterError, discrete
 from snntheory._sim.network import draw_weights
 from snntheory._sim.stepmap import as_generator
-from snntheory.network import predict_transient, sample_membrane
+from snntheory.network import predict_network, predict_transient, sample_membrane
 from snntheory.simulate import network, run_step_map
 
 T = 16
@@ -210,3 +210,16 @@ def test_torch_init_membrane_starts_stationary():
     se = np.sqrt(late * (1 - late) / (batch * 150))
     assert abs(flat[0, 0] - late[0]) <= 4 * se[0] + 0.03 * late[0], (flat[:, 0], late)
     assert rest[0, 0] < 0.5 * late[0]
+
+
+def test_predict_network_reports_the_transient():
+    nr = LIF.from_beta(0.9)
+    kw = dict(neuron=nr, input_rate=100.0)
+    plan = predict_network([100, 100, 100], 0.02, 0.1, n_steps=8, **kw)
+    tr = predict_transient([100, 100, 100], 0.02, 0.1, n_steps=8, **kw)
+    for l, layer in enumerate(plan.layers):
+        np.testing.assert_array_equal(layer.transient_rates, tr.rates[l])
+    assert predict_network([100, 100, 100], 0.02, 0.1, **kw).layers[0].transient_rates == ()
+    # a plan's transient: the same from the NetworkInit
+    again = predict_transient(plan, n_steps=8)
+    np.testing.assert_array_equal(again.rates, tr.rates)
