@@ -1778,7 +1778,7 @@ def _transition(g: _Grid, m, s, mix, beta, v_th, v_reset, reset):
 
 
 def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, counts=None, window_decay=None,
-               density=False) -> GridChain:
+               density=False, regularity=True) -> GridChain:
     r"""Stationary rate, output regularity and density of the step map for a batch of drives.
 
     The chain ``V <- beta V + I``, ``I ~ N(m_k, s^2)`` (one common ``s``, an array of mean
@@ -1817,6 +1817,8 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
         ``b`` in F (default ``min(beta, 0.999)``: the next layer's membrane filter).
     density : bool, keyword-only
         Also return the stationary law and the states.
+    regularity : bool, keyword-only
+        Compute F (a second batched solve); ``False`` returns F = NaN.
 
     Returns
     -------
@@ -1843,19 +1845,22 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum(axis=1, keepdims=True)
     p = np.clip(np.einsum("ki,ki->k", pi, f), 0.0, 1.0)   # mixture CDFs can overshoot 1 by rounding
+    if not regularity:
+        F = np.full(K, np.nan)
     # post-spike distribution d; sum_k b^k (h(k) - p) from the resolvent of Q = P - 1 pi
-    if R is None:
+    elif R is None:
         d = np.zeros((K, n_st))
         d[:, spike_to] = 1.0
     else:
         d = np.einsum("ki,kij->kj", pi[:, : nb + 1], R)
         d = np.concatenate([np.zeros((K, 1)), d, np.zeros((K, ref))], axis=1)
         d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-300)
-    Q = P - pi[:, None, :]
-    M = np.eye(n_st)[None] - beta_f * Q
-    x = np.linalg.solve(M, f[..., None])[..., 0]
-    acc = beta_f * (np.einsum("ki,ki->k", d, x) - p)
-    F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
+    if regularity:
+        Q = P - pi[:, None, :]
+        M = np.eye(n_st)[None] - beta_f * Q
+        x = np.linalg.solve(M, f[..., None])[..., 0]
+        acc = beta_f * (np.einsum("ki,ki->k", d, x) - p)
+        F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
     p = np.where(dead, 0.0, p)
     F = np.where(dead, 1.0, F)
     if not density:

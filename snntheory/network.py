@@ -817,7 +817,7 @@ def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rat
             state = nxt
             continue
         mix = _count_mixture(n, state, drives, s, m)
-        ch = discrete.grid_chain(drives, s, counts=mix, density=True, **cp._asdict())
+        ch = discrete.grid_chain(drives, s, counts=mix, density=True, regularity=False, **cp._asdict())
         half = 0.5 * (ch.states[:, 2] - ch.states[:, 1])
         if weights is None:
             node = rng.choice(w.size, size=(batch, n_out), p=w / w.sum())

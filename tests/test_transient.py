@@ -156,7 +156,7 @@ def test_simulate_network_v0_option():
         network([50, 20, 20], 0.0, 0.0, neuron=nr, input_rate=10.0, n_steps=1, v0=[0.0])
 
 
-@pytest.mark.parametrize("beta,reset", [(0.9, "zero"), pytest.param(1.0, "subtract", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("beta,reset", [(0.9, "zero"), (1.0, "subtract")])
 def test_sampled_start_has_flat_rates(beta, reset):
     """From the sampler (per neuron, at the actual weights) step 1 fires at the rate of steps
     5-8; from rest it does not."""
