@@ -133,8 +133,9 @@ def _net_rates(widths, wm, ws, nr, rate, steps, batch, seeds, v0=None, weight_di
 
 
 @pytest.mark.parametrize("beta,reset,wm,ws", [(0.9, "zero", 0.02, 0.1), (1.0, "subtract", 0.01, 0.08)])
-def test_network_transient_first_layer_matches_simulation(beta, reset, wm, ws):
-    """Layer 1 (Bernoulli input) is exact up to the grid: every step within 4 SE + 2 %."""
+def test_network_transient_matches_simulation(beta, reset, wm, ws):
+    """Layer 1 (Bernoulli input) is exact up to the grid: every step within 4 SE + 2 %; layer 2
+    beats the stationary assumption on the spikes per trial."""
     nr = LIF.from_beta(beta, reset=reset)
     widths, steps = [200, 200, 200], 12
     tr = predict_transient(widths, wm, ws, neuron=nr, input_rate=100.0, n_steps=steps)
@@ -143,6 +144,10 @@ def test_network_transient_first_layer_matches_simulation(beta, reset, wm, ws):
     assert np.all(np.abs(model[0] - sim[0]) <= 4 * se[0] + 0.02 * model[0])
     # the start-up transient is real: step 1 well below the end of the window, in both
     assert model[0, 0] < 0.5 * model[0, -1] and sim[0, 0] < 0.5 * sim[0, -1]
+    # deeper layers are approximate (benchmarks/results/transient.md), but the spikes per trial
+    # of layer 2 are closer to the simulation than the stationary rate assumed at every step
+    stat = predict_network(widths, wm, ws, neuron=nr, input_rate=100.0).rates[1] * nr.dt
+    assert abs(model[1].sum() - sim[1].sum()) < abs(steps * stat - sim[1].sum())
     # a 10 % weight-mean error is caught by the same check
     bad = predict_transient(widths, 1.1 * wm, ws, neuron=nr, input_rate=100.0, n_steps=steps).rates * nr.dt
     assert not np.all(np.abs(bad[0] - sim[0]) <= 4 * se[0] + 0.02 * bad[0])
