@@ -228,3 +228,19 @@ def test_predict_network_reports_the_transient():
     # a plan's transient: the same from the NetworkInit
     again = predict_transient(plan, n_steps=8)
     np.testing.assert_array_equal(again.rates, tr.rates)
+
+
+def test_count_mixture_transient_matches_simulation():
+    """Few active inputs per step (K ~ Binomial(40, 0.05), each N(c, sc^2)): the mixture chain."""
+    n_in, p_in, c, sc = 40, 0.05, 0.35, 0.15
+    q = stats.binom.pmf(np.arange(n_in + 1), n_in, p_in)
+    mix = discrete.CountMixture(q, np.array([c]), sc)
+    tr = discrete.transient([n_in * p_in * c], 0.3, beta=0.9, n_steps=T, counts=mix)
+
+    def draw(rng, sh):
+        k = rng.binomial(n_in, p_in, sh)
+        return k * c + np.sqrt(k) * sc * rng.standard_normal(sh)
+
+    run = run_step_map(draw, n_neurons=N_SIM, n_steps=T, beta=0.9, v0=0.0, seed=3)
+    p = run.population_spikes / N_SIM
+    assert np.all(_rate_ok(tr.rate[0], p)), (tr.rate[0], p)
