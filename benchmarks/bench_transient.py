@@ -81,7 +81,8 @@ def nets(rep):
                 tot = sim[l].sum()
                 e_tr = np.abs(tr.rates[l] - sim[l]).sum() / tot
                 c_tr, c_st = tr.rates[l].sum() / tot - 1, T * st[l] / tot - 1
-                rows.append([f"N({wm:g}, {ws:g}^2)", beta, reset, l + 1, f"{tr.rates[l, 0]:.3g}", f"{sim[l, 0]:.3g}", f"{tr.rates[l, -1]:.4g}",
+                rows.append([f"N({wm:g}, {ws:g}^2)", beta, reset, l + 1, f"{tr.rates[l, 0]:.3g}", f"{sim[l, 0]:.3g}",
+                             f"{tr.rates[l, -1]:.4g}",
                              f"{sim[l, -4:].mean():.4g}", f"{st[l]:.4g}", f"{100 * e_tr:.1f}", f"{100 * c_tr:+.1f}",
                              f"{100 * c_st:+.1f}", f"{dt:.2f}" if l == 0 else ""])
     rep.section("Networks: predict_transient against simulate.network from V = 0")

@@ -2026,7 +2026,8 @@ def transient(m, s, *, beta, n_steps, v0=0.0, v_th=1.0, v_reset=0.0, reset="zero
     T = check_int("n_steps", n_steps)
     K = m_arr.size
     x0, w0 = _initial_atoms(v0, K)
-    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=_reach_floor(x0, np.broadcast_to(m_arr, (T, K)), np.full(T, s)))
+    floor = _reach_floor(x0, np.broadcast_to(m_arr, (T, K)), np.full(T, s))
+    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=floor)
     step = (m_arr, s, counts)
     rate, law = _run_transient(g, [step] * T, x0, w0, beta, v_th, v_reset, reset)
     mean, sd = _moments_of_law(law, g)
