@@ -159,6 +159,10 @@ def test_simulate_network_v0_option():
     assert run.population_spikes[1, 0] == 20       # every neuron starts above threshold
     with pytest.raises(ParameterError, match="one entry per layer"):
         network([50, 20, 20], 0.0, 0.0, neuron=nr, input_rate=10.0, n_steps=1, v0=[0.0])
+    # layers of different widths, a value and a sampler
+    run = network([50, 20, 30], 0.0, 0.0, neuron=nr, input_rate=10.0, n_steps=1,
+                  v0=[np.full((1, 20), 2.0), lambda rng, size: np.full(size, 0.5)])
+    assert run.population_spikes[1, 0] == 20 and run.population_spikes[2, 0] == 0
 
 
 @pytest.mark.parametrize("beta,reset", [(0.9, "zero"), (1.0, "subtract")])

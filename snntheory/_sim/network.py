@@ -132,7 +132,10 @@ def _drive(spikes, weights):
 
 def _initial_membrane(v0, shape, v_reset, rng):
     """Per-layer initial potentials (float64 arrays of ``shape[l]``) from ``v0`` (see :func:`network`)."""
-    if v0 is None or np.ndim(v0) == 0 and not callable(v0):
+    if not isinstance(v0, (list, tuple)):
+        if callable(v0) or np.ndim(v0) != 0:
+            raise ParameterError(f"v0 must be a potential or a sequence with one entry per layer; got "
+                                 f"{type(v0).__name__}")
         value = v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
         return [np.full(sh, value) for sh in shape]
     if len(v0) != len(shape):
