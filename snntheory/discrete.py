@@ -36,6 +36,7 @@ __all__ = [
     "siegert_comparison", "SiegertComparison", "RTOL", "quenched_neuron_rate", "quenched_rate_quantiles",
 ]
 __all__ += ["grid_chain", "GridChain", "CountMixture"]
+__all__ += ["transient", "Transient"]
 
 #: Relative accuracy promised for the rate (and the moments) of the chain.
 RTOL = 1e-6
@@ -1696,8 +1697,103 @@ def _mix_cdf(x, mu, s, mix):
     return out
 
 
+class _Grid(NamedTuple):
+    """State space of the dense-grid chain, one row per drive: the reset atom (state 0), ``nb``
+    bins (centres ``pts[:, 1:]``, edges ``edges``; ``v_th`` is edge ``nb_lo``; bins above it
+    exist for the subtractive reset only) and ``ref`` refractory states; ``spike_to`` is the
+    state a spike leads to; ``dead`` marks perfect integrators without positive drift."""
+
+    edges: np.ndarray
+    pts: np.ndarray
+    nb_lo: int
+    nb: int
+    ref: int
+    dead: np.ndarray
+
+    @property
+    def n_st(self):
+        return self.nb + 1 + self.ref
+
+    @property
+    def spike_to(self):
+        return 0 if self.ref == 0 else self.nb + self.ref
+
+
+def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX):
+    """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
+    SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and 6 SDs above it for
+    the subtractive reset), at most ``_GRID_MAX`` bins of ~s/4. ``lo_floor`` (K,), for a
+    transient: a lower bound of the potentials reachable in its steps, where the grid may stop
+    (every chain is then resolved, whatever its drive)."""
+    K = m.size
+    dead = np.zeros(K, bool)
+    if beta < 1.0:
+        sd_free = s / math.sqrt(1.0 - beta * beta)
+        lo = np.minimum(v_reset, m / (1.0 - beta)) - 8.0 * sd_free
+    else:
+        dead = m <= 1e-3 * s
+        drift = np.maximum(m, 1e-3 * s)
+        lo = v_reset - 10.0 * s - 8.0 * s * s / drift
+    if lo_floor is not None:
+        lo = np.maximum(lo, lo_floor)
+        dead = np.zeros(K, bool)
+    lo = np.minimum(lo, v_reset - 2.0 * s)
+    span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
+    nb_lo = int(min(max_bins, max(60, math.ceil(span / s * _BINS_PER_S))))
+    h = (v_th - lo) / nb_lo                                              # (K,) bin widths
+    # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
+    # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
+    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(6.0 * s / float(h.min()))), nb_lo // 2)
+    nb = nb_lo + nb_hi
+    edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
+    edges[:, nb_lo] = v_th
+    c = 0.5 * (edges[:, 1:] + edges[:, :-1])
+    pts = np.concatenate([np.full((K, 1), v_reset), c], axis=1)           # state 0: the reset atom
+    return _Grid(edges, pts, nb_lo, nb, ref, dead)
+
+
+def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
+    """Transition probabilities from source potentials ``src`` (K, n) to the states of ``g``
+    (K, n, n_st), the firing probability from each (K, n) and, for the subtractive reset, the
+    post-spike part (K, n, nb) (else None). Landing points are binned exactly (CDF differences
+    at the bin edges); mass below the grid goes to the lowest bin (~1e-15)."""
+    K, n = src.shape
+    nb, nb_lo = g.nb, g.nb_lo
+    edges = g.edges
+    mu = beta * src[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, n, 1)
+    cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, n, nb+1)
+    P = np.zeros((K, n, g.n_st))
+    T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
+    T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)
+    P[:, :, 1 : nb_lo + 1] = T
+    fire = 1.0 - cdf[:, :, nb_lo]                                        # (K, n)
+    if reset == "zero" or g.ref > 0:
+        P[:, :, g.spike_to] += fire
+        R = None
+    else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
+        shifted = np.maximum(edges + (v_th - v_reset), v_th)
+        cdf2 = _mix_cdf(shifted[:, None, :], mu, s, mix)
+        R = np.diff(cdf2, axis=2)
+        R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
+        P[:, :, 1 : nb + 1] += R
+    return P, fire, R
+
+
+def _transition(g: _Grid, m, s, mix, beta, v_th, v_reset, reset):
+    """The chain's transition matrix (K, n_st, n_st) on ``g``, the firing probability per state
+    (K, nb+1) and the post-spike part of the subtractive reset (or None)."""
+    K = g.pts.shape[0]
+    P = np.zeros((K, g.n_st, g.n_st))
+    rows, fire, R = _rows(g, g.pts, m, s, mix, beta, v_th, v_reset, reset)
+    P[:, : g.nb + 1] = rows
+    for r in range(g.ref):                                               # refractory chain -> reset atom
+        i = g.nb + 1 + r
+        P[:, i, 0 if r == 0 else i - 1] = 1.0
+    return P, fire, R
+
+
 def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, counts=None, window_decay=None,
-               density=False) -> GridChain:
+               density=False, regularity=True) -> GridChain:
     r"""Stationary rate, output regularity and density of the step map for a batch of drives.
 
     The chain ``V <- beta V + I``, ``I ~ N(m_k, s^2)`` (one common ``s``, an array of mean
@@ -1736,6 +1832,8 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
         ``b`` in F (default ``min(beta, 0.999)``: the next layer's membrane filter).
     density : bool, keyword-only
         Also return the stationary law and the states.
+    regularity : bool, keyword-only
+        Compute F (a second batched solve); ``False`` returns F = NaN.
 
     Returns
     -------
@@ -1744,50 +1842,11 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     m = np.atleast_1d(np.asarray(m, float))
     ref = int(ref_steps)
     beta_f = min(beta, 0.999) if window_decay is None else window_decay
-    theta = v_th - v_reset
     mix = counts
     K = m.size
-    dead = np.zeros(K, bool)
-    if beta < 1.0:
-        sd_free = s / math.sqrt(1.0 - beta * beta)
-        lo = np.minimum(v_reset, m / (1.0 - beta)) - 8.0 * sd_free
-    else:
-        dead = m <= 1e-3 * s
-        drift = np.maximum(m, 1e-3 * s)
-        lo = v_reset - 10.0 * s - 8.0 * s * s / drift
-    lo = np.minimum(lo, v_reset - 2.0 * s)
-    span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
-    nb_lo = int(min(_GRID_MAX, max(60, math.ceil(span / s * _BINS_PER_S))))
-    h = (v_th - lo) / nb_lo                                              # (K,) bin widths
-    # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
-    # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
-    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(6.0 * s / float(h.min()))), nb_lo // 2)
-    nb = nb_lo + nb_hi
-    edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
-    edges[:, nb_lo] = v_th
-    c = 0.5 * (edges[:, 1:] + edges[:, :-1])
-    pts = np.concatenate([np.full((K, 1), v_reset), c], axis=1)           # state 0: the reset atom
-    n_st = nb + 1 + ref
-    mu = beta * pts[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, nb+1, 1)
-    cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, nb+1, nb+1)
-    P = np.zeros((K, n_st, n_st))
-    T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
-    T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)
-    P[:, : nb + 1, 1 : nb_lo + 1] = T
-    fire = 1.0 - cdf[:, :, nb_lo]                                        # (K, nb+1)
-    spike_to = 0 if ref == 0 else nb + ref                               # state index after a spike
-    if reset == "zero" or ref > 0:
-        P[:, : nb + 1, spike_to] += fire
-        R = None
-    else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
-        shifted = np.maximum(edges + theta, v_th)
-        cdf2 = _mix_cdf(shifted[:, None, :], mu, s, mix)
-        R = np.diff(cdf2, axis=2)
-        R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
-        P[:, : nb + 1, 1 : nb + 1] += R
-    for r in range(ref):                                                 # refractory chain -> reset atom
-        i = nb + 1 + r
-        P[:, i, 0 if r == 0 else i - 1] = 1.0
+    g = _grid(m, s, beta, v_th, v_reset, reset, ref)
+    dead, nb, n_st, spike_to = g.dead, g.nb, g.n_st, g.spike_to
+    P, fire, R = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
     f = np.zeros((K, n_st))
     f[:, : nb + 1] = fire
     P *= 1.0 - 1e-12
@@ -1802,24 +1861,196 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum(axis=1, keepdims=True)
     p = np.clip(np.einsum("ki,ki->k", pi, f), 0.0, 1.0)   # mixture CDFs can overshoot 1 by rounding
+    if not regularity:
+        F = np.full(K, np.nan)
     # post-spike distribution d; sum_k b^k (h(k) - p) from the resolvent of Q = P - 1 pi
-    if R is None:
+    elif R is None:
         d = np.zeros((K, n_st))
         d[:, spike_to] = 1.0
     else:
         d = np.einsum("ki,kij->kj", pi[:, : nb + 1], R)
         d = np.concatenate([np.zeros((K, 1)), d, np.zeros((K, ref))], axis=1)
         d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-300)
-    Q = P - pi[:, None, :]
-    M = np.eye(n_st)[None] - beta_f * Q
-    with one_blas_thread():
-        x = np.linalg.solve(M, f[..., None])[..., 0]
-    acc = beta_f * (np.einsum("ki,ki->k", d, x) - p)
-    F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
+    if regularity:
+        Q = P - pi[:, None, :]
+        M = np.eye(n_st)[None] - beta_f * Q
+        with one_blas_thread():
+            x = np.linalg.solve(M, f[..., None])[..., 0]
+        acc = beta_f * (np.einsum("ki,ki->k", d, x) - p)
+        F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
     p = np.where(dead, 0.0, p)
     F = np.where(dead, 1.0, F)
     if not density:
         return GridChain(p, F, None, None)
     pi_v = pi[:, : nb + 1].copy()
     pi_v[:, 0] += pi[:, nb + 1:].sum(axis=1)                              # refractory neurons sit at v_reset
-    return GridChain(p, F, pi_v, pts)
+    return GridChain(p, F, pi_v, g.pts)
+
+
+class Transient(NamedTuple):
+    """Result of :func:`transient`: the chain's law over the first ``n_steps`` steps.
+
+    ``rate[..., t]`` is the firing probability at step t + 1 (spikes per step), ``v_mean`` and
+    ``v_std`` the mean and SD (V) of the post-reset membrane after that step, ``law[..., t, :]``
+    its probability on ``states`` (the reset atom first, then the bin centres of width ``h``;
+    refractory neurons counted at ``v_reset``). A leading axis runs over the drives when ``m``
+    is an array.
+    """
+
+    rate: np.ndarray
+    v_mean: np.ndarray
+    v_std: np.ndarray
+    law: np.ndarray
+    states: np.ndarray
+    h: np.ndarray
+
+
+def _initial_atoms(v0, K):
+    """``v0`` as atoms ``(x, w)`` of shape (K, n): a point, an array of (points, probabilities),
+    or a StationaryDensity (its quadrature nodes weighted by density x weight, and its atoms)."""
+    if isinstance(v0, StationaryDensity):
+        x = np.concatenate([v0.v, v0.atoms_v])
+        w = np.concatenate([v0.weights * v0.density, v0.atoms_mass])
+    elif isinstance(v0, tuple):
+        if len(v0) != 2:
+            raise ParameterError(f"v0 must be a potential, (points, probabilities) or a StationaryDensity; "
+                                 f"got a tuple of length {len(v0)}")
+        x, w = (np.atleast_1d(np.asarray(a, float)) for a in v0)
+        if x.shape != w.shape or x.ndim != 1:
+            raise ParameterError(f"v0 points and probabilities must be 1-D of one length; got shapes {x.shape} "
+                                 f"and {w.shape}")
+        if np.any(w < 0) or not np.isfinite(x).all():
+            raise ParameterError("v0 probabilities must be >= 0 and its points finite")
+    else:
+        x = np.atleast_1d(np.asarray(v0, float))
+        if x.ndim != 1 or x.size != 1 or not np.isfinite(x).all():
+            raise ParameterError(f"v0 must be a finite potential (V); got {v0!r}")
+        w = np.ones(1)
+    tot = w.sum()
+    if not tot > 0:
+        raise ParameterError(f"v0 probabilities must sum to > 0; got {tot:g}")
+    return np.broadcast_to(x, (K, x.size)), np.broadcast_to(w / tot, (K, x.size))
+
+
+def _moments_of_law(law, g: _Grid):
+    """Mean and SD of laws (..., n_st) on ``g``: the mass of a bin at its centre, less Sheppard's
+    correction h^2/12 per unit of binned mass (binning a smooth density adds that variance)."""
+    K = g.pts.shape[0]
+    vals = np.concatenate([g.pts, np.repeat(g.pts[:, :1], g.ref, axis=1)], axis=1)   # refractory: v_reset
+    shp = (K,) + (1,) * (law.ndim - 2) + (vals.shape[1],)
+    vals = vals.reshape(shp)
+    mean = (law * vals).sum(-1)
+    h = (g.edges[:, 1] - g.edges[:, 0]).reshape(shp[:-1])
+    in_bins = law[..., 1: g.nb + 1].sum(-1)
+    var = (law * vals**2).sum(-1) - mean**2 - in_bins * h**2 / 12.0     # Sheppard's correction
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _reach_floor(x0, m, s):
+    """Per chain (K,), a potential that the steps from the atoms ``x0`` (K, n) with drives ``m``
+    (T, K) and increment SDs ``s`` (T,) stay above except with probability ~1e-15 per step
+    (8 SDs per step; every decay and reset only raises it)."""
+    return np.minimum(x0.min(axis=1), 0.0) - np.maximum(-m, 0.0).sum(axis=0) - 8.0 * float(np.sum(s))
+
+
+def _run_transient(g: _Grid, steps, x0, w0, beta, v_th, v_reset, reset):
+    """Push the initial atoms ``(x0, w0)`` through the chain on ``g``; ``steps`` yields one
+    ``(m, s, mix)`` per step (the same object repeated: the matrix is built once). The first
+    step starts from the atoms' exact potentials, the later ones from the grid states.
+    Returns rates (K, T) and laws (K, T, n_st)."""
+    rates, laws = [], []
+    law = P = last = None
+    for t, step in enumerate(steps):
+        m, s, mix = step
+        if t == 0:
+            rows, fire, _ = _rows(g, x0, m, s, mix, beta, v_th, v_reset, reset)
+            p = np.einsum("kn,kn->k", w0, fire)
+            law = np.einsum("kn,kns->ks", w0, rows)
+        else:
+            if step is not last:
+                P, fire_st, _ = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
+                last = step
+            p = np.einsum("ki,ki->k", law[:, : g.nb + 1], fire_st)
+            law = np.einsum("ki,kij->kj", law, P)
+        rates.append(np.clip(p, 0.0, 1.0))
+        laws.append(law)
+    return np.stack(rates, axis=1), np.stack(laws, axis=1)
+
+
+def transient(m, s, *, beta, n_steps, v0=0.0, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
+              counts=None) -> Transient:
+    r"""Firing probability and membrane law of the step map over its first steps from a given start.
+
+    The chain of :func:`grid_chain` (``V <- beta V + I``, ``I ~ N(m, s^2)`` or the count
+    mixture ``counts``, spike at ``V >= v_th``, zero or subtractive reset, ``ref_steps``
+    refractory steps) run forward from the initial law ``v0`` instead of solved for its
+    stationary law: with :math:`\pi_0` the start and :math:`P` the transition matrix,
+
+    .. math::
+
+        p_t = \pi_{t-1} f, \qquad \pi_t = \pi_{t-1} P, \qquad t = 1, \dots, T,
+
+    ``f`` the firing probability per state. This is what a training trial that starts every
+    neuron at ``V = 0`` (snnTorch's ``init_leaky``) sees before the membrane reaches its
+    stationary law (the per-step rate of step 1 from rest is :math:`P(I \ge v_\mathrm{th})`).
+    The first step is taken exactly from the initial potentials; later steps use the grid
+    (bins of ~s/4, their landing probabilities exact CDF differences), so the rates agree with a
+    simulation of the step map within its standard error and, for large T, converge to
+    :func:`grid_chain`'s stationary rate (0.1–0.6 % from :func:`firing_probability`), as
+    ``tests/test_transient.py`` checks.
+
+    Parameters
+    ----------
+    m : float or array_like, 1-D
+        Mean increment per step (V/step); an array gives one chain per drive.
+    s : float
+        SD of the increment per step (V/step), > 0.
+    beta, v_th, v_reset, reset, ref_steps : keyword-only
+        As for :func:`firing_probability`.
+    n_steps : int, keyword-only
+        Steps T to follow.
+    v0 : float, (points, probabilities) or StationaryDensity, keyword-only
+        The initial law of the membrane (post-reset potential before step 1): a point mass
+        (default 0, the training start), atoms, or a density from :func:`stationary_density`.
+    counts : CountMixture or None, keyword-only
+        Increment law for few active inputs per step (as for :func:`grid_chain`).
+
+    Returns
+    -------
+    Transient
+
+    Examples
+    --------
+    From rest the first step fires only if one increment crosses the threshold:
+
+    >>> from scipy.stats import norm
+    >>> tr = transient(0.2, 0.3, beta=0.9, n_steps=16)
+    >>> bool(abs(tr.rate[0] - norm.sf(1.0, 0.2, 0.3)) < 1e-12)
+    True
+    """
+    scalar = np.ndim(m) == 0
+    m_arr = np.atleast_1d(np.asarray(check("m", m), float))
+    if m_arr.ndim != 1:
+        raise ParameterError(f"m must be a scalar or 1-D; got shape {m_arr.shape}")
+    s = float(check("s", s))
+    if not s > 0:
+        raise ParameterError(f"s must be > 0 V/step; got {s:g}")
+    beta = float(check("beta", beta))
+    v_th, v_reset = float(check("v_th", v_th)), float(check("v_reset", v_reset))
+    check_below("v_reset", v_reset, "v_th", v_th)
+    check_choice("reset", reset, _RESETS)
+    ref = check_int("ref_steps", ref_steps) if ref_steps else 0
+    T = check_int("n_steps", n_steps)
+    K = m_arr.size
+    x0, w0 = _initial_atoms(v0, K)
+    floor = _reach_floor(x0, np.broadcast_to(m_arr, (T, K)), np.full(T, s))
+    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=floor)
+    step = (m_arr, s, counts)
+    rate, law = _run_transient(g, [step] * T, x0, w0, beta, v_th, v_reset, reset)
+    mean, sd = _moments_of_law(law, g)
+    law_v = law[..., : g.nb + 1].copy()
+    law_v[..., 0] += law[..., g.nb + 1:].sum(-1)
+    h = g.edges[:, 1] - g.edges[:, 0]
+    out = Transient(rate, mean, sd, law_v, g.pts, h)
+    return Transient(*(a[0] for a in out)) if scalar else out
+

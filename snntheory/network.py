@@ -27,7 +27,7 @@ synapse (``tau_s = 0``), Gaussian (or uniform, by its moments) weights.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -45,11 +45,19 @@ from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
 __all__ += ["BPTTGain", "bptt_gain"]
+__all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
 #: Gauss-Hermite nodes over the neurons' mean drive (quenched heterogeneity)
 _N_HERMITE = 12
+#: Gauss-Hermite nodes and grid bins of the per-step network transient (each step builds its
+#: own transition matrix: nodes x bins^2 normal CDFs)
+_N_HERMITE_TRANSIENT = 8
+_GRID_TRANSIENT = 200
+#: per-step input statistics within this relative change of the previous step's reuse its
+#: transition matrix (a rate change of 1e-6 is far below the grid's 0.1-0.6 %)
+_SAME_STEP = 1e-6
 #: below this input spike probability per step (n E[p] <= 1e-12 for n <= 1000) a layer sees
 #: isolated input spikes, and its rate is the sparse limit of :func:`_spikes_per_jump`
 _SPARSE = 1e-15
@@ -336,6 +344,9 @@ class LayerInit:
     verified_rate, verified_stderr : float
         Rate and standard error (Hz) in the calibration's check on an independent weight draw
         and input (NaN if not run).
+    transient_rates : tuple of float
+        Predicted rate (Hz) at each of the first T steps of a trial started at rest
+        (:func:`predict_transient`; ``predict_network(..., n_steps=T)``; empty otherwise).
     """
 
     __repr__ = _result_repr
@@ -361,6 +372,7 @@ class LayerInit:
     calibration: str = ""
     verified_rate: float = math.nan
     verified_stderr: float = math.nan
+    transient_rates: tuple = ()
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -416,6 +428,10 @@ class NetworkInit:
         return _simulate_network(list(self.widths), self.w_means, self.w_stds, neuron=self.neuron,
                                  input_rate=self.input_rate, n_steps=n_steps, seed=seed, burn_in=burn_in,
                                  batch=batch, weight_dist=self.layers[0].weight_dist)
+
+    def sample_membrane(self, batch=1, *, seed=None, weights=None):
+        """Initial potentials from each layer's stationary law (:func:`sample_membrane`)."""
+        return sample_membrane(self, batch=batch, seed=seed, weights=weights)
 
     _COLUMNS = (("layer", "", "index", "d"), ("n_in", "", "n_in", "d"), ("n_out", "", "n_out", "d"),
                 ("w_mean", "V", "w_mean", ".4g"), ("w_std", "V", "w_std", ".4g"), ("in", "Hz", "input_rate", ".4g"),
@@ -513,7 +529,8 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
 
 
 def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist="normal", surrogate="fast_sigmoid",
-                    surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW) -> NetworkInit:
+                    surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW, n_steps=None,
+                    v0=None) -> NetworkInit:
     r"""What given weights do to a deep network: the depth model's prediction, no solve.
 
     The forward model of this module (see its docstring) evaluated at the weights you give,
@@ -540,6 +557,9 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
         draw-to-draw spread of its population rate.
     silent_below : float, keyword-only
         Spikes per step under which a neuron counts as silent.
+    n_steps, v0 : int or None, float or None, keyword-only
+        With ``n_steps = T``, also each layer's rates over the first T steps of a trial started
+        at ``v0`` (``LayerInit.transient_rates``, :func:`predict_transient`).
 
     Returns
     -------
@@ -585,7 +605,232 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
-    return _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    if n_steps is None:
+        return plan
+    tr = predict_transient(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=n_steps, v0=v0,
+                           weight_dist=weight_dist)
+    layers = tuple(replace(l, transient_rates=tuple(float(r) for r in tr.rates[i])) for i, l in enumerate(plan.layers))
+    return replace(plan, layers=layers)
+
+
+class NetworkTransient(NamedTuple):
+    """Result of :func:`predict_transient`: per layer (rows 1..L) and step (columns 1..T).
+
+    ``rates`` (Hz), ``v_mean`` and ``v_std`` (V, post-reset membrane over neurons) over the
+    first ``n_steps`` steps of a trial (:func:`predict_network` gives the stationary state
+    where the transient ends).
+    """
+
+    rates: np.ndarray
+    v_mean: np.ndarray
+    v_std: np.ndarray
+    dt: float
+
+
+def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_HERMITE_TRANSIENT):
+    """Per-step depth model of one layer fed per-step input statistics ``ep, ep2, evf`` (T,):
+    node rates (K, T), node weights (K,), node post-reset mean and SD (K, T)."""
+    T = ep.size
+    theta = cp.v_th - cp.v_reset
+    quenched = np.maximum(ep2 - ep * ep, 0.0) if rows else ep2
+    z, w = normal_nodes(0.0, 1.0, 1 if np.all(quenched <= 0.0) else n_hermite)
+    m = gain * n * ep * wm                                                # (T,)
+    s = np.maximum(gain * np.sqrt(np.maximum(n * (ws * ws + wm * wm) * evf, 0.0)), 1e-9 * theta)
+    sdm = gain * abs(ws) * np.sqrt(n * quenched)
+    drives = m[:, None] + sdm[:, None] * z[None, :]                      # (T, K)
+    steps = []
+    for t in range(T):
+        if t and np.allclose([ep[t], ep2[t], evf[t]], [ep[t - 1], ep2[t - 1], evf[t - 1]], rtol=_SAME_STEP, atol=0.0):
+            steps.append(steps[-1])      # the input has settled: the same transition matrix
+            continue
+        st = _State(ep[t], ep2[t], evf[t], rows)
+        mix = _count_mixture(n, st, drives[t], float(s[t]), float(m[t])) if ep[t] > _SPARSE else None
+        steps.append((drives[t], float(s[t]), mix))
+    K = z.size
+    x0k, w0k = np.full((K, 1), float(x0)), np.ones((K, 1))
+    floor = discrete._reach_floor(x0k, drives, s)
+    # place the grid for the widest step (largest s), reaching the lowest drive of any step
+    g = discrete._grid(drives.min(axis=0), float(s.max()), cp.beta, cp.v_th, cp.v_reset, cp.reset, cp.ref_steps,
+                       lo_floor=floor, max_bins=_GRID_TRANSIENT)
+    rate, law = discrete._run_transient(g, steps, x0k, w0k, cp.beta, cp.v_th, cp.v_reset, cp.reset)
+    mean, sd = discrete._moments_of_law(law, g)
+    return rate, w, mean, sd
+
+
+def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_rate=None, n_steps, v0=None,
+                      weight_dist="normal") -> NetworkTransient:
+    r"""Per-layer, per-step rates of a network over the first steps of a trial started at rest.
+
+    Training code starts every trial at ``V = v0`` (snnTorch: 0), while the depth model of
+    :func:`predict_network` describes the stationary state. Here each layer's chain is run
+    forward from ``v0`` (:func:`snntheory.discrete.transient`) with a drive that changes from
+    step to step: layer l's input at step t has the statistics of layer l-1's output at step t
+    (same-step convention of :func:`snntheory.simulate.network`), so its neurons' mean drives
+    are :math:`N(g n E[p_t]\mu_w, g^2 n\sigma_w^2 E[p_t^2])` (12 Gauss–Hermite nodes, each
+    neuron keeping its quantile) and its increment variance
+    :math:`g^2 n(\sigma_w^2+\mu_w^2)(E[p_t]-E[p_t^2])` (the count mixture below 8 active
+    inputs per step).
+
+    Approximations (beyond those of the depth model): the input spikes of a layer at step t
+    are independent Bernoulli draws given the per-step rates (no temporal correlations: the
+    regularity factor of the stationary model is left out, which is exact at step 1 and for
+    layer 1), and the neurons of a layer are independent (no shared-input correlations).
+    Layer 1 (Bernoulli input) is exact up to the grid. In deeper layers the first steps are
+    underestimated where the rate is a convex function of the input: all neurons of a layer
+    see the same input pattern, so the number of active inputs fluctuates from trial to trial
+    in common, a fluctuation this mean-field model leaves out (measured in
+    ``benchmarks/results/transient.md``).
+
+    Parameters
+    ----------
+    widths, w_means, w_stds, neuron, input_rate, weight_dist
+        As for :func:`predict_network`; or ``widths`` a :class:`NetworkInit` (then the others
+        are taken from it).
+    n_steps : int, keyword-only
+        Steps T of the trial.
+    v0 : float or None, keyword-only
+        Initial membrane potential of every neuron (V; default ``neuron.v_reset``, the start of
+        :func:`snntheory.simulate.network`; snnTorch starts at 0).
+
+    Returns
+    -------
+    NetworkTransient
+
+    Examples
+    --------
+    Started at rest, the first layer of a leaky network fires less at step 1 than later on:
+
+    >>> from snntheory import LIF
+    >>> tr = predict_transient([100, 100, 100], 0.02, 0.1, neuron=LIF.from_beta(0.9), input_rate=100.0, n_steps=16)
+    >>> bool(tr.rates[0, 0] < 0.5 * tr.rates[0, -1])
+    True
+    """
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
+        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L)
+    wss = _per_layer("w_std", w_stds, L)
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    T = check_int("n_steps", n_steps)
+    cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
+    x0 = cp.v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
+    rows = weight_dist == "rows"
+    p0 = rate0 * dt
+    ep, ep2, evf = np.full(T, p0), np.full(T, p0 * p0), np.full(T, p0 * (1.0 - p0))
+    rates, means, sds = [], [], []
+    for l in range(L):
+        n = widths[l]
+        p, w, mk, sk = _transient_layer(cp, g, n, ep, ep2, evf, wms[l], wss[l], rows, x0)
+        mean = w @ mk
+        means.append(mean)
+        sds.append(np.sqrt(np.maximum(w @ (sk**2 + mk**2) - mean**2, 0.0)))
+        ep, ep2 = w @ p, w @ p**2
+        evf = np.maximum(ep - ep2, 0.0)
+        rates.append(ep / dt)
+    return NetworkTransient(np.array(rates), np.array(means), np.array(sds), float(dt))
+
+
+def _draw_states(rng, pi, pts, node, half):
+    """Post-reset potentials for node indices ``node`` (any shape): a state of the node's law
+    ``pi[k]`` on ``pts[k]`` (reset atom exact, a bin uniformly over its width ``2 half[k]``)."""
+    cum = np.cumsum(pi, axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(node.shape)
+    out = np.empty(node.shape)
+    for k in np.unique(node):
+        sel = node == k
+        idx = np.minimum(np.searchsorted(cum[k], u[sel], side="right"), pts.shape[1] - 1)
+        jit = np.where(idx > 0, half[k] * rng.uniform(-1.0, 1.0, idx.size), 0.0)
+        out[sel] = pts[k, idx] + jit
+    return out
+
+
+def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rate=None, batch=1, seed=None,
+                    weights=None, weight_dist="normal", n_nodes=12) -> list:
+    r"""Initial membrane potentials drawn from each layer's stationary law, so a trial starts
+    in the stationary state instead of at rest.
+
+    Layer by layer, the depth model (:func:`predict_network`) gives the increment SD and the
+    law of the neurons' mean drives; the step-map chain (:func:`snntheory.discrete.grid_chain`)
+    gives the stationary post-reset law at each drive. Without ``weights`` every neuron's
+    potential is drawn from the layer's law mixed over the drives (Gauss–Hermite nodes), which
+    ignores that a neuron with a large drive sits higher: the population's first-step rate is
+    then off where the drives are heterogeneous. With the actual ``weights`` each neuron's own
+    mean drive :math:`g\sum_j W_{ij}p_j` (``p_j`` the input layer's rate, in deeper layers the
+    chain's rate of neuron j at its drive) picks its chain (``n_nodes`` drives spanning the
+    layer's, nearest node), so the draw is the neuron's own stationary law. Within a grid
+    bin the potential is uniform, the reset atom exact; refractory counters are not drawn
+    (a neuron at ``v_reset`` is free). ``tests/test_transient.py`` checks that a network started
+    from these draws has flat per-step rates from step 1.
+
+    Parameters
+    ----------
+    widths, w_means, w_stds, neuron, input_rate, weight_dist
+        As for :func:`predict_network`; or ``widths`` a :class:`NetworkInit`.
+    batch : int, keyword-only
+        Trials (rows of every returned array).
+    seed : int, Generator or None, keyword-only
+    weights : sequence of arrays or None, keyword-only
+        The weight matrices, shape ``(n_out, n_in)`` each (``torch.nn.Linear.weight`` layout,
+        :meth:`LayerInit.sample`); numpy arrays or anything ``numpy.asarray`` takes.
+    n_nodes : int, keyword-only
+        Drives at which the chain is solved when ``weights`` are given.
+
+    Returns
+    -------
+    list of ndarray
+        Per layer 1..L, potentials of shape ``(batch, widths[l])`` (V).
+    """
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
+        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L)
+    wss = _per_layer("w_std", w_stds, L)
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    batch = check_int("n_in", batch, label="batch")
+    if weights is not None:
+        weights = [np.asarray(W, float) for W in weights]
+        if len(weights) != L or any(W.shape != (widths[l + 1], widths[l]) for l, W in enumerate(weights)):
+            raise ParameterError(f"weights must be {L} matrices of shapes (n_out, n_in) = "
+                                 f"{[(widths[l + 1], widths[l]) for l in range(L)]}; got "
+                                 f"{[np.shape(W) for W in weights]}")
+    rng = as_generator(seed)
+    cp, g = neuron.chain_params(), neuron.gain
+    state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
+    p_prev = np.full(widths[0], rate0 * neuron.dt)
+    out = []
+    for l in range(L):
+        n, n_out = widths[l], widths[l + 1]
+        nxt, p_nodes, w, drives, s = _layer_model(cp, g, n, state, wms[l], wss[l])
+        m = g * n * state.ep * wms[l]
+        if weights is not None:
+            own = g * (weights[l] @ p_prev)
+            drives = np.linspace(own.min(), own.max(), n_nodes) if np.ptp(own) > 0 else own[:1]
+        if s <= 0.0:      # isolated input or no noise: the membrane sits at rest between jumps
+            out.append(np.full((batch, n_out), _rest_potential(cp)))
+            p_prev = np.full(n_out, nxt.ep)
+            state = nxt
+            continue
+        mix = _count_mixture(n, state, drives, s, m)
+        ch = discrete.grid_chain(drives, s, counts=mix, density=True, regularity=False, **cp._asdict())
+        half = 0.5 * (ch.states[:, 2] - ch.states[:, 1])
+        if weights is None:
+            node = rng.choice(w.size, size=(batch, n_out), p=w / w.sum())
+            p_prev = np.full(n_out, nxt.ep)
+        else:
+            near = np.abs(own[:, None] - drives[None, :]).argmin(axis=1)
+            node = np.broadcast_to(near, (batch, n_out))
+            p_prev = np.interp(own, drives, ch.rate)
+        out.append(_draw_states(rng, ch.pi, ch.states, node, half))
+        state = nxt
+    return out
 
 
 def _per_layer(name, value, n_layers):

@@ -65,12 +65,13 @@ from . import surrogate as _surrogate
 from ._validate import check, check_choice, check_int, check_widths
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
-from .network import NetworkInit
+from .network import NetworkInit, sample_membrane
 from .neuron import LIF
 from .surrogate import SURROGATES
 
 __all__ = ["spike_fn", "LIFNeurons", "SpikingMLP", "init_snn_", "lif_normal_", "lif_from_module",
            "surrogate_from_module"]
+__all__ += ["init_membrane"]
 
 _WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d)
 
@@ -185,7 +186,9 @@ class LIFNeurons(nn.Module):
     -----
     ``forward(x)`` takes time-major input currents ``x[t] = I[t]`` of shape
     ``[T, batch, *features]`` and returns 0/1 spikes of the same shape and dtype. Each call
-    starts from ``V = v_reset`` and ``J = 0`` (no state carried between calls). The step map
+    starts from ``V = v_reset`` and ``J = 0`` (no state carried between calls), or from
+    ``forward(x, mem)`` / the attribute ``mem0`` (a tensor broadcastable to ``[batch,
+    *features]``, e.g. from :func:`init_membrane`: the stationary state instead of rest). The step map
     and the detached reset are described in the module docstring; with ``float64`` input the
     layer reproduces :func:`snntheory.simulate.run_step_map` exactly (tested spike for spike
     and on the final membrane potential for all options).
@@ -219,6 +222,7 @@ class LIFNeurons(nn.Module):
         self.record_membrane = bool(record_membrane)
         self.last_spikes = None
         self.last_membrane = None
+        self.mem0 = None
 
     @property
     def lif(self) -> LIF:
@@ -235,7 +239,7 @@ class LIFNeurons(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.neuron!r}, surrogate={self.surrogate!r}, surrogate_width={self.surrogate_width:g}"
 
-    def forward(self, x):
+    def forward(self, x, mem=None):
         if not isinstance(x, torch.Tensor) or x.dim() < 2:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ParameterError(f"x must be a time-major tensor [T, batch, *features]; got {shape}")
@@ -245,7 +249,8 @@ class LIFNeurons(nn.Module):
         # gain 1 - beta follows a learnt beta; a unit gain stays exactly 1
         gain = (1.0 - beta) if n.input_gain == "1-beta" else 1.0
         zero, delayed, ref_steps = n.reset == "zero", n.reset_delay, n.ref_steps
-        v = torch.full_like(x[0], v_reset)
+        mem = self.mem0 if mem is None else mem
+        v = torch.full_like(x[0], v_reset) if mem is None else mem.to(x).expand_as(x[0]).clone()
         j = torch.zeros_like(x[0]) if alpha else None
         ref = torch.zeros(x.shape[1:], dtype=torch.int64, device=x.device) if ref_steps else None
         pending = torch.zeros(x.shape[1:], dtype=torch.bool, device=x.device) if delayed else None
@@ -707,3 +712,63 @@ def lif_normal_(tensor, *, input_rate, neuron, n_in=None, target_rate=None, meth
         raise ParameterError(f"generator must be a torch.Generator or None; got {type(generator).__name__}")
     with torch.no_grad():
         return tensor.normal_(stats.mean, stats.std, generator=generator)
+
+
+def init_membrane(model, *, batch, input_rate=None, neuron=None, dt=None, generator=None, dtype=None, device=None,
+                  assign=False) -> list:
+    r"""Initial membrane potentials from the stationary law, as tensors for each LIF layer.
+
+    A trial that starts at ``V = 0`` (snnTorch's ``init_leaky``, :class:`LIFNeurons`) spends
+    its first steps in a transient (:func:`snntheory.network.predict_transient`); starting
+    from these draws, the network fires at its stationary rates from step 1. ``model`` is a
+    :class:`snntheory.network.NetworkInit` (draws from each layer's law mixed over neurons) or
+    the PyTorch model (its ``nn.Linear`` weights and LIF modules as for :func:`init_snn_`;
+    every neuron is drawn from its own stationary law at its actual weights,
+    :func:`snntheory.network.sample_membrane`).
+
+    Parameters
+    ----------
+    model : NetworkInit or torch.nn.Module
+    batch : int, keyword-only
+        Trials (first dimension of every tensor).
+    input_rate : float, keyword-only
+        Rate of the Bernoulli input (Hz); required with a module.
+    neuron, dt : keyword-only
+        As for :func:`init_snn_` (read from the module's LIF layers by default).
+    generator : torch.Generator or None, keyword-only
+        Seeds the draw.
+    dtype, device : keyword-only
+        Of the returned tensors (default dtype: ``torch.get_default_dtype()``).
+    assign : bool, keyword-only
+        Also set ``mem0`` of the model's :class:`LIFNeurons` layers, in order, so that every
+        forward pass starts from these potentials.
+
+    Returns
+    -------
+    list of torch.Tensor
+        Per LIF layer, potentials of shape ``(batch, n_out)`` (pass one as snnTorch ``Leaky``'s
+        ``mem`` or :class:`LIFNeurons`'s ``mem``).
+    """
+    seed = _seed(generator)
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    if isinstance(model, NetworkInit):
+        vs = sample_membrane(model, batch=batch, seed=seed)
+    else:
+        if not isinstance(model, nn.Module):
+            raise ParameterError(f"model must be a NetworkInit or a torch.nn.Module; got {type(model).__name__}")
+        if input_rate is None:
+            raise ParameterError("input_rate (Hz) is required to initialise the membranes of a module")
+        pairs = _pairs(model, neuron, dt)
+        if any(not isinstance(m, nn.Linear) for m, _ in pairs):
+            raise ParameterError("init_membrane supports nn.Linear layers only")
+        lif = pairs[0][1]
+        ws = [m.weight.detach().cpu().double().numpy() for m, _ in pairs]
+        widths = [ws[0].shape[1]] + [w.shape[0] for w in ws]
+        vs = sample_membrane(widths, [float(w.mean()) for w in ws], [float(w.std()) for w in ws], neuron=lif,
+                             input_rate=input_rate, batch=batch, seed=seed, weights=ws)
+    out = [torch.as_tensor(v, dtype=dtype, device=device) for v in vs]
+    if assign and isinstance(model, nn.Module):
+        lifs = [m for m in model.modules() if isinstance(m, LIFNeurons)]
+        for m, v in zip(lifs, out):
+            m.mem0 = v
+    return out

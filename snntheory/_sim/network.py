@@ -134,8 +134,28 @@ def _drive(spikes, weights):
     return out
 
 
+def _initial_membrane(v0, shape, v_reset, rng):
+    """Per-layer initial potentials (float64 arrays of ``shape[l]``) from ``v0`` (see :func:`network`)."""
+    if not isinstance(v0, (list, tuple)):
+        if callable(v0) or np.ndim(v0) != 0:
+            raise ParameterError(f"v0 must be a potential or a sequence with one entry per layer; got "
+                                 f"{type(v0).__name__}")
+        value = v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
+        return [np.full(sh, value) for sh in shape]
+    if len(v0) != len(shape):
+        raise ParameterError(f"v0 must give one entry per layer ({len(shape)}); got {len(v0)}")
+    out = []
+    for sh, init in zip(shape, v0):
+        a = init(rng, sh) if callable(init) else init
+        a = np.array(np.broadcast_to(np.asarray(a, float), sh), dtype=np.float64)
+        if not np.isfinite(a).all():
+            raise ParameterError("v0 must be finite")
+        out.append(a)
+    return out
+
+
 def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, batch=1, v_lower=None,
-            burn_in=0, weight_dist="normal", dtype=np.float32, chunk=256) -> NetworkRun:
+            burn_in=0, weight_dist="normal", dtype=np.float32, chunk=256, v0=None) -> NetworkRun:
     r"""Simulate a deep feed-forward network of step-map neurons driven by Bernoulli inputs.
 
     Parameters
@@ -166,6 +186,11 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
         :func:`snntheory.inverse.init_network` plans by default).
     dtype : numpy dtype, keyword-only
         Precision of weights and matmul (float32 default; V is always float64).
+    v0 : None, float, or sequence (one per layer) of floats, arrays or callables, keyword-only
+        Initial membrane potential (default ``neuron.v_reset``): a value for every neuron, or
+        per layer a value, an array broadcastable to ``(batch, width)``, or a sampler
+        ``f(rng, (batch, width))`` (e.g. :func:`snntheory.network.sample_membrane`'s), drawn
+        after the weights.
 
     Returns
     -------
@@ -197,7 +222,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     v_th, v_reset, theta = neuron.v_th, neuron.v_reset, neuron.theta
     ref_steps, delayed, zero = neuron.ref_steps, neuron.reset_delay, neuron.reset == "zero"
     shape = [(batch, w) for w in widths[1:]]
-    v = [np.full(sh, v_reset) for sh in shape]
+    v = _initial_membrane(v0, shape, v_reset, rng)
     j = [np.zeros(sh) for sh in shape] if alpha else None
     ref = [np.zeros(sh, dtype=np.int64) for sh in shape] if ref_steps else None
     pending = [np.zeros(sh, dtype=bool) for sh in shape] if delayed else None
