@@ -1896,6 +1896,8 @@ class Transient(NamedTuple):
     refractory neurons counted at ``v_reset``). A leading axis runs over the drives when ``m``
     is an array.
     """
+    __repr__ = _result_repr
+
 
     rate: np.ndarray
     v_mean: np.ndarray

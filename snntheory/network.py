@@ -621,6 +621,8 @@ class NetworkTransient(NamedTuple):
     first ``n_steps`` steps of a trial (:func:`predict_network` gives the stationary state
     where the transient ends).
     """
+    __repr__ = _result_repr
+
 
     rates: np.ndarray
     v_mean: np.ndarray
@@ -928,6 +930,8 @@ class BPTTGain(NamedTuple):
     readout : str
     detach_reset : bool
     """
+    __repr__ = _result_repr
+
 
     delta_norm: np.ndarray
     delta_ratio: np.ndarray
