@@ -1926,29 +1926,51 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     -----
     The transform :math:`\hat F(p) = E[e^{-pT}]` solves the backward equation
     :math:`\mathcal{L}\hat F = p\hat F`, :math:`\hat F = 1` at and above threshold (derivation
-    step 10). It is computed from the embedded chain of :func:`firing_rate` (grid aligned to
-    ``v_start``): weighting each waiting time :math:`\Delta\sim` Exp(R) by :math:`e^{-p\Delta}`
-    turns the relaxation factor into Beta(:math:`(R+p)\tau_m`, 1) with total weight
-    :math:`R/(R+p)`, and :math:`\hat F = K_p^T B`, :math:`(I - P_p^T)B = s` (s the crossing
-    probabilities), Richardson-extrapolated between two grids. The density is recovered by the
-    de Hoog, Knight & Stokes (1982) continued-fraction acceleration of the Fourier-series
-    inversion, with 2M+1 = 21 transform values per window; ``t`` in
-    :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m` (within the method's
-    accurate range, and an element's value does not depend on the other times asked for). Beyond
-    the mean plus 12 standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is
-    used, with :math:`-\lambda_1` the pole of :math:`\hat F` on (-R, 0) and C its residue (if
-    there is no pole there, the passage is Erlang-like and the inversion continues, with an
-    absolute error floor of ~1e-11 of the peak density, of either sign, in the far tail). Accuracy:
-    the density integrates to 1 and reproduces the mean and variance of :func:`isi_moments` to
-    ~1e-3 relative (tests); it agrees with the event-driven simulation within 4 standard errors.
-    Cost: 2(2M+1) dense complex solves of the grid size per window (n^3), about 0.2--1 s for
-    excitatory input and several seconds when inhibition widens the grid to ~800 nodes.
-    Fixed jumps give a density with jumps in t (e.g. where the last one-jump crossing becomes
-    impossible); there the inversion shows Gibbs-type ripples over about ``T/M``.
+    step 10).
+
+    *Exponential amplitudes.* Applying :math:`(1-aD)(1+bD)` turns the backward equation into an
+    ODE with linear coefficients (Kummer's equation without inhibition); its solution, the
+    Laplace-type integral of derivation step 10 written with :math:`s=p\tau_m`,
+    :math:`\rho=R_E\tau_m`, :math:`\rho_I=R_I\tau_m`, :math:`\kappa=b/(a+b)` (leak at 0), is
+
+    .. math::
+
+        \hat F = \frac{\rho}{s+\rho}\,
+        \frac{\sum_m c_m\frac{(\rho+1)_m}{(s+\rho+1)_m} M(s, s+\rho+1+m, v_0/a)}
+             {\sum_m c_m\frac{(\rho)_m}{(s+\rho)_m} M(s, s+\rho+m, \theta/a)},\qquad
+        c_m = \frac{(-\rho_I)_m\kappa^m}{m!},
+
+    M Kummer's function (E only: m = 0), summed by its power series vectorised over p, with the
+    Beta-function factor of the integral taken out analytically (so no cancellation at large
+    :math:`|p|`). The series' rounding error is estimated from the moduli of its terms; where it
+    exceeds 1e-11 (strong inhibition: the binomial series alternates) the chain route below is
+    used. Inverted by de Hoog's method with 2M+1 = 65 values per window; measured error <= 2e-8
+    of the peak density against 30-digit mpmath Talbot inversion (tests), cost ~0.05 s.
+
+    *Fixed and arbitrary amplitudes* (and the fallback): the embedded chain of
+    :func:`firing_rate` (grid aligned to ``v_start``): weighting each waiting time
+    :math:`\Delta\sim` Exp(R) by :math:`e^{-p\Delta}` turns the relaxation factor into
+    Beta(:math:`(R+p)\tau_m`, 1) with total weight :math:`R/(R+p)`, and :math:`\hat F = K_p^T B`,
+    :math:`(I - P_p^T)B = s` (s the crossing probabilities), Richardson-extrapolated between two
+    grids, inverted with 2M+1 = 21 values per window; the density integrates to 1 and reproduces
+    the mean and variance of :func:`isi_moments` to ~1e-3 relative. Cost: 2(2M+1) dense complex
+    solves of the grid size per window (n^3), about 0.2--1 s for excitatory input and tens of
+    seconds when inhibition or small jumps widen the grid to ~1000 nodes.
+
+    Both routes: ``t`` in :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m`
+    (an element's value does not depend on the other times asked for). Beyond the mean plus 12
+    standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is used, with
+    :math:`-\lambda_1` the pole of :math:`\hat F` nearest 0 and C its residue (if there is none
+    on (-R, 0), the passage is Erlang-like and the inversion continues, with an absolute error
+    floor of ~1e-11 of the peak density, of either sign, in the far tail). The density agrees
+    with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
+    jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
+    shows Gibbs-type ripples over about ``T/M``.
 
     References
     ----------
     F. R. de Hoog, J. H. Knight & A. N. Stokes, SIAM J. Sci. Stat. Comput. 3, 357 (1982).
+    M. Abramowitz & I. A. Stegun, Handbook of Mathematical Functions (1964), 13.1.2 and 13.2.1.
 
     Examples
     --------
