@@ -1614,31 +1614,33 @@ _EXACT_TOL = 1e-11
 _EXACT_MAX_TERMS = 400
 
 
-def _kummer_scaled(s, c, z, shift):
-    r"""Kummer's :math:`M(s, s+c, z)\,e^{-\mathrm{shift}}` for complex ``s`` (shape (S, 1)) and
-    real ``c > -Re s`` (shape (1, K)), by the power series (with the sum of the moduli of its
-    terms, for the rounding error); for z < 0 through Kummer's relation
-    :math:`M(s, s+c, z) = e^zM(c, s+c, -z)`, so that the terms never alternate in sign."""
+def _kummer_scaled(s, c, z):
+    r"""Kummer's :math:`M(s, s+c, z)` for complex ``s`` (shape (S, 1)) and real ``c > -Re s``
+    (shape (1, K)), by the power series, as ``(sum, sum of moduli, ln scale)``: the first two
+    are scaled by :math:`e^{-\text{scale}}` (the largest term, so nothing overflows); for z < 0
+    through Kummer's relation :math:`M(s, s+c, z) = e^zM(c, s+c, -z)`, so that the terms never
+    alternate in sign."""
+    shape = np.broadcast_shapes(s.shape, c.shape)
     az = abs(z)
     if az == 0.0:
-        one = np.full(np.broadcast_shapes(s.shape, c.shape), math.exp(-shift), complex)
-        return one, one.real
+        return np.ones(shape, complex), np.ones(shape), np.zeros(shape)
     n_terms = int(az + 12.0 * math.sqrt(az) + 40.0)
     n = np.arange(n_terms, dtype=float)
     b = (s + c)[..., None] + n                      # (S, K, N)
     top = (s[..., None] + n) if z > 0 else (c[..., None] + n + 0j)
-    base = -shift + (z if z < 0 else 0.0)
-    with np.errstate(divide="ignore"):
-        lr = np.log(top / b) + (math.log(az) - np.log1p(n))
+    # s = -n (real s < 0 in the pole search): the series terminates; a tiny factor stands for 0
+    top = np.where(top == 0.0, 1e-300, top)
+    lr = np.log(top / b) + (math.log(az) - np.log1p(n))
     # term_0 = 1, term_{k+1} = term_k * ratio_k
     lt = np.concatenate([np.zeros(lr.shape[:-1] + (1,), complex), np.cumsum(lr[..., :-1], axis=-1)], axis=-1)
-    terms = np.exp(lt + base)
-    return terms.sum(axis=-1), np.abs(terms).sum(axis=-1)
+    scale = lt.real.max(axis=-1)
+    terms = np.exp(lt - scale[..., None])
+    return terms.sum(axis=-1), np.abs(terms).sum(axis=-1), scale + (z if z < 0 else 0.0)
 
 
 def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     r"""Numerator and denominator series of the exact FPT transform (see :func:`_exp_transform`),
-    both scaled by :math:`e^{-\max(\theta'/a, 0)}`, and an estimate of the absolute rounding error
+    both scaled by the same factor per p, and an estimate of the absolute rounding error
     of their ratio."""
     rho = re * tau
     inhib = ri > 0.0 and ai > 0.0
@@ -1655,13 +1657,16 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     m = np.arange(k_terms, dtype=float)
     # c_m = (-rho_i)_m kappa^m / m!  (binomial series of (1 - kappa w)^rho_i)
     cm = np.concatenate([[1.0], np.cumprod((m[:-1] - rhoi) * kappa / (m[:-1] + 1.0))])
-    s2 = s[:, None]
+    s2 = np.asarray(s, complex)[:, None]
     # (r)_m / (s + r)_m for r = rho + 1 (numerator) and rho (denominator)
     ratio_n = np.concatenate([np.ones((s.size, 1)), np.cumprod((rho + 1.0 + m[:-1]) / (s2 + rho + 1.0 + m[:-1]), axis=1)], axis=1)
     ratio_d = np.concatenate([np.ones((s.size, 1)), np.cumprod((rho + m[:-1]) / (s2 + rho + m[:-1]), axis=1)], axis=1)
-    shift = max(th_ / ae, 0.0)
-    kn, kn_abs = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae, shift)
-    kd, kd_abs = _kummer_scaled(s2, rho + m[None, :], th_ / ae, shift)
+    kn, kn_abs, ln_n = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae)
+    kd, kd_abs, ln_d = _kummer_scaled(s2, rho + m[None, :], th_ / ae)
+    # one scale per p for numerator and denominator (their ratio is wanted)
+    top = ln_d.max(axis=1, keepdims=True)
+    kn, kn_abs = kn * np.exp(ln_n - top), kn_abs * np.exp(ln_n - top)
+    kd, kd_abs = kd * np.exp(ln_d - top), kd_abs * np.exp(ln_d - top)
     tn = cm * ratio_n * kn
     td = cm * ratio_d * kd
     num, den = tn.sum(axis=1), td.sum(axis=1)
@@ -1669,8 +1674,9 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     ad = (np.abs(cm * ratio_d) * kd_abs).sum(axis=1)
     if k_terms > 1 and not float(rhoi).is_integer() and (np.abs(tn[:, -1]).max() > 1e-17 * np.abs(tn).sum(axis=1).max()):
         raise _NoExactTransform
-    err = 1e-16 * (an + ad * np.abs(num / den)) / np.abs(den)
-    return num, den, err
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = 1e-16 * (an + ad * np.abs(num / den)) / np.abs(den)
+    return num, den, np.where(np.isfinite(err), err, np.inf), ad
 
 
 def _exp_transform(p, re, ae, ri, ai, tau, th, v0, el):
@@ -1692,7 +1698,7 @@ def _exp_transform(p, re, ae, ri, ai, tau, th, v0, el):
     where the alternating inhibitory series would lose digits.
     """
     s = np.atleast_1d(np.asarray(p, complex)) * tau
-    num, den, err = _exp_transform_parts(s, re, ae, ri, ai, tau, th - el, v0 - el)
+    num, den, err, _ = _exp_transform_parts(s, re, ae, ri, ai, tau, th - el, v0 - el)
     if not np.all(err < _EXACT_TOL):
         raise _NoExactTransform
     return re * tau / (s + re * tau) * num / den
@@ -1825,8 +1831,12 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
         lo = max(2.0 * lo, -0.999 * rho)
     s1 = optimize.brentq(den, lo, hi, xtol=1e-14 * abs(lo), rtol=1e-14)
     step = 1e-6 * max(abs(s1), 1e-3)
-    num = _exp_transform_parts(np.array([s1 + 0j]), re, ae, ri, ai, tau, th_, v_)[0][0].real
+    num, _, _, den_abs = _exp_transform_parts(np.array([s1 - step, s1 + step], complex), re, ae, ri, ai, tau, th_, v_)
     slope = (den(s1 + step) - den(s1 - step)) / (2.0 * step)
+    if not 1e-16 * den_abs.max() < 1e-8 * abs(slope * s1):
+        # for s < 0 the Kummer series alternate: a sign change that rounding can move is no pole
+        return None
+    num = 0.5 * (num[0] + num[1]).real
     # F = rho/(s + rho) num/den, s = p tau: residue in p
     return -s1 / tau, rho / (s1 + rho) * num / (slope * tau)
 
@@ -1842,7 +1852,8 @@ def _invert_windows(t, tau, transform, m):
         gamma = -math.log(1e-14) / (2.0 * big_t)
         fp = np.asarray(transform(gamma + 1j * math.pi * np.arange(2 * m + 1) / big_t))
         sel = k_win == k
-        res[sel] = _dehoog(fp, t[sel], big_t, gamma)
+        # |F(p)| <= F(Re p) = fp[0]: if that underflows, so does the density (far below 1e-300)
+        res[sel] = _dehoog(fp, t[sel], big_t, gamma) if fp[0] != 0.0 else 0.0
     return res
 
 
