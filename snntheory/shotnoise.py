@@ -1659,8 +1659,9 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     cm = np.concatenate([[1.0], np.cumprod((m[:-1] - rhoi) * kappa / (m[:-1] + 1.0))])
     s2 = np.asarray(s, complex)[:, None]
     # (r)_m / (s + r)_m for r = rho + 1 (numerator) and rho (denominator)
-    ratio_n = np.concatenate([np.ones((s.size, 1)), np.cumprod((rho + 1.0 + m[:-1]) / (s2 + rho + 1.0 + m[:-1]), axis=1)], axis=1)
-    ratio_d = np.concatenate([np.ones((s.size, 1)), np.cumprod((rho + m[:-1]) / (s2 + rho + m[:-1]), axis=1)], axis=1)
+    def pochhammer_ratio(r):
+        return np.concatenate([np.ones((s.size, 1)), np.cumprod((r + m[:-1]) / (s2 + r + m[:-1]), axis=1)], axis=1)
+    ratio_n, ratio_d = pochhammer_ratio(rho + 1.0), pochhammer_ratio(rho)
     kn, kn_abs, ln_n = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae)
     kd, kd_abs, ln_d = _kummer_scaled(s2, rho + m[None, :], th_ / ae)
     # one scale per p for numerator and denominator (their ratio is wanted)
@@ -1672,7 +1673,9 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     num, den = tn.sum(axis=1), td.sum(axis=1)
     an = (np.abs(cm * ratio_n) * kn_abs).sum(axis=1)
     ad = (np.abs(cm * ratio_d) * kd_abs).sum(axis=1)
-    if k_terms > 1 and not float(rhoi).is_integer() and (np.abs(tn[:, -1]).max() > 1e-17 * np.abs(tn).sum(axis=1).max()):
+    if k_terms > 1 and not float(rhoi).is_integer() and \
+            np.abs(tn[:, -1]).max() > 1e-17 * np.abs(tn).sum(axis=1).max():
+        # the binomial series is not yet converged at the last term kept
         raise _NoExactTransform
     with np.errstate(divide="ignore", invalid="ignore"):
         err = 1e-16 * (an + ad * np.abs(num / den)) / np.abs(den)
