@@ -1612,10 +1612,120 @@ def isi_cv(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0.0, t
                        tau_ref=tau_ref, amplitude=amplitude).cv
 
 
+# --- exact FPT transform for exponential amplitudes: Kummer functions
+
+
+class _NoExactTransform(Exception):
+    """The exponential-amplitude series lose too many digits (strong inhibition); the caller uses
+    the embedded chain instead."""
+
+
+#: Largest accepted estimate of the absolute rounding error of the exact transform (relative to
+#: F(0) = 1); beyond it the chain route is used.
+_EXACT_TOL = 1e-11
+#: Most inhibitory terms m of the exact transform.
+_EXACT_MAX_TERMS = 400
+
+
+def _kummer_scaled(s, c, z):
+    r"""Kummer's :math:`M(s, s+c, z)` for complex ``s`` (shape (S, 1)) and real ``c > -Re s``
+    (shape (1, K)), by the power series, as ``(sum, sum of moduli, ln scale)``: the first two
+    are scaled by :math:`e^{-\text{scale}}` (the largest term, so nothing overflows); for z < 0
+    through Kummer's relation :math:`M(s, s+c, z) = e^zM(c, s+c, -z)`, so that the terms never
+    alternate in sign."""
+    shape = np.broadcast_shapes(s.shape, c.shape)
+    az = abs(z)
+    if az == 0.0:
+        return np.ones(shape, complex), np.ones(shape), np.zeros(shape)
+    n_terms = int(az + 12.0 * math.sqrt(az) + 40.0)
+    n = np.arange(n_terms, dtype=float)
+    b = (s + c)[..., None] + n                      # (S, K, N)
+    top = (s[..., None] + n) if z > 0 else (c[..., None] + n + 0j)
+    # s = -n (real s < 0 in the pole search): the series terminates; a tiny factor stands for 0
+    top = np.where(top == 0.0, 1e-300, top)
+    lr = np.log(top / b) + (math.log(az) - np.log1p(n))
+    # term_0 = 1, term_{k+1} = term_k * ratio_k
+    lt = np.concatenate([np.zeros(lr.shape[:-1] + (1,), complex), np.cumsum(lr[..., :-1], axis=-1)], axis=-1)
+    scale = lt.real.max(axis=-1)
+    terms = np.exp(lt - scale[..., None])
+    return terms.sum(axis=-1), np.abs(terms).sum(axis=-1), scale + (z if z < 0 else 0.0)
+
+
+def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
+    r"""Numerator and denominator series of the exact FPT transform (see :func:`_exp_transform`),
+    both scaled by the same factor per p, and an estimate of the absolute rounding error
+    of their ratio."""
+    rho = re * tau
+    inhib = ri > 0.0 and ai > 0.0
+    rhoi = ri * tau if inhib else 0.0
+    kappa = ai / (ae + ai) if inhib else 0.0
+    if rhoi == 0.0:
+        k_terms = 1
+    elif float(rhoi).is_integer():
+        k_terms = int(rhoi) + 1
+    else:
+        k_terms = int(math.ceil(rhoi)) + int(math.ceil(40.0 / -math.log(kappa))) + 1
+        if k_terms > _EXACT_MAX_TERMS:
+            raise _NoExactTransform
+    m = np.arange(k_terms, dtype=float)
+    # c_m = (-rho_i)_m kappa^m / m!  (binomial series of (1 - kappa w)^rho_i)
+    cm = np.concatenate([[1.0], np.cumprod((m[:-1] - rhoi) * kappa / (m[:-1] + 1.0))])
+    s2 = np.asarray(s, complex)[:, None]
+    # (r)_m / (s + r)_m for r = rho + 1 (numerator) and rho (denominator)
+    def pochhammer_ratio(r):
+        return np.concatenate([np.ones((s.size, 1)), np.cumprod((r + m[:-1]) / (s2 + r + m[:-1]), axis=1)], axis=1)
+    ratio_n, ratio_d = pochhammer_ratio(rho + 1.0), pochhammer_ratio(rho)
+    kn, kn_abs, ln_n = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae)
+    kd, kd_abs, ln_d = _kummer_scaled(s2, rho + m[None, :], th_ / ae)
+    # one scale per p for numerator and denominator (their ratio is wanted)
+    top = ln_d.max(axis=1, keepdims=True)
+    kn, kn_abs = kn * np.exp(ln_n - top), kn_abs * np.exp(ln_n - top)
+    kd, kd_abs = kd * np.exp(ln_d - top), kd_abs * np.exp(ln_d - top)
+    tn = cm * ratio_n * kn
+    td = cm * ratio_d * kd
+    num, den = tn.sum(axis=1), td.sum(axis=1)
+    an = (np.abs(cm * ratio_n) * kn_abs).sum(axis=1)
+    ad = (np.abs(cm * ratio_d) * kd_abs).sum(axis=1)
+    if k_terms > 1 and not float(rhoi).is_integer() and \
+            np.abs(tn[:, -1]).max() > 1e-17 * np.abs(tn).sum(axis=1).max():
+        # the binomial series is not yet converged at the last term kept
+        raise _NoExactTransform
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = 1e-16 * (an + ad * np.abs(num / den)) / np.abs(den)
+    return num, den, np.where(np.isfinite(err), err, np.inf), ad
+
+
+def _exp_transform(p, re, ae, ri, ai, tau, th, v0, el):
+    r"""Exact Laplace transform :math:`\hat F(p) = E[e^{-pT}]` of the FPT from v0, exponential
+    amplitudes, vectorised over complex p (Re p > -R_E).
+
+    With :math:`s = p\tau_m`, :math:`\rho = R_E\tau_m`, :math:`\rho_I = R_I\tau_m`,
+    :math:`\kappa = b/(a+b)`, leak at 0 (derivation step 10, the integral in
+    :math:`w = 1 - ac` expanded in :math:`(1-\kappa w)^{\rho_I}`)
+
+    .. math::
+
+        \hat F = \frac{\rho}{s+\rho}\,
+        \frac{\sum_m c_m\frac{(\rho+1)_m}{(s+\rho+1)_m} M(s, s+\rho+1+m, v'/a)}
+             {\sum_m c_m\frac{(\rho)_m}{(s+\rho)_m} M(s, s+\rho+m, \theta'/a)},\qquad
+        c_m = \frac{(-\rho_I)_m\kappa^m}{m!};
+
+    without inhibition only m = 0: the Kummer-function ratio. Raises :class:`_NoExactTransform`
+    where the alternating inhibitory series would lose digits.
+    """
+    s = np.atleast_1d(np.asarray(p, complex)) * tau
+    num, den, err, _ = _exp_transform_parts(s, re, ae, ri, ai, tau, th - el, v0 - el)
+    if not np.all(err < _EXACT_TOL):
+        raise _NoExactTransform
+    return re * tau / (s + re * tau) * num / den
+
+
 # --- FPT density: Laplace transform of the chain, inverted by de Hoog's method
 
 #: Terms of the de Hoog, Knight & Stokes continued fraction (2M+1 transform values per window).
 _DEHOOG_M = 10
+#: The same with the exact exponential-amplitude transform (cheap to evaluate).
+_DEHOOG_M_EXACT = 32
 #: Ratio of the ends of a time window: t in (T/(2 _WINDOW), T/2] is inverted with period T
 #: (smooth test transforms: error <= 1e-5 of the density scale with M = 10).
 _WINDOW = 8
@@ -1718,16 +1828,86 @@ def _slowest_mode(chains, geometries, mean):
     return lam1, 1.0 / slope
 
 
-def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp):
-    """FPT density at the times t (1-d, > 0 and finite) for one parameter set."""
+def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
+    """Pole -lambda_1 of the exact exponential-amplitude transform on (-R_E, 0) and its residue C
+    (f ~ C exp(-lambda_1 t)), or None; the denominator series is real there and changes sign at
+    the pole (it is positive at p = 0)."""
+    th_, v_ = th - el, v0 - el
+    rho = re * tau
+
+    def den(s):
+        return _exp_transform_parts(np.array([s + 0j]), re, ae, ri, ai, tau, th_, v_)[1][0].real
+
+    hi = 0.0
+    lo = -min(0.05, 0.5 * rho)
+    while den(lo) > 0.0:
+        hi = lo
+        if lo <= -0.999 * rho:
+            return None
+        lo = max(2.0 * lo, -0.999 * rho)
+    s1 = optimize.brentq(den, lo, hi, xtol=1e-14 * abs(lo), rtol=1e-14)
+    step = 1e-6 * max(abs(s1), 1e-3)
+    num, _, _, den_abs = _exp_transform_parts(np.array([s1 - step, s1 + step], complex), re, ae, ri, ai, tau, th_, v_)
+    slope = (den(s1 + step) - den(s1 - step)) / (2.0 * step)
+    if not 1e-16 * den_abs.max() < 1e-8 * abs(slope * s1):
+        # for s < 0 the Kummer series alternate: a sign change that rounding can move is no pole
+        return None
+    num = 0.5 * (num[0] + num[1]).real
+    # F = rho/(s + rho) num/den, s = p tau: residue in p
+    return -s1 / tau, rho / (s1 + rho) * num / (slope * tau)
+
+
+def _invert_windows(t, tau, transform, m):
+    """de Hoog inversion of ``transform`` (vectorised over complex p) at the times t, window k
+    for t in (W^(k-1), W^k] tau_m/2 with period T = W^k tau_m (an element's value does not
+    depend on the other times asked for)."""
+    k_win = np.ceil(np.log(2.0 * t / tau) / math.log(_WINDOW) - 1e-12).astype(int)
+    res = np.empty(k_win.size)
+    for k in np.unique(k_win):
+        big_t = float(_WINDOW) ** k * tau
+        gamma = -math.log(1e-14) / (2.0 * big_t)
+        fp = np.asarray(transform(gamma + 1j * math.pi * np.arange(2 * m + 1) / big_t))
+        sel = k_win == k
+        # |F(p)| <= F(Re p) = fp[0]: if that underflows, so does the density (far below 1e-300)
+        res[sel] = _dehoog(fp, t[sel], big_t, gamma) if fp[0] != 0.0 else 0.0
+    return res
+
+
+def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
+    """FPT density from the exact transform (exponential amplitudes); raises _NoExactTransform
+    where its series lose digits."""
+    log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
+    t_tail = math.exp(log_t) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
+    tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
+    inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
+    out = np.empty_like(t)
+    out[inner] = _invert_windows(t[inner], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
+                                 _DEHOOG_M_EXACT)
+    if not inner.all():
+        lam1, c = tail
+        out[~inner] = c * np.exp(-lam1 * t[~inner])
+    return out
+
+
+def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
+    """FPT density at the times t (1-d, > 0 and finite) for one parameter set (``exact=False``:
+    the chain route also for exponential amplitudes)."""
+    if exact and _is_exponential(amp):
+        try:
+            return _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el)
+        except _NoExactTransform:
+            pass
     coarse, fine, _ = _grid_pair(re, ae, ri, ai, tau, th, v0, el, 0.0, amp)
     # the transform on the two grids of the rate, Richardson-extrapolated
     chains = [_chain(re, ae, ri, ai, tau, th, v0, el, amp, sol.h) for sol in (coarse, fine)]
     geometries = [_relax_geometry(ch) for ch in chains]
 
     def transform(p):
-        fc, ff = (_chain_laplace(ch, p, g) for ch, g in zip(chains, geometries))
-        return ff + (ff - fc) / 3.0
+        out = []
+        for pk in np.atleast_1d(p):
+            fc, ff = (_chain_laplace(ch, pk, g) for ch, g in zip(chains, geometries))
+            out.append(ff + (ff - fc) / 3.0)
+        return np.array(out)
 
     out = np.empty_like(t)
     with one_blas_thread():
@@ -1735,17 +1915,7 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp):
         t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
         tail = _slowest_mode(chains, geometries, t1) if np.any(t > t_tail) else None
         inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
-        # window k: t in (W^(k-1), W^k] tau_m/2, inverted with period T = W^k tau_m (t/T in (1/(2W), 1/2])
-        k_win = np.ceil(np.log(2.0 * t[inner] / tau) / math.log(_WINDOW) - 1e-12).astype(int)
-        res = np.empty(k_win.size)
-        m = _DEHOOG_M
-        for k in np.unique(k_win):
-            big_t = float(_WINDOW) ** k * tau
-            gamma = -math.log(1e-14) / (2.0 * big_t)
-            fp = np.array([transform(gamma + 1j * math.pi * j / big_t) for j in range(2 * m + 1)])
-            sel = k_win == k
-            res[sel] = _dehoog(fp, t[inner][sel], big_t, gamma)
-        out[inner] = res
+        out[inner] = _invert_windows(t[inner], tau, transform, _DEHOOG_M)
         if not inner.all():
             lam1, c = tail
             out[~inner] = c * np.exp(-lam1 * t[~inner])
@@ -1783,29 +1953,51 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     -----
     The transform :math:`\hat F(p) = E[e^{-pT}]` solves the backward equation
     :math:`\mathcal{L}\hat F = p\hat F`, :math:`\hat F = 1` at and above threshold (derivation
-    step 10). It is computed from the embedded chain of :func:`firing_rate` (grid aligned to
-    ``v_start``): weighting each waiting time :math:`\Delta\sim` Exp(R) by :math:`e^{-p\Delta}`
-    turns the relaxation factor into Beta(:math:`(R+p)\tau_m`, 1) with total weight
-    :math:`R/(R+p)`, and :math:`\hat F = K_p^T B`, :math:`(I - P_p^T)B = s` (s the crossing
-    probabilities), Richardson-extrapolated between two grids. The density is recovered by the
-    de Hoog, Knight & Stokes (1982) continued-fraction acceleration of the Fourier-series
-    inversion, with 2M+1 = 21 transform values per window; ``t`` in
-    :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m` (within the method's
-    accurate range, and an element's value does not depend on the other times asked for). Beyond
-    the mean plus 12 standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is
-    used, with :math:`-\lambda_1` the pole of :math:`\hat F` on (-R, 0) and C its residue (if
-    there is no pole there, the passage is Erlang-like and the inversion continues, with an
-    absolute error floor of ~1e-11 of the peak density, of either sign, in the far tail). Accuracy:
-    the density integrates to 1 and reproduces the mean and variance of :func:`isi_moments` to
-    ~1e-3 relative (tests); it agrees with the event-driven simulation within 4 standard errors.
-    Cost: 2(2M+1) dense complex solves of the grid size per window (n^3), about 0.2--1 s for
-    excitatory input and several seconds when inhibition widens the grid to ~800 nodes.
-    Fixed jumps give a density with jumps in t (e.g. where the last one-jump crossing becomes
-    impossible); there the inversion shows Gibbs-type ripples over about ``T/M``.
+    step 10).
+
+    *Exponential amplitudes.* Applying :math:`(1-aD)(1+bD)` turns the backward equation into an
+    ODE with linear coefficients (Kummer's equation without inhibition); its solution, the
+    Laplace-type integral of derivation step 10 written with :math:`s=p\tau_m`,
+    :math:`\rho=R_E\tau_m`, :math:`\rho_I=R_I\tau_m`, :math:`\kappa=b/(a+b)` (leak at 0), is
+
+    .. math::
+
+        \hat F = \frac{\rho}{s+\rho}\,
+        \frac{\sum_m c_m\frac{(\rho+1)_m}{(s+\rho+1)_m} M(s, s+\rho+1+m, v_0/a)}
+             {\sum_m c_m\frac{(\rho)_m}{(s+\rho)_m} M(s, s+\rho+m, \theta/a)},\qquad
+        c_m = \frac{(-\rho_I)_m\kappa^m}{m!},
+
+    M Kummer's function (E only: m = 0), summed by its power series vectorised over p, with the
+    Beta-function factor of the integral taken out analytically (so no cancellation at large
+    :math:`|p|`). The series' rounding error is estimated from the moduli of its terms; where it
+    exceeds 1e-11 (strong inhibition: the binomial series alternates) the chain route below is
+    used. Inverted by de Hoog's method with 2M+1 = 65 values per window; measured error <= 2e-8
+    of the peak density against 30-digit mpmath Talbot inversion (tests), cost ~0.05 s.
+
+    *Fixed and arbitrary amplitudes* (and the fallback): the embedded chain of
+    :func:`firing_rate` (grid aligned to ``v_start``): weighting each waiting time
+    :math:`\Delta\sim` Exp(R) by :math:`e^{-p\Delta}` turns the relaxation factor into
+    Beta(:math:`(R+p)\tau_m`, 1) with total weight :math:`R/(R+p)`, and :math:`\hat F = K_p^T B`,
+    :math:`(I - P_p^T)B = s` (s the crossing probabilities), Richardson-extrapolated between two
+    grids, inverted with 2M+1 = 21 values per window; the density integrates to 1 and reproduces
+    the mean and variance of :func:`isi_moments` to ~1e-3 relative. Cost: 2(2M+1) dense complex
+    solves of the grid size per window (n^3), about 0.2--1 s for excitatory input and tens of
+    seconds when inhibition or small jumps widen the grid to ~1000 nodes.
+
+    Both routes: ``t`` in :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m`
+    (an element's value does not depend on the other times asked for). Beyond the mean plus 12
+    standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is used, with
+    :math:`-\lambda_1` the pole of :math:`\hat F` nearest 0 and C its residue (if there is none
+    on (-R, 0), the passage is Erlang-like and the inversion continues, with an absolute error
+    floor of ~1e-11 of the peak density, of either sign, in the far tail). The density agrees
+    with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
+    jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
+    shows Gibbs-type ripples over about ``T/M``.
 
     References
     ----------
     F. R. de Hoog, J. H. Knight & A. N. Stokes, SIAM J. Sci. Stat. Comput. 3, 357 (1982).
+    M. Abramowitz & I. A. Stegun, Handbook of Mathematical Functions (1964), 13.1.2 and 13.2.1.
 
     Examples
     --------

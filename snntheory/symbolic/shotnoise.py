@@ -17,6 +17,7 @@ from ._render import Document, Step
 __all__ = [
     "symbols", "master_equation", "ode_system", "generator", "generator_symbol", "laplace_equation",
     "integrating_factor", "rate_integrand", "rate_equation", "exc_only_density", "exc_only_rate_integrand",
+    "exc_only_point_mass",
     "moment_balance", "moment_equations", "backward_equations", "transform_kernel", "transform_normalisation",
     "fpt_integrands", "fpt_cumulants", "mean_fpt_solution", "exc_only_mean_fpt", "kernel_power_integral",
     "campbell_cumulant", "document",
@@ -196,8 +197,36 @@ def exc_only_density():
 
 def exc_only_rate_integrand():
     r"""Normalisation of :func:`exc_only_density` plus the point mass :math:`\nu/R` at reset:
-    :math:`1/\nu = 1/R + \tau\int_0^1 s^{R\tau-1}(e^{\theta(1-s)/a}-1)/(1-s)\,ds`."""
-    return s ** (R_E * tau - 1) * (sp.exp(theta * (1 - s) / a) - 1) / (1 - s)
+    :math:`1/\nu = 1/R + \tau\int_0^1 s^{R\tau-1}(e^{\theta(1-s)/a}-1)/(1-s)\,ds`.
+
+    Derived from :func:`rate_integrand` (not typed in): with :math:`R_I = V_r = 0` and
+    :math:`c = (1-s)/a` (:math:`dc = -ds/a`, the limits swap), the integrand is
+    :math:`A(s)E + B(s)` in :math:`E = e^{\theta c}`; it is split as :math:`A(E-1)` plus
+    :math:`A + B`, whose integral over (0, 1) sympy evaluates to :math:`1/(R\tau)` (the point mass
+    term, checked in :func:`exc_only_point_mass`)."""
+    big_a, _ = _exc_only_split()
+    return big_a * (sp.exp(theta * (1 - s) / a) - 1)
+
+
+@lru_cache(maxsize=None)
+def _exc_only_split():
+    """``(A, A + B)`` of :func:`exc_only_rate_integrand`, A written over (1 - s)."""
+    e_th = sp.Symbol("E")
+    f = rate_integrand().subs({R_I: 0, V_r: 0}).subs(sp.exp(theta * c), e_th)
+    g = sp.expand(f.subs(c, (1 - s) / a) / a)
+    big_a = sp.factor(g.coeff(e_th))
+    num, den = sp.fraction(big_a)
+    if num.could_extract_minus_sign():
+        big_a = (-num) / sp.expand(-den)
+    rest = sp.powsimp(sp.factor(big_a + (g - g.coeff(e_th) * e_th)))
+    return big_a, rest
+
+
+def exc_only_point_mass():
+    r""":math:`\tau\int_0^1 (A + B)\,ds` of :func:`exc_only_rate_integrand`, integrated by sympy:
+    :math:`1/R_E`, the mean wait at reset (the point mass :math:`\nu/R_E`)."""
+    _, rest = _exc_only_split()
+    return sp.simplify(tau * sp.integrate(rest, (s, 0, 1), conds="none"))
 
 
 def moment_balance():
