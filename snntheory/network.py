@@ -558,7 +558,7 @@ def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_
     check("w_std", w_std)
     state = _State.bernoulli(p)
     rows = [_corr_layer(cp, neuron.gain, n, state, float(w_mean), float(w_std), float(ci), window,
-                        check_int("n_in", n_nodes, label="n_nodes"), check_int("n_in", lags, label="lags"))[:4]
+                        check_int("n_in", n_nodes, label="n_nodes"), check_int("n_steps", lags, label="lags"))[:4]
             for ci in cs]
     a = np.array(rows).T
     return CorrelationMap(cs, a[0], a[1], a[2], a[3], window)
@@ -618,14 +618,16 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
 
 
 def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None, input_rate=None, window=16,
-                      n_nodes=_CORR_NODES, lags=_CORR_LAGS) -> CorrelationMap:
+                      weight_dist="normal", n_nodes=_CORR_NODES, lags=_CORR_LAGS) -> CorrelationMap:
     r"""Correlation of two replicas layer after layer: the input correlation ``c`` through a
     deep network (i.i.d. Gaussian weights), one :class:`CorrelationMap` entry per layer.
 
     Each layer's marginal state is the depth model's (:func:`predict_network`); its two
     replicas' drives have the correlation ``rho_out`` of the layer below (Gaussian, the lagged
     cross-covariance folded into one per-step coefficient), and the same quenched mean drives.
-    ``widths`` may be a :class:`NetworkInit` (its widths, weights, neuron and input rate).
+    ``widths`` may be a :class:`NetworkInit` (its widths, weights, neuron, input rate and
+    weight law); ``weight_dist="rows"`` (row-standardised weights) spreads the quenched means
+    by the input rates' variance instead of their second moment, as in :func:`predict_network`.
     Assumptions and accuracy as :func:`correlation_map`; errors add up over depth
     (``benchmarks/results/correlation.md``).
     """
@@ -634,13 +636,17 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
         widths, w_means, w_stds = plan.widths, plan.w_means, plan.w_stds
         neuron = plan.neuron if neuron is None else neuron
         input_rate = plan.input_rate if input_rate is None else input_rate
+        weight_dist = plan.layers[0].weight_dist
     rho = float(check("c", c, domain=CORR_DOMAIN))
     widths, rate0 = _check_network(widths, neuron, input_rate)
     L = len(widths) - 1
     wms, wss = _per_layer("w_mean", w_means, L), _per_layer("w_std", w_stds, L)
     cp = _check_corr_neuron(neuron)
     window = check_int("n_steps", window, label="window")
-    state = _State.bernoulli(rate0 * neuron.dt)
+    n_nodes = check_int("n_in", n_nodes, label="n_nodes")
+    lags = check_int("n_steps", lags, label="lags")
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
     rows, rin = [], []
     for l in range(L):
         rin.append(rho)

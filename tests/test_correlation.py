@@ -134,3 +134,16 @@ def test_ten_layers(case):
                           seed=2, batch=4)
     np.testing.assert_allclose(cd.c_count, run.count_corr[1:], rtol=0.05)
     np.testing.assert_allclose(cd.c_step, run.step_corr[1:], rtol=0.05)
+
+
+def test_depth_accepts_a_plan_and_starts_with_the_one_layer_map():
+    from snntheory.network import predict_network
+    nrn = LIF.from_beta(0.9, reset="subtract")
+    plan = predict_network([150, 150, 150], 0.012, 0.06, neuron=nrn, input_rate=100.0)
+    cd = correlation_depth(0.4, plan)
+    cm = correlation_map(0.4, neuron=nrn, n_in=150, input_rate=100.0, w_mean=0.012, w_std=0.06)
+    assert cd.c_in[0] == 0.4 and cd.c_in[1] == cd.rho_out[0]
+    np.testing.assert_allclose([cd.c_step[0], cd.c_count[0], cd.rho_out[0]],
+                               [cm.c_step[0], cm.c_count[0], cm.rho_out[0]], rtol=1e-12)
+    # the drive correlation decays with depth here (ordered), the quenched part keeps c_step > 0
+    assert 0.0 < cd.rho_out[1] < cd.rho_out[0] < 0.4 and cd.c_step[1] > 0.0
