@@ -373,7 +373,11 @@ def _reset2(U, i_th, i_reset, M, zero, rows=True, cols=True):
 def _replica_chain(cp, drives, s, rho, *, lags, cells=110, tol=1e-7, max_iter=4000):
     """Stationary two-replica chain per node: rate p, same-step joint spike probability and
     the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
-    k = 1..lags. Returns (p, pab, eaa, eab, iterations)."""
+    k = 1..lags. Returns (p, pab, eaa, eab, iterations). The iteration starts from the common
+    point mass at the reset (as the simulator does) and stops when the spike probabilities move
+    less than ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many
+    steps: for a perfect integrator with subtractive reset and ``rho`` near 1 the phase
+    difference of the replicas relaxes over ~theta^2 / (2 s^2 (1 - rho)) steps)."""
     x, i_reset, i_th, M = _replica_grid(cp, drives, s, cells)
     h = x[1] - x[0]
     N = x.size
