@@ -37,8 +37,9 @@ from ._display import html_table as _html_table, result_repr as _result_repr, te
 from . import discrete, surrogate as _surrogate, wiener
 from ._sim.network import WEIGHT_DISTS, draw_weights
 from ._sim.network import network as _simulate_network
+from ._sim.replica import CORR_DOMAIN
 from ._sim.stepmap import as_generator
-from ._special import normal_nodes
+from ._special import normal_nodes, one_blas_thread
 from ._validate import check, check_choice, check_int, check_widths
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
@@ -46,6 +47,7 @@ from .neuron import LIF
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
 __all__ += ["BPTTGain", "bptt_gain"]
 __all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
+__all__ += ["CorrelationMap", "correlation_map", "correlation_fixed_point", "correlation_depth"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
@@ -298,6 +300,387 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
     a = _layer_model(cp, gain, n, up, wm, ws)[0].ep
     b = _layer_model(cp, gain, n, dn, wm, ws)[0].ep
     return (a - b) / (2 * eps * state.ep)
+
+
+# =============================================================================================
+# correlation map: two replicas of one layer (same weights, correlated inputs)
+# =============================================================================================
+
+#: quenched nodes of the two-replica chain (its cost is ~N^3 per node and step)
+_CORR_NODES = 6
+#: lags over which the next layer's drive correlation sums the cross-covariance (0: the
+#: same-step correlation; summing 48 lags with weight beta^k, as the regularity factor F does
+#: for the variance, put layer 2 of a 10-layer beta = 0.9 plan 0.06 above simulation in the
+#: step correlation, the same-step ratio 0.003 below it)
+_CORR_LAGS = 0
+
+
+def _replica_grid(cp, drives, s, cells):
+    """Common uniform grid of the two-replica chain: spacing h = theta / M (so the reset atom
+    and the subtractive shift land on grid points), from 6 free SDs below the lowest free mean
+    (a ruin bound for beta = 1) to 6 SDs above the threshold. Returns (x, i_reset, i_th, M)."""
+    beta, v_th, v_reset = cp.beta, cp.v_th, cp.v_reset
+    theta = v_th - v_reset
+    if beta < 1.0:
+        lo = min(v_reset, float(np.min(drives)) / (1.0 - beta)) - 6.0 * s / math.sqrt(1.0 - beta * beta)
+    else:
+        drift = max(float(np.max(drives)), 0.05 * s)
+        lo = v_reset - 6.0 * s - 6.0 * s * s / drift
+    lo = max(lo, v_reset - 6.0 * theta)
+    hi = v_th + max(float(np.max(drives)), 0.0) + 6.0 * s
+    M = int(max(12, min(60, math.floor(cells * theta / (hi - lo)))))
+    h = theta / M
+    below = int(math.ceil((v_reset - lo) / h))
+    above = int(math.ceil((hi - v_reset) / h))
+    x = v_reset + h * np.arange(-below, above + 1)
+    return x, below, below + M, M
+
+
+def _replica_step(P, K, g, kc, i_th, i_reset, M, zero):
+    """One step of the two-replica chain for a batch of nodes: leak + independent noise
+    (``K P K^T``, ``K = (K, K^T)`` both C-contiguous for BLAS), the common noise along the diagonal (discrete Gaussian ``g`` over shifts
+    -kc..kc, mass past the grid's ends kept in its end cells), threshold and reset on each axis.
+    Returns (post-reset P, pre-threshold U)."""
+    Q = K[0] @ P @ K[1]
+    nb, N, _ = Q.shape
+    if kc:
+        Qp = np.zeros((nb, N + 2 * kc, N + 2 * kc))
+        for k in range(-kc, kc + 1):
+            Qp[:, kc + k:kc + k + N, kc + k:kc + k + N] += g[k + kc] * Q
+        U = Qp[:, kc:kc + N, :].copy()
+        U[:, 0, :] += Qp[:, :kc, :].sum(1)
+        U[:, -1, :] += Qp[:, kc + N:, :].sum(1)
+        V = U[:, :, kc:kc + N].copy()
+        V[:, :, 0] += U[:, :, :kc].sum(2)
+        V[:, :, -1] += U[:, :, kc + N:].sum(2)
+        U = V
+    else:
+        U = Q
+    return _reset2(U, i_th, i_reset, M, zero), U
+
+
+def _reset2(U, i_th, i_reset, M, zero, rows=True, cols=True):
+    """Threshold and reset of a pre-threshold joint law on both axes (cells >= i_th spike)."""
+    P = U.copy()
+    if rows:
+        top = P[:, i_th:, :].copy()
+        P[:, i_th:, :] = 0.0
+        if zero:
+            P[:, i_reset, :] += top.sum(1)
+        else:
+            P[:, i_th - M:P.shape[1] - M, :] += top
+    if cols:
+        top = P[:, :, i_th:].copy()
+        P[:, :, i_th:] = 0.0
+        if zero:
+            P[:, :, i_reset] += top.sum(2)
+        else:
+            P[:, :, i_th - M:P.shape[2] - M] += top
+    return P
+
+
+def _replica_chain(cp, drives, s, rho, *, lags, cells=110, tol=1e-7, max_iter=4000):
+    """Stationary two-replica chain per node: rate p, same-step joint spike probability and
+    the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
+    k = 1..lags. Returns (p, pab, eaa, eab, iterations). The iteration starts from the common
+    point mass at the reset (as the simulator does) and stops when the spike probabilities move
+    less than ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many
+    steps: for a perfect integrator with subtractive reset and ``rho`` near 1 the phase
+    difference of the replicas relaxes over ~theta^2 / (2 s^2 (1 - rho)) steps)."""
+    x, i_reset, i_th, M = _replica_grid(cp, drives, s, cells)
+    h = x[1] - x[0]
+    N = x.size
+    rho = min(max(rho, 0.0), 1.0)
+    s_ind, s_com = s * math.sqrt(1.0 - rho), s * math.sqrt(rho)
+    edges = np.concatenate([[-np.inf], 0.5 * (x[1:] + x[:-1]), [np.inf]])
+    centres = cp.beta * x[None, :] + drives[:, None]                    # (nodes, N) pre-noise
+    if s_ind > 1e-3 * h:
+        cdf = special.ndtr((edges[None, :, None] - centres[:, None, :]) / s_ind)
+        K = np.diff(cdf, axis=1)                                        # K[k, new, old]
+    else:                                                               # rounding to the nearest cell
+        idx = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, N - 1)
+        K = np.zeros((drives.size, N, N))
+        K[np.arange(drives.size)[:, None], idx, np.arange(N)[None, :]] = 1.0
+    K = (np.ascontiguousarray(K), np.ascontiguousarray(np.swapaxes(K, 1, 2)))
+    kc = int(math.ceil(6.0 * s_com / h)) if s_com > 1e-3 * h else 0
+    ks = np.arange(-kc, kc + 1)
+    g = special.ndtr((ks + 0.5) * h / s_com) - special.ndtr((ks - 0.5) * h / s_com) if kc else np.ones(1)
+    g = g / g.sum()
+    zero = cp.reset == "zero"
+    P = np.zeros((drives.size, N, N))
+    P[:, i_reset, i_reset] = 1.0
+    prev = None
+    it = 0
+    for it in range(1, max_iter + 1):
+        P, U = _replica_step(P, K, g, kc, i_th, i_reset, M, zero)
+        if it % 20 == 0:
+            stat = np.concatenate([U[:, i_th:, :].sum((1, 2)), U[:, i_th:, i_th:].sum((1, 2))])
+            if prev is not None and np.max(np.abs(stat - prev)) < tol * 20:
+                break
+            prev = stat
+    p = 0.5 * (U[:, i_th:, :].sum((1, 2)) + U[:, :, i_th:].sum((1, 2)))
+    pab = U[:, i_th:, i_th:].sum((1, 2))
+    # condition on a spike of replica a, then run the chain on
+    C = U.copy()
+    C[:, :i_th, :] = 0.0
+    C = _reset2(C, i_th, i_reset, M, zero)
+    eaa, eab = np.zeros((drives.size, lags)), np.zeros((drives.size, lags))
+    for k in range(lags):
+        C, Uc = _replica_step(C, K, g, kc, i_th, i_reset, M, zero)
+        eaa[:, k] = Uc[:, i_th:, :].sum((1, 2))
+        eab[:, k] = Uc[:, :, i_th:].sum((1, 2))
+    return p, pab, eaa, eab, it
+
+
+@dataclass(frozen=True)
+class CorrelationMap:
+    """Output correlation of two replicas of a layer (:func:`correlation_map`, one entry per
+    input correlation, or per layer in :func:`correlation_depth`).
+
+    Attributes
+    ----------
+    c_in : ndarray
+        Drive correlation of the layer's input (for a Bernoulli input the per-step correlation
+        of each input neuron's two trains).
+    c_step : ndarray
+        Correlation across neurons of the two replicas' output spikes per step.
+    c_count : ndarray
+        Correlation across neurons of their spike counts over ``window`` steps.
+    rho_out : ndarray
+        Correlation of the drives the outputs give the next layer (its ``c_in``): the ratio
+        :math:`E_i C^{ab}_i(0) / E_i p_i(1-p_i)` of the same-step cross- and auto-covariances
+        given the neuron (the quenched rates are shared as the next layer's mean drives).
+    rate : ndarray
+        Output spikes per step (the two-replica chain's own marginal).
+    window : int
+    """
+
+    c_in: np.ndarray
+    c_step: np.ndarray
+    c_count: np.ndarray
+    rho_out: np.ndarray
+    rate: np.ndarray
+    window: int
+
+    __repr__ = _result_repr
+
+
+def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
+    """(c_step, c_count, rho_out, rate, next state) of one layer whose input drives have the
+    per-step correlation ``rho`` between replicas."""
+    out = _layer_model(cp, gain, n, state, wm, ws)[0]
+    m = gain * n * state.ep * wm
+    s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * state.evf, 0.0))
+    sdm = gain * abs(ws) * math.sqrt(n * state.quenched)
+    drives, w = normal_nodes(m, sdm, 1 if state.quenched <= 0.0 else n_nodes)
+    if s <= 0.0 or state.ep < _SPARSE:
+        raise ParameterError("the correlation map needs a fluctuating drive (input rate > 0, w_std or w_mean != 0)")
+    if rho >= 1.0:   # identical drives from identical initial states: identical outputs
+        return 1.0, 1.0, 1.0, out.ep, out
+    with one_blas_thread():   # many small products: threads only contend
+        p, pab, eaa, eab, _ = _replica_chain(cp, drives, s, rho, lags=max(lags, window))
+    caa = eaa - (p * p)[:, None]        # eaa, eab are joint probabilities E[y^a_t y_{t+k}]
+    cab = eab - (p * p)[:, None]
+    var_p = float(w @ p**2 - (w @ p) ** 2)
+    c0a, c0b = p * (1.0 - p), pab - p * p
+    T = window
+    kk = np.arange(1, T)
+    cnt_a = T * c0a + 2.0 * ((T - kk) * caa[:, :T - 1]).sum(1)
+    cnt_b = T * c0b + 2.0 * ((T - kk) * cab[:, :T - 1]).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_step = (var_p + w @ c0b) / (var_p + w @ c0a)
+        c_count = (T * T * var_p + w @ cnt_b) / (T * T * var_p + w @ cnt_a)
+        b = min(cp.beta, 0.999) ** np.arange(1, lags + 1)
+        rho_out = (w @ (c0b + 2.0 * cab[:, :lags] @ b)) / (w @ (c0a + 2.0 * caa[:, :lags] @ b))
+    return (float(np.clip(c_step, -1, 1)), float(np.clip(c_count, -1, 1)), float(np.clip(rho_out, 0, 1)),
+            float(w @ p), out)
+
+
+def _check_corr_neuron(neuron):
+    cp = neuron.chain_params()
+    if cp.ref_steps:
+        raise ParameterError(f"the correlation map needs no refractoriness (ref_steps = 0); got {cp.ref_steps}")
+    return cp
+
+
+def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_nodes=_CORR_NODES,
+                    lags=_CORR_LAGS) -> CorrelationMap:
+    r"""Correlation map of one layer: input correlation ``c`` -> correlation of its two outputs.
+
+    Two Bernoulli input patterns of the same rate p whose trains have per-step correlation
+    ``c`` drive two replicas of one layer (the same quenched weights :math:`W_{ij}\sim
+    N(\mu_w,\sigma_w^2)`). Neuron i's drives are :math:`I^{a,b}_i = g\sum_j W_{ij}x^{a,b}_j`:
+    both have the quenched mean :math:`m_i = g p\sum_j W_{ij}` (across neurons
+    :math:`N(g n p\mu_w, g^2 n p^2\sigma_w^2)`) and fluctuations of variance
+    :math:`s^2 = g^2 n(\sigma_w^2+\mu_w^2)p(1-p)` with correlation ``c``. The joint chain of the
+    two membranes (the step map of each, reset on each axis) is solved on a 2-D grid per
+    quenched node (``derivations/correlation.md``). The output correlation across neurons is
+
+    .. math::
+
+        c_\mathrm{step} = \frac{\mathrm{Var}_i p_i + E_i C^{ab}_i(0)}{\mathrm{Var}_i p_i
+        + E_i p_i(1-p_i)},\qquad
+        c_T = \frac{T^2\mathrm{Var}_i p_i + E_i\sum_{t,t'<T} C^{ab}_i(t'-t)}
+        {T^2\mathrm{Var}_i p_i + E_i\sum_{t,t'<T} C^{aa}_i(t'-t)},
+
+    the shared quenched rates :math:`p_i` making outputs correlated even for ``c = 0``
+    (unless :math:`\sigma_w = 0`). Assumptions: Gaussian increments (``n_in * p >= 8``), no
+    refractoriness, delta synapse, stationarity. Accuracy: within 0.03 of a two-replica
+    simulation in one layer, not within the issue's 5 % over 10 layers, where the depth
+    model's quenched rate spread dominates (``benchmarks/results/correlation.md``); the grid (theta / M,
+    M <= 60) and ``n_nodes`` quadrature limit it near ``c = 1``, where the map is not
+    differentiable (``c = 1`` itself maps to 1 exactly).
+
+    Parameters
+    ----------
+    c : float or array_like
+        Per-step correlation of the two input trains, in [0, 1].
+    neuron : LIF, keyword-only
+        Delta synapse, no refractoriness; both resets, any beta <= 1.
+    n_in : int, keyword-only
+    input_rate : float, keyword-only
+        Hz (both patterns).
+    w_mean, w_std : float, keyword-only
+        Gaussian weights (V).
+    window : int, keyword-only
+        Steps of the spike-count window T.
+    n_nodes : int, keyword-only
+        Gauss–Hermite nodes over the neurons' quenched mean drives.
+    lags : int, keyword-only
+        Lags of the cross- and auto-covariance summed (with weight beta^k) into ``rho_out``
+        (default 0: the same-step ratio, which matches simulation best in depth).
+
+    Returns
+    -------
+    CorrelationMap
+
+    References
+    ----------
+    Poole et al. 2016; Schoenholz et al. 2017 (the correlation map of deep ANNs).
+
+    Examples
+    --------
+    >>> from snntheory import LIF
+    >>> cm = correlation_map([0.0, 1.0], neuron=LIF.from_beta(0.9), n_in=200, input_rate=200.0,
+    ...                      w_mean=0.0, w_std=0.15)
+    >>> bool(cm.c_step[1] == 1.0 and 0.0 < cm.c_step[0] < 1.0)
+    True
+    """
+    cs = np.atleast_1d(check("c", c, domain=CORR_DOMAIN)).astype(float)
+    cp = _check_corr_neuron(neuron)
+    n = check_int("n_in", n_in)
+    window = check_int("n_steps", window, label="window")
+    p = float(check("input_rate", input_rate)) * neuron.dt
+    check("w_std", w_std)
+    state = _State.bernoulli(p)
+    rows = [_corr_layer(cp, neuron.gain, n, state, float(w_mean), float(w_std), float(ci), window,
+                        check_int("n_in", n_nodes, label="n_nodes"), check_int("n_steps", lags, label="lags"))[:4]
+            for ci in cs]
+    a = np.array(rows).T
+    return CorrelationMap(cs, a[0], a[1], a[2], a[3], window)
+
+
+def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02, grid=11, **kw):
+    r"""Fixed points of the drive-correlation map :math:`\rho\mapsto\rho_\mathrm{out}` of one
+    layer (:func:`correlation_map`) and its slopes.
+
+    ``rho = 0`` and ``rho = 1`` are always fixed points (independent noise stays independent
+    given the shared weights; identical drives stay identical). Returns a dict with
+    ``c_star`` (the fixed point the map reaches from ``rho = 0.5``), ``chi_c`` (the slope at
+    ``rho = 1``: a **one-sided** finite difference :math:`(1-f(1-\epsilon))/\epsilon`, since for
+    threshold units the true derivative at 1 is infinite — discordant spikes grow like
+    :math:`\sqrt{1-\rho}`), ``chi_0`` (slope :math:`f(\epsilon)/\epsilon` at 0), ``chi_star``
+    (central difference at ``c_star``), ``fixed_points`` (all, from sign changes of
+    :math:`f(\rho)-\rho` on ``grid`` points, refined by bisection) and ``rho``, ``f`` (the map
+    on the grid). ``kw`` is passed to :func:`correlation_map`. As in the ANN theory, ``chi_c``
+    > 1 means nearby inputs decorrelate layer after layer, < 1 that they converge. Cost: about
+    ``grid + 30`` evaluations of the map (~1–3 s each).
+
+    Examples
+    --------
+    >>> from snntheory import LIF
+    >>> fp = correlation_fixed_point(neuron=LIF.from_beta(0.9), n_in=200, input_rate=100.0, w_mean=0.01,
+    ...                              w_std=0.05, grid=3)   # doctest: +SKIP
+    >>> fp["c_star"], fp["chi_c"] > 1                        # doctest: +SKIP
+    (0.0, True)
+    """
+    def f(r):
+        return float(correlation_map(r, neuron=neuron, n_in=n_in, input_rate=input_rate, w_mean=w_mean,
+                                     w_std=w_std, **kw).rho_out[0])
+
+    rs = np.linspace(0.0, 1.0, int(grid))
+    fs = np.array([f(r) for r in rs[1:-1]])
+    fs = np.concatenate([[0.0], fs, [1.0]])
+    d = fs - rs
+    fixed = [0.0]
+    for i in range(1, rs.size - 2):
+        if d[i] == 0.0 or d[i] * d[i + 1] < 0.0:
+            a, b, da = rs[i], rs[i + 1], d[i]
+            for _ in range(12):
+                mid = 0.5 * (a + b)
+                dm = f(mid) - mid
+                if dm * da > 0:
+                    a, da = mid, dm
+                else:
+                    b = mid
+            fixed.append(0.5 * (a + b))
+    fixed.append(1.0)
+    r = 0.5
+    for _ in range(200):
+        r_new = f(r)
+        if abs(r_new - r) < 1e-4 or r_new <= 1e-3 or r_new >= 1 - 1e-3:
+            r = r_new
+            break
+        r = r_new
+    star = min(fixed, key=lambda q: abs(q - r))
+    chi_1 = (1.0 - f(1.0 - eps)) / eps
+    chi_0 = f(eps) / eps
+    if 0.0 < star < 1.0:
+        chi_star = (f(min(star + eps, 1.0)) - f(max(star - eps, 0.0))) / (2 * eps)
+    else:
+        chi_star = chi_1 if star == 1.0 else chi_0
+    return {"c_star": star, "chi_c": chi_1, "chi_0": chi_0, "chi_star": chi_star, "fixed_points": fixed,
+            "rho": rs, "f": fs}
+
+
+def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None, input_rate=None, window=16,
+                      weight_dist="normal", n_nodes=_CORR_NODES, lags=_CORR_LAGS) -> CorrelationMap:
+    r"""Correlation of two replicas layer after layer: the input correlation ``c`` through a
+    deep network (i.i.d. Gaussian weights), one :class:`CorrelationMap` entry per layer.
+
+    Each layer's marginal state is the depth model's (:func:`predict_network`); its two
+    replicas' drives have the correlation ``rho_out`` of the layer below (Gaussian, the lagged
+    cross-covariance folded into one per-step coefficient), and the same quenched mean drives.
+    ``widths`` may be a :class:`NetworkInit` (its widths, weights, neuron, input rate and
+    weight law); ``weight_dist="rows"`` (row-standardised weights) spreads the quenched means
+    by the input rates' variance instead of their second moment, as in :func:`predict_network`.
+    Assumptions and accuracy as :func:`correlation_map`; errors add up over depth
+    (``benchmarks/results/correlation.md``).
+    """
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        widths, w_means, w_stds = plan.widths, plan.w_means, plan.w_stds
+        neuron = plan.neuron if neuron is None else neuron
+        input_rate = plan.input_rate if input_rate is None else input_rate
+        weight_dist = plan.layers[0].weight_dist
+    rho = float(check("c", c, domain=CORR_DOMAIN))
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms, wss = _per_layer("w_mean", w_means, L), _per_layer("w_std", w_stds, L)
+    cp = _check_corr_neuron(neuron)
+    window = check_int("n_steps", window, label="window")
+    n_nodes = check_int("n_in", n_nodes, label="n_nodes")
+    lags = check_int("n_steps", lags, label="lags")
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
+    rows, rin = [], []
+    for l in range(L):
+        rin.append(rho)
+        cs, cc, rho, rate, state = _corr_layer(cp, neuron.gain, widths[l], state, wms[l], wss[l], rho, window,
+                                               n_nodes, lags)
+        rows.append((cs, cc, rho, rate))
+    a = np.array(rows).T
+    return CorrelationMap(np.array(rin), a[0], a[1], a[2], a[3], window)
 
 
 # =============================================================================================

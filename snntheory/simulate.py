@@ -5,7 +5,7 @@ Every simulator takes ``seed`` (an int or a :class:`numpy.random.Generator`) and
 reproducible. The implementations live in ``snntheory._sim``, one private module per model:
 ``stepmap`` (the canonical discrete-time map), ``network`` (deep feed-forward networks of it),
 ``layer`` (one layer with quenched weights and Bernoulli inputs), ``ou`` (the white-noise LIF
-in continuous time) and ``shot`` (event-driven shot noise).
+in continuous time), ``replica`` (two replicas of one network, correlated inputs) and ``shot`` (event-driven shot noise).
 """
 
 import warnings
@@ -18,12 +18,14 @@ from ._sim.layer import __all__ as _layer
 from ._sim.network import *  # noqa: F401,F403
 from ._sim.network import __all__ as _network
 from ._sim.ou import *  # noqa: F401,F403
+from ._sim.replica import *  # noqa: F401,F403
+from ._sim.replica import __all__ as _replica
 from ._sim.ou import __all__ as _ou
 from ._sim.shot import *  # noqa: F401,F403
 from ._sim.shot import __all__ as _shot
 from ._sim.stepmap import StepMapRun, as_generator, run_step_map
 
-__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_layer, *_network, *_ou, *_shot]
+__all__ = ["StepMapRun", "as_generator", "run_step_map", *_backprop, *_layer, *_network, *_ou, *_replica, *_shot]
 
 
 def calibrate_means(*args, **kwargs):
