@@ -197,7 +197,7 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
     V_pre = beta V + I the value compared with the threshold. Exact cell probabilities of V_pre
     on cells x - v_th = w sinh(u) (fine near the threshold, coarse in the tails where
     sigma'^2 < 1e-9), sigma'^2 at the cell midpoints."""
-    w = _surrogate.width_of(kind, width)
+    w = _surrogate._width_of(kind, width)
     beta, v_th = cp.beta, cp.v_th
     pi, pts = density
     reach = {"triangle": w, "gaussian": 12.0 * w, "sigmoid": 40.0 * w}.get(kind, 300.0 * w)
@@ -472,7 +472,7 @@ def _check_network(widths, neuron, input_rate):
 
 def _stats_kw(surrogate, surrogate_width, silent_below):
     """Validated keywords of :func:`_layer_stats`."""
-    return dict(surrogate=surrogate, width=_surrogate.width_of(surrogate, surrogate_width),
+    return dict(surrogate=surrogate, width=_surrogate._width_of(surrogate, surrogate_width),
                 silent_below=float(check("p_out", silent_below, label="silent_below")))
 
 

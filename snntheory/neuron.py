@@ -47,7 +47,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from ._validate import Domain, broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
+from ._validate import (Domain, broadcast, check, check_below, check_bool, check_choice, check_int, check_object,
+                        check_scalar, scalar_or_array)
 from .errors import ParameterError
 
 __all__ = [
@@ -148,15 +149,15 @@ class LIF:
     def __init__(self, tau_m, dt, *, v_th=1.0, v_reset=0.0, reset="zero", tau_ref=0.0, tau_s=0.0,
                  input_gain="unit", reset_delay=False):
         values = dict(
-            tau_m=float(check("tau_m", tau_m)),
-            dt=float(check("dt", dt, label="dt")),
-            v_th=float(check("v_th", v_th)),
-            v_reset=float(check("v_reset", v_reset)),
+            tau_m=check_scalar("tau_m", tau_m),
+            dt=check_scalar("dt", dt),
+            v_th=check_scalar("v_th", v_th),
+            v_reset=check_scalar("v_reset", v_reset),
             reset=check_choice("reset", reset, RESETS),
-            tau_ref=float(check("tau_ref", tau_ref)),
-            tau_s=float(check("tau_s", tau_s)),
+            tau_ref=check_scalar("tau_ref", tau_ref),
+            tau_s=check_scalar("tau_s", tau_s),
             input_gain=check_choice("input_gain", input_gain, INPUT_GAINS),
-            reset_delay=bool(reset_delay),
+            reset_delay=check_bool("reset_delay", reset_delay),
         )
         if values["dt"] <= 0.0:
             raise ParameterError(f"dt must be > 0 s for a LIF; got {values['dt']!r}")

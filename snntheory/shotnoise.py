@@ -40,7 +40,7 @@ import numpy as np
 from scipy import integrate, linalg, optimize, special
 
 from ._special import gth_stationary, one_blas_thread
-from ._validate import DOMAINS, check, check_below, check_int, scalar_or_array
+from ._validate import DOMAINS, check, check_below, check_int, check_scalar, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 
 __all__ = [
@@ -181,10 +181,10 @@ def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     """
     from scipy import stats
 
-    n_in = check("n_in", n_in)
-    input_rate = float(check("input_rate", input_rate))
-    w_mean = float(check("w_mean", w_mean))
-    w_std = float(check("w_std", w_std))
+    n_in = check_int("n_in", n_in)
+    input_rate = check_scalar("input_rate", input_rate)
+    w_mean = check_scalar("w_mean", w_mean)
+    w_std = check_scalar("w_std", w_std)
     total = float(n_in) * input_rate
     if w_std == 0.0:
         if w_mean > 0:

@@ -145,7 +145,7 @@ def spike_fn(x, surrogate="fast_sigmoid", width=None):
     >>> x.grad.tolist()
     [0.25, 1.0, 0.25]
     """
-    w = _surrogate.width_of(surrogate, width)
+    w = _surrogate._width_of(surrogate, width)
     if not isinstance(x, torch.Tensor):
         raise ParameterError(f"x must be a torch.Tensor; got {type(x).__name__}")
     return _Spike.apply(x, surrogate, w)
@@ -210,7 +210,7 @@ class LIFNeurons(nn.Module):
             raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
         self.neuron = neuron
         self.surrogate = surrogate
-        self.surrogate_width = _surrogate.width_of(surrogate, surrogate_width)
+        self.surrogate_width = _surrogate._width_of(surrogate, surrogate_width)
         self.learn_beta = bool(learn_beta)
         if self.learn_beta:
             self.beta = nn.Parameter(torch.tensor(neuron.beta, dtype=torch.get_default_dtype()))
