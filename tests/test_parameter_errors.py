@@ -204,12 +204,16 @@ EXEMPT = {
     ("torch", "surrogate_from_module", "module"): "any module; returns None when it holds no surrogate",
 }
 
-#: Invalid values for parameters whose valid values are of several kinds: (module, parameter) -> values.
+#: Invalid values for parameters whose valid values are of several kinds or another unit:
+#: (module, parameter) or (module, function, parameter) -> values.
 #: (A shot-noise ``amplitude`` is a name, a number, a scipy distribution or an array of samples.)
 OVERRIDES = {
     ("shotnoise", "amplitude"): [None, "no_such_choice", math.nan, -1.0, np.array([])],
     ("simulate", "amplitude"): [None, "no_such_choice", math.nan, -1.0, np.array([])],
     ("simulate", "spec"): [None, "no_such_choice", math.nan, -1.0, np.array([])],
+    # burn-in in seconds (the event-driven and OU simulators), not in steps
+    ("simulate", "simulate_ou", "burn_in"): [None, "abc", math.nan, np.array([]), -1.0, math.inf],
+    ("simulate", "simulate_shot_noise", "burn_in"): [None, "abc", math.nan, np.array([]), -1.0, math.inf],
 }
 
 #: Parameters with a per-step integer count (negative, non-integer and float NaN are invalid).
@@ -217,7 +221,7 @@ COUNTS = {"n_steps", "ref_steps", "n_in", "n_out", "n_neurons", "batch", "burn_i
           "n_hermite", "n_laguerre", "order", "calibrate_steps", "calibrate_batch", "n", "hist_every", "tail"}
 #: Parameters that must be strictly positive.
 POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value", "xi",
-            "silent_below", "mean"}
+            "silent_below"}
 
 
 #: Open failures (issue 14): parameters whose invalid values are still accepted or answered with a raw
@@ -271,42 +275,17 @@ KNOWN = {
     "simulate.backprop_network.surrogate", "simulate.backprop_network.surrogate_width",
     "simulate.backprop_network.through_time", "simulate.backprop_network.w_means",
     "simulate.backprop_network.w_stds",
-    "simulate.draw_amplitudes.mean", "simulate.draw_amplitudes.n", "simulate.draw_amplitudes.spec",
+    "simulate.draw_amplitudes.mean",
     "simulate.network.chunk", "simulate.network.input_rate", "simulate.network.neuron",
     "simulate.network.v_lower", "simulate.network.w_means", "simulate.network.w_stds",
-    "simulate.run_step_map.alpha", "simulate.run_step_map.beta", "simulate.run_step_map.burn_in",
-    "simulate.run_step_map.chunk", "simulate.run_step_map.draw", "simulate.run_step_map.gain",
-    "simulate.run_step_map.n_neurons", "simulate.run_step_map.n_steps", "simulate.run_step_map.ref_steps",
-    "simulate.run_step_map.reset", "simulate.run_step_map.reset_delay", "simulate.run_step_map.v0",
-    "simulate.run_step_map.v_edges", "simulate.run_step_map.v_lower", "simulate.run_step_map.v_reset",
-    "simulate.run_step_map.v_th",
-    "simulate.simulate_chain.beta", "simulate.simulate_chain.burn_in", "simulate.simulate_chain.chunk",
-    "simulate.simulate_chain.increments", "simulate.simulate_chain.m", "simulate.simulate_chain.n_neurons",
-    "simulate.simulate_chain.n_steps", "simulate.simulate_chain.ref_steps", "simulate.simulate_chain.reset",
-    "simulate.simulate_chain.s", "simulate.simulate_chain.v_edges", "simulate.simulate_chain.v_lower",
-    "simulate.simulate_chain.v_reset", "simulate.simulate_chain.v_th",
-    "simulate.simulate_first_passage.a_e", "simulate.simulate_first_passage.a_i",
-    "simulate.simulate_first_passage.amplitude", "simulate.simulate_first_passage.e_l",
-    "simulate.simulate_first_passage.n_neurons", "simulate.simulate_first_passage.rate_e",
-    "simulate.simulate_first_passage.rate_i", "simulate.simulate_first_passage.t_max",
-    "simulate.simulate_first_passage.tau_m", "simulate.simulate_first_passage.v_start",
-    "simulate.simulate_first_passage.v_th",
-    "simulate.simulate_layer.burn_in", "simulate.simulate_layer.chunk", "simulate.simulate_layer.n_in",
-    "simulate.simulate_layer.n_neurons", "simulate.simulate_layer.n_steps", "simulate.simulate_layer.neuron",
-    "simulate.simulate_layer.p_in", "simulate.simulate_layer.w_mean", "simulate.simulate_layer.w_std",
-    "simulate.simulate_layer.weights",
-    "simulate.simulate_ou.bridge", "simulate.simulate_ou.burn_in", "simulate.simulate_ou.dt",
-    "simulate.simulate_ou.hist_every", "simulate.simulate_ou.mu", "simulate.simulate_ou.n_neurons",
-    "simulate.simulate_ou.sigma", "simulate.simulate_ou.t_max", "simulate.simulate_ou.tau_m",
-    "simulate.simulate_ou.tau_ref", "simulate.simulate_ou.v0", "simulate.simulate_ou.v_edges",
-    "simulate.simulate_ou.v_reset", "simulate.simulate_ou.v_th",
-    "simulate.simulate_shot_noise.a_e", "simulate.simulate_shot_noise.a_i",
-    "simulate.simulate_shot_noise.amplitude", "simulate.simulate_shot_noise.burn_in",
-    "simulate.simulate_shot_noise.e_l", "simulate.simulate_shot_noise.n_neurons",
-    "simulate.simulate_shot_noise.rate_e", "simulate.simulate_shot_noise.rate_i",
-    "simulate.simulate_shot_noise.sample_interval", "simulate.simulate_shot_noise.t_max",
-    "simulate.simulate_shot_noise.tau_m", "simulate.simulate_shot_noise.tau_ref",
-    "simulate.simulate_shot_noise.v_reset", "simulate.simulate_shot_noise.v_th",
+    "simulate.simulate_chain.beta", "simulate.simulate_chain.burn_in", "simulate.simulate_chain.increments",
+    "simulate.simulate_chain.m", "simulate.simulate_chain.n_neurons", "simulate.simulate_chain.n_steps",
+    "simulate.simulate_chain.ref_steps", "simulate.simulate_chain.s",
+    "simulate.simulate_layer.burn_in", "simulate.simulate_layer.n_in", "simulate.simulate_layer.n_neurons",
+    "simulate.simulate_layer.n_steps", "simulate.simulate_layer.neuron", "simulate.simulate_layer.p_in",
+    "simulate.simulate_layer.w_mean", "simulate.simulate_layer.w_std", "simulate.simulate_layer.weights",
+    "simulate.simulate_ou.burn_in",
+    "simulate.simulate_shot_noise.burn_in",
     "torch.LIFNeurons.learn_beta", "torch.LIFNeurons.record_membrane",
     "torch.SpikingMLP.bias",
     "torch.init_snn_.dt", "torch.init_snn_.input_rate",
@@ -347,8 +326,9 @@ def _materialise(kw):
 
 def _invalid_values(mod, fname, pname, base, default):
     """Invalid values for one parameter, from the kind of its valid value and the domain table."""
-    if (mod, pname) in OVERRIDES:
-        return OVERRIDES[(mod, pname)]
+    for key in ((mod, fname, pname), (mod, pname)):
+        if key in OVERRIDES:
+            return OVERRIDES[key]
     none_ok = default is None
     vals = [] if none_ok else [None]
     if isinstance(base, LIF) or pname == "neuron":
