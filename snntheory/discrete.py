@@ -25,7 +25,8 @@ from scipy import linalg, special
 
 from ._special import gth_stationary as _gth
 from ._special import ladder_overshoot_mean, normal_nodes, one_blas_thread
-from ._validate import broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
+from ._validate import (broadcast, check, check_below, check_choice, check_int, check_object, check_scalar,
+                        scalar_or_array)
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
 
@@ -1323,9 +1324,9 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     """
     beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    wb = float(check("w_mean", w_bar, label="w_bar"))
-    v = float(check("w_var", w_var))
+    p = check_scalar("p_in", p_in)
+    wb = check_scalar("w_mean", w_bar, label="w_bar")
+    v = check_scalar("w_var", w_var)
     check_choice("increments", increments, ("mixture", "gaussian"))
     g = neuron.gain
     if increments == "mixture" and v > 0.0:
@@ -1428,9 +1429,9 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     """
     beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu_w = float(check("w_mean", w_mean))
-    sd_w = float(check("w_std", w_std))
+    p = check_scalar("p_in", p_in)
+    mu_w = check_scalar("w_mean", w_mean)
+    sd_w = check_scalar("w_std", w_std)
     check_choice("increments", increments, ("mixture", "gaussian"))
     g = neuron.gain
     wbar, wh = normal_nodes(mu_w, sd_w / math.sqrt(n), int(n_hermite))
@@ -1555,9 +1556,9 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     """
     check_object("neuron", neuron, LIF, "an LIF neuron")
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu_w = float(check("w_mean", w_mean))
-    sd_w = float(check("w_std", w_std))
+    p = check_scalar("p_in", p_in)
+    mu_w = check_scalar("w_mean", w_mean)
+    sd_w = check_scalar("w_std", w_std)
     check_choice("increments", increments, ("mixture", "gaussian"))
     try:
         qs = np.asarray(q, float)

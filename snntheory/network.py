@@ -38,7 +38,7 @@ from ._sim.network import WEIGHT_DISTS, draw_weights
 from ._sim.network import network as _simulate_network
 from ._sim.stepmap import as_generator
 from ._special import normal_nodes
-from ._validate import check, check_choice, check_int, check_widths
+from ._validate import check, check_choice, check_int, check_widths, check_scalar
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
@@ -463,7 +463,7 @@ def _check_network(widths, neuron, input_rate):
     if not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     neuron.chain_params()    # the depth model needs a step-map chain (delta synapse)
-    rate0 = float(check("input_rate", input_rate))
+    rate0 = check_scalar("input_rate", input_rate)
     if rate0 * neuron.dt > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0:g} Hz x {neuron.dt:g} s "
                              f"= {rate0 * neuron.dt:g}")
@@ -473,7 +473,7 @@ def _check_network(widths, neuron, input_rate):
 def _stats_kw(surrogate, surrogate_width, silent_below):
     """Validated keywords of :func:`_layer_stats`."""
     return dict(surrogate=surrogate, width=_surrogate._width_of(surrogate, surrogate_width),
-                silent_below=float(check("p_out", silent_below, label="silent_below")))
+                silent_below=check_scalar("p_out", silent_below, label="silent_below"))
 
 
 def _propagate(widths, neuron, state, choose, stats_kw):
@@ -640,11 +640,11 @@ def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrog
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     n = check_int("n_in", n_in)
     n_out = n if n_out is None else check_int("n_in", n_out, label="n_out")
-    p = float(check("input_rate", input_rate)) * neuron.dt
+    p = check_scalar("input_rate", input_rate) * neuron.dt
     if p > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {p:g}")
-    wm = float(check("w_mean", w_mean))
-    ws = float(check("w_std", w_std))
+    wm = check_scalar("w_mean", w_mean)
+    ws = check_scalar("w_std", w_std)
     neuron.chain_params()
     stats_kw = _stats_kw(surrogate, surrogate_width, SILENT_BELOW)
     return _layer_stats(neuron, n, _State.bernoulli(p), wm, ws, n_out, **stats_kw)[3]

@@ -198,11 +198,11 @@ class LIF:
         >>> LIF.from_beta(0.9, dt=1e-3).beta
         0.9
         """
-        dt = float(check("dt", dt))
+        dt = check_scalar("dt", dt)
         if dt <= 0.0:
             raise ParameterError(f"dt must be > 0 s for a LIF; got {dt!r}")
-        beta = float(check("beta", beta))
-        alpha = float(check("beta", alpha, label="alpha", domain=_ALPHA))
+        beta = check_scalar("beta", beta)
+        alpha = check_scalar("beta", alpha, label="alpha", domain=_ALPHA)
         tau_m = math.inf if beta == 1.0 else -dt / math.log(beta)
         tau_s = 0.0 if alpha == 0.0 else -dt / math.log(alpha)
         self = cls(tau_m, dt, v_th=v_th, v_reset=v_reset, reset=reset, tau_ref=tau_ref, tau_s=tau_s,
@@ -514,8 +514,8 @@ class IncrementDistribution:
     @classmethod
     def gaussian(cls, m, s) -> IncrementDistribution:
         """``I ~ N(m, s^2)`` (``s = 0``: the atom ``I = m``)."""
-        m = float(check("m", m))
-        s = float(check("s", s))
+        m = check_scalar("m", m)
+        s = check_scalar("s", s)
         if s == 0.0:
             return cls(np.zeros(0), np.zeros(0), np.zeros(0), 1.0, m)
         return cls(np.ones(1), np.array([m]), np.array([s]), 0.0, 0.0)
@@ -604,10 +604,10 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
     True
     """
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu = float(check("w_mean", w_mean))
-    sd = float(check("w_std", w_std))
-    g = float(check("gain", gain, domain=_GAIN))
+    p = check_scalar("p_in", p_in)
+    mu = check_scalar("w_mean", w_mean)
+    sd = check_scalar("w_std", w_std)
+    g = check_scalar("gain", gain, domain=_GAIN)
     if sd == 0.0:
         raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
     k = np.arange(n + 1)

@@ -62,7 +62,7 @@ import torch
 from torch import nn
 
 from . import surrogate as _surrogate
-from ._validate import check, check_choice, check_int, check_widths
+from ._validate import check, check_choice, check_int, check_widths, check_scalar
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
 from .network import NetworkInit
@@ -421,7 +421,7 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     name = type(module).__name__
     if not isinstance(module, snn.Leaky) or type(module).__name__ != "Leaky":
         raise ParameterError(f"snnTorch neuron {name} is not supported (only Leaky maps onto a snntheory.LIF)")
-    dt = 1e-3 if dt is None else float(check("dt", dt))
+    dt = 1e-3 if dt is None else check_scalar("dt", dt)
     if getattr(module, "inhibition", False):
         raise ParameterError("snnTorch Leaky with inhibition=True is not a LIF (winner-take-all firing)")
     if _scalar("graded_spikes_factor", getattr(module, "graded_spikes_factor", 1.0)) != 1.0:
@@ -609,7 +609,7 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     >>> bool(abs(float(w.std()) / plan.layers[0].w_std - 1) < 0.01)  # 120000 draws: SD known to 0.2 %
     True
     """
-    rate = float(check("input_rate", input_rate))
+    rate = check_scalar("input_rate", input_rate)
     check_choice("method", method, METHODS + BASELINES)
     if neuron is not None and not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF or None; got {type(neuron).__name__}")
@@ -700,7 +700,7 @@ def lif_normal_(tensor, *, input_rate, neuron, n_in=None, target_rate=None, meth
                                  f"{tuple(tensor.shape)}")
         n_in = tensor.shape[1] * math.prod(tensor.shape[2:])
     n_in = check_int("n_in", n_in)
-    rate = float(check("input_rate", input_rate))
+    rate = check_scalar("input_rate", input_rate)
     stats = weights_for_rate(rate if target_rate is None else target_rate, n_in=n_in, input_rate=rate,
                              neuron=neuron, method=method, w_std=w_std)
     if generator is not None and not isinstance(generator, torch.Generator):

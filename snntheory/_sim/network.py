@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check, check_below, check_choice, check_int, check_widths
+from .._validate import check, check_below, check_choice, check_int, check_widths, check_scalar
 from ..errors import ParameterError
 from .stepmap import as_generator
 
@@ -107,7 +107,7 @@ def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, b
     n_layers = len(widths) - 1
     mus = np.broadcast_to(check("w_mean", w_means), (n_layers,)).astype(float)
     sds = np.broadcast_to(check("w_std", w_stds), (n_layers,)).astype(float)
-    rate = float(check("input_rate", input_rate))
+    rate = check_scalar("input_rate", input_rate)
     p = rate * neuron.dt
     if p > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
@@ -183,7 +183,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
                                                                burn_in, batch, weight_dist)
     n_layers = len(widths) - 1
     if v_lower is not None:
-        v_lower = float(check("v_lower", v_lower))
+        v_lower = check_scalar("v_lower", v_lower)
         check_below("v_lower", v_lower, "v_reset", neuron.v_reset, strict=False)
     rng = as_generator(seed)
     weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype)
