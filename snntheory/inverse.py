@@ -545,7 +545,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     L, dt = len(widths) - 1, neuron.dt
     p0 = rate0 * dt
     _warn_units(rate0, dt)
-    targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L)
+    targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward",))
         stds = [w_std] * L

@@ -38,7 +38,7 @@ from ._sim.network import WEIGHT_DISTS, draw_weights
 from ._sim.network import network as _simulate_network
 from ._sim.stepmap import as_generator
 from ._special import normal_nodes
-from ._validate import check, check_choice, check_int, check_widths, check_scalar
+from ._validate import check, check_bool, check_choice, check_int, check_widths, check_scalar
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
@@ -581,9 +581,10 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     True
     """
     widths, rate0 = _check_network(widths, neuron, input_rate)
+    map_gain = check_bool("map_gain", map_gain)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L)
-    wss = _per_layer("w_std", w_stds, L)
+    wms = _per_layer("w_mean", w_means, L, label="w_means")
+    wss = _per_layer("w_std", w_stds, L, label="w_stds")
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
@@ -591,11 +592,15 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     return _network_init(rows, "given", widths, rate0, neuron, map_gain)
 
 
-def _per_layer(name, value, n_layers):
-    """``value`` (a scalar or one per layer) checked against the domain of ``name``, as ``n_layers`` floats."""
-    arr = check(name, value)
+def _per_layer(name, value, n_layers, label=None):
+    """``value`` (a scalar or one per layer) checked against the domain of ``name``, as ``n_layers`` floats.
+    ``label`` is the parameter named in messages (defaults to ``name``)."""
+    label = label or name
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
+    arr = check(name, value, label=label)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
-        raise ParameterError(f"{name} must be a scalar or one value per weight matrix ({n_layers}); got shape "
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
                              f"{arr.shape}")
     return np.broadcast_to(arr, (n_layers,)).astype(float)
 

@@ -608,6 +608,7 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
     mu = check_scalar("w_mean", w_mean)
     sd = check_scalar("w_std", w_std)
     g = check_scalar("gain", gain, domain=_GAIN)
+    quenched = check_bool("quenched", quenched)
     if sd == 0.0:
         raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
     k = np.arange(n + 1)

@@ -229,18 +229,6 @@ POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value"
 #: each as a strict xfail: that checks the list is still accurate (fixing one makes its xfail pass and
 #: the test fail until the entry is removed). The list may only shrink.
 KNOWN = {
-    "discrete.firing_probability.increments",
-    "discrete.grid_chain.beta", "discrete.grid_chain.counts", "discrete.grid_chain.density",
-    "discrete.grid_chain.m", "discrete.grid_chain.ref_steps", "discrete.grid_chain.reset",
-    "discrete.grid_chain.s", "discrete.grid_chain.v_reset", "discrete.grid_chain.v_th",
-    "discrete.grid_chain.window_decay",
-    "discrete.isi_distribution.increments", "discrete.isi_distribution.n_steps",
-    "discrete.isi_moments.increments",
-    "discrete.membrane_moments.increments",
-    "discrete.quenched_layer.n_hermite", "discrete.quenched_layer.n_laguerre",
-    "discrete.quenched_layer.silent_below",
-    "discrete.quenched_rate_quantiles.n_laguerre",
-    "discrete.stationary_density.increments",
     "inverse.baseline_weights.input_rate", "inverse.baseline_weights.name", "inverse.baseline_weights.neuron",
     "inverse.baseline_weights.xi",
     "inverse.calibrate_means.batch", "inverse.calibrate_means.burn_in", "inverse.calibrate_means.input_rate",
@@ -250,9 +238,6 @@ KNOWN = {
     "inverse.init_network.calibrate", "inverse.init_network.calibrate_seed",
     "inverse.init_network.calibration_input", "inverse.init_network.kappa", "inverse.init_network.map_gain",
     "inverse.init_network.xi",
-    "inverse.predict_network.map_gain", "inverse.predict_network.w_means", "inverse.predict_network.w_stds",
-    "network.predict_network.map_gain", "network.predict_network.w_means", "network.predict_network.w_stds",
-    "neuron.increment_distribution.quenched",
     "shotnoise.fpt_density.t", "shotnoise.fpt_density.v_start",
     "shotnoise.log_mean_fpt.v_start",
     "shotnoise.mean_fpt.v_start",

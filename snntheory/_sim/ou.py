@@ -144,7 +144,8 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     tau_ref, burn_in = check_scalar("tau_ref", tau_ref), check_scalar("tau_ref", burn_in, label="burn_in")
     dt, t_max = check_scalar("dt", dt, domain=_POS_S), check_scalar("t_max", t_max, domain=_POS_S)
     check_below("v_reset", v_reset, "v_th", v_th)
-    n_neurons, hist_every = check_count("n_neurons", n_neurons, minimum=1), check_count("hist_every", hist_every, minimum=1)
+    n_neurons = check_count("n_neurons", n_neurons, minimum=1)
+    hist_every = check_count("hist_every", hist_every, minimum=1)
     bridge = check_bool("bridge", bridge)
     if v_edges is not None:
         v_edges = check_edges("v_edges", v_edges)
