@@ -37,7 +37,7 @@ from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
 from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
-from ._validate import Domain, check, check_choice, check_int, check_scalar
+from ._validate import Domain, check, check_choice, check_int, check_object, check_scalar
 from .errors import NoSolutionError, ParameterError, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats,
                       _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
@@ -414,23 +414,26 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
     >>> baseline_weights("kaiming", n_in=200, n_out=100, neuron=LIF.from_beta(0.9), input_rate=10.0)[1] ** 2 * 200
     2.0000000000000004
     """
-    check_choice("baseline", name, BASELINES)
+    check_choice("name", name, BASELINES)
     n = check_int("n_in", n_in)
     n2 = check_int("n_in", n_out, label="n_out")
+    check_object("neuron", neuron, LIF, "an LIF neuron")
+    rate = check_scalar("input_rate", input_rate)
+    xi = check_scalar("xi", xi, domain=_POSITIVE, label="xi")
     if name == "kaiming":
         return 0.0, math.sqrt(2.0 / n), "normal"
     if name == "glorot":
         return 0.0, math.sqrt(2.0 / (n + n2)), "normal"
     if name == "pytorch":
         return 0.0, 1.0 / math.sqrt(3.0 * n), "uniform"
-    p = check_scalar("input_rate", input_rate) * neuron.dt
+    p = rate * neuron.dt
     if neuron.beta >= 1.0:
         raise ParameterError("the fluctuation-driven baseline needs beta < 1 (the free membrane variance of a "
                              "perfect integrator is unbounded)")
     if p <= 0.0:
         raise ParameterError("the fluctuation-driven baseline needs input_rate > 0 Hz")
     _, s2 = neuron.kernel_sums()
-    sigma_u = neuron.v_th / check_scalar("xi", xi, domain=_POSITIVE, label="xi")
+    sigma_u = neuron.v_th / xi
     return 0.0, sigma_u / math.sqrt(n * p * s2), "normal"
 
 

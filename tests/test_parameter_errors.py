@@ -229,12 +229,7 @@ POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value"
 #: each as a strict xfail: that checks the list is still accurate (fixing one makes its xfail pass and
 #: the test fail until the entry is removed). The list may only shrink.
 KNOWN = {
-    "inverse.baseline_weights.input_rate", "inverse.baseline_weights.name", "inverse.baseline_weights.neuron",
-    "inverse.baseline_weights.xi",
-    "inverse.calibrate_means.batch", "inverse.calibrate_means.burn_in", "inverse.calibrate_means.input_rate",
-    "inverse.calibrate_means.n_steps", "inverse.calibrate_means.neuron", "inverse.calibrate_means.spread",
-    "inverse.calibrate_means.targets", "inverse.calibrate_means.v0", "inverse.calibrate_means.verify",
-    "inverse.calibrate_means.w_means", "inverse.calibrate_means.w_stds", "inverse.calibrate_means.widths",
+    "inverse.calibrate_means.spread", "inverse.calibrate_means.v0",
     "inverse.init_network.calibrate", "inverse.init_network.calibrate_seed",
     "inverse.init_network.calibration_input", "inverse.init_network.kappa", "inverse.init_network.map_gain",
     "inverse.init_network.xi",
