@@ -62,7 +62,7 @@ import torch
 from torch import nn
 
 from . import surrogate as _surrogate
-from ._validate import check, check_choice, check_int, check_widths, check_scalar
+from ._validate import check, check_bool, check_choice, check_int, check_scalar, check_widths
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
 from .network import NetworkInit
@@ -211,12 +211,12 @@ class LIFNeurons(nn.Module):
         self.neuron = neuron
         self.surrogate = surrogate
         self.surrogate_width = _surrogate._width_of(surrogate, surrogate_width)
-        self.learn_beta = bool(learn_beta)
+        self.learn_beta = check_bool("learn_beta", learn_beta)
         if self.learn_beta:
             self.beta = nn.Parameter(torch.tensor(neuron.beta, dtype=torch.get_default_dtype()))
         else:
             self.beta = neuron.beta
-        self.record_membrane = bool(record_membrane)
+        self.record_membrane = check_bool("record_membrane", record_membrane)
         self.last_spikes = None
         self.last_membrane = None
 
@@ -320,6 +320,7 @@ class SpikingMLP(nn.Sequential):
 
     def __init__(self, widths, neuron, *, surrogate="fast_sigmoid", surrogate_width=None, bias=False):
         widths = check_widths(widths)
+        bias = check_bool("bias", bias)
         layers = []
         for n_in, n_out in zip(widths[:-1], widths[1:]):
             layers.append(nn.Linear(n_in, n_out, bias=bias))
