@@ -1183,8 +1183,8 @@ class ISIMoments(NamedTuple):
 def _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l):
     """Validated, broadcast ``(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)`` with
     ``v_start <= v_th`` (the absorbing set is V >= v_th)."""
-    v_start = check("v_start", v_start)
-    th = check("v_th", v_th)
+    v_start = _check("v_start", v_start)
+    th = _check("v_th", v_th)
     check_below("v_start", v_start, "v_th", th, strict=False)
     vs, thb = np.broadcast_arrays(v_start, th)
     # the other checks of _prepare; v_start plays v_reset (a start at v_th is handled apart)
@@ -1803,7 +1803,7 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     True
     """
     amp = _as_amplitudes(amplitude)
-    t = check("t", t)
+    t = _check("t", t)
     args = _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)
     shape = np.broadcast_shapes(t.shape, args[0].shape)
     tb = np.broadcast_to(t, shape)

@@ -628,6 +628,7 @@ def firing_rate(drift, noise, *, v_th, v_reset, tau_ref=0.0, v_lower=None):
     tr = check("tau_ref", tau_ref)
     th = check("v_th", v_th)
     vr = check("v_reset", v_reset)
+    broadcast(tau_ref=tr, v_th=th, v_reset=vr)
     check_below("v_reset", vr, "v_th", th)
     T = np.asarray(mean_fpt(drift, noise, v_th=th, v_start=vr, v_lower=v_lower))
     T, tr = broadcast(drift=T, tau_ref=tr)
@@ -1437,6 +1438,7 @@ def weight_mean_for_rate(p_out, *, n_in, p_in, w_std=0.0, v_th=1.0, v_reset=0.0,
     0.005
     """
     pt = check("p_out", p_out)
+    broadcast(p_out=pt)
     n = check_int("n_in", n_in)
     p = check_scalar("p_in", p_in)
     sd = check_scalar("w_std", w_std)
@@ -1526,6 +1528,7 @@ def weight_std_for_rate(p_out, *, n_in, p_in, v_lower=0.0, v_th=1.0, v_reset=0.0
     0.01
     """
     pt = check("p_out", p_out)
+    broadcast(p_out=pt)
     n = check_int("n_in", n_in)
     p = check_scalar("p_in", p_in)
     th = check_scalar("v_th", v_th)
@@ -1651,7 +1654,7 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
     """
     if isinstance(widths, (str, bytes)) or not np.iterable(widths):
         raise ParameterError(f"widths must be a sequence of layer sizes (integers >= 1, input first); got {widths!r}")
-    widths = [check_int("n_in", w) for w in widths]
+    widths = [check_int("n_in", w, label=f"widths[{i}]") for i, w in enumerate(widths)]
     n_layers = len(widths) - 1
     if n_layers < 1:
         raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")

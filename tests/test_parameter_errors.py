@@ -233,15 +233,8 @@ KNOWN = {
     "inverse.init_network.calibrate", "inverse.init_network.calibrate_seed",
     "inverse.init_network.calibration_input", "inverse.init_network.kappa", "inverse.init_network.map_gain",
     "inverse.init_network.xi",
-    "shotnoise.fpt_density.t", "shotnoise.fpt_density.v_start",
-    "shotnoise.log_mean_fpt.v_start",
-    "shotnoise.mean_fpt.v_start",
     "torch.init_snn_.dt",
     "torch.lif_from_module.dt",
-    "wiener.firing_rate.v_reset",
-    "wiener.layer_rates.widths",
-    "wiener.weight_mean_for_rate.p_out",
-    "wiener.weight_std_for_rate.p_out",
 }
 
 
