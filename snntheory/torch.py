@@ -62,7 +62,7 @@ import torch
 from torch import nn
 
 from . import surrogate as _surrogate
-from ._validate import check, check_bool, check_choice, check_int, check_scalar, check_widths
+from ._validate import Domain, check, check_bool, check_choice, check_int, check_scalar, check_widths
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
 from .network import NetworkInit
@@ -370,6 +370,9 @@ def _scalar(name, value):
     return float(value)
 
 
+_DT = Domain(low=0.0, low_open=True, unit="s")   # a time step of a module: > 0 and finite
+
+
 def lif_from_module(module, *, dt=None) -> LIF | None:
     r"""The :class:`snntheory.LIF` a neuron module runs, or None if ``module`` is not one.
 
@@ -414,6 +417,8 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     >>> lif_from_module(torch.nn.ReLU()) is None
     True
     """
+    if dt is not None:
+        dt = check_scalar("dt", dt, domain=_DT)
     if isinstance(module, LIFNeurons):
         return module.lif
     snn = _snntorch()
@@ -612,6 +617,8 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     """
     rate = check_scalar("input_rate", input_rate)
     check_choice("method", method, METHODS + BASELINES)
+    if dt is not None:
+        dt = check_scalar("dt", dt, domain=_DT)
     if neuron is not None and not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF or None; got {type(neuron).__name__}")
     if not isinstance(model, nn.Module):

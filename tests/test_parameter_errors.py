@@ -233,8 +233,6 @@ KNOWN = {
     "inverse.init_network.calibrate", "inverse.init_network.calibrate_seed",
     "inverse.init_network.calibration_input", "inverse.init_network.kappa", "inverse.init_network.map_gain",
     "inverse.init_network.xi",
-    "torch.init_snn_.dt",
-    "torch.lif_from_module.dt",
 }
 
 
