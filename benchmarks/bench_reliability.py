@@ -105,6 +105,9 @@ def run(seconds, only=None):
     return rows
 
 
+NOTE = ("Note: the NaNs of `simulate.simulate_ou` and `simulate.simulate_shot_noise` are statistics of runs too short to hold them (ISI CV and similar with fewer than two intervals in the base call's 0.01 s); they were not investigated further in this run.")
+
+
 def write(rows, seconds):
     out = ROOT / "benchmarks" / "results" / "reliability.md"
     slow = [r for r in rows if r[4] > 2.0]
@@ -119,6 +122,8 @@ def write(rows, seconds):
         "",
         f"Functions: {len(rows)}; examples: {sum(r[1] for r in rows)}; failures: {sum(r[3] for r in rows)}; "
         f"slowest call over 2 s: {len(slow)} ({', '.join(r[0] for r in slow) or 'none'}).",
+        "",
+        NOTE,
         "",
         "| function | examples | refused | failures | slowest call (CPU s) | first failure |",
         "|---|---:|---:|---:|---:|---|",
