@@ -18,8 +18,8 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Domain", "DOMAINS", "broadcast", "check", "check_below", "check_choice", "check_int", "check_object",
-           "check_widths", "scalar_or_array"]
+__all__ = ["Domain", "DOMAINS", "broadcast", "check", "check_below", "check_bool", "check_choice", "check_int",
+           "check_count", "check_edges", "check_object", "check_scalar", "check_widths", "scalar_or_array"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,50 @@ def check_int(name: str, value, *, label: str | None = None) -> int:
     if arr.ndim:
         raise ParameterError(f"{label} must be a scalar integer; got an array of shape {arr.shape}")
     return int(arr)
+
+
+def check_scalar(name: str, value, *, domain: Domain | None = None, label: str | None = None) -> float:
+    """Check a scalar real parameter against its domain (as :func:`check`) and return it as ``float``.
+
+    ``None``, a string, an array with more than one element and an empty array are refused with a
+    message naming ``label`` (defaults to ``name``).
+    """
+    label = label or name
+    dom = DOMAINS[name] if domain is None else domain
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{label} must be a real number ({dom.constraint()}); got {value!r}")
+    arr = check(name, value, domain=domain, label=label)
+    if arr.ndim:
+        raise ParameterError(f"{label} must be a scalar ({dom.constraint()}); got an array of shape {arr.shape}")
+    return float(arr)
+
+
+def check_count(name: str, value, *, minimum: int = 0) -> int:
+    """Check a scalar whole-number count (``n_neurons``, ``burn_in`` in steps, ``chunk``) ``>= minimum``."""
+    dom = Domain(low=float(minimum), low_open=False, integer=True)
+    if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ParameterError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    arr = check(name, value, domain=dom)
+    if arr.ndim:
+        raise ParameterError(f"{name} must be a scalar integer; got an array of shape {arr.shape}")
+    return int(arr)
+
+
+def check_edges(name: str, value) -> np.ndarray:
+    """Check histogram bin edges: a 1-d array of at least two finite, strictly increasing values."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{name} must be an array of bin edges; got {value!r}")
+    arr = check("v", value, label=name)
+    if arr.ndim != 1 or arr.size < 2 or np.any(np.diff(arr) <= 0):
+        raise ParameterError(f"{name} must be a 1-d array of at least two strictly increasing edges; got {value!r}")
+    return arr
+
+
+def check_bool(name: str, value) -> bool:
+    """Check a flag: ``True``/``False`` (or numpy's bools) only, not a truthy string or number."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_widths(widths) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ from scipy import special as _sp
 from ._display import result_repr as _result_repr
 from . import _special
 from ._special import SQRT_PI, ZETA_HALF_ABS, erfcx_integral, erfcx_integral_scalar
-from ._validate import DOMAINS, Domain, check, check_below, scalar_or_array
+from ._validate import DOMAINS, Domain, check, check_below, check_bool, scalar_or_array
 from .errors import ApproximationWarning, ConvergenceError, ParameterError
 
 __all__ = [
@@ -629,6 +629,7 @@ def kramers_rate(mu, sigma, *, tau_m, v_th, log=False, y_th=None):
     >>> bool(abs(kramers_rate(0.0, 0.1, tau_m=0.01, v_th=1.0) / r - 1) < 1 / 100)
     True
     """
+    log = check_bool("log", log)
     if y_th is None:
         mu, sigma, v_th = _check_one("mu", mu), _check_one("sigma", sigma, domain=_SIGMA_POS), _check_one("v_th", v_th)
         tau_m = _check_one("tau_m", tau_m, domain=_TAU_M)

@@ -26,7 +26,8 @@ from scipy import linalg, special
 from ._display import result_repr as _result_repr
 from ._special import gth_stationary as _gth
 from ._special import ladder_overshoot_mean, normal_nodes, one_blas_thread
-from ._validate import broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
+from ._validate import (broadcast, check, check_below, check_bool, check_choice, check_count, check_int, check_object,
+                        check_scalar, scalar_or_array)
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
 
@@ -904,6 +905,7 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     True
     """
     if increments is not None:
+        _check_increments(increments)
         _, _, beta_a, vth_a, vr_a, ref_a, low_a = _validate(0.0, 0.0, beta, v_th, v_reset, reset, ref_steps, v_lower)
         out = np.empty(beta_a.shape)
         for idx in np.ndindex(out.shape):
@@ -974,7 +976,16 @@ class ISIMoments(NamedTuple):
     cv: object
 
 
+def _check_increments(increments):
+    """``increments`` must be an :class:`~snntheory.neuron.IncrementDistribution` (or None)."""
+    if increments is not None and not isinstance(increments, IncrementDistribution):
+        raise ParameterError("increments must be a snntheory.neuron.IncrementDistribution (e.g. from "
+                             f"increment_distribution) or None; got {increments!r}")
+    return increments
+
+
 def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what, v_lower=None):
+    _check_increments(increments)
     m, s, beta, v_th, v_reset, ref, low = (float(x) for x in _validate(
         0.0 if increments is not None else m, 0.0 if increments is not None else s,
         beta, v_th, v_reset, reset, ref_steps, v_lower))
@@ -1229,7 +1240,7 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     >>> bool(abs(pmf @ k * firing_probability(0.03, 0.15, beta=0.95) - 1) < 1e-5)
     True
     """
-    n = int(check("n_steps", n_steps))
+    n = check_int("n_steps", n_steps)
     chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution")
     sol = chain.converged()
     u, w = sol.nodes, sol.weights
@@ -1331,9 +1342,9 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     """
     beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    wb = float(check("w_mean", w_bar, label="w_bar"))
-    v = float(check("w_var", w_var))
+    p = check_scalar("p_in", p_in)
+    wb = check_scalar("w_mean", w_bar, label="w_bar")
+    v = check_scalar("w_var", w_var)
     check_choice("increments", increments, ("mixture", "gaussian"))
     g = neuron.gain
     if increments == "mixture" and v > 0.0:
@@ -1438,10 +1449,13 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     """
     beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu_w = float(check("w_mean", w_mean))
-    sd_w = float(check("w_std", w_std))
+    p = check_scalar("p_in", p_in)
+    mu_w = check_scalar("w_mean", w_mean)
+    sd_w = check_scalar("w_std", w_std)
     check_choice("increments", increments, ("mixture", "gaussian"))
+    silent_below = check_scalar("p_out", silent_below, label="silent_below")
+    n_hermite = check_count("n_hermite", n_hermite, minimum=1)
+    n_laguerre = check_count("n_laguerre", n_laguerre, minimum=1)
     g = neuron.gain
     wbar, wh = normal_nodes(mu_w, sd_w / math.sqrt(n), int(n_hermite))
     spread, wl = _spread_nodes(n, sd_w, n_laguerre)
@@ -1565,9 +1579,9 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     """
     check_object("neuron", neuron, LIF, "an LIF neuron")
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu_w = float(check("w_mean", w_mean))
-    sd_w = float(check("w_std", w_std))
+    p = check_scalar("p_in", p_in)
+    mu_w = check_scalar("w_mean", w_mean)
+    sd_w = check_scalar("w_std", w_std)
     check_choice("increments", increments, ("mixture", "gaussian"))
     try:
         qs = np.asarray(q, float)
@@ -1578,6 +1592,7 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     
     if np.any(~((qs > 0) & (qs < 1))):
         raise ParameterError(f"q must be in (0, 1); got {q!r}")
+    n_laguerre = check_count("n_laguerre", n_laguerre, minimum=1)
     cdf = _RateCDF(neuron, n, p, mu_w, sd_w, increments, n_laguerre)
     out = np.array([cdf.quantile(x) for x in qs.ravel()]).reshape(qs.shape)
     return scalar_or_array(out)
@@ -1839,7 +1854,21 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     -------
     GridChain
     """
-    m = np.atleast_1d(np.asarray(m, float))
+    m = np.atleast_1d(check("m", m))
+    broadcast(m=m)
+    if m.ndim != 1:
+        raise ParameterError(f"m must be a scalar or a 1-d array of mean increments; got shape {m.shape}")
+    s = check_scalar("s", s)
+    if s == 0.0:
+        raise ParameterError("s must be > 0 V/step for the grid chain (its bins scale with s); got 0.0")
+    beta, v_th, v_reset = check_scalar("beta", beta), check_scalar("v_th", v_th), check_scalar("v_reset", v_reset)
+    check_below("v_reset", v_reset, "v_th", v_th)
+    reset, ref_steps = check_choice("reset", reset, ("zero", "subtract")), check_count("ref_steps", ref_steps)
+    if counts is not None and not isinstance(counts, CountMixture):
+        raise ParameterError(f"counts must be a CountMixture or None; got {counts!r}")
+    if window_decay is not None:
+        window_decay = check_scalar("beta", window_decay, label="window_decay")
+    density = check_bool("density", density)
     ref = int(ref_steps)
     beta_f = min(beta, 0.999) if window_decay is None else window_decay
     mix = counts

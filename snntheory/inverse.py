@@ -38,7 +38,7 @@ from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
 from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
-from ._validate import Domain, check, check_choice, check_int
+from ._validate import Domain, check, check_choice, check_int, check_object, check_scalar
 from .errors import NoSolutionError, ParameterError, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
@@ -326,12 +326,12 @@ def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete"
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     dt = neuron.dt
     _check_method(method, neuron)
-    target = float(check("target_rate", target_rate)) * dt
-    p_in = float(check("input_rate", input_rate)) * dt
+    target = check_scalar("target_rate", target_rate) * dt
+    p_in = check_scalar("input_rate", input_rate) * dt
     if p_in > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {p_in:g}")
     n_out = n if n_out is None else check_int("n_in", n_out, label="n_out")
-    kappa = float(check("mu", kappa, label="kappa"))
+    kappa = check_scalar("mu", kappa, label="kappa")
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     top = _max_rate(neuron)
     if target >= top:
@@ -354,7 +354,7 @@ def weights_for_rate(target_rate, *, n_in, input_rate, neuron, method="discrete"
         ws = math.exp(lx)
         wm = ratio * ws
     else:
-        ws = float(check("w_std", w_std))
+        ws = check_scalar("w_std", w_std)
         wm = _solve_mean(method, neuron, n, p_in, ws, target, scale)
     v_mean, v_std, silent, grad = _layer_stats(neuron, n, _State.bernoulli(p_in), wm, ws, n_out, **stats_kw)[:4]
     if method == "diffusion":
@@ -461,23 +461,26 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
     >>> baseline_weights("kaiming", n_in=200, n_out=100, neuron=LIF.from_beta(0.9), input_rate=10.0)[1] ** 2 * 200
     2.0000000000000004
     """
-    check_choice("baseline", name, BASELINES)
+    check_choice("name", name, BASELINES)
     n = check_int("n_in", n_in)
     n2 = check_int("n_in", n_out, label="n_out")
+    check_object("neuron", neuron, LIF, "an LIF neuron")
+    rate = check_scalar("input_rate", input_rate)
+    xi = check_scalar("xi", xi, domain=_POSITIVE, label="xi")
     if name == "kaiming":
         return 0.0, math.sqrt(2.0 / n), "normal"
     if name == "glorot":
         return 0.0, math.sqrt(2.0 / (n + n2)), "normal"
     if name == "pytorch":
         return 0.0, 1.0 / math.sqrt(3.0 * n), "uniform"
-    p = float(check("input_rate", input_rate)) * neuron.dt
+    p = rate * neuron.dt
     if neuron.beta >= 1.0:
         raise ParameterError("the fluctuation-driven baseline needs beta < 1 (the free membrane variance of a "
                              "perfect integrator is unbounded)")
     if p <= 0.0:
         raise ParameterError("the fluctuation-driven baseline needs input_rate > 0 Hz")
     _, s2 = neuron.kernel_sums()
-    sigma_u = neuron.v_th / float(check("xi", xi, domain=_POSITIVE, label="xi"))
+    sigma_u = neuron.v_th / xi
     return 0.0, sigma_u / math.sqrt(n * p * s2), "normal"
 
 
@@ -612,7 +615,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     L, dt = len(widths) - 1, neuron.dt
     p0 = rate0 * dt
     _warn_units(rate0, dt)
-    targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L)
+    targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward", "attracting"))
         stds = [w_std] * L

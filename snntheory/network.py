@@ -40,7 +40,7 @@ from ._sim.network import network as _simulate_network
 from ._sim.replica import CORR_DOMAIN
 from ._sim.stepmap import as_generator
 from ._special import normal_nodes, one_blas_thread
-from ._validate import check, check_choice, check_int, check_widths
+from ._validate import check, check_bool, check_choice, check_int, check_scalar, check_widths
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
@@ -209,7 +209,7 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
     V_pre = beta V + I the value compared with the threshold. Exact cell probabilities of V_pre
     on cells x - v_th = w sinh(u) (fine near the threshold, coarse in the tails where
     sigma'^2 < 1e-9), sigma'^2 at the cell midpoints."""
-    w = _surrogate.width_of(kind, width)
+    w = _surrogate._width_of(kind, width)
     beta, v_th = cp.beta, cp.v_th
     pi, pts = density
     reach = {"triangle": w, "gaussian": 12.0 * w, "sigmoid": 40.0 * w}.get(kind, 300.0 * w)
@@ -859,7 +859,7 @@ def _check_network(widths, neuron, input_rate):
     if not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     neuron.chain_params()    # the depth model needs a step-map chain (delta synapse)
-    rate0 = float(check("input_rate", input_rate))
+    rate0 = check_scalar("input_rate", input_rate)
     if rate0 * neuron.dt > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0:g} Hz x {neuron.dt:g} s "
                              f"= {rate0 * neuron.dt:g}")
@@ -868,8 +868,8 @@ def _check_network(widths, neuron, input_rate):
 
 def _stats_kw(surrogate, surrogate_width, silent_below):
     """Validated keywords of :func:`_layer_stats`."""
-    return dict(surrogate=surrogate, width=_surrogate.width_of(surrogate, surrogate_width),
-                silent_below=float(check("p_out", silent_below, label="silent_below")))
+    return dict(surrogate=surrogate, width=_surrogate._width_of(surrogate, surrogate_width),
+                silent_below=check_scalar("p_out", silent_below, label="silent_below"))
 
 
 def _propagate(widths, neuron, state, choose, stats_kw):
@@ -981,9 +981,10 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     True
     """
     widths, rate0 = _check_network(widths, neuron, input_rate)
+    map_gain = check_bool("map_gain", map_gain)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L)
-    wss = _per_layer("w_std", w_stds, L)
+    wms = _per_layer("w_mean", w_means, L, label="w_means")
+    wss = _per_layer("w_std", w_stds, L, label="w_stds")
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
@@ -1218,11 +1219,15 @@ def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rat
     return out
 
 
-def _per_layer(name, value, n_layers):
-    """``value`` (a scalar or one per layer) checked against the domain of ``name``, as ``n_layers`` floats."""
-    arr = check(name, value)
+def _per_layer(name, value, n_layers, label=None):
+    """``value`` (a scalar or one per layer) checked against the domain of ``name``, as ``n_layers`` floats.
+    ``label`` is the parameter named in messages (defaults to ``name``)."""
+    label = label or name
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
+    arr = check(name, value, label=label)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
-        raise ParameterError(f"{name} must be a scalar or one value per weight matrix ({n_layers}); got shape "
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
                              f"{arr.shape}")
     return np.broadcast_to(arr, (n_layers,)).astype(float)
 
@@ -1267,11 +1272,11 @@ def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrog
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
     n = check_int("n_in", n_in)
     n_out = n if n_out is None else check_int("n_in", n_out, label="n_out")
-    p = float(check("input_rate", input_rate)) * neuron.dt
+    p = check_scalar("input_rate", input_rate) * neuron.dt
     if p > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {p:g}")
-    wm = float(check("w_mean", w_mean))
-    ws = float(check("w_std", w_std))
+    wm = check_scalar("w_mean", w_mean)
+    ws = check_scalar("w_std", w_std)
     neuron.chain_params()
     stats_kw = _stats_kw(surrogate, surrogate_width, SILENT_BELOW)
     return _layer_stats(neuron, n, _State.bernoulli(p), wm, ws, n_out, **stats_kw)[3]

@@ -48,7 +48,8 @@ import numpy as np
 from scipy import special
 
 from ._display import result_repr as _result_repr
-from ._validate import Domain, broadcast, check, check_below, check_choice, check_int, check_object, scalar_or_array
+from ._validate import (Domain, broadcast, check, check_below, check_bool, check_choice, check_int, check_object,
+                        check_scalar, scalar_or_array)
 from .errors import ParameterError
 
 __all__ = [
@@ -151,15 +152,15 @@ class LIF:
     def __init__(self, tau_m, dt, *, v_th=1.0, v_reset=0.0, reset="zero", tau_ref=0.0, tau_s=0.0,
                  input_gain="unit", reset_delay=False):
         values = dict(
-            tau_m=float(check("tau_m", tau_m)),
-            dt=float(check("dt", dt, label="dt")),
-            v_th=float(check("v_th", v_th)),
-            v_reset=float(check("v_reset", v_reset)),
+            tau_m=check_scalar("tau_m", tau_m),
+            dt=check_scalar("dt", dt),
+            v_th=check_scalar("v_th", v_th),
+            v_reset=check_scalar("v_reset", v_reset),
             reset=check_choice("reset", reset, RESETS),
-            tau_ref=float(check("tau_ref", tau_ref)),
-            tau_s=float(check("tau_s", tau_s)),
+            tau_ref=check_scalar("tau_ref", tau_ref),
+            tau_s=check_scalar("tau_s", tau_s),
             input_gain=check_choice("input_gain", input_gain, INPUT_GAINS),
-            reset_delay=bool(reset_delay),
+            reset_delay=check_bool("reset_delay", reset_delay),
         )
         if values["dt"] <= 0.0:
             raise ParameterError(f"dt must be > 0 s for a LIF; got {values['dt']!r}")
@@ -200,11 +201,11 @@ class LIF:
         >>> LIF.from_beta(0.9, dt=1e-3).beta
         0.9
         """
-        dt = float(check("dt", dt))
+        dt = check_scalar("dt", dt)
         if dt <= 0.0:
             raise ParameterError(f"dt must be > 0 s for a LIF; got {dt!r}")
-        beta = float(check("beta", beta))
-        alpha = float(check("beta", alpha, label="alpha", domain=_ALPHA))
+        beta = check_scalar("beta", beta)
+        alpha = check_scalar("beta", alpha, label="alpha", domain=_ALPHA)
         tau_m = math.inf if beta == 1.0 else -dt / math.log(beta)
         tau_s = 0.0 if alpha == 0.0 else -dt / math.log(alpha)
         self = cls(tau_m, dt, v_th=v_th, v_reset=v_reset, reset=reset, tau_ref=tau_ref, tau_s=tau_s,
@@ -522,8 +523,8 @@ class IncrementDistribution:
     @classmethod
     def gaussian(cls, m, s) -> IncrementDistribution:
         """``I ~ N(m, s^2)`` (``s = 0``: the atom ``I = m``)."""
-        m = float(check("m", m))
-        s = float(check("s", s))
+        m = check_scalar("m", m)
+        s = check_scalar("s", s)
         if s == 0.0:
             return cls(np.zeros(0), np.zeros(0), np.zeros(0), 1.0, m)
         return cls(np.ones(1), np.array([m]), np.array([s]), 0.0, 0.0)
@@ -612,10 +613,11 @@ def increment_distribution(n_in, p_in, w_mean, w_std, *, gain=1.0, quenched=Fals
     True
     """
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    mu = float(check("w_mean", w_mean))
-    sd = float(check("w_std", w_std))
-    g = float(check("gain", gain, domain=_GAIN))
+    p = check_scalar("p_in", p_in)
+    mu = check_scalar("w_mean", w_mean)
+    sd = check_scalar("w_std", w_std)
+    g = check_scalar("gain", gain, domain=_GAIN)
+    quenched = check_bool("quenched", quenched)
     if sd == 0.0:
         raise ParameterError("w_std must be > 0 V for the binomial-mixture increment distribution; got 0.0")
     k = np.arange(n + 1)

@@ -41,7 +41,7 @@ from scipy import integrate, linalg, optimize, special
 
 from ._display import result_repr as _result_repr
 from ._special import gth_stationary, one_blas_thread
-from ._validate import DOMAINS, check, check_below, check_int, scalar_or_array
+from ._validate import DOMAINS, check, check_below, check_int, check_scalar, scalar_or_array
 from .errors import ConvergenceError, ParameterError
 
 __all__ = [
@@ -186,10 +186,10 @@ def gaussian_weight_input(n_in, input_rate, w_mean, w_std) -> ShotInput:
     """
     from scipy import stats
 
-    n_in = check("n_in", n_in)
-    input_rate = float(check("input_rate", input_rate))
-    w_mean = float(check("w_mean", w_mean))
-    w_std = float(check("w_std", w_std))
+    n_in = check_int("n_in", n_in)
+    input_rate = check_scalar("input_rate", input_rate)
+    w_mean = check_scalar("w_mean", w_mean)
+    w_std = check_scalar("w_std", w_std)
     total = float(n_in) * input_rate
     if w_std == 0.0:
         if w_mean > 0:
@@ -1196,8 +1196,8 @@ class ISIMoments(NamedTuple):
 def _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l):
     """Validated, broadcast ``(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)`` with
     ``v_start <= v_th`` (the absorbing set is V >= v_th)."""
-    v_start = check("v_start", v_start)
-    th = check("v_th", v_th)
+    v_start = _check("v_start", v_start)
+    th = _check("v_th", v_th)
     check_below("v_start", v_start, "v_th", th, strict=False)
     vs, thb = np.broadcast_arrays(v_start, th)
     # the other checks of _prepare; v_start plays v_reset (a start at v_th is handled apart)
@@ -2008,7 +2008,7 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     True
     """
     amp = _as_amplitudes(amplitude)
-    t = check("t", t)
+    t = _check("t", t)
     args = _prepare_start(rate_e, a_e, rate_i, a_i, tau_m, v_th, v_start, e_l)
     shape = np.broadcast_shapes(t.shape, args[0].shape)
     tb = np.broadcast_to(t, shape)

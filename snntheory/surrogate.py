@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from ._validate import Domain, check, check_choice
+from ._validate import Domain, broadcast, check, check_choice, check_scalar
 from .errors import ParameterError
 
 __all__ = ["SURROGATES", "DEFAULT_WIDTH", "derivative", "width_of", "from_snntorch"]
@@ -62,13 +62,16 @@ def width_of(kind="fast_sigmoid", width=None) -> float:
     >>> width_of("atan")
     0.3183098861837907
     """
-    check_choice("surrogate", kind, SURROGATES)
+    return _width_of(kind, width, "kind", "width")
+
+
+def _width_of(kind, width, kind_label="surrogate", width_label="surrogate_width") -> float:
+    """:func:`width_of` with the parameter names of the caller (``surrogate``/``surrogate_width``
+    for the network and torch functions) in its messages."""
+    check_choice(kind_label, kind, SURROGATES)
     if width is None:
         return DEFAULT_WIDTH[kind]
-    w = check("surrogate_width", width, domain=_WIDTH)
-    if w.ndim:
-        raise ParameterError(f"surrogate_width must be a scalar; got an array of shape {w.shape}")
-    return float(w)
+    return check_scalar(width_label, width, domain=_WIDTH)
 
 
 def derivative(x, kind="fast_sigmoid", width=None):
@@ -96,8 +99,9 @@ def derivative(x, kind="fast_sigmoid", width=None):
     >>> float(derivative(0.0, "sigmoid"))   # snnTorch's Sigmoid at slope 25: peak slope / 4
     6.25
     """
-    w = width_of(kind, width)
-    x = np.asarray(check("v", x, label="x"), float)
+    w = _width_of(kind, width, "kind", "width")
+    x = check("v", x, label="x")
+    broadcast(x=x)
     if kind == "fast_sigmoid":
         out = 1.0 / (1.0 + np.abs(x) / w) ** 2
     elif kind == "atan":
@@ -123,9 +127,9 @@ def from_snntorch(kind, value=None) -> tuple[str, float]:
     >>> from_snntorch("fast_sigmoid", 25)
     ('fast_sigmoid', 0.04)
     """
-    check_choice("surrogate", kind, tuple(_SNNTORCH))
+    check_choice("kind", kind, tuple(_SNNTORCH))
     name, to_width = _SNNTORCH[kind]
     if value is None:
         return kind, DEFAULT_WIDTH[kind]
-    v = check(name, value, domain=Domain(low=0.0, low_open=True))
+    v = check_scalar(name, value, domain=Domain(low=0.0, low_open=True), label=f"value ({name})")
     return kind, float(to_width(float(v)))

@@ -62,7 +62,7 @@ import torch
 from torch import nn
 
 from . import surrogate as _surrogate
-from ._validate import check, check_choice, check_int, check_widths
+from ._validate import Domain, check, check_bool, check_choice, check_int, check_scalar, check_widths
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
 from .network import NetworkInit, sample_membrane
@@ -146,7 +146,7 @@ def spike_fn(x, surrogate="fast_sigmoid", width=None):
     >>> x.grad.tolist()
     [0.25, 1.0, 0.25]
     """
-    w = _surrogate.width_of(surrogate, width)
+    w = _surrogate._width_of(surrogate, width)
     if not isinstance(x, torch.Tensor):
         raise ParameterError(f"x must be a torch.Tensor; got {type(x).__name__}")
     return _Spike.apply(x, surrogate, w)
@@ -213,13 +213,13 @@ class LIFNeurons(nn.Module):
             raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
         self.neuron = neuron
         self.surrogate = surrogate
-        self.surrogate_width = _surrogate.width_of(surrogate, surrogate_width)
-        self.learn_beta = bool(learn_beta)
+        self.surrogate_width = _surrogate._width_of(surrogate, surrogate_width)
+        self.learn_beta = check_bool("learn_beta", learn_beta)
         if self.learn_beta:
             self.beta = nn.Parameter(torch.tensor(neuron.beta, dtype=torch.get_default_dtype()))
         else:
             self.beta = neuron.beta
-        self.record_membrane = bool(record_membrane)
+        self.record_membrane = check_bool("record_membrane", record_membrane)
         self.last_spikes = None
         self.last_membrane = None
         self.mem0 = None
@@ -325,6 +325,7 @@ class SpikingMLP(nn.Sequential):
 
     def __init__(self, widths, neuron, *, surrogate="fast_sigmoid", surrogate_width=None, bias=False):
         widths = check_widths(widths)
+        bias = check_bool("bias", bias)
         layers = []
         for n_in, n_out in zip(widths[:-1], widths[1:]):
             layers.append(nn.Linear(n_in, n_out, bias=bias))
@@ -374,6 +375,9 @@ def _scalar(name, value):
     return float(value)
 
 
+_DT = Domain(low=0.0, low_open=True, unit="s")   # a time step of a module: > 0 and finite
+
+
 def lif_from_module(module, *, dt=None) -> LIF | None:
     r"""The :class:`snntheory.LIF` a neuron module runs, or None if ``module`` is not one.
 
@@ -418,6 +422,8 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     >>> lif_from_module(torch.nn.ReLU()) is None
     True
     """
+    if dt is not None:
+        dt = check_scalar("dt", dt, domain=_DT)
     if isinstance(module, LIFNeurons):
         return module.lif
     snn = _snntorch()
@@ -426,7 +432,7 @@ def lif_from_module(module, *, dt=None) -> LIF | None:
     name = type(module).__name__
     if not isinstance(module, snn.Leaky) or type(module).__name__ != "Leaky":
         raise ParameterError(f"snnTorch neuron {name} is not supported (only Leaky maps onto a snntheory.LIF)")
-    dt = 1e-3 if dt is None else float(check("dt", dt))
+    dt = 1e-3 if dt is None else check_scalar("dt", dt)
     if getattr(module, "inhibition", False):
         raise ParameterError("snnTorch Leaky with inhibition=True is not a LIF (winner-take-all firing)")
     if _scalar("graded_spikes_factor", getattr(module, "graded_spikes_factor", 1.0)) != 1.0:
@@ -614,8 +620,10 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     >>> bool(abs(float(w.std()) / plan.layers[0].w_std - 1) < 0.01)  # 120000 draws: SD known to 0.2 %
     True
     """
-    rate = float(check("input_rate", input_rate))
+    rate = check_scalar("input_rate", input_rate)
     check_choice("method", method, METHODS + BASELINES)
+    if dt is not None:
+        dt = check_scalar("dt", dt, domain=_DT)
     if neuron is not None and not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF or None; got {type(neuron).__name__}")
     if not isinstance(model, nn.Module):
@@ -705,7 +713,7 @@ def lif_normal_(tensor, *, input_rate, neuron, n_in=None, target_rate=None, meth
                                  f"{tuple(tensor.shape)}")
         n_in = tensor.shape[1] * math.prod(tensor.shape[2:])
     n_in = check_int("n_in", n_in)
-    rate = float(check("input_rate", input_rate))
+    rate = check_scalar("input_rate", input_rate)
     stats = weights_for_rate(rate if target_rate is None else target_rate, n_in=n_in, input_rate=rate,
                              neuron=neuron, method=method, w_std=w_std)
     if generator is not None and not isinstance(generator, torch.Generator):

@@ -49,7 +49,7 @@ from ._display import result_html as _result_html, result_repr as _result_repr
 from ._special import _BETA_STAR
 from ._special import ladder_overshoot_mean as _r_inf
 from ._special import normal_nodes
-from ._validate import broadcast, check, check_below, check_choice, check_int, scalar_or_array
+from ._validate import broadcast, check, check_below, check_choice, check_int, check_scalar, scalar_or_array
 from . import discrete as _discrete
 from .neuron import IncrementDistribution, layer_input
 from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
@@ -629,6 +629,7 @@ def firing_rate(drift, noise, *, v_th, v_reset, tau_ref=0.0, v_lower=None):
     tr = check("tau_ref", tau_ref)
     th = check("v_th", v_th)
     vr = check("v_reset", v_reset)
+    broadcast(tau_ref=tr, v_th=th, v_reset=vr)
     check_below("v_reset", vr, "v_th", th)
     T = np.asarray(mean_fpt(drift, noise, v_th=th, v_start=vr, v_lower=v_lower))
     T, tr = broadcast(drift=T, tau_ref=tr)
@@ -1440,11 +1441,12 @@ def weight_mean_for_rate(p_out, *, n_in, p_in, w_std=0.0, v_th=1.0, v_reset=0.0,
     0.005
     """
     pt = check("p_out", p_out)
+    broadcast(p_out=pt)
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    sd = float(check("w_std", w_std))
-    th = float(check("v_th", v_th))
-    vr = float(check("v_reset", v_reset))
+    p = check_scalar("p_in", p_in)
+    sd = check_scalar("w_std", w_std)
+    th = check_scalar("v_th", v_th)
+    vr = check_scalar("v_reset", v_reset)
     check_below("v_reset", vr, "v_th", th)
     check_choice("reset", reset, ("zero", "subtract"))
     theta = th - vr
@@ -1529,11 +1531,12 @@ def weight_std_for_rate(p_out, *, n_in, p_in, v_lower=0.0, v_th=1.0, v_reset=0.0
     0.01
     """
     pt = check("p_out", p_out)
+    broadcast(p_out=pt)
     n = check_int("n_in", n_in)
-    p = float(check("p_in", p_in))
-    th = float(check("v_th", v_th))
-    vr = float(check("v_reset", v_reset))
-    lo_b = float(check("v_lower", v_lower))
+    p = check_scalar("p_in", p_in)
+    th = check_scalar("v_th", v_th)
+    vr = check_scalar("v_reset", v_reset)
+    lo_b = check_scalar("v_lower", v_lower)
     check_below("v_reset", vr, "v_th", th)
     check_below("v_lower", lo_b, "v_reset", vr, strict=False)
     check_choice("reset", reset, ("zero", "subtract"))
@@ -1657,7 +1660,7 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
     """
     if isinstance(widths, (str, bytes)) or not np.iterable(widths):
         raise ParameterError(f"widths must be a sequence of layer sizes (integers >= 1, input first); got {widths!r}")
-    widths = [check_int("n_in", w) for w in widths]
+    widths = [check_int("n_in", w, label=f"widths[{i}]") for i, w in enumerate(widths)]
     n_layers = len(widths) - 1
     if n_layers < 1:
         raise ParameterError(f"widths must list at least two layers (input first); got {widths!r}")
@@ -1669,12 +1672,12 @@ def layer_rates(widths, w_means, w_stds, *, p_in, n_steps, v_th=1.0, v_reset=0.0
             raise
         raise ParameterError(f"w_means and w_stds must be scalars or have one entry per layer ({n_layers}); "
                              f"got shapes {np.shape(w_means)} and {np.shape(w_stds)}") from None
-    p0 = float(check("p_in", p_in))
+    p0 = check_scalar("p_in", p_in)
     n = check_int("n_steps", n_steps)
     if n < 1:
         raise ParameterError(f"n_steps must be >= 1 for layer_rates; got {n}")
-    th = float(check("v_th", v_th))
-    vr = float(check("v_reset", v_reset))
+    th = check_scalar("v_th", v_th)
+    vr = check_scalar("v_reset", v_reset)
     check_below("v_reset", vr, "v_th", th)
     check_choice("reset", reset, ("zero", "subtract"))
     if v_lower is not None:

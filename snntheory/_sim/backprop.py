@@ -64,7 +64,7 @@ import numpy as np
 
 from .._display import result_repr as _result_repr
 from .. import surrogate as _surrogate
-from .._validate import check_int
+from .._validate import check_bool, check_int
 from ..errors import ParameterError
 from . import network as _network
 from .network import _drive, draw_weights
@@ -244,7 +244,8 @@ def _run(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate, sur
         widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist)
     L = len(widths) - 1
     n_blocks = check_int("n_in", n_blocks, label="n_blocks")
-    _surrogate.derivative(0.0, surrogate, surrogate_width)          # validates kind and width
+    _surrogate._width_of(surrogate, surrogate_width)                # validates kind and width
+    through_time = check_bool("through_time", through_time)
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("backprop_network needs a delta synapse (tau_s = 0), no refractoriness "
                              "(tau_ref = 0) and an immediate reset (reset_delay=False)")

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_repr as _result_repr
-from ..neuron import LIF
+from .._validate import check, check_count, check_int, check_object, check_scalar
+from ..errors import ParameterError
+from ..neuron import LIF, IncrementDistribution
 from .stepmap import StepMapRun, as_generator, run_step_map
 
 __all__ = ["LayerRun", "simulate_layer", "simulate_chain"]
@@ -73,6 +75,17 @@ def simulate_layer(neuron: LIF, n_in: int, p_in: float, w_mean: float, w_std: fl
     >>> bool(np.all(r.rates == r.rates[0]))  # identical weights and shared input: identical neurons
     True
     """
+    check_object("neuron", neuron, LIF, "a snntheory.neuron.LIF")
+    n_in, p_in = check_int("n_in", n_in), check_scalar("p_in", p_in)
+    w_mean, w_std = check_scalar("w_mean", w_mean), check_scalar("w_std", w_std)
+    n_neurons, n_steps = check_count("n_neurons", n_neurons, minimum=1), check_count("n_steps", n_steps)
+    if burn_in is not None:
+        burn_in = check_count("burn_in", burn_in)
+    if weights is not None:
+        weights = check("w_mean", weights, label="weights")
+        if weights.ndim != 2 or weights.shape[0] != n_in or weights.shape[1] < 1:
+            raise ParameterError(f"weights must have shape (n_in, n_neurons) = ({n_in}, n_neurons); "
+                                 f"got {weights.shape}")
     rng = as_generator(seed)
     if weights is None:
         weights = w_mean + w_std * rng.standard_normal((int(n_in), int(n_neurons)))
@@ -100,6 +113,14 @@ def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps
     >>> r.rate  # noise-free: a spike every 4 steps
     0.25
     """
+    m, s = check_scalar("m", m), check_scalar("s", s)
+    beta = check_scalar("beta", beta)
+    n_neurons, n_steps = check_count("n_neurons", n_neurons, minimum=1), check_count("n_steps", n_steps)
+    ref_steps = check_count("ref_steps", ref_steps)
+    if burn_in is not None:
+        burn_in = check_count("burn_in", burn_in)
+    if increments is not None and not isinstance(increments, IncrementDistribution):
+        raise ParameterError(f"increments must be a snntheory.neuron.IncrementDistribution or None; got {increments!r}")
     if increments is None:
         def draw(g, shape):
             return m + s * g.standard_normal(shape)

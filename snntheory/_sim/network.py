@@ -33,7 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_html as _result_html, result_repr as _result_repr
-from .._validate import check, check_below, check_choice, check_int, check_widths
+from .._validate import (check, check_below, check_choice, check_count, check_int, check_object, check_scalar,
+                         check_widths)
+from ..neuron import LIF
 from ..errors import ParameterError
 from .stepmap import as_generator
 
@@ -104,14 +106,26 @@ def draw_weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
     return (mean + std * w).astype(dtype)
 
 
+def _per_layer(name, value, n_layers, label):
+    """``value`` (a scalar or one per weight matrix) checked against the domain of ``name``."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
+    arr = check(name, value, label=label)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
+                             f"{arr.shape}")
+    return np.broadcast_to(arr, (n_layers,)).astype(float)
+
+
 def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist):
     """Validated ``(widths, w_means, w_stds, p, n_steps, burn_in, batch)`` of a network run
     (shared by :func:`network` and :func:`snntheory.simulate.backprop_network`)."""
+    check_object("neuron", neuron, LIF, "an LIF neuron")
     widths = list(check_widths(widths))
     n_layers = len(widths) - 1
-    mus = np.broadcast_to(check("w_mean", w_means), (n_layers,)).astype(float)
-    sds = np.broadcast_to(check("w_std", w_stds), (n_layers,)).astype(float)
-    rate = float(check("input_rate", input_rate))
+    mus = _per_layer("w_mean", w_means, n_layers, "w_means")
+    sds = _per_layer("w_std", w_stds, n_layers, "w_stds")
+    rate = check_scalar("input_rate", input_rate)
     p = rate * neuron.dt
     if p > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate:g} Hz * "
@@ -208,11 +222,12 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     >>> bool(abs(run.rates[1] / run.rates[0] - 1) < 0.02)
     True
     """
+    chunk = check_count("chunk", chunk, minimum=1)
     widths, mus, sds, p, n_steps, burn_in, batch = _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps,
                                                                burn_in, batch, weight_dist)
     n_layers = len(widths) - 1
     if v_lower is not None:
-        v_lower = float(check("v_lower", v_lower))
+        v_lower = check_scalar("v_lower", v_lower)
         check_below("v_lower", v_lower, "v_reset", neuron.v_reset, strict=False)
     rng = as_generator(seed)
     weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, dtype)

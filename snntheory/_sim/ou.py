@@ -33,7 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_repr as _result_repr
+from .._validate import (Domain, check, check_below, check_bool, check_count, check_edges,
+                         check_scalar)
+from ..errors import ParameterError
 from .stepmap import as_generator
+
+_POS_S = Domain(low=0.0, low_open=True, unit="s")
 
 __all__ = ["OURun", "simulate_ou"]
 
@@ -137,6 +142,21 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     >>> bool(abs(run.isi_mean / (0.01 * np.log(3.0)) - 1) < 1e-6)   # noise-free ISI tau_m ln 3
     True
     """
+    mu, sigma = check_scalar("mu", mu), check_scalar("sigma", sigma)
+    tau_m, v_th, v_reset = check_scalar("tau_m", tau_m), check_scalar("v_th", v_th), check_scalar("v_reset", v_reset)
+    tau_ref, burn_in = check_scalar("tau_ref", tau_ref), check_scalar("tau_ref", burn_in, label="burn_in")
+    dt, t_max = check_scalar("dt", dt, domain=_POS_S), check_scalar("t_max", t_max, domain=_POS_S)
+    check_below("v_reset", v_reset, "v_th", v_th)
+    n_neurons = check_count("n_neurons", n_neurons, minimum=1)
+    hist_every = check_count("hist_every", hist_every, minimum=1)
+    bridge = check_bool("bridge", bridge)
+    if v_edges is not None:
+        v_edges = check_edges("v_edges", v_edges)
+    if v0 is not None and not (isinstance(v0, str) and v0 == "uniform"):
+        v0 = check("v", v0, label="v0")
+        if v0.ndim and v0.shape != (n_neurons,) or v0.size == 0:
+            raise ParameterError(f"v0 must be a number, 'uniform' or an array of n_neurons = {n_neurons} values; "
+                                 f"got shape {v0.shape}")
     rng = as_generator(seed)
     n = int(n_neurons)
     n_burn = int(round(burn_in / dt))

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_repr as _result_repr
+from .._validate import Domain, check, check_below, check_choice, check_count, check_scalar
+from ..errors import ParameterError
 from .stepmap import as_generator
 
 __all__ = ["ShotRun", "simulate_shot_noise", "draw_amplitudes", "FirstPassageRun", "simulate_first_passage"]
@@ -82,6 +84,15 @@ def draw_amplitudes(spec, mean, rng, n):
     frozen scipy distribution (anything with ``rvs``), or a 1-d array of samples (drawn with
     replacement, the empirical distribution).
     """
+    mean, n = check_scalar("a_i", mean, label="mean"), check_count("n", n)
+    if isinstance(spec, str):
+        check_choice("spec", spec, ("exponential", "fixed"))
+    elif not (isinstance(spec, _Buffered) or hasattr(spec, "rvs")):
+        if spec is None:
+            raise ParameterError("spec must be 'exponential', 'fixed', a number, a distribution or samples; got None")
+        arr = check("a_i", spec, label="spec")
+        if arr.size == 0 or arr.ndim > 1:
+            raise ParameterError(f"spec must be a number or a 1-d array of samples; got shape {arr.shape}")
     if isinstance(spec, str):
         if spec == "exponential":
             return mean * rng.exponential(1.0, n)
@@ -132,6 +143,22 @@ def _jumps(rng, m, p_e, spec_e, a_e, spec_i, a_i):
     return jump
 
 
+_POS_S = Domain(low=0.0, low_open=True, unit="s")
+
+
+def _check_shot(rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l, amplitude):
+    """The checks shared by the two event-driven simulators (scalars only)."""
+    out = [check_scalar(k, v) for k, v in dict(rate_e=rate_e, a_e=a_e, rate_i=rate_i, a_i=a_i, tau_m=tau_m,
+                                                  v_th=v_th, e_l=e_l).items()]
+    check_below("e_l", out[6], "v_th", out[5])
+    if isinstance(amplitude, str):
+        check_choice("amplitude", amplitude, ("exponential", "fixed"))
+    elif not (hasattr(amplitude, "exc") and hasattr(amplitude, "inh")):
+        raise ParameterError("amplitude must be 'exponential', 'fixed' or an object with amplitude specs exc and "
+                             f"inh (snntheory.shotnoise.Amplitudes); got {amplitude!r}")
+    return out
+
+
 def _specs(amplitude):
     if isinstance(amplitude, str):
         return amplitude, amplitude
@@ -176,11 +203,14 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
     >>> 0.0 < run.rate < 50.0
     True
     """
+    rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l = _check_shot(rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l, amplitude)
+    v_reset, tau_ref = check_scalar("v_reset", v_reset), check_scalar("tau_ref", tau_ref)
+    check_below("v_reset", v_reset, "v_th", v_th)
+    n_neurons = check_count("n_neurons", n_neurons, minimum=1)
+    t_max, burn_in = check_scalar("t_max", t_max, domain=_POS_S), check_scalar("tau_ref", burn_in, label="burn_in")
+    if sample_interval is not None:
+        sample_interval = check_scalar("sample_interval", sample_interval, domain=_POS_S)
     rng = as_generator(seed)
-    rate_e, a_e, rate_i, a_i = float(rate_e), float(a_e), float(rate_i), float(a_i)
-    tau_m, v_th, v_reset, e_l, tau_ref = map(float, (tau_m, v_th, v_reset, e_l, tau_ref))
-    if not e_l < v_th:
-        raise ValueError("the event-driven simulator needs e_l < v_th")
     spec_e, spec_i = _specs(amplitude)
     n = int(n_neurons)
     total = rate_e + rate_i
@@ -297,11 +327,11 @@ def simulate_first_passage(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_s
     >>> run.n_censored, bool(0.02 < run.times.mean() < 0.07)
     (0, True)
     """
+    rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l = _check_shot(rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l, amplitude)
+    v_start = check_scalar("v_start", v_start)
+    n_neurons = check_count("n_neurons", n_neurons, minimum=1)
+    t_max = check_scalar("t_max", t_max, domain=_POS_S)
     rng = as_generator(seed)
-    rate_e, a_e, rate_i, a_i = float(rate_e), float(a_e), float(rate_i), float(a_i)
-    tau_m, v_th, v_start, e_l = map(float, (tau_m, v_th, v_start, e_l))
-    if not e_l < v_th:
-        raise ValueError("the event-driven simulator needs e_l < v_th")
     spec_e, spec_i = _specs(amplitude)
     n = int(n_neurons)
     total = rate_e + rate_i

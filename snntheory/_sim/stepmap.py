@@ -23,6 +23,9 @@ from typing import Callable
 import numpy as np
 
 from .._display import result_repr as _result_repr
+from .._validate import (Domain, check, check_below, check_bool, check_choice, check_count, check_edges,
+                         check_scalar)
+from ..errors import ParameterError
 
 __all__ = ["StepMapRun", "run_step_map", "as_generator"]
 
@@ -120,6 +123,26 @@ def run_step_map(
     threshold test with the potential compared with ``v_th`` (before the reset; the array is
     reused, copy what you keep) and the spike mask (used by ``simulate.backprop_network``).
     """
+    if not callable(draw):
+        raise ParameterError(f"draw must be a callable draw(rng, shape) -> increments; got {draw!r}")
+    n_neurons, n_steps = check_count("n_neurons", n_neurons, minimum=1), check_count("n_steps", n_steps)
+    burn_in, chunk = check_count("burn_in", burn_in), check_count("chunk", chunk, minimum=1)
+    ref_steps = check_count("ref_steps", ref_steps)
+    beta, v_th, v_reset = check_scalar("beta", beta), check_scalar("v_th", v_th), check_scalar("v_reset", v_reset)
+    check_below("v_reset", v_reset, "v_th", v_th)
+    alpha = check_scalar("alpha", alpha, domain=Domain(low=0.0, high=1.0, low_open=False))
+    gain = check_scalar("gain", gain, domain=Domain(low=0.0))
+    reset, reset_delay = check_choice("reset", reset, ("zero", "subtract")), check_bool("reset_delay", reset_delay)
+    if v_lower is not None:
+        v_lower = check_scalar("v_lower", v_lower)
+        check_below("v_lower", v_lower, "v_th", v_th)
+    if v_edges is not None:
+        v_edges = check_edges("v_edges", v_edges)
+    if v0 is not None:
+        v0 = check("v", v0, label="v0")
+        if v0.size == 0 or (v0.ndim and v0.shape != (n_neurons,)):
+            raise ParameterError(f"v0 must be a number or an array of n_neurons = {n_neurons} values; "
+                                 f"got shape {v0.shape}")
     rng = as_generator(seed)
     v = np.full(n_neurons, float(v_reset)) if v0 is None else np.array(np.broadcast_to(v0, (n_neurons,)), float)
     j = np.zeros(n_neurons)
