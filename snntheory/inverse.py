@@ -38,7 +38,7 @@ from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
 from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
-from ._validate import Domain, check, check_choice, check_int, check_object, check_scalar
+from ._validate import Domain, check, check_bool, check_choice, check_int, check_object, check_scalar
 from .errors import NoSolutionError, ParameterError, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
@@ -625,11 +625,23 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         stds = list(_per_layer("w_std", w_std, L))
     check_choice("method", method, METHODS + BASELINES)
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
-    map_slope = float(check("map_slope", map_slope))
+    map_slope = check_scalar("map_slope", map_slope)
+    kappa = check_scalar("mu", kappa, label="kappa")
+    xi = check_scalar("xi", xi, domain=_POSITIVE, label="xi")
+    map_gain = check_bool("map_gain", map_gain)
+    if calibrate is not None:
+        calibrate = check_bool("calibrate", calibrate)
+    if isinstance(calibrate_seed, bool) or not isinstance(calibrate_seed, (int, np.integer, np.random.Generator)):
+        raise ParameterError(f"calibrate_seed must be an int or a numpy Generator (a plan is reproducible); "
+                             f"got {calibrate_seed!r}")
+    if calibration_input is not None:
+        calibration_input = np.asarray(calibration_input)
+        if calibration_input.ndim != 3 or calibration_input.shape[2] != widths[0] or calibration_input.size == 0:
+            raise ParameterError(f"calibration_input must be an array of shape (T, batch, {widths[0]}); "
+                                 f"got shape {calibration_input.shape}")
     exact = neuron.beta == 1.0 and neuron.reset == "subtract" and neuron.ref_steps == 0   # rate = drive / theta
     if calibrate is None:
         calibrate = calibration_input is not None or (method == "discrete" and not exact)
-    calibrate = bool(calibrate)
     # the perfect integrator mixes slowly (no leak): a short calibration window mistook its
     # transient for the stationary rate and deep layers ran away (2.6x at 400 steps, 2 % at 2000)
     steps = (400 if neuron.beta < 1.0 else 2000) if calibrate_steps is None else calibrate_steps

@@ -38,7 +38,6 @@ import math
 import numpy as np
 
 from ._validate import Domain, broadcast, check, check_choice, check_scalar
-from .errors import ParameterError
 
 __all__ = ["SURROGATES", "DEFAULT_WIDTH", "derivative", "width_of", "from_snntorch"]
 

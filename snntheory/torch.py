@@ -62,12 +62,11 @@ import torch
 from torch import nn
 
 from . import surrogate as _surrogate
-from ._validate import Domain, check, check_bool, check_choice, check_int, check_scalar, check_widths
+from ._validate import Domain, check_bool, check_choice, check_int, check_scalar, check_widths
 from .errors import ParameterError
 from .inverse import BASELINES, METHODS, init_network, weights_for_rate
 from .network import NetworkInit, sample_membrane
 from .neuron import LIF
-from .surrogate import SURROGATES
 
 __all__ = ["spike_fn", "LIFNeurons", "SpikingMLP", "init_snn_", "lif_normal_", "lif_from_module",
            "surrogate_from_module"]

@@ -70,6 +70,7 @@ def _torch_base():
         "lif_normal_": dict(tensor=Fresh(lambda: torch.empty(10, 20)), input_rate=20.0, neuron=N, target_rate=10.0),
         "lif_from_module": dict(module=Fresh(lambda: st.LIFNeurons(N))),
         "surrogate_from_module": dict(module=Fresh(lambda: st.LIFNeurons(N))),
+        "init_membrane": dict(model=Fresh(mlp), batch=2, input_rate=20.0),
     }
 
 
@@ -118,6 +119,7 @@ BASE = {
         "quenched_neuron_rate": dict(neuron=N, n_in=100, p_in=0.05, w_bar=0.02, w_var=0.01),
         "quenched_rate_quantiles": dict(neuron=N, q=0.5, **LAYER),
         "grid_chain": dict(m=[0.2], s=0.3, beta=0.9),
+        "transient": dict(n_steps=5, **DISC),
     },
     "wiener": {
         "fpt_pdf": dict(t=0.5, **WIEN),
@@ -148,6 +150,17 @@ BASE = {
     "network": {
         "predict_network": dict(widths=[100, 50], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=20.0),
         "gradient_gain": dict(neuron=N, input_rate=20.0, n_in=100, w_mean=0.02, w_std=0.1),
+        "bptt_gain": dict(widths=[50, 40], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0, n_steps=4),
+        "predict_transient": dict(widths=[50, 40], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0,
+                                  n_steps=4),
+        "sample_membrane": dict(widths=[50, 40], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0, seed=1,
+                                n_nodes=4),
+        "correlation_map": dict(c=0.5, neuron=N, n_in=50, input_rate=50.0, w_mean=0.02, w_std=0.1, window=4,
+                                n_nodes=2),
+        "correlation_fixed_point": dict(neuron=N, n_in=50, input_rate=50.0, w_mean=0.02, w_std=0.1, grid=3,
+                                        n_nodes=2, window=4),
+        "correlation_depth": dict(c=0.5, widths=[50, 40], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0,
+                                  window=4, n_nodes=2),
     },
     "inverse": {
         "weights_for_rate": dict(target_rate=10.0, n_in=100, input_rate=20.0, neuron=N),
@@ -171,6 +184,9 @@ BASE = {
         "simulate_shot_noise": dict(n_neurons=10, t_max=0.01, burn_in=0.0, **SHOT),
         "draw_amplitudes": dict(spec="exponential", mean=0.1, rng=Fresh(lambda: np.random.default_rng(0)), n=5),
         "simulate_first_passage": dict(n_neurons=10, t_max=0.01, **SHOT_FPT),
+        "replica_network": dict(widths=[20, 10], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0, c=0.5,
+                                n_steps=20, window=4, batch=2, burn_in=5),
+        "correlated_bernoulli": dict(rng=Fresh(lambda: np.random.default_rng(0)), shape=(5, 3), p=0.1, c=0.5),
     },
     "surrogate": {
         "derivative": dict(x=0.1),
@@ -230,9 +246,6 @@ POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value"
 #: the test fail until the entry is removed). The list may only shrink.
 KNOWN = {
     "inverse.calibrate_means.spread", "inverse.calibrate_means.v0",
-    "inverse.init_network.calibrate", "inverse.init_network.calibrate_seed",
-    "inverse.init_network.calibration_input", "inverse.init_network.kappa", "inverse.init_network.map_gain",
-    "inverse.init_network.xi",
 }
 
 

@@ -3,7 +3,6 @@ rate integrand (no longer typed in): checks against its defining integral at 50 
 and against the typed-in form it replaced."""
 
 import mpmath as mp
-import pytest
 import sympy as sp
 
 from snntheory.symbolic import shotnoise as S
