@@ -573,9 +573,10 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     pulls against its fluctuations), so each layer's SD is solved (bracketing + Brent in log SD,
     each step solving the mean) for the larger of the two slopes ``predict_network`` reports
     (inputs scaled, or their mean shifted at fixed spread) to equal ``map_slope``. Each draw's
-    error then stays within 1/sqrt(1 - slope^2) of one layer's. It needs a map whose slope can
+    error then stays within 1/sqrt(1 - slope^2) of one layer's in the model (measured: see the
+    accuracy note below). It needs a map whose slope can
     fall below 1: the perfect integrator with subtractive reset (rate = drive / theta, slope 1 at
-    any weights) is refused. It costs 3-4x the default's planning time. Plan it with the law you
+    any weights) is refused. It costs 3-10x the default's planning time. Plan it with the law you
     will draw (``weight_dist="normal"`` for i.i.d. draws).
 
     **Weight law.** With row-standardised weights (the default ``weight_dist="rows"``) every
@@ -596,8 +597,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     calibrated one; ``rate`` is the model's prediction at the final weights.
 
     **Accuracy**: over a grid of 12 ten-layer networks (widths 100–1000, beta 0.8–1, both
-    resets, 1–30 % input per step) every layer's simulated rate is within 8 % of the target
-    for new weight draws (``benchmarks/bench_init.py --grid``, ``benchmarks/results/init_grid.md``).
+    resets, 1–30 % input per step) every layer's simulated rate is within 6 % of the target
+    for five new row-standardised weight draws each; i.i.d. draws of the same statistics are
+    far worse, and the robust option narrows but does not close that gap (``benchmarks/bench_init.py --grid``, ``benchmarks/results/init_grid.md``).
 
     Examples
     --------
