@@ -26,8 +26,8 @@ from scipy import linalg, special
 from ._display import result_repr as _result_repr
 from ._special import gth_stationary as _gth
 from ._special import ladder_overshoot_mean, normal_nodes, one_blas_thread
-from ._validate import (broadcast, check, check_below, check_bool, check_choice, check_count, check_int, check_object,
-                        check_scalar, scalar_or_array)
+from ._validate import (Domain, broadcast, check, check_below, check_bool, check_choice, check_count, check_int,
+                        check_object, check_scalar, scalar_or_array)
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF, IncrementDistribution, increment_distribution
 
@@ -77,6 +77,8 @@ _ABS_FLOOR = 1e-16
 _GTH_BELOW = 1e-7
 _SQ2PI = math.sqrt(2.0 * math.pi)
 _RESETS = ("zero", "subtract")
+#: a (not necessarily normalised) probability weight
+_PROB_WEIGHT = Domain(low=0.0, low_open=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1854,22 +1856,11 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     -------
     GridChain
     """
-    m = np.atleast_1d(check("m", m))
-    broadcast(m=m)
-    if m.ndim != 1:
-        raise ParameterError(f"m must be a scalar or a 1-d array of mean increments; got shape {m.shape}")
-    s = check_scalar("s", s)
-    if s == 0.0:
-        raise ParameterError("s must be > 0 V/step for the grid chain (its bins scale with s); got 0.0")
-    beta, v_th, v_reset = check_scalar("beta", beta), check_scalar("v_th", v_th), check_scalar("v_reset", v_reset)
-    check_below("v_reset", v_reset, "v_th", v_th)
-    reset, ref_steps = check_choice("reset", reset, ("zero", "subtract")), check_count("ref_steps", ref_steps)
-    if counts is not None and not isinstance(counts, CountMixture):
-        raise ParameterError(f"counts must be a CountMixture or None; got {counts!r}")
+    m, s, beta, v_th, v_reset, reset, ref = _check_grid_args(m, s, beta, v_th, v_reset, reset, ref_steps, counts)
     if window_decay is not None:
         window_decay = check_scalar("beta", window_decay, label="window_decay")
     density = check_bool("density", density)
-    ref = int(ref_steps)
+    regularity = check_bool("regularity", regularity)
     beta_f = min(beta, 0.999) if window_decay is None else window_decay
     mix = counts
     K = m.size
@@ -1936,6 +1927,24 @@ class Transient(NamedTuple):
     h: np.ndarray
 
 
+def _check_grid_args(m, s, beta, v_th, v_reset, reset, ref_steps, counts):
+    """Validated ``(m as a 1-d array, s, beta, v_th, v_reset, reset, ref_steps)`` of a chain on the
+    grid (:func:`grid_chain`, :func:`transient`); ``counts`` a CountMixture or None."""
+    m = np.atleast_1d(check("m", m))
+    broadcast(m=m)
+    if m.ndim != 1:
+        raise ParameterError(f"m must be a scalar or a 1-d array of mean increments; got shape {m.shape}")
+    s = check_scalar("s", s)
+    if s == 0.0:
+        raise ParameterError("s must be > 0 V/step for the grid chain (its bins scale with s); got 0.0")
+    beta, v_th, v_reset = check_scalar("beta", beta), check_scalar("v_th", v_th), check_scalar("v_reset", v_reset)
+    check_below("v_reset", v_reset, "v_th", v_th)
+    reset, ref_steps = check_choice("reset", reset, _RESETS), check_count("ref_steps", ref_steps)
+    if counts is not None and not isinstance(counts, CountMixture):
+        raise ParameterError(f"counts must be a CountMixture or None; got {counts!r}")
+    return m, s, beta, v_th, v_reset, reset, int(ref_steps)
+
+
 def _initial_atoms(v0, K):
     """``v0`` as atoms ``(x, w)`` of shape (K, n): a point, an array of (points, probabilities),
     or a StationaryDensity (its quadrature nodes weighted by density x weight, and its atoms)."""
@@ -1946,15 +1955,19 @@ def _initial_atoms(v0, K):
         if len(v0) != 2:
             raise ParameterError(f"v0 must be a potential, (points, probabilities) or a StationaryDensity; "
                                  f"got a tuple of length {len(v0)}")
-        x, w = (np.atleast_1d(np.asarray(a, float)) for a in v0)
+        x = np.atleast_1d(check("v", v0[0], label="v0 points"))
+        w = np.atleast_1d(check("", v0[1], domain=_PROB_WEIGHT,
+                                     label="v0 probabilities"))
         if x.shape != w.shape or x.ndim != 1:
             raise ParameterError(f"v0 points and probabilities must be 1-D of one length; got shapes {x.shape} "
                                  f"and {w.shape}")
         if np.any(w < 0) or not np.isfinite(x).all():
             raise ParameterError("v0 probabilities must be >= 0 and its points finite")
     else:
-        x = np.atleast_1d(np.asarray(v0, float))
-        if x.ndim != 1 or x.size != 1 or not np.isfinite(x).all():
+        if v0 is None or isinstance(v0, (str, bytes)):
+            raise ParameterError(f"v0 must be a finite potential (V); got {v0!r}")
+        x = np.atleast_1d(check("v", v0, label="v0"))
+        if x.ndim != 1 or x.size != 1:
             raise ParameterError(f"v0 must be a finite potential (V); got {v0!r}")
         w = np.ones(1)
     tot = w.sum()
@@ -2060,17 +2073,8 @@ def transient(m, s, *, beta, n_steps, v0=0.0, v_th=1.0, v_reset=0.0, reset="zero
     True
     """
     scalar = np.ndim(m) == 0
-    m_arr = np.atleast_1d(np.asarray(check("m", m), float))
-    if m_arr.ndim != 1:
-        raise ParameterError(f"m must be a scalar or 1-D; got shape {m_arr.shape}")
-    s = float(check("s", s))
-    if not s > 0:
-        raise ParameterError(f"s must be > 0 V/step; got {s:g}")
-    beta = float(check("beta", beta))
-    v_th, v_reset = float(check("v_th", v_th)), float(check("v_reset", v_reset))
-    check_below("v_reset", v_reset, "v_th", v_th)
-    check_choice("reset", reset, _RESETS)
-    ref = check_int("ref_steps", ref_steps) if ref_steps else 0
+    m_arr, s, beta, v_th, v_reset, reset, ref = _check_grid_args(m, s, beta, v_th, v_reset, reset, ref_steps,
+                                                                 counts)
     T = check_int("n_steps", n_steps)
     K = m_arr.size
     x0, w0 = _initial_atoms(v0, K)

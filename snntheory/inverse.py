@@ -574,9 +574,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     each step solving the mean) for the larger of the two slopes ``predict_network`` reports
     (inputs scaled, or their mean shifted at fixed spread) to equal ``map_slope``. Each draw's
     error then stays within 1/sqrt(1 - slope^2) of one layer's in the model (measured: see the
-    accuracy note below). It needs a map whose slope can
-    fall below 1: the perfect integrator with subtractive reset (rate = drive / theta, slope 1 at
-    any weights) is refused. It costs 3-10x the default's planning time. Plan it with the law you
+    accuracy note below). It needs a map whose slope can fall below 1: the perfect integrator
+    with subtractive reset (rate = drive / theta, slope 1 at any weights) is refused. It costs 3-10x the default's planning time. Plan it with the law you
     will draw (``weight_dist="normal"`` for i.i.d. draws).
 
     **Weight law.** With row-standardised weights (the default ``weight_dist="rows"``) every

@@ -40,7 +40,8 @@ from ._sim.network import network as _simulate_network
 from ._sim.replica import CORR_DOMAIN
 from ._sim.stepmap import as_generator
 from ._special import normal_nodes, one_blas_thread
-from ._validate import check, check_bool, check_choice, check_int, check_scalar, check_widths
+from ._validate import (Domain, broadcast, check, check_bool, check_choice, check_count, check_int, check_scalar,
+                        check_widths)
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
@@ -313,6 +314,8 @@ _CORR_NODES = 6
 #: for the variance, put layer 2 of a 10-layer beta = 0.9 plan 0.06 above simulation in the
 #: step correlation, the same-step ratio 0.003 below it)
 _CORR_LAGS = 0
+#: step of the finite differences of :func:`correlation_fixed_point` (a correlation, so below 1)
+_EPS_DOMAIN = Domain(low=0.0, high=1.0, typical=(0.005, 0.1))
 
 
 def _replica_grid(cp, drives, s, cells):
@@ -497,10 +500,26 @@ def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
 
 
 def _check_corr_neuron(neuron):
-    cp = neuron.chain_params()
+    """Chain parameters of a neuron the correlation map covers (delta synapse, no refractoriness)."""
+    cp = _check_neuron_rate(neuron, 0.0)[0]
     if cp.ref_steps:
         raise ParameterError(f"the correlation map needs no refractoriness (ref_steps = 0); got {cp.ref_steps}")
     return cp
+
+
+def _check_corr_grid(window, n_nodes, lags):
+    """Validated ``(window, n_nodes, lags)`` of the correlation map."""
+    return (check_int("n_steps", window, label="window"), check_int("n_in", n_nodes, label="n_nodes"),
+            check_int("n_steps", lags, label="lags"))
+
+
+def _check_corr_layer(neuron, n_in, input_rate, w_mean, w_std):
+    """Validated ``(chain parameters, n_in, input spikes per step, w_mean, w_std)`` of one layer
+    of the correlation map."""
+    cp = _check_corr_neuron(neuron)
+    rate = _check_neuron_rate(neuron, input_rate)[1]
+    return (cp, check_int("n_in", n_in), rate * neuron.dt, check_scalar("w_mean", w_mean),
+            check_scalar("w_std", w_std))
 
 
 def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_nodes=_CORR_NODES,
@@ -567,15 +586,11 @@ def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_
     True
     """
     cs = np.atleast_1d(check("c", c, domain=CORR_DOMAIN)).astype(float)
-    cp = _check_corr_neuron(neuron)
-    n = check_int("n_in", n_in)
-    window = check_int("n_steps", window, label="window")
-    p = float(check("input_rate", input_rate)) * neuron.dt
-    check("w_std", w_std)
+    broadcast(c=cs)
+    cp, n, p, wm, ws = _check_corr_layer(neuron, n_in, input_rate, w_mean, w_std)
+    window, n_nodes, lags = _check_corr_grid(window, n_nodes, lags)
     state = _State.bernoulli(p)
-    rows = [_corr_layer(cp, neuron.gain, n, state, float(w_mean), float(w_std), float(ci), window,
-                        check_int("n_in", n_nodes, label="n_nodes"), check_int("n_steps", lags, label="lags"))[:4]
-            for ci in cs]
+    rows = [_corr_layer(cp, neuron.gain, n, state, wm, ws, float(ci), window, n_nodes, lags)[:4] for ci in cs]
     a = np.array(rows).T
     return CorrelationMap(cs, a[0], a[1], a[2], a[3], window)
 
@@ -592,9 +607,9 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
     :math:`\sqrt{1-\rho}`), ``chi_0`` (slope :math:`f(\epsilon)/\epsilon` at 0), ``chi_star``
     (central difference at ``c_star``), ``fixed_points`` (all, from sign changes of
     :math:`f(\rho)-\rho` on ``grid`` points, refined by bisection) and ``rho``, ``f`` (the map
-    on the grid). ``kw`` is passed to :func:`correlation_map`. As in the ANN theory, ``chi_c``
-    > 1 means nearby inputs decorrelate layer after layer, < 1 that they converge. Cost: about
-    ``grid + 30`` evaluations of the map (~1–3 s each).
+    on the grid; ``grid`` >= 2, ``eps`` in (0, 1)). ``kw`` is passed to :func:`correlation_map`.
+    As in the ANN theory, ``chi_c`` > 1 means nearby inputs decorrelate layer after layer, < 1
+    that they converge. Cost: about ``grid + 30`` evaluations of the map (~1–3 s each).
 
     Examples
     --------
@@ -604,11 +619,15 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
     >>> fp["c_star"], fp["chi_c"] > 1                        # doctest: +SKIP
     (0.0, True)
     """
+    _check_corr_layer(neuron, n_in, input_rate, w_mean, w_std)
+    eps = check_scalar("eps", eps, domain=_EPS_DOMAIN)
+    grid = check_count("grid", grid, minimum=2)
+
     def f(r):
         return float(correlation_map(r, neuron=neuron, n_in=n_in, input_rate=input_rate, w_mean=w_mean,
                                      w_std=w_std, **kw).rho_out[0])
 
-    rs = np.linspace(0.0, 1.0, int(grid))
+    rs = np.linspace(0.0, 1.0, grid)
     fs = np.array([f(r) for r in rs[1:-1]])
     fs = np.concatenate([[0.0], fs, [1.0]])
     d = fs - rs
@@ -663,15 +682,11 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
         neuron = plan.neuron if neuron is None else neuron
         input_rate = plan.input_rate if input_rate is None else input_rate
         weight_dist = plan.layers[0].weight_dist
-    rho = float(check("c", c, domain=CORR_DOMAIN))
-    widths, rate0 = _check_network(widths, neuron, input_rate)
+    rho = check_scalar("c", c, domain=CORR_DOMAIN)
+    widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
-    wms, wss = _per_layer("w_mean", w_means, L), _per_layer("w_std", w_stds, L)
     cp = _check_corr_neuron(neuron)
-    window = check_int("n_steps", window, label="window")
-    n_nodes = check_int("n_in", n_nodes, label="n_nodes")
-    lags = check_int("n_steps", lags, label="lags")
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    window, n_nodes, lags = _check_corr_grid(window, n_nodes, lags)
     state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
     rows, rin = [], []
     for l in range(L):
@@ -853,17 +868,40 @@ class NetworkInit:
 # =============================================================================================
 
 
-def _check_network(widths, neuron, input_rate):
-    """Validated ``(widths as a tuple, input rate in Hz)`` of a network plan or prediction."""
-    widths = check_widths(widths)
+def _check_neuron_rate(neuron, input_rate):
+    """Validated ``(step-map chain parameters, input rate in Hz)``: a LIF with a delta synapse and a
+    Bernoulli input of at most one spike per step."""
     if not isinstance(neuron, LIF):
         raise ParameterError(f"neuron must be a snntheory.LIF; got {type(neuron).__name__}")
-    neuron.chain_params()    # the depth model needs a step-map chain (delta synapse)
+    cp = neuron.chain_params()    # the depth model needs a step-map chain (delta synapse)
     rate0 = check_scalar("input_rate", input_rate)
     if rate0 * neuron.dt > 1.0:
         raise ParameterError(f"input_rate * dt must be <= 1 spike per step; got {rate0:g} Hz x {neuron.dt:g} s "
                              f"= {rate0 * neuron.dt:g}")
-    return widths, rate0
+    return cp, rate0
+
+
+def _check_network(widths, neuron, input_rate):
+    """Validated ``(widths as a tuple, input rate in Hz)`` of a network plan or prediction."""
+    widths = check_widths(widths)
+    return widths, _check_neuron_rate(neuron, input_rate)[1]
+
+
+def _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist):
+    """Validated ``(widths, input rate in Hz, w_means, w_stds)`` of a network prediction: the
+    checks of :func:`_check_network`, the per-matrix weight means and SDs (named ``w_means`` and
+    ``w_stds``) and the weight law."""
+    widths, rate0 = _check_network(widths, neuron, input_rate)
+    L = len(widths) - 1
+    wms = _per_layer("w_mean", w_means, L, label="w_means")
+    wss = _per_layer("w_std", w_stds, L, label="w_stds")
+    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    return widths, rate0, wms, wss
+
+
+def _check_v0(v0):
+    """Initial membrane potential of a trial (V), or None (the neuron's reset potential)."""
+    return None if v0 is None else check_scalar("v_reset", v0, label="v0")
 
 
 def _stats_kw(surrogate, surrogate_width, silent_below):
@@ -980,12 +1018,9 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     >>> bool(all(a > b for a, b in zip(pred.rates, pred.rates[1:])))
     True
     """
-    widths, rate0 = _check_network(widths, neuron, input_rate)
+    widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     map_gain = check_bool("map_gain", map_gain)
-    L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L, label="w_means")
-    wss = _per_layer("w_std", w_stds, L, label="w_stds")
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    v0 = _check_v0(v0)
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
@@ -1096,14 +1131,12 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
         plan = widths
         widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
         neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
-    widths, rate0 = _check_network(widths, neuron, input_rate)
+    widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L)
-    wss = _per_layer("w_std", w_stds, L)
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     T = check_int("n_steps", n_steps)
+    v0 = _check_v0(v0)
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
-    x0 = cp.v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
+    x0 = cp.v_reset if v0 is None else v0
     rows = weight_dist == "rows"
     p0 = rate0 * dt
     ep, ep2, evf = np.full(T, p0), np.full(T, p0 * p0), np.full(T, p0 * (1.0 - p0))
@@ -1175,14 +1208,14 @@ def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rat
         plan = widths
         widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
         neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
-    widths, rate0 = _check_network(widths, neuron, input_rate)
+    widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L)
-    wss = _per_layer("w_std", w_stds, L)
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     batch = check_int("n_in", batch, label="batch")
+    n_nodes = check_int("n_in", n_nodes, label="n_nodes")
     if weights is not None:
-        weights = [np.asarray(W, float) for W in weights]
+        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+            raise ParameterError(f"weights must be a sequence of {L} weight matrices (n_out, n_in); got {weights!r}")
+        weights = [check("w_mean", W, label=f"weights[{l}]") for l, W in enumerate(weights)]
         if len(weights) != L or any(W.shape != (widths[l + 1], widths[l]) for l, W in enumerate(weights)):
             raise ParameterError(f"weights must be {L} matrices of shapes (n_out, n_in) = "
                                  f"{[(widths[l + 1], widths[l]) for l in range(L)]}; got "
@@ -1588,18 +1621,16 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     >>> float(r.delta_ratio[-1])
     1.0
     """
-    widths, rate0 = _check_network(widths, neuron, input_rate)
+    widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     if neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("bptt_gain needs no refractoriness (tau_ref = 0) and an immediate reset "
                              "(reset_delay=False)")
     T = check_int("n_steps", n_steps)
     check_choice("readout", readout, ("count", "step"))
-    check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
+    detach_reset = check_bool("detach_reset", detach_reset)
     kind = surrogate
-    width = _surrogate.width_of(surrogate, surrogate_width)
+    width = _surrogate._width_of(surrogate, surrogate_width)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L)
-    wss = _per_layer("w_std", w_stds, L)
     g = neuron.gain
     state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
     layers = []

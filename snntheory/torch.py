@@ -721,6 +721,20 @@ def lif_normal_(tensor, *, input_rate, neuron, n_in=None, target_rate=None, meth
         return tensor.normal_(stats.mean, stats.std, generator=generator)
 
 
+def _check_dtype_device(dtype, device):
+    """A floating torch dtype (default ``torch.get_default_dtype()``) and a torch device or None."""
+    if dtype is None:
+        dtype = torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ParameterError(f"dtype must be a floating torch.dtype or None; got {dtype!r}")
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (TypeError, RuntimeError, ValueError):
+            raise ParameterError(f"device must be a torch.device, a device string or None; got {device!r}") from None
+    return dtype, device
+
+
 def init_membrane(model, *, batch, input_rate=None, neuron=None, dt=None, generator=None, dtype=None, device=None,
                   assign=False) -> list:
     r"""Initial membrane potentials from the stationary law, as tensors for each LIF layer.
@@ -757,7 +771,8 @@ def init_membrane(model, *, batch, input_rate=None, neuron=None, dt=None, genera
         ``mem`` or :class:`LIFNeurons`'s ``mem``).
     """
     seed = _seed(generator)
-    dtype = torch.get_default_dtype() if dtype is None else dtype
+    dtype, device = _check_dtype_device(dtype, device)
+    assign = check_bool("assign", assign)
     if isinstance(model, NetworkInit):
         vs = sample_membrane(model, batch=batch, seed=seed)
     else:

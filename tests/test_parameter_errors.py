@@ -209,6 +209,8 @@ EXEMPT = {
     ("simulate", "simulate_shot_noise", "seed"): "passed to as_generator",
     ("simulate", "simulate_first_passage", "seed"): "passed to as_generator",
     ("inverse", "calibrate_means", "seed"): "passed to as_generator",
+    ("network", "sample_membrane", "seed"): "passed to as_generator",
+    ("simulate", "replica_network", "seed"): "passed to as_generator",
     ("simulate", "draw_amplitudes", "rng"): "internal sampling helper: any numpy Generator",
     ("simulate", "backprop_network", "dtype"): "any numpy float dtype",
     ("simulate", "network", "dtype"): "any numpy float dtype",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_repr as _result_repr
-from .._validate import Domain, check, check_int
+from .._validate import Domain, check_count, check_int, check_object, check_scalar
 from ..errors import ParameterError
 from .network import _check_args, draw_weights
 from .stepmap import as_generator
@@ -61,7 +61,24 @@ class ReplicaRun:
 
 def correlated_bernoulli(rng, shape, p, c):
     """Two boolean arrays of Bernoulli(p) spikes whose elements have correlation ``c`` in [0, 1]:
-    b copies a with probability c, else is an independent draw."""
+    b copies a with probability c, else is an independent draw.
+
+    ``rng`` is a numpy Generator, ``shape`` an int or a tuple of ints >= 0, ``p`` in [0, 1]
+    (spikes per step).
+    """
+    check_object("rng", rng, np.random.Generator, "a numpy.random.Generator")
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise ParameterError(f"shape must be an int or a tuple of ints; got {shape!r}")
+    shape = tuple(check_count("shape", k) for k in shape)
+    p = check_scalar("p_in", p, label="p")
+    c = check_scalar("c", c, domain=CORR_DOMAIN)
+    return _correlated_bernoulli(rng, shape, p, c)
+
+
+def _correlated_bernoulli(rng, shape, p, c):
+    """:func:`correlated_bernoulli` without the checks (the simulation's inner loop)."""
     a = rng.random(shape) < p
     fresh = rng.random(shape) < p
     copy = rng.random(shape) < c
@@ -120,7 +137,7 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
     """
     widths, mus, sds, p, n_steps, burn_in, batch = _check_args(widths, w_means, w_stds, neuron, input_rate,
                                                                n_steps, burn_in, batch, "normal")
-    c = float(check("c", c, domain=CORR_DOMAIN))
+    c = check_scalar("c", c, domain=CORR_DOMAIN)
     window = check_int("n_steps", window, label="window")
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
         raise ParameterError("replica_network needs a delta synapse, no refractoriness and no delayed reset; got "
@@ -145,7 +162,7 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
     cnt_b = [[[] for _ in range(batch)] for _ in range(L + 1)]
     total = burn_in + n_win * window
     for t in range(total):
-        xa, xb = correlated_bernoulli(rng, (batch, widths[0]), p, c)
+        xa, xb = _correlated_bernoulli(rng, (batch, widths[0]), p, c)
         spikes = np.concatenate([xa, xb]).astype(np.float64)
         rec = t >= burn_in
         for l in range(L + 1):
