@@ -55,7 +55,7 @@ from ._display import result_repr as _result_repr
 from ._sim.network import draw_weights
 from ._sim.network import network as _network
 from ._sim.stepmap import as_generator, run_step_map
-from ._validate import check, check_bool, check_count, check_object, check_scalar, check_widths
+from ._validate import check_bool, check_count, check_object, check_per_layer, check_scalar, check_widths
 from .errors import ParameterError
 from .neuron import LIF
 
@@ -174,15 +174,6 @@ def _block_stats(pop, n_out):
     return rate, se, drift
 
 
-def _per_layer(name, value, n_layers, label):
-    """``value`` (a scalar or one per weight matrix) checked against the domain of ``name``."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
-    arr = check(name, value, label=label)
-    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
-                             f"{arr.shape}")
-    return np.broadcast_to(arr, (n_layers,)).astype(float)
 
 
 def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_steps=400, batch=None, burn_in=200,
@@ -232,9 +223,9 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
     widths = check_widths(widths)
     check_object("neuron", neuron, LIF, "an LIF neuron")
     L = len(widths) - 1
-    w_means = _per_layer("w_mean", w_means, L, "w_means")
-    w_stds = _per_layer("w_std", w_stds, L, "w_stds")
-    targets = _per_layer("target_rate", targets, L, "targets")
+    w_means = check_per_layer("w_mean", w_means, L, "w_means")
+    w_stds = check_per_layer("w_std", w_stds, L, "w_stds")
+    targets = check_per_layer("target_rate", targets, L, "targets")
     input_rate = check_scalar("input_rate", input_rate)
     n_steps, burn_in = check_count("n_steps", n_steps, minimum=1), check_count("burn_in", burn_in)
     if batch is not None:

@@ -289,3 +289,16 @@ def scalar_or_array(x):
     """Return a numpy scalar for 0-d input and the array otherwise (scipy's ``[()]``)."""
     x = np.asarray(x)
     return x[()] if x.ndim == 0 else x
+
+
+def check_per_layer(name: str, value, n_layers: int, label: str | None = None) -> np.ndarray:
+    """``value`` (a scalar or one per weight matrix) checked against the domain of ``name``, as
+    ``n_layers`` floats; ``label`` is the parameter named in messages (defaults to ``name``)."""
+    label = label or name
+    if value is None or isinstance(value, (str, bytes)):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
+    arr = check(name, value, label=label)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
+        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
+                             f"{arr.shape}")
+    return np.broadcast_to(arr, (n_layers,)).astype(float)

@@ -38,10 +38,10 @@ from . import diffusion, discrete, shotnoise, surrogate as _surrogate, wiener
 from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
-from ._validate import Domain, check, check_bool, check_choice, check_int, check_object, check_scalar
+from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
 from .errors import NoSolutionError, ParameterError, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
-                      _network_init, _per_layer, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
+                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
                       predict_network)
 from .neuron import LIF
 
@@ -616,14 +616,14 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     L, dt = len(widths) - 1, neuron.dt
     p0 = rate0 * dt
     _warn_units(rate0, dt)
-    targets = _per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
+    targets = check_per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward", "attracting"))
         stds = [w_std] * L
     elif w_std is None:
         stds = [None] * L
     else:
-        stds = list(_per_layer("w_std", w_std, L))
+        stds = list(check_per_layer("w_std", w_std, L))
     check_choice("method", method, METHODS + BASELINES)
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     map_slope = check_scalar("map_slope", map_slope)

@@ -41,7 +41,7 @@ from ._sim.replica import CORR_DOMAIN
 from ._sim.stepmap import as_generator
 from ._special import normal_nodes, one_blas_thread
 from ._validate import (Domain, broadcast, check, check_bool, check_choice, check_count, check_int, check_scalar,
-                        check_widths)
+                        check_per_layer, check_widths)
 from .errors import ConvergenceError, ParameterError
 from .neuron import LIF
 
@@ -676,12 +676,8 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
     Assumptions and accuracy as :func:`correlation_map`; errors add up over depth
     (``benchmarks/results/correlation.md``).
     """
-    if isinstance(widths, NetworkInit):
-        plan = widths
-        widths, w_means, w_stds = plan.widths, plan.w_means, plan.w_stds
-        neuron = plan.neuron if neuron is None else neuron
-        input_rate = plan.input_rate if input_rate is None else input_rate
-        weight_dist = plan.layers[0].weight_dist
+    widths, w_means, w_stds, neuron, input_rate, weight_dist = _unpack_plan(widths, w_means, w_stds, neuron,
+                                                                            input_rate, weight_dist)
     rho = check_scalar("c", c, domain=CORR_DOMAIN)
     widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
@@ -887,14 +883,25 @@ def _check_network(widths, neuron, input_rate):
     return widths, _check_neuron_rate(neuron, input_rate)[1]
 
 
+def _unpack_plan(widths, w_means, w_stds, neuron, input_rate, weight_dist):
+    """A ``NetworkInit`` passed as ``widths`` gives the widths, weights and weight law, and the
+    neuron and input rate unless they are given; anything else passes through."""
+    if isinstance(widths, NetworkInit):
+        plan = widths
+        neuron = plan.neuron if neuron is None else neuron
+        input_rate = plan.input_rate if input_rate is None else input_rate
+        return list(plan.widths), plan.w_means, plan.w_stds, neuron, input_rate, plan.layers[0].weight_dist
+    return widths, w_means, w_stds, neuron, input_rate, weight_dist
+
+
 def _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist):
     """Validated ``(widths, input rate in Hz, w_means, w_stds)`` of a network prediction: the
     checks of :func:`_check_network`, the per-matrix weight means and SDs (named ``w_means`` and
     ``w_stds``) and the weight law."""
     widths, rate0 = _check_network(widths, neuron, input_rate)
     L = len(widths) - 1
-    wms = _per_layer("w_mean", w_means, L, label="w_means")
-    wss = _per_layer("w_std", w_stds, L, label="w_stds")
+    wms = check_per_layer("w_mean", w_means, L, label="w_means")
+    wss = check_per_layer("w_std", w_stds, L, label="w_stds")
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     return widths, rate0, wms, wss
 
@@ -1127,10 +1134,8 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
     >>> bool(tr.rates[0, 0] < 0.5 * tr.rates[0, -1])
     True
     """
-    if isinstance(widths, NetworkInit):
-        plan = widths
-        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
-        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, w_means, w_stds, neuron, input_rate, weight_dist = _unpack_plan(widths, w_means, w_stds, neuron,
+                                                                            input_rate, weight_dist)
     widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
     T = check_int("n_steps", n_steps)
@@ -1204,10 +1209,8 @@ def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rat
     list of ndarray
         Per layer 1..L, potentials of shape ``(batch, widths[l])`` (V).
     """
-    if isinstance(widths, NetworkInit):
-        plan = widths
-        widths, w_means, w_stds = list(plan.widths), plan.w_means, plan.w_stds
-        neuron, input_rate, weight_dist = plan.neuron, plan.input_rate, plan.layers[0].weight_dist
+    widths, w_means, w_stds, neuron, input_rate, weight_dist = _unpack_plan(widths, w_means, w_stds, neuron,
+                                                                            input_rate, weight_dist)
     widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
     batch = check_int("n_in", batch, label="batch")
@@ -1252,17 +1255,6 @@ def sample_membrane(widths, w_means=None, w_stds=None, *, neuron=None, input_rat
     return out
 
 
-def _per_layer(name, value, n_layers, label=None):
-    """``value`` (a scalar or one per layer) checked against the domain of ``name``, as ``n_layers`` floats.
-    ``label`` is the parameter named in messages (defaults to ``name``)."""
-    label = label or name
-    if value is None or isinstance(value, (str, bytes)):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
-    arr = check(name, value, label=label)
-    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
-                             f"{arr.shape}")
-    return np.broadcast_to(arr, (n_layers,)).astype(float)
 
 
 def gradient_gain(*, neuron, n_in, input_rate, w_mean, w_std, n_out=None, surrogate="fast_sigmoid",

@@ -950,16 +950,16 @@ def _walk_args(step_mean, step_std, v_th, v_reset, reset, v_lower, names=("m", "
 def _depth(n, m, s, theta):
     """How far below the reset the lattice must reach for an n-step horizon (no lower bound)."""
     z = _KERNEL_SDS
-    if m > 0:
-        t_star = (z * s / (2 * m)) ** 2
-        spread = z * s * math.sqrt(min(t_star, n)) - m * min(t_star, n)
-    else:
-        spread = z * s * math.sqrt(n) - m * n
-    if m < 0:
-        r_star = (z * s / (2 * m)) ** 2
-        ret = z * s * math.sqrt(min(r_star, n)) + m * min(r_star, n)
-    else:
-        ret = z * s * math.sqrt(n) + m * n
+
+    def turn(drift):
+        # the step where z s sqrt(t) - |drift| t peaks, capped at n (compared without squaring,
+        # which overflows for a vanishing drift)
+        return n if 2.0 * abs(drift) * math.sqrt(n) <= z * s else (z * s / (2.0 * abs(drift))) ** 2
+
+    t_star = turn(m) if m > 0 else n
+    spread = z * s * math.sqrt(t_star) - m * t_star
+    r_star = turn(m) if m < 0 else n
+    ret = z * s * math.sqrt(r_star) + m * r_star
     return max(min(spread, ret - theta), 0.0) + 2 * s
 
 

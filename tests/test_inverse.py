@@ -306,7 +306,7 @@ def test_calibration_on_recorded_trials_holds_their_rate(mc_scale):
     test = rng.random((16, trials, 64)) < rates_in
     measured = _run_trials(plan, test, seed=100) / neuron.dt   # measured 0.95-1.05 (stationary plan: 1.35-1.59)
     assert np.all(np.abs(measured / 50.0 - 1) < DEPTH_TOL), measured
-    with pytest.raises(ParameterError, match="input_spikes"):
+    with pytest.raises(ParameterError, match="calibration_input"):
         init_network([64, 32], neuron=neuron, input_rate=50.0, calibration_input=train[:, :, :10])
 
 

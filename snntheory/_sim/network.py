@@ -34,7 +34,7 @@ import numpy as np
 
 from .._display import result_html as _result_html, result_repr as _result_repr
 from .._validate import (check, check_below, check_choice, check_count, check_int, check_object, check_scalar,
-                         check_widths)
+                         check_per_layer, check_widths)
 from ..neuron import LIF
 from ..errors import ParameterError
 from .stepmap import as_generator
@@ -106,15 +106,6 @@ def draw_weights(rng, shape, mean, std, dist, dtype, fan_in_axis=0):
     return (mean + std * w).astype(dtype)
 
 
-def _per_layer(name, value, n_layers, label):
-    """``value`` (a scalar or one per weight matrix) checked against the domain of ``name``."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got {value!r}")
-    arr = check(name, value, label=label)
-    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_layers):
-        raise ParameterError(f"{label} must be a scalar or one value per weight matrix ({n_layers}); got shape "
-                             f"{arr.shape}")
-    return np.broadcast_to(arr, (n_layers,)).astype(float)
 
 
 def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, batch, weight_dist):
@@ -123,8 +114,8 @@ def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, b
     check_object("neuron", neuron, LIF, "an LIF neuron")
     widths = list(check_widths(widths))
     n_layers = len(widths) - 1
-    mus = _per_layer("w_mean", w_means, n_layers, "w_means")
-    sds = _per_layer("w_std", w_stds, n_layers, "w_stds")
+    mus = check_per_layer("w_mean", w_means, n_layers, "w_means")
+    sds = check_per_layer("w_std", w_stds, n_layers, "w_stds")
     rate = check_scalar("input_rate", input_rate)
     p = rate * neuron.dt
     if p > 1.0:
