@@ -37,7 +37,7 @@ from .._validate import (check, check_below, check_choice, check_count, check_in
                          check_per_layer, check_widths)
 from ..neuron import LIF
 from ..errors import ParameterError
-from .stepmap import as_generator
+from .stepmap import as_generator, block_means, stderr_of_mean
 
 __all__ = ["NetworkRun", "network", "WEIGHT_DISTS"]
 
@@ -61,14 +61,20 @@ class NetworkRun:
         Spikes of each layer at each recorded step, summed over neurons and batch.
     rate_stderr : ndarray, shape (L + 1,)
         Standard error of ``rates`` from the spread of the per-neuron rates (ignores the
-        correlations between neurons that share inputs).
+        correlations between neurons that share inputs). A layer of one neuron has no such
+        spread: its error is the spread over the ``batch`` independent input realisations, or
+        with ``batch = 1`` the batch-means error over 20 contiguous blocks of the recorded steps
+        (valid when a block is longer than the spike train's correlation time); NaN only for a
+        single neuron, realisation and recorded step.
     n_steps, batch : int
     dt : float
         Time step in s.
     v_mean, v_std : ndarray, shape (L + 1,)
         Mean and SD of the membrane potential of each layer over neurons, batch and recorded
-        steps, after the reset (the state the step-map chain's stationary density describes;
-        NaN for the input layer).
+        steps, after the reset (the state the step-map chain's stationary density describes).
+        Entry 0 is NaN by construction: the input layer is a Bernoulli spike source with no
+        membrane potential, so there is no value to report (the entry keeps the per-layer
+        indexing of the other fields).
     """
 
     __repr__ = _result_repr
@@ -124,6 +130,17 @@ def _check_args(widths, w_means, w_stds, neuron, input_rate, n_steps, burn_in, b
     check_choice("weight_dist", weight_dist, WEIGHT_DISTS)
     return (widths, mus, sds, p, check_int("n_steps", n_steps), check_int("n_steps", burn_in, label="burn_in"),
             check_int("n_in", batch, label="batch"))
+
+
+def _rate_stderr(neuron_rates, pop, per_batch, n_steps, dt):
+    """Standard error of a layer's population rate (see :class:`NetworkRun`): the spread of its
+    per-neuron rates; for a single neuron the spread over the batch realisations, or with
+    ``batch = 1`` the batch-means error over blocks of the recorded steps (NaN for one step)."""
+    if neuron_rates.size > 1:
+        return neuron_rates.std(ddof=1) / np.sqrt(neuron_rates.size)
+    if per_batch.size > 1:
+        return stderr_of_mean(per_batch / (n_steps * dt))
+    return stderr_of_mean(block_means(pop) / dt)
 
 
 def _drive(spikes, weights):
@@ -233,6 +250,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     ref = [np.zeros(sh, dtype=np.int64) for sh in shape] if ref_steps else None
     pending = [np.zeros(sh, dtype=bool) for sh in shape] if delayed else None
     counts = [np.zeros(w, dtype=np.int64) for w in widths]
+    counts_b = np.zeros((n_layers + 1, batch), dtype=np.int64)  # spikes per layer and realisation
     pop = np.zeros((n_layers + 1, n_steps), dtype=np.int64)
     v_sum, v_sumsq = np.zeros(n_layers), np.zeros(n_layers)
 
@@ -246,6 +264,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
             rec = t + i - burn_in
             if rec >= 0:
                 counts[0] += spikes.sum(0).astype(np.int64)
+                counts_b[0] += spikes.sum(1)
                 pop[0, rec] = int(spikes.sum())
             for l in range(n_layers):
                 drive = _drive(spikes, weights[l])
@@ -276,6 +295,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
                 v[l] = vl
                 if rec >= 0:
                     counts[l + 1] += s_l.sum(0)
+                    counts_b[l + 1] += s_l.sum(1)
                     pop[l + 1, rec] = int(s_l.sum())
                     v_sum[l] += vl.sum()
                     v_sumsq[l] += np.vdot(vl, vl)
@@ -285,7 +305,7 @@ def network(widths, w_means, w_stds, *, neuron, input_rate, n_steps, seed=0, bat
     steps = max(n_steps, 1) * batch
     neuron_rates = [c / steps / neuron.dt for c in counts]
     rates = np.array([r.mean() for r in neuron_rates])
-    stderr = np.array([r.std(ddof=1) / np.sqrt(r.size) if r.size > 1 else np.nan for r in neuron_rates])
+    stderr = np.array([_rate_stderr(r, pop[l], counts_b[l], n_steps, neuron.dt) for l, r in enumerate(neuron_rates)])
     silent = np.array([float(np.mean(c == 0)) for c in counts])
     n_v = np.array([steps * w for w in widths[1:]], dtype=float)
     v_mean = v_sum / n_v

@@ -36,7 +36,7 @@ from .._display import result_repr as _result_repr
 from .._validate import (Domain, check, check_below, check_bool, check_count, check_edges,
                          check_scalar)
 from ..errors import ParameterError
-from .stepmap import as_generator
+from .stepmap import N_BLOCKS, as_generator, block_means, stderr_of_mean
 
 _POS_S = Domain(low=0.0, low_open=True, unit="s")
 
@@ -50,30 +50,39 @@ class OURun:
     Attributes
     ----------
     rate, rate_stderr : float
-        Mean firing rate over neurons (Hz) and its standard error (SD of the per-neuron rates
-        over sqrt(n_neurons)).
+        Mean firing rate over neurons (Hz) and its standard error: the SD of the per-neuron rates
+        over sqrt(n_neurons); with ``n_neurons = 1`` the batch-means error over 20 contiguous
+        blocks of the recorded steps (valid when a block, ``t_max / 20``, is longer than the
+        correlation time of the spike train, about an ISI; shorter blocks underestimate it).
+        0 when no neuron spiked (no spread). These and the other standard errors are NaN only
+        when a single realisation has a single recorded step.
     spike_counts : ndarray, shape (n_neurons,)
         Spikes per neuron in the recorded window.
     duration : float
         Length of the recorded window (s).
     isi_mean : float
-        Mean of all recorded inter-spike intervals (s), NaN if fewer than two.
+        Mean of all recorded inter-spike intervals (s). NaN when no ISI was recorded (no neuron
+        spiked twice): a statistic of the data that the run does not contain, not a model output.
     isi_cv, isi_cv_stderr : float
-        CV of the pooled ISIs and its standard error (spread of the CV over 20 groups of
-        neurons, divided by sqrt(20)).
+        CV of the pooled ISIs (population SD over mean) and its standard error (spread of the CV
+        over 20 groups of neurons, or with one neuron over 20 contiguous stretches of its ISIs,
+        divided by sqrt(number of groups)). The CV is NaN with fewer than two ISIs and its error
+        with fewer than two groups holding two ISIs each: undefined for such a run, as above.
     n_isi : int
         Number of recorded ISIs.
     v_mean, v_var : float
         Mean and variance of V over all neurons and grid times (refractory neurons count at
         ``v_reset``).
     v_mean_stderr, v_var_stderr : float
-        Their standard errors (spread of the per-neuron time averages over sqrt(n_neurons)).
+        Their standard errors (spread of the per-neuron time averages over sqrt(n_neurons); with
+        one neuron, of the averages over 20 blocks of time, as for ``rate_stderr``).
     v_hist : ndarray or None
         Fraction of all (neuron, sample time) pairs whose neuron was non-refractory with V in
         each bin of ``v_edges`` (sampled every ``hist_every`` steps); it estimates the integral
         of the stationary density over the bin.
     v_hist_stderr : ndarray or None
-        Standard error of each fraction (spread of the per-neuron fractions / sqrt(n_neurons)).
+        Standard error of each fraction (spread of the per-neuron fractions / sqrt(n_neurons);
+        with one neuron, of the fractions over 20 blocks of the sample times).
     v_edges : ndarray or None
         The bin edges.
     n_samples : int
@@ -184,6 +193,9 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         n_hist = 0
         owner_off = np.arange(n) * nb
     var_rate = sigma * sigma / tau_m  # variance per unit time of the noise
+    single = n == 1  # one realisation: standard errors from blocks over time (needs the traces)
+    if single:
+        spk_trace, v_trace, h_trace = np.zeros(n_rec), np.zeros(n_rec), []
 
     def advance(idx, d, t_end, recording):
         """Evolve neurons ``idx`` exactly over durations ``d`` ending at ``t_end``; handle spikes.
@@ -244,9 +256,12 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         V[ref] = v_reset
         idx = np.flatnonzero(act)
         d = free[idx]
+        c0 = counts[0]
         while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
             idx, d = advance(idx, d, t_end, recording)
         if recording:
+            if single:
+                spk_trace[step - n_burn], v_trace[step - n_burn] = counts[0] - c0, V[0]
             s1 += V
             s2 += V * V
             if hist is not None and (step - n_burn) % hist_every == 0:
@@ -254,32 +269,44 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
                 b = np.searchsorted(edges, V, side="right") - 1
                 ok = (carry <= 0.0) & (b >= 0) & (b < nb)
                 hist += np.bincount(owner_off[ok] + b[ok], minlength=n * nb)
+                if single:
+                    h_trace.append(b[0] if ok[0] else -1)
     n_samples = n * n_rec
     rates = counts / duration
     rate = float(rates.mean())
-    rate_se = float(rates.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    if single:  # batch means over N_BLOCKS contiguous blocks of the recorded steps
+        rate_se = stderr_of_mean(block_means(spk_trace) / dt)
+    else:
+        rate_se = float(rates.std(ddof=1) / math.sqrt(n))
     isis = np.concatenate(isi_chunks) if isi_chunks else np.empty(0)
     owners = np.concatenate(isi_owner) if isi_owner else np.empty(0, dtype=np.intp)
+    isi_mean = float(isis.mean()) if isis.size else math.nan
+    isi_cv = cv_se = math.nan
     if isis.size > 1:
-        isi_mean = float(isis.mean())
         isi_cv = float(isis.std() / isis.mean())
-        groups = owners % 20
-        cvs = [isis[groups == k].std() / isis[groups == k].mean() for k in range(20) if np.sum(groups == k) > 1]
-        cv_se = float(np.std(cvs, ddof=1) / math.sqrt(len(cvs))) if len(cvs) > 1 else math.nan
-    else:
-        isi_mean = isi_cv = cv_se = math.nan
+        # groups of neurons, or with one neuron contiguous stretches of its ISIs (in time order)
+        groups = np.arange(isis.size) * N_BLOCKS // isis.size if single else owners % N_BLOCKS
+        cvs = [isis[groups == k].std() / isis[groups == k].mean() for k in range(N_BLOCKS)
+               if np.sum(groups == k) > 1]
+        cv_se = stderr_of_mean(np.array(cvs))
     h_frac = h_se = None
     if hist is not None:
         per = hist.reshape(n, nb) / max(n_hist, 1)  # per-neuron fractions
         h_frac = per.mean(axis=0)
-        h_se = per.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.full(nb, math.nan)
+        if single:  # per-block fractions of the histogram samples
+            hb = np.asarray(h_trace, dtype=np.intp)
+            onehot = (hb[:, None] == np.arange(nb)).astype(float)
+            h_se = stderr_of_mean(block_means(onehot))
+        else:
+            h_se = per.std(axis=0, ddof=1) / math.sqrt(n)
     m1 = s1 / max(n_rec, 1)
     m2 = s2 / max(n_rec, 1)
     v_mean = float(m1.mean())
     v_var = float(m2.mean() - v_mean * v_mean)
-    root_n = math.sqrt(n)
-    v_mean_se = float(m1.std(ddof=1) / root_n) if n > 1 else math.nan
-    # Var = E[V^2] - E[V]^2: delta-method error of the per-neuron estimates
-    v_var_se = float((m2 - 2.0 * v_mean * m1).std(ddof=1) / root_n) if n > 1 else math.nan
+    if single:  # per-block averages instead of per-neuron ones
+        m1, m2 = block_means(v_trace), block_means(v_trace * v_trace)
+    v_mean_se = stderr_of_mean(m1)
+    # Var = E[V^2] - E[V]^2: delta-method error of the per-neuron (per-block) estimates
+    v_var_se = stderr_of_mean(m2 - 2.0 * v_mean * m1)
     return OURun(rate, rate_se, counts, duration, isi_mean, isi_cv, cv_se, int(isis.size), v_mean, v_var,
                  v_mean_se, v_var_se, h_frac, h_se, edges, n_samples)

@@ -28,7 +28,7 @@ import numpy as np
 from .._display import result_repr as _result_repr
 from .._validate import Domain, check, check_below, check_choice, check_count, check_scalar
 from ..errors import ParameterError
-from .stepmap import as_generator
+from .stepmap import N_BLOCKS, as_generator, stderr_of_mean
 
 __all__ = ["ShotRun", "simulate_shot_noise", "draw_amplitudes", "FirstPassageRun", "simulate_first_passage"]
 
@@ -42,14 +42,18 @@ class ShotRun:
     rate : float
         Mean firing rate over neurons (Hz).
     rate_stderr : float
-        Standard error of ``rate`` (SD of the per-neuron rates / sqrt(n_neurons)).
+        Standard error of ``rate``: SD of the per-neuron rates / sqrt(n_neurons); with
+        ``n_neurons = 1`` the batch-means error over 20 equal blocks of the recorded window
+        (valid when a block, ``t_max / 20``, is longer than the correlation time of the spike
+        train, about an ISI; shorter blocks underestimate it). 0 when no neuron spiked.
     spike_counts : ndarray, shape (n_neurons,)
         Spikes per neuron in the recorded window.
     duration : float
         Length of the recorded window (s).
     isi_mean, isi_cv : float
-        Mean and coefficient of variation of all recorded inter-spike intervals (NaN if fewer
-        than two ISIs were recorded).
+        Mean and coefficient of variation (population SD over mean) of all recorded inter-spike
+        intervals. The mean is NaN when no ISI was recorded, the CV when fewer than two were: a
+        statistic of the data that such a run does not contain, not a model output.
     n_isi : int
         Number of recorded ISIs.
     v_samples : ndarray
@@ -60,7 +64,8 @@ class ShotRun:
         Number of sample times over all neurons, including the ones that found the neuron
         refractory; ``len(v_samples) / n_samples_total`` estimates ``1 - rate * tau_ref``.
     overshoot_mean : float
-        Mean of ``V_after_jump - v_th`` over the recorded spikes.
+        Mean of ``V_after_jump - v_th`` over the recorded spikes; NaN when no spike was
+        recorded (undefined for such a run, as ``isi_mean``).
     """
 
     __repr__ = _result_repr
@@ -228,6 +233,7 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
     n_over = 0
     samples = []
     n_samples_total = 0
+    spike_times = []  # recorded spike times when n == 1 (standard error from blocks of time)
     if sample_interval is not None:
         t_sample = burn_in + rng.uniform(0.0, sample_interval, n)
     alive = np.ones(n, bool)
@@ -272,6 +278,8 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
             isi_sumsq += float(np.sum(isi * isi))
             n_isi += int(ok.sum())
             last_spike[s[rec]] = ts_[rec]
+            if n == 1:
+                spike_times.append(ts_[rec])
             v_idx[spk] = v_reset
             t_next[spk] = t_next[spk] + tau_ref
             if sample_interval is not None and tau_ref > 0:
@@ -288,12 +296,16 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
         alive[idx[done]] = False
     rates = counts / t_max
     rate = float(rates.mean())
-    stderr = float(rates.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    if n_isi >= 2:
-        mean_isi = isi_sum / n_isi
-        cv = float(np.sqrt(max(isi_sumsq / n_isi - mean_isi**2, 0.0)) / mean_isi)
+    if n == 1:  # batch means: spike counts in N_BLOCKS equal blocks of the recorded window
+        times = np.concatenate(spike_times) if spike_times else np.empty(0)
+        per_block, _ = np.histogram(times, bins=np.linspace(burn_in, t_end, N_BLOCKS + 1))
+        stderr = stderr_of_mean(per_block / (t_max / N_BLOCKS))
     else:
-        mean_isi, cv = float("nan"), float("nan")
+        stderr = float(rates.std(ddof=1) / np.sqrt(n))
+    mean_isi = isi_sum / n_isi if n_isi else float("nan")
+    cv = float("nan")
+    if n_isi >= 2:
+        cv = float(np.sqrt(max(isi_sumsq / n_isi - mean_isi**2, 0.0)) / mean_isi)
     vs = np.concatenate(samples) if samples else np.empty(0)
     over = over_sum / n_over if n_over else float("nan")
     return ShotRun(rate, stderr, counts, t_max, float(mean_isi), cv, n_isi, vs, n_samples_total, float(over))

@@ -35,6 +35,40 @@ def as_generator(seed) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
+#: number of contiguous time blocks of the batch-means standard error (:func:`block_means`)
+N_BLOCKS = 20
+
+
+def block_means(x, n_blocks=N_BLOCKS):
+    """Means of ``x`` (shape ``(n, ...)``, in time order along axis 0) over ``min(n_blocks, n)``
+    contiguous blocks of near-equal length (they differ by at most one sample).
+
+    Used for the batch-means standard error of a time average when a run has a single
+    realisation: the spread of the block means over ``sqrt(n_blocks)`` estimates the error of the
+    overall mean if the blocks are longer than the correlation time of ``x`` (shorter blocks
+    underestimate it)."""
+    x = np.asarray(x, float)
+    n = x.shape[0]
+    b = min(int(n_blocks), n)
+    if b == 0:
+        return np.empty((0,) + x.shape[1:])
+    block = np.arange(n) * b // n
+    sums = np.zeros((b,) + x.shape[1:])
+    np.add.at(sums, block, x)
+    return sums / np.bincount(block, minlength=b).reshape((b,) + (1,) * (x.ndim - 1))
+
+
+def stderr_of_mean(samples):
+    """Standard error of the mean of independent (or block-mean) ``samples`` along axis 0:
+    ``std(ddof=1) / sqrt(n)``; NaN when ``n < 2`` (no spread can be estimated from one sample)."""
+    samples = np.asarray(samples, float)
+    n = samples.shape[0]
+    if n < 2:
+        return np.full(samples.shape[1:], np.nan) if samples.ndim > 1 else np.nan
+    out = samples.std(axis=0, ddof=1) / np.sqrt(n)
+    return out if samples.ndim > 1 else float(out)
+
+
 @dataclass(frozen=True)
 class StepMapRun:
     """What one run of :func:`run_step_map` recorded.
