@@ -608,3 +608,45 @@ def test_demo_regime_labels_match_the_kernel_branches():
         assert regime(mu) == branch
         assert [r for r in REGIMES if r in label] == [branch], label
     assert {regime(mu) for _, mu, _ in CASES} == set(REGIMES)
+
+
+# --- simulate_ou: no NaN for valid input (issue 14) ------------------------------------------
+
+#: |ln(reported SE / spread of repeats)| allowed: 3.5 SDs of the log of a sample SD from R
+#: repeats (1/sqrt(2(R-1))) plus the batch-means bias of blocks a few ISIs long (about 15 %)
+def _se_log_tol(r):
+    return 3.5 / math.sqrt(2 * (r - 1)) + 0.15
+
+
+def test_simulate_ou_tiny_run_is_finite_or_documented_nan():
+    # the base call of benchmarks/bench_reliability.py: 10 neurons for 0.01 s, no spike
+    run = simulate_ou(mu=0.8, sigma=0.3, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=0.01, v_th=1.0, v_reset=0.0)
+    assert run.spike_counts.sum() == 0 and run.n_isi == 0
+    assert run.rate == 0.0 and run.rate_stderr == 0.0  # exact: no spike, no spread
+    for f in ("v_mean", "v_var", "v_mean_stderr", "v_var_stderr"):
+        assert math.isfinite(getattr(run, f)), f
+    # documented: statistics of ISIs the run does not contain
+    assert math.isnan(run.isi_mean) and math.isnan(run.isi_cv) and math.isnan(run.isi_cv_stderr)
+    # one neuron: every standard error exists (blocks over time); one ISI gives a mean, no CV
+    # (noise-free: spikes at tau_m ln 3 = 11.0 ms and 22.0 ms, one ISI of exactly tau_m ln 3)
+    one = simulate_ou(1.5, 0.0, dt=1e-5, t_max=0.03, n_neurons=1, tau_m=0.01, v_th=1.0, v_reset=0.0,
+                      v_edges=np.linspace(-0.5, 1.0, 4), seed=1)
+    for f in ("rate", "rate_stderr", "v_mean", "v_var", "v_mean_stderr", "v_var_stderr"):
+        assert math.isfinite(getattr(one, f)), f
+    assert np.isfinite(one.v_hist).all() and np.isfinite(one.v_hist_stderr).all()
+    assert one.n_isi == 1 and math.isnan(one.isi_cv)
+    assert one.isi_mean == pytest.approx(0.01 * math.log(3.0), rel=1e-6)
+
+
+def test_simulate_ou_single_neuron_stderr_matches_repeats():
+    # batch-means standard errors of a single neuron against the spread of independent repeats
+    r = 40
+    runs = [simulate_ou(0.9, 0.3, dt=5e-4, t_max=1.0, n_neurons=1, tau_m=0.01, v_th=1.0, v_reset=0.0,
+                        v0="uniform", seed=s) for s in range(r)]
+    tol = _se_log_tol(r)
+    for value, se in (("rate", "rate_stderr"), ("v_mean", "v_mean_stderr")):
+        spread = np.std([getattr(x, value) for x in runs], ddof=1)
+        reported = math.sqrt(np.mean([getattr(x, se) ** 2 for x in runs]))
+        assert abs(math.log(reported / spread)) < tol, (value, reported, spread)
+        # the check rejects a wrong estimator: the SD of the 20 block values, not of their mean
+        assert abs(math.log(reported * math.sqrt(20) / spread)) > tol

@@ -437,3 +437,38 @@ def test_diffusion_error_figures_in_docstring(a, lo, hi):
         assert lo <= round(rel, 2) <= hi, (mu, rel)  # the Notes quote whole per cent
     rel = float(sn.diffusion_error(0.6 / (0.02 * 0.1), 0.1, tau_m=0.02, v_th=1.0, v_reset=0.0).relative_error)
     assert round(rel, 2) == -0.05
+
+
+# --- simulate_shot_noise: no NaN for valid input (issue 14) ----------------------------------
+
+def test_simulate_shot_noise_tiny_run_is_finite_or_documented_nan():
+    # the base call of benchmarks/bench_reliability.py: 10 neurons for 0.01 s, one ISI in all
+    run = simulate_shot_noise(n_neurons=10, t_max=0.01, burn_in=0.0, rate_e=2000.0, a_e=0.1, tau_m=0.01,
+                              v_th=1.0, v_reset=0.0)
+    assert run.n_isi == 1
+    for f in ("rate", "rate_stderr", "isi_mean", "overshoot_mean"):
+        assert np.isfinite(getattr(run, f)), f
+    assert np.isnan(run.isi_cv)  # documented: a CV needs two intervals
+    # no spike at all: rate and its error exactly 0, the spike statistics documented NaN
+    quiet = simulate_shot_noise(10.0, 0.1, n_neurons=1, t_max=0.01, burn_in=0.0, tau_m=0.01, v_th=1.0,
+                                v_reset=0.0, seed=2)
+    assert quiet.rate == 0.0 and quiet.rate_stderr == 0.0
+    assert np.isnan(quiet.isi_mean) and np.isnan(quiet.overshoot_mean)
+    # one neuron: the rate's error from blocks of time is finite
+    one = simulate_shot_noise(2000.0, 0.1, n_neurons=1, t_max=0.05, burn_in=0.0, tau_m=0.01, v_th=1.0,
+                              v_reset=0.0, seed=3)
+    assert one.spike_counts.sum() > 0 and np.isfinite(one.rate_stderr) and one.rate_stderr > 0
+
+
+def test_simulate_shot_noise_single_neuron_stderr_matches_repeats():
+    # batch-means standard error of a single neuron against the spread of independent repeats;
+    # tolerance: 3.5 SDs of ln(sample SD of r repeats) plus ~15 % batch-means bias (blocks of a
+    # few ISIs)
+    r = 40
+    runs = [simulate_shot_noise(800.0, 0.1, n_neurons=1, t_max=2.0, burn_in=0.05, tau_m=0.01, v_th=1.0,
+                                v_reset=0.0, seed=s) for s in range(r)]
+    tol = 3.5 / np.sqrt(2 * (r - 1)) + 0.15
+    spread = np.std([x.rate for x in runs], ddof=1)
+    reported = np.sqrt(np.mean([x.rate_stderr ** 2 for x in runs]))
+    assert abs(np.log(reported / spread)) < tol, (reported, spread)
+    assert abs(np.log(reported * np.sqrt(20) / spread)) > tol  # a wrong estimator is rejected

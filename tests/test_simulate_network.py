@@ -136,3 +136,42 @@ def test_membrane_statistics_per_layer_match_the_plan(mc_scale):
     np.testing.assert_allclose(run.v_std[2:], v_std[1:], rtol=V_STD_TOL_DEEP)
     # the post-reset potential never reaches the threshold (zero reset)
     assert np.all(run.v_mean[1:] < 1.0)
+
+
+def test_tiny_run_is_finite_except_the_input_membrane():
+    # the base call of benchmarks/bench_reliability.py; only the input layer's membrane entries
+    # are NaN (documented: a Bernoulli source has no membrane potential)
+    run = network(widths=[20, 10], w_means=[0.02], w_stds=[0.1], neuron=LIF.from_beta(0.9), input_rate=20.0,
+                  n_steps=20)
+    for f in ("rates", "silent_fraction", "rate_stderr"):
+        assert np.isfinite(getattr(run, f)).all(), f
+    assert np.isnan(run.v_mean[0]) and np.isnan(run.v_std[0])
+    assert np.isfinite(run.v_mean[1:]).all() and np.isfinite(run.v_std[1:]).all()
+    # layers of one neuron: the error comes from the batch, or from blocks of time
+    for batch in (1, 3):
+        one = network([1, 1], 1.0, 0.0, neuron=LIF.from_beta(0.9), input_rate=300.0, n_steps=50, batch=batch)
+        assert np.isfinite(one.rate_stderr).all() and np.all(one.rate_stderr > 0)
+
+
+def test_single_neuron_stderr_is_right():
+    # an input layer of one Bernoulli neuron: the exact standard error of its rate is
+    # sqrt(p (1 - p) / n_steps) / dt (binomial), which the batch-means estimate must reproduce on
+    # average; the hidden neuron (w_std = 0: the same weights in every repeat) is checked against
+    # the spread of independent repeats
+    r, n_steps, p, dt = 30, 2000, 0.05, 1e-3
+    runs = [network([50, 1], 0.05, 0.0, neuron=LIF.from_beta(0.9), input_rate=p / dt, n_steps=n_steps, seed=s)
+            for s in range(r)]
+    tol = 3.5 / math.sqrt(2 * (r - 1)) + 0.15  # ln of a sample SD of r repeats, + batch-means bias
+    # the 50-neuron input layer uses the per-neuron spread: exact SE sqrt(p(1-p)/(50 n))/dt
+    exact_in = math.sqrt(p * (1 - p) / (50 * n_steps)) / dt
+    reported = np.sqrt(np.mean([x.rate_stderr ** 2 for x in runs], axis=0))
+    assert abs(math.log(reported[0] / exact_in)) < 3.5 / math.sqrt(2 * (r * 50 - 1))
+    spread = np.std([x.rates[1] for x in runs], ddof=1)
+    assert abs(math.log(reported[1] / spread)) < tol, (reported[1], spread)
+    assert abs(math.log(reported[1] * math.sqrt(20) / spread)) > tol  # a wrong estimator is rejected
+    one = [network([1, 1], 1.0, 0.0, neuron=LIF.from_beta(0.9), input_rate=p / dt, n_steps=n_steps, seed=s)
+           for s in range(r)]
+    exact_one = math.sqrt(p * (1 - p) / n_steps) / dt
+    reported_one = math.sqrt(np.mean([x.rate_stderr[0] ** 2 for x in one]))
+    # 20 blocks x r runs of i.i.d. block means: the pooled variance has relative SD sqrt(2/(19 r))
+    assert abs(math.log(reported_one / exact_one)) < 3.5 * math.sqrt(0.5 / (19 * r))
