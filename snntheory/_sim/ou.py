@@ -53,7 +53,8 @@ class OURun:
         Mean firing rate over neurons (Hz) and its standard error: the SD of the per-neuron rates
         over sqrt(n_neurons); with ``n_neurons = 1`` the batch-means error over 20 contiguous
         blocks of the recorded steps (valid when a block, ``t_max / 20``, is longer than the
-        correlation time of the spike train, about an ISI; shorter blocks underestimate it).
+        correlation time of the spike train, about an ISI; shorter blocks bias it, upwards for
+        regular spike trains).
         0 when no neuron spiked (no spread). These and the other standard errors are NaN only
         when a single realisation has a single recorded step.
     spike_counts : ndarray, shape (n_neurons,)

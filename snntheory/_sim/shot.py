@@ -45,7 +45,8 @@ class ShotRun:
         Standard error of ``rate``: SD of the per-neuron rates / sqrt(n_neurons); with
         ``n_neurons = 1`` the batch-means error over 20 equal blocks of the recorded window
         (valid when a block, ``t_max / 20``, is longer than the correlation time of the spike
-        train, about an ISI; shorter blocks underestimate it). 0 when no neuron spiked.
+        train, about an ISI; shorter blocks bias it, upwards for regular spike trains).
+        0 when no neuron spiked.
     spike_counts : ndarray, shape (n_neurons,)
         Spikes per neuron in the recorded window.
     duration : float

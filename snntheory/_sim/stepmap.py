@@ -45,8 +45,8 @@ def block_means(x, n_blocks=N_BLOCKS):
 
     Used for the batch-means standard error of a time average when a run has a single
     realisation: the spread of the block means over ``sqrt(n_blocks)`` estimates the error of the
-    overall mean if the blocks are longer than the correlation time of ``x`` (shorter blocks
-    underestimate it)."""
+    overall mean if the blocks are longer than the correlation time of ``x`` (shorter blocks bias
+    it: down for positive correlations, up for negative ones such as a regular spike train)."""
     x = np.asarray(x, float)
     n = x.shape[0]
     b = min(int(n_blocks), n)
