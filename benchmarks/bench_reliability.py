@@ -53,21 +53,52 @@ def _perturb(kw, rng):
     return out
 
 
-def _floats(res):
+def _isi_undefined(r):
+    """The ISI statistics a run documents as NaN: no interval recorded (mean), fewer than two (CV)."""
+    return {"isi_mean": r.n_isi < 1, "isi_cv": r.n_isi < 2, "isi_cv_stderr": r.n_isi < 2}
+
+
+#: NaNs the simulators document as "a statistic of data the run does not contain" (their result
+#: docstrings), with the condition under which each field may be NaN; anywhere else a NaN fails
+DOCUMENTED_NAN = {
+    "simulate.simulate_ou": lambda r: {**_isi_undefined(r), "isi_cv_stderr": True},   # < 2 groups of 2 ISIs
+    "simulate.simulate_shot_noise": lambda r: {**_isi_undefined(r), "overshoot_mean": int(r.spike_counts.sum()) == 0},
+    "simulate.network": lambda r: {"v_mean": "entry 0", "v_std": "entry 0"},   # the input layer has no membrane
+    # correlations over no input pair with both replicas' trains varying, and errors from fewer than two
+    "simulate.replica_network": lambda r: {"step_corr": r.n_pairs == 0, "count_corr": r.n_pairs == 0,
+                                           "step_corr_se": r.n_pairs < 2, "count_corr_se": r.n_pairs < 2},
+}
+
+
+def _fields(res):
     if dataclasses.is_dataclass(res):
-        res = [getattr(res, f.name) for f in dataclasses.fields(res)]
-    elif isinstance(res, tuple):
-        res = list(res)
-    else:
-        res = [res]
-    for r in res:
+        return [(f.name, getattr(res, f.name)) for f in dataclasses.fields(res)]
+    if isinstance(res, tuple) and hasattr(res, "_fields"):
+        return list(zip(res._fields, res))
+    return list(enumerate(res)) if isinstance(res, tuple) else [(None, res)]
+
+
+def _undocumented_nan(name, res):
+    """Fields of ``res`` holding a NaN that the function does not document for this result."""
+    allowed = DOCUMENTED_NAN.get(name, lambda r: {})(res)
+    bad = []
+    for field, r in _fields(res):
         if r is None:   # an optional field not computed
             continue
         try:
             a = np.asarray(r, dtype=float)
         except (TypeError, ValueError):
             continue
-        yield a
+        ok = allowed.get(field, False)
+        if isinstance(ok, np.ndarray):   # NaN documented for these entries
+            a = a[~ok]
+        elif ok == "entry 0":
+            a = a[1:]
+        elif ok:
+            continue
+        if a.size and np.any(np.isnan(a)):
+            bad.append(field)
+    return bad
 
 
 def run(seconds, only=None):
@@ -88,9 +119,9 @@ def run(seconds, only=None):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = tpe._call(mod, name, kw, seconds=30)
-                bad = [a for a in _floats(res) if a.size and np.any(np.isnan(a))]
+                bad = _undocumented_nan(f"{mod}.{name}", res)
                 if bad:
-                    failures.append(f"NaN for {kw}")
+                    failures.append(f"NaN in {', '.join(map(str, bad))} for {kw}")
             except LIBRARY_ERRORS:
                 refused += 1
             except tpe._Hung:
@@ -105,7 +136,9 @@ def run(seconds, only=None):
     return rows
 
 
-NOTE = ("Note: the NaNs of `simulate.simulate_ou` and `simulate.simulate_shot_noise` are statistics of runs too short to hold them (ISI CV and similar with fewer than two intervals in the base call's 0.01 s); they were not investigated further in this run.")
+NOTE = ("NaNs the simulators document as undefined for the run (ISI statistics with fewer than two intervals, "
+        "the overshoot without spikes, the input layer's membrane, correlations of a silent layer) are not failures (`DOCUMENTED_NAN`); any "
+        "other NaN is.")
 
 
 def write(rows, seconds):

@@ -38,13 +38,17 @@ class ReplicaRun:
     ----------
     step_corr, count_corr : ndarray, shape (L + 1,)
         Correlation across neurons of the two replicas' spikes per step, and of their spike
-        counts over ``window`` steps.
+        counts over ``window`` steps, averaged over the input pairs in which both replicas'
+        trains vary. NaN where no pair does (a layer silent in one replica or both): the
+        correlation of a constant train is undefined, a statistic the run does not contain.
     step_corr_se, count_corr_se : ndarray, shape (L + 1,)
-        Standard errors of these from the spread over the ``batch`` independent input pairs
-        (NaN for ``batch`` = 1).
+        Standard errors of these from the spread over those input pairs (NaN with fewer than
+        two).
     p : ndarray, shape (L + 1,)
         Mean spikes per step of each layer (both replicas).
     window, n_steps, batch : int
+    n_pairs : ndarray of int, shape (L + 1,)
+        Input pairs over which each layer's count correlation is averaged (both trains varying).
     """
 
     step_corr: np.ndarray
@@ -55,6 +59,7 @@ class ReplicaRun:
     window: int
     n_steps: int
     batch: int
+    n_pairs: np.ndarray
 
     __repr__ = _result_repr
 
@@ -199,7 +204,16 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
             count[l, k] = _pearson(np.array(cnt_a[l][k]), np.array(cnt_b[l][k]))
         pm[l] = 0.5 * (pa.mean() + pb.mean())
 
-    def se(x):
-        return x.std(axis=1, ddof=1) / np.sqrt(batch) if batch > 1 else np.full(L + 1, np.nan)
+    def mean_se(x):
+        # over the input pairs where the correlation is defined (both replicas' trains vary)
+        ok = np.isfinite(x)
+        k = ok.sum(axis=1)
+        mean = np.where(k > 0, np.where(ok, x, 0.0).sum(axis=1) / np.maximum(k, 1), np.nan)
+        dev = np.where(ok, x - mean[:, None], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se = np.where(k > 1, np.sqrt((dev ** 2).sum(axis=1) / np.maximum(k - 1, 1) / np.maximum(k, 1)), np.nan)
+        return mean, se
 
-    return ReplicaRun(step.mean(1), count.mean(1), se(step), se(count), pm, window, n_rec, batch)
+    (step_m, step_se), (count_m, count_se) = mean_se(step), mean_se(count)
+    return ReplicaRun(step_m, count_m, step_se, count_se, pm, window, n_rec, batch,
+                      np.isfinite(count).sum(axis=1))
