@@ -499,12 +499,13 @@ def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
             float(w @ p), out)
 
 
-def _check_corr_neuron(neuron):
-    """Chain parameters of a neuron the correlation map covers (delta synapse, no refractoriness)."""
-    cp = _check_neuron_rate(neuron, 0.0)[0]
+def _check_corr_neuron(neuron, input_rate=0.0):
+    """``(chain parameters, input rate in Hz)`` of a neuron the correlation map covers (delta
+    synapse, no refractoriness)."""
+    cp, rate = _check_neuron_rate(neuron, input_rate)
     if cp.ref_steps:
         raise ParameterError(f"the correlation map needs no refractoriness (ref_steps = 0); got {cp.ref_steps}")
-    return cp
+    return cp, rate
 
 
 def _check_corr_grid(window, n_nodes, lags):
@@ -516,8 +517,7 @@ def _check_corr_grid(window, n_nodes, lags):
 def _check_corr_layer(neuron, n_in, input_rate, w_mean, w_std):
     """Validated ``(chain parameters, n_in, input spikes per step, w_mean, w_std)`` of one layer
     of the correlation map."""
-    cp = _check_corr_neuron(neuron)
-    rate = _check_neuron_rate(neuron, input_rate)[1]
+    cp, rate = _check_corr_neuron(neuron, input_rate)
     return (cp, check_int("n_in", n_in), rate * neuron.dt, check_scalar("w_mean", w_mean),
             check_scalar("w_std", w_std))
 
@@ -681,7 +681,7 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
     rho = check_scalar("c", c, domain=CORR_DOMAIN)
     widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
     L = len(widths) - 1
-    cp = _check_corr_neuron(neuron)
+    cp = _check_corr_neuron(neuron)[0]
     window, n_nodes, lags = _check_corr_grid(window, n_nodes, lags)
     state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
     rows, rin = [], []

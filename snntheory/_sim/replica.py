@@ -22,7 +22,7 @@ from .._display import result_repr as _result_repr
 from .._validate import Domain, check_count, check_int, check_object, check_scalar
 from ..errors import ParameterError
 from .network import _check_args, draw_weights
-from .stepmap import as_generator
+from .stepmap import as_generator, stderr_of_mean
 
 __all__ = ["ReplicaRun", "replica_network", "correlated_bernoulli"]
 
@@ -206,13 +206,9 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
 
     def mean_se(x):
         # over the input pairs where the correlation is defined (both replicas' trains vary)
-        ok = np.isfinite(x)
-        k = ok.sum(axis=1)
-        mean = np.where(k > 0, np.where(ok, x, 0.0).sum(axis=1) / np.maximum(k, 1), np.nan)
-        dev = np.where(ok, x - mean[:, None], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.where(k > 1, np.sqrt((dev ** 2).sum(axis=1) / np.maximum(k - 1, 1) / np.maximum(k, 1)), np.nan)
-        return mean, se
+        rows = [r[np.isfinite(r)] for r in x]
+        return (np.array([r.mean() if r.size else np.nan for r in rows]),
+                np.array([stderr_of_mean(r) for r in rows]))
 
     (step_m, step_se), (count_m, count_se) = mean_se(step), mean_se(count)
     return ReplicaRun(step_m, count_m, step_se, count_se, pm, window, n_rec, batch,
