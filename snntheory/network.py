@@ -263,23 +263,17 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
 
 def _stationary_sampler(law):
     """A sampler ``f(rng, size)`` of post-reset membrane potentials from a layer's stationary
-    law ``(node weights, pi, states)`` (the ``law`` of :func:`_layer_stats`): nodes by their
-    weights, states by the chain's law, uniform within a bin, the reset atom exact; None for
-    no law (isolated input, no noise)."""
+    law ``(node weights, pi, states)`` (the ``law`` of :func:`_layer_stats`): a node by its
+    weight, then a state of its law (:func:`_draw_states`); None for no law (isolated input, no
+    noise)."""
     if law is None:
         return None
     w, pi, pts = law
-    prob = (w[:, None] * pi).ravel()
-    prob /= prob.sum()
+    p_node = w / w.sum()
     half = 0.5 * (pts[:, 2] - pts[:, 1])                       # half bin width per node
-    vals = pts.ravel()
-    jitter = np.repeat(half[:, None], pts.shape[1], axis=1)
-    jitter[:, 0] = 0.0                                            # the reset atom is exact
-    jitter = jitter.ravel()
 
     def sample(rng, size):
-        idx = rng.choice(vals.size, size=size, p=prob)
-        return vals[idx] + jitter[idx] * rng.uniform(-1.0, 1.0, size)
+        return _draw_states(rng, pi, pts, rng.choice(p_node.size, size=size, p=p_node), half)
 
     return sample
 

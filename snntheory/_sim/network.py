@@ -162,7 +162,7 @@ def _initial_membrane(v0, shape, v_reset, rng):
         if callable(v0) or np.ndim(v0) != 0:
             raise ParameterError(f"v0 must be a potential or a sequence with one entry per layer; got "
                                  f"{type(v0).__name__}")
-        value = v_reset if v0 is None else float(check("v_reset", v0, label="v0"))
+        value = v_reset if v0 is None else check_scalar("v_reset", v0, label="v0")
         return [np.full(sh, value) for sh in shape]
     if len(v0) != len(shape):
         raise ParameterError(f"v0 must give one entry per layer ({len(shape)}); got {len(v0)}")
