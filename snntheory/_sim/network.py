@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._display import result_html as _result_html, result_repr as _result_repr
-from .._validate import (check, check_below, check_choice, check_count, check_int, check_object, check_scalar,
+from .._validate import (check_below, check_choice, check_count, check_int, check_object, check_scalar,
                          check_per_layer, check_widths)
 from ..neuron import LIF
 from ..errors import ParameterError
