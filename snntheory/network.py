@@ -147,6 +147,16 @@ def _node_rate(cp, d, s):
         return float(discrete.firing_probability(d, 0.0, **args))
 
 
+def _drive_stats(gain, n, ep, evf, quenched, wm, ws):
+    """Per-step drive of a layer's neurons from its input statistics (scalars or arrays):
+    ``(m, s, sdm)`` = the mean drive, the temporal SD of the drive, and the SD of the neurons'
+    mean drives across the layer (quenched weights)."""
+    m = gain * n * ep * wm
+    s = gain * np.sqrt(np.maximum(n * (ws * ws + wm * wm) * evf, 0.0))
+    sdm = gain * abs(ws) * np.sqrt(n * quenched)
+    return m, s, sdm
+
+
 def _layer_model(cp, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, want_density=False):
     """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s),
     and with ``want_density`` also the chain's stationary law ``(pi, states, mixture)`` (None
@@ -158,9 +168,7 @@ def _layer_model(cp, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, wa
         p = np.full(w.size, min(n * state.ep * _spikes_per_jump(cp, gain, wm, ws), 1.0))
         res = _State(w @ p, w @ p**2, w @ (p * (1.0 - p)), state.rows), p, w, np.zeros(w.size), 0.0
         return res + (None,) if want_density else res
-    m = gain * n * state.ep * wm
-    s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * state.evf, 0.0))
-    sdm = gain * abs(ws) * math.sqrt(n * state.quenched)
+    m, s, sdm = (float(x) for x in _drive_stats(gain, n, state.ep, state.evf, state.quenched, wm, ws))
     # identical mean drives (row-standardised weights, homogeneous input): one node
     drives, w = normal_nodes(m, sdm, 1 if state.quenched <= 0.0 else n_hermite)
     dens = None
@@ -239,7 +247,7 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
     (quenched); ``law`` = (node weights, pi, states) of the chain, or None without one."""
     cp = neuron.chain_params()
     out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
-    sdm = neuron.gain * abs(ws) * math.sqrt(n * state.quenched)
+    sdm = float(_drive_stats(neuron.gain, n, state.ep, state.evf, state.quenched, wm, ws)[2])
     silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below)
     if s > 0.0:
         if dens is None:   # the model took a special case: solve the chain for the density
@@ -466,9 +474,7 @@ def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
     """(c_step, c_count, rho_out, rate, next state) of one layer whose input drives have the
     per-step correlation ``rho`` between replicas."""
     out = _layer_model(cp, gain, n, state, wm, ws)[0]
-    m = gain * n * state.ep * wm
-    s = gain * math.sqrt(max(n * (ws * ws + wm * wm) * state.evf, 0.0))
-    sdm = gain * abs(ws) * math.sqrt(n * state.quenched)
+    m, s, sdm = (float(x) for x in _drive_stats(gain, n, state.ep, state.evf, state.quenched, wm, ws))
     drives, w = normal_nodes(m, sdm, 1 if state.quenched <= 0.0 else n_nodes)
     if s <= 0.0 or state.ep < _SPARSE:
         raise ParameterError("the correlation map needs a fluctuating drive (input rate > 0, w_std or w_mean != 0)")
@@ -1057,9 +1063,8 @@ def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_H
     theta = cp.v_th - cp.v_reset
     quenched = np.maximum(ep2 - ep * ep, 0.0) if rows else ep2
     z, w = normal_nodes(0.0, 1.0, 1 if np.all(quenched <= 0.0) else n_hermite)
-    m = gain * n * ep * wm                                                # (T,)
-    s = np.maximum(gain * np.sqrt(np.maximum(n * (ws * ws + wm * wm) * evf, 0.0)), 1e-9 * theta)
-    sdm = gain * abs(ws) * np.sqrt(n * quenched)
+    m, s, sdm = _drive_stats(gain, n, ep, evf, quenched, wm, ws)          # (T,) each
+    s = np.maximum(s, 1e-9 * theta)
     drives = m[:, None] + sdm[:, None] * z[None, :]                      # (T, K)
     steps = []
     for t in range(T):
