@@ -311,11 +311,13 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
 
 #: quenched nodes of the two-replica chain (its cost is ~N^3 per node and step)
 _CORR_NODES = 6
-#: lags over which the next layer's drive correlation sums the cross-covariance (0: the
-#: same-step correlation; summing 48 lags with weight beta^k, as the regularity factor F does
-#: for the variance, put layer 2 of a 10-layer beta = 0.9 plan 0.06 above simulation in the
-#: step correlation, the same-step ratio 0.003 below it)
-_CORR_LAGS = 0
+#: lags of the output auto- and cross-covariances that the next layer's drive model is fitted
+#: to (beta^64 = 1e-3 at beta = 0.9; the fit's slow part has a correlation time of a few steps)
+_CORR_LAGS = 64
+#: states of the discretised AR(1) common drive of a deep layer's two replicas (Rouwenhorst)
+_CORR_AR_STATES = 7
+#: decay of the second geometric sum that fixes the AR(1) coefficient (the first has weight 1)
+_CORR_AR_PROBE = 0.8
 #: step of the finite differences of :func:`correlation_fixed_point` (a correlation, so below 1)
 _EPS_DOMAIN = Domain(low=0.0, high=1.0, typical=(0.005, 0.1))
 
@@ -394,56 +396,112 @@ def _reset2(U, i_th, i_reset, M, zero, rows=True, cols=True):
     return P
 
 
-def _replica_chain(cp, drives, s, rho, *, lags, cells=110, tol=1e-7, max_iter=4000):
+class _PairDrive(NamedTuple):
+    """Law of the two replicas' drive fluctuations around the shared quenched mean, per step:
+    independent white parts of SD ``s_ind``, a common white part of SD ``s_com`` and a common
+    AR(1) part of stationary SD ``s_ar`` and lag-1 correlation ``a`` (``s_ar = 0``: none)."""
+
+    s_ind: float
+    s_com: float
+    s_ar: float = 0.0
+    a: float = 0.0
+
+    @property
+    def total(self):
+        return math.sqrt(self.s_ind**2 + self.s_com**2 + self.s_ar**2)
+
+
+def _rouwenhorst(k, a, sd):
+    """Rouwenhorst's k-state Markov chain for an AR(1) process of lag-1 correlation ``a`` and
+    stationary SD ``sd``: (points, transition matrix R[from, to], stationary law). Its
+    autocovariance is exactly sd^2 a^|t| (Kopecky & Suen 2010)."""
+    q = 0.5 * (1.0 + a)
+    R = np.array([[q, 1.0 - q], [1.0 - q, q]])
+    for j in range(3, k + 1):
+        Z = np.zeros((j, j))
+        Z[:-1, :-1] += q * R
+        Z[:-1, 1:] += (1.0 - q) * R
+        Z[1:, :-1] += (1.0 - q) * R
+        Z[1:, 1:] += q * R
+        Z[1:-1] /= 2.0
+        R = Z
+    pi = np.exp(special.gammaln(k) - special.gammaln(np.arange(k) + 1) - special.gammaln(k - np.arange(k))
+                - (k - 1) * math.log(2.0))
+    return sd * math.sqrt(k - 1) * np.linspace(-1.0, 1.0, k), R, pi
+
+
+def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=4000):
     """Stationary two-replica chain per node: rate p, same-step joint spike probability and
     the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
-    k = 1..lags. Returns (p, pab, eaa, eab, iterations). The iteration starts from the common
-    point mass at the reset (as the simulator does) and stops when the spike probabilities move
-    less than ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many
-    steps: for a perfect integrator with subtractive reset and ``rho`` near 1 the phase
+    k = 1..lags, for the drive fluctuations ``drive`` (a :class:`_PairDrive`). A common AR(1)
+    part adds a third coordinate, its Rouwenhorst state: the batch is (node, state), and each
+    step mixes the states after the membranes' update. Returns (p, pab, eaa, eab, iterations).
+    The iteration starts from the common point mass at the reset (as the simulator does; the
+    AR state from its stationary law) and stops when the spike probabilities move less than
+    ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many steps:
+    for a perfect integrator with subtractive reset and inputs correlated near 1 the phase
     difference of the replicas relaxes over ~theta^2 / (2 s^2 (1 - rho)) steps)."""
-    x, i_reset, i_th, M = _replica_grid(cp, drives, s, cells)
+    nz = _CORR_AR_STATES if drive.s_ar > 0.0 else 1
+    if nz > 1:
+        z, R, pz = _rouwenhorst(nz, drive.a, drive.s_ar)
+    else:
+        z, R, pz = np.zeros(1), np.ones((1, 1)), np.ones(1)
+    nd = drives.size
+    dz = (drives[:, None] + z[None, :]).ravel()                          # batch (node, state)
+    x, i_reset, i_th, M = _replica_grid(cp, dz, drive.total, cells)
     h = x[1] - x[0]
     N = x.size
-    rho = min(max(rho, 0.0), 1.0)
-    s_ind, s_com = s * math.sqrt(1.0 - rho), s * math.sqrt(rho)
+    s_ind, s_com = drive.s_ind, drive.s_com
     edges = np.concatenate([[-np.inf], 0.5 * (x[1:] + x[:-1]), [np.inf]])
-    centres = cp.beta * x[None, :] + drives[:, None]                    # (nodes, N) pre-noise
+    centres = cp.beta * x[None, :] + dz[:, None]                          # (batch, N) pre-noise
     if s_ind > 1e-3 * h:
         cdf = special.ndtr((edges[None, :, None] - centres[:, None, :]) / s_ind)
         K = np.diff(cdf, axis=1)                                        # K[k, new, old]
     else:                                                               # rounding to the nearest cell
         idx = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, N - 1)
-        K = np.zeros((drives.size, N, N))
-        K[np.arange(drives.size)[:, None], idx, np.arange(N)[None, :]] = 1.0
+        K = np.zeros((dz.size, N, N))
+        K[np.arange(dz.size)[:, None], idx, np.arange(N)[None, :]] = 1.0
     K = (np.ascontiguousarray(K), np.ascontiguousarray(np.swapaxes(K, 1, 2)))
     kc = int(math.ceil(6.0 * s_com / h)) if s_com > 1e-3 * h else 0
     ks = np.arange(-kc, kc + 1)
     g = special.ndtr((ks + 0.5) * h / s_com) - special.ndtr((ks - 0.5) * h / s_com) if kc else np.ones(1)
     g = g / g.sum()
     zero = cp.reset == "zero"
-    P = np.zeros((drives.size, N, N))
-    P[:, i_reset - 1, i_reset - 1] = P[:, i_reset, i_reset] = 0.5   # both replicas at v_reset
+
+    def step(P):
+        P, U = _replica_step(P, K, g, kc, i_th, i_reset, M, zero)
+        if nz > 1:   # the common AR(1) drive moves to its next state
+            P = np.einsum("bkij,kl->blij", P.reshape(nd, nz, N, N), R, optimize=True).reshape(nd * nz, N, N)
+        return P, U
+
+    def tot(A):   # sum over the AR states: (node, ...)
+        return A.reshape(nd, nz).sum(1)
+
+    P = np.zeros((dz.size, N, N))
+    w0 = 0.5 * np.tile(pz, nd)
+    P[:, i_reset - 1, i_reset - 1] = P[:, i_reset, i_reset] = w0         # both replicas at v_reset
     prev = None
     it = 0
     for it in range(1, max_iter + 1):
-        P, U = _replica_step(P, K, g, kc, i_th, i_reset, M, zero)
+        P, U = step(P)
         if it % 20 == 0:
-            stat = np.concatenate([U[:, i_th:, :].sum((1, 2)), U[:, i_th:, i_th:].sum((1, 2))])
+            stat = np.concatenate([tot(U[:, i_th:, :].sum((1, 2))), tot(U[:, i_th:, i_th:].sum((1, 2)))])
             if prev is not None and np.max(np.abs(stat - prev)) < tol * 20:
                 break
             prev = stat
-    p = 0.5 * (U[:, i_th:, :].sum((1, 2)) + U[:, :, i_th:].sum((1, 2)))
-    pab = U[:, i_th:, i_th:].sum((1, 2))
+    p = 0.5 * tot(U[:, i_th:, :].sum((1, 2)) + U[:, :, i_th:].sum((1, 2)))
+    pab = tot(U[:, i_th:, i_th:].sum((1, 2)))
     # condition on a spike of replica a, then run the chain on
     C = U.copy()
     C[:, :i_th, :] = 0.0
     C = _reset2(C, i_th, i_reset, M, zero)
-    eaa, eab = np.zeros((drives.size, lags)), np.zeros((drives.size, lags))
+    if nz > 1:
+        C = np.einsum("bkij,kl->blij", C.reshape(nd, nz, N, N), R, optimize=True).reshape(nd * nz, N, N)
+    eaa, eab = np.zeros((nd, lags)), np.zeros((nd, lags))
     for k in range(lags):
-        C, Uc = _replica_step(C, K, g, kc, i_th, i_reset, M, zero)
-        eaa[:, k] = Uc[:, i_th:, :].sum((1, 2))
-        eab[:, k] = Uc[:, :, i_th:].sum((1, 2))
+        C, Uc = step(C)
+        eaa[:, k] = tot(Uc[:, i_th:, :].sum((1, 2)))
+        eab[:, k] = tot(Uc[:, :, i_th:].sum((1, 2)))
     return p, pab, eaa, eab, it
 
 
@@ -480,18 +538,66 @@ class CorrelationMap:
     __repr__ = _result_repr
 
 
-def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
-    """(c_step, c_count, rho_out, rate, next state) of one layer whose input drives have the
-    per-step correlation ``rho`` between replicas."""
-    out = _layer_model(cp, gain, n, state, wm, ws)[0]
+def _lag_weights(cp, window, lags):
+    """Weights u(k), k = 1..lags, with which lagged covariances of the input enter the
+    membrane: beta^k (the stationary variance of the leaky membrane is sum_k beta^|k| C(k) /
+    (1 - beta^2)); for a perfect integrator, which has no stationary free membrane, the
+    triangular weights (1 - k/T)+ of the count over the window T."""
+    k = np.arange(1, lags + 1)
+    if cp.beta < 1.0:
+        return cp.beta ** k
+    return np.clip(1.0 - k / window, 0.0, None)
+
+
+def _pair_from_covariances(G, cov, u):
+    """:class:`_PairDrive` of a layer from the population-averaged output covariances of the
+    layer below, ``cov = (caa0, cab0, caa, cab)`` (same-step and lags 1..K), scaled by ``G``
+    (input variance per unit of covariance, g^2 n (w_std^2 + w_mean^2)). The cross-covariance's
+    lagged part is fitted by an AR(1) A a^k matching its plain sum and its sum with weights
+    0.8^k; what the AR(1) leaves of the membrane-weighted (``u``) common variance is a common
+    white part, and the membrane-weighted remainder of the autocovariance the independent
+    white part. The marginal membrane-weighted variance and the common one are thus exact."""
+    caa0, cab0, caa, cab = cov
+    K = cab.size
+    k = np.arange(1, K + 1)
+    com_u = G * (cab0 + 2.0 * u @ cab)
+    ind_u = G * ((caa0 - cab0) + 2.0 * u @ (caa - cab))
+    s1, sv = float(cab.sum()), float((_CORR_AR_PROBE ** k) @ cab)
+    A = a = 0.0
+    if s1 > 0.0 and 0.0 < sv / s1 < _CORR_AR_PROBE:
+        r = sv / s1
+        a = (_CORR_AR_PROBE - r) / (_CORR_AR_PROBE * (1.0 - r))
+        A = G * s1 * (1.0 - a) / a
+    ar_u = A * (1.0 + 2.0 * u @ a**k) if A > 0.0 else 0.0
+    if ar_u > max(com_u, 0.0):   # the AR(1) part alone carries the common variance
+        A *= max(com_u, 0.0) / ar_u
+        ar_u = max(com_u, 0.0)
+    total = max(com_u + max(ind_u, 0.0), 0.0)
+    s_ind2 = max(ind_u, 1e-6 * total)
+    return _PairDrive(math.sqrt(s_ind2), math.sqrt(max(com_u - ar_u, 0.0)), math.sqrt(max(A, 0.0)), a)
+
+
+def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
+    """One layer of the correlation map: (c_step, c_count, rho_out, rate, next state, next
+    pair). ``pair`` is the input correlation of Bernoulli trains (a float: the per-step
+    correlation c, white) or the population-averaged output covariances of the layer below
+    (a tuple, :func:`_pair_from_covariances`); the next pair is this layer's."""
     m, s, sdm = (float(x) for x in _drive_stats(gain, n, state.ep, state.evf, state.quenched, wm, ws))
     drives, w = normal_nodes(m, sdm, 1 if state.quenched <= 0.0 else n_nodes)
     if s <= 0.0 or state.ep < _SPARSE:
         raise ParameterError("the correlation map needs a fluctuating drive (input rate > 0, w_std or w_mean != 0)")
-    if rho >= 1.0:   # identical drives from identical initial states: identical outputs
-        return 1.0, 1.0, 1.0, out.ep, out
+    if isinstance(pair, float) and pair >= 1.0:   # identical drives from identical initial states
+        out = _layer_model(cp, gain, n, state, wm, ws)[0]
+        return 1.0, 1.0, 1.0, out.ep, out, 1.0
+    u = _lag_weights(cp, window, lags)
+    G = gain * gain * n * (ws * ws + wm * wm)
+    if isinstance(pair, float):
+        rho = min(max(pair, 0.0), 1.0)
+        drive = _PairDrive(s * math.sqrt(1.0 - rho), s * math.sqrt(rho))
+    else:
+        drive = _pair_from_covariances(G, pair, u)
     with one_blas_thread():   # many small products: threads only contend
-        p, pab, eaa, eab, _ = _replica_chain(cp, drives, s, rho, lags=max(lags, window))
+        p, pab, eaa, eab, _ = _replica_chain(cp, drives, drive, lags=max(lags, window))
     caa = eaa - (p * p)[:, None]        # eaa, eab are joint probabilities E[y^a_t y_{t+k}]
     cab = eab - (p * p)[:, None]
     var_p = float(w @ p**2 - (w @ p) ** 2)
@@ -500,13 +606,16 @@ def _corr_layer(cp, gain, n, state, wm, ws, rho, window, n_nodes, lags):
     kk = np.arange(1, T)
     cnt_a = T * c0a + 2.0 * ((T - kk) * caa[:, :T - 1]).sum(1)
     cnt_b = T * c0b + 2.0 * ((T - kk) * cab[:, :T - 1]).sum(1)
+    cov = (float(w @ c0a), float(w @ c0b), w @ caa[:, :lags], w @ cab[:, :lags])
+    aa_u = cov[0] + 2.0 * u @ cov[2]
     with np.errstate(invalid="ignore", divide="ignore"):
         c_step = (var_p + w @ c0b) / (var_p + w @ c0a)
         c_count = (T * T * var_p + w @ cnt_b) / (T * T * var_p + w @ cnt_a)
-        b = min(cp.beta, 0.999) ** np.arange(1, lags + 1)
-        rho_out = (w @ (c0b + 2.0 * cab[:, :lags] @ b)) / (w @ (c0a + 2.0 * caa[:, :lags] @ b))
+        rho_out = (cov[1] + 2.0 * u @ cov[3]) / aa_u
+    # the next layer's marginal: this chain's rates and membrane-weighted variance (E p(1-p) F)
+    out = _State(w @ p, w @ p**2, max(aa_u, 1e-12 * cov[0]), state.rows)
     return (float(np.clip(c_step, -1, 1)), float(np.clip(c_count, -1, 1)), float(np.clip(rho_out, 0, 1)),
-            float(w @ p), out)
+            float(w @ p), out, cov)
 
 
 def _check_corr_neuron(neuron, input_rate=0.0):
@@ -694,11 +803,11 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
     cp = _check_corr_neuron(neuron)[0]
     window, n_nodes, lags = _check_corr_grid(window, n_nodes, lags)
     state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
-    rows, rin = [], []
+    rows, rin, pair = [], [], rho
     for l in range(L):
         rin.append(rho)
-        cs, cc, rho, rate, state = _corr_layer(cp, neuron.gain, widths[l], state, wms[l], wss[l], rho, window,
-                                               n_nodes, lags)
+        cs, cc, rho, rate, state, pair = _corr_layer(cp, neuron.gain, widths[l], state, wms[l], wss[l], pair,
+                                                     window, n_nodes, lags)
         rows.append((cs, cc, rho, rate))
     a = np.array(rows).T
     return CorrelationMap(np.array(rin), a[0], a[1], a[2], a[3], window)

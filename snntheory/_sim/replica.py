@@ -100,7 +100,7 @@ def _pearson(x, y):
 
 
 def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, window=16, seed=0, batch=4,
-                    burn_in=200) -> ReplicaRun:
+                    burn_in=200, weight_dist="normal") -> ReplicaRun:
     r"""Simulate two replicas of one network (same weights) driven by inputs of correlation ``c``.
 
     Parameters
@@ -126,6 +126,9 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
         Independent input pairs run through the same weights (their spread gives the errors).
     burn_in : int, keyword-only
         Steps run before recording.
+    weight_dist : {"normal", "uniform", "rows"}, keyword-only
+        Law of the weights, as for :func:`snntheory.simulate.network` (``"rows"``: every
+        neuron's fan-in standardised to the exact mean and SD).
 
     Returns
     -------
@@ -141,7 +144,7 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
     1.0
     """
     widths, mus, sds, p, n_steps, burn_in, batch = _check_args(widths, w_means, w_stds, neuron, input_rate,
-                                                               n_steps, burn_in, batch, "normal")
+                                                               n_steps, burn_in, batch, weight_dist)
     c = check_scalar("c", c, domain=CORR_DOMAIN)
     window = check_int("n_steps", window, label="window")
     if neuron.tau_s > 0.0 or neuron.ref_steps or neuron.reset_delay:
@@ -153,7 +156,7 @@ def replica_network(widths, w_means, w_stds, *, neuron, input_rate, c, n_steps, 
         raise ParameterError(f"n_steps must be >= window ({window}); got {n_steps}")
     rng = as_generator(seed)
     L = len(widths) - 1
-    weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], "normal", np.float64)
+    weights = [draw_weights(rng, (widths[l], widths[l + 1]), mus[l], sds[l], weight_dist, np.float64)
                for l in range(L)]
     beta, gain, v_th, v_reset, theta = neuron.beta, neuron.gain, neuron.v_th, neuron.v_reset, neuron.theta
     zero = neuron.reset == "zero"
