@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse, special
+from scipy import fft as sfft, sparse, special
 
 from ._display import html_table as _html_table, result_repr as _result_repr, text_table as _text_table
 from . import discrete, surrogate as _surrogate, wiener
@@ -312,10 +312,10 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
 #: quenched nodes of the two-replica chain (its cost is ~N^3 per node and step)
 _CORR_NODES = 6
 #: lags of the output auto- and cross-covariances that the next layer's drive model is fitted
-#: to (beta^64 = 1e-3 at beta = 0.9; the fit's slow part has a correlation time of a few steps)
-_CORR_LAGS = 64
+#: to (beta^48 = 6e-3 at beta = 0.9; the fit's slow part has a correlation time of a few steps)
+_CORR_LAGS = 48
 #: states of the discretised AR(1) common drive of a deep layer's two replicas (Rouwenhorst)
-_CORR_AR_STATES = 7
+_CORR_AR_STATES = 5
 #: decay of the second geometric sum that fixes the AR(1) coefficient (the first has weight 1)
 _CORR_AR_PROBE = 0.8
 #: step of the finite differences of :func:`correlation_fixed_point` (a correlation, so below 1)
@@ -349,17 +349,19 @@ def _replica_grid(cp, drives, s, cells):
     return x, below, below + M, M
 
 
-def _replica_step(P, K, g, kc, i_th, i_reset, M, zero):
+def _replica_step(P, K, gf, kc, i_th, i_reset, M, zero):
     """One step of the two-replica chain for a batch of nodes: leak + independent noise
-    (``K P K^T``, ``K = (K, K^T)`` both C-contiguous for BLAS), the common noise along the diagonal (discrete Gaussian ``g`` over shifts
-    -kc..kc, mass past the grid's ends kept in its end cells), threshold and reset on each axis.
+    (``K P K^T``, ``K = (K, K^T)`` both C-contiguous for BLAS), the common noise along the
+    diagonal (discrete Gaussian over shifts -kc..kc, given by the 2-D transform ``gf`` of its
+    diagonal kernel; mass past the grid's ends kept in its end cells), threshold and reset on
+    each axis.
     Returns (post-reset P, pre-threshold U)."""
     Q = K[0] @ P @ K[1]
     nb, N, _ = Q.shape
-    if kc:
-        Qp = np.zeros((nb, N + 2 * kc, N + 2 * kc))
-        for k in range(-kc, kc + 1):
-            Qp[:, kc + k:kc + k + N, kc + k:kc + k + N] += g[k + kc] * Q
+    if kc:   # the full 2-D convolution with the diagonal kernel diag(g), by FFT (gf: its transform)
+        n_full = N + 2 * kc
+        L = gf.shape[0]
+        Qp = sfft.irfft2(sfft.rfft2(Q, s=(L, L)) * gf, s=(L, L))[:, :n_full, :n_full]
         U = Qp[:, kc:kc + N, :].copy()
         U[:, 0, :] += Qp[:, :kc, :].sum(1)
         U[:, -1, :] += Qp[:, kc + N:, :].sum(1)
@@ -466,12 +468,13 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     ks = np.arange(-kc, kc + 1)
     g = special.ndtr((ks + 0.5) * h / s_com) - special.ndtr((ks - 0.5) * h / s_com) if kc else np.ones(1)
     g = g / g.sum()
+    gf = sfft.rfft2(np.diag(g), s=(sfft.next_fast_len(N + 2 * kc, real=True),) * 2) if kc else None
     zero = cp.reset == "zero"
 
     def step(P):
-        P, U = _replica_step(P, K, g, kc, i_th, i_reset, M, zero)
+        P, U = _replica_step(P, K, gf, kc, i_th, i_reset, M, zero)
         if nz > 1:   # the common AR(1) drive moves to its next state
-            P = np.einsum("bkij,kl->blij", P.reshape(nd, nz, N, N), R, optimize=True).reshape(nd * nz, N, N)
+            P = np.matmul(R.T, P.reshape(nd, nz, N * N)).reshape(nd * nz, N, N)
         return P, U
 
     def tot(A):   # sum over the AR states: (node, ...)
@@ -496,7 +499,7 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     C[:, :i_th, :] = 0.0
     C = _reset2(C, i_th, i_reset, M, zero)
     if nz > 1:
-        C = np.einsum("bkij,kl->blij", C.reshape(nd, nz, N, N), R, optimize=True).reshape(nd * nz, N, N)
+        C = np.matmul(R.T, C.reshape(nd, nz, N * N)).reshape(nd * nz, N, N)
     eaa, eab = np.zeros((nd, lags)), np.zeros((nd, lags))
     for k in range(lags):
         C, Uc = step(C)
