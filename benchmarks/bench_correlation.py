@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 
 from _report import Report  # noqa: E402
 from snntheory import LIF  # noqa: E402
+from snntheory.errors import NoSolutionError  # noqa: E402
 from snntheory.inverse import init_network  # noqa: E402
 from snntheory.network import correlation_depth, correlation_map  # noqa: E402
 from snntheory.simulate import replica_network  # noqa: E402
@@ -36,9 +37,18 @@ RATE = 100.0
 CS = (0.0, 0.5, 0.9)
 
 
-def _plan(nrn, widths):
-    return init_network(widths, neuron=nrn, input_rate=RATE, target_rate=RATE, weight_dist="normal",
-                        calibrate=False, map_gain=False)
+def _plan(nrn, widths, dist="normal"):
+    """The depth model's plan for 100 Hz in every layer (no calibration). For row-standardised
+    weights, where the plan's balanced family cannot reach the target (the perfect integrator
+    with subtractive reset, whose rate is its mean drive), the i.i.d. plan's weights."""
+    try:
+        return init_network(widths, neuron=nrn, input_rate=RATE, target_rate=RATE, weight_dist=dist,
+                            calibrate=False, map_gain=False)
+    except NoSolutionError:
+        if dist == "normal":
+            raise
+        return init_network(widths, neuron=nrn, input_rate=RATE, target_rate=RATE, weight_dist="normal",
+                            calibrate=False, map_gain=False)
 
 
 def one_layer(rep):
@@ -101,7 +111,8 @@ def ten_layers_rows(rep):
     rep.note("Every neuron's fan-in has exactly the planned mean and SD (`weight_dist=\"rows\"`), so the "
              "neurons of a layer share one rate and the correlation across neurons is the two replicas' own "
              "(no quenched rate spread to hide it): the test of the correlation map's propagation. Weights: "
-             "the i.i.d. plan's mean and SD (`init_network`, 100 Hz). Simulation: one weight draw per seed, 2 "
+             "`init_network(weight_dist=\"rows\")` for 100 Hz (for beta = 1 with subtractive reset, which "
+             "that plan cannot reach, the i.i.d. plan's mean and SD). Simulation: one weight draw per seed, 2 "
              "seeds x 4 input pairs; +- is the SE over the seeds.")
     summary = []
     cases = [(b, r) for b in ((0.9, 1.0) if QUICK else (0.8, 0.9, 1.0)) for r in ("zero", "subtract")]
@@ -109,7 +120,7 @@ def ten_layers_rows(rep):
         nrn = LIF.from_beta(beta, reset=reset)
         for n in ((100,) if QUICK else (100, 500)):
             widths = [n] * (L + 1)
-            plan = _plan(nrn, widths)
+            plan = _plan(nrn, widths, "rows")
             t0 = time.perf_counter()
             cd = correlation_depth(0.5, widths, plan.w_means, plan.w_stds, neuron=nrn, input_rate=RATE,
                                    weight_dist="rows")

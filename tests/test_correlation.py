@@ -180,10 +180,9 @@ def test_depth_with_row_standardised_weights(mc_scale):
     nrn = LIF.from_beta(0.9)
     L = 4
     widths = [200] * (L + 1)
-    plan = init_network(widths, neuron=nrn, input_rate=100.0, target_rate=100.0, weight_dist="normal",
+    plan = init_network(widths, neuron=nrn, input_rate=100.0, target_rate=100.0, weight_dist="rows",
                         calibrate=False, map_gain=False)
-    cd = correlation_depth(0.5, widths, plan.w_means, plan.w_stds, neuron=nrn, input_rate=100.0,
-                           weight_dist="rows")
+    cd = correlation_depth(0.5, plan)
     n_steps = max(int(4000 * mc_scale), 1000)
     runs = [replica_network(widths, plan.w_means, plan.w_stds, neuron=nrn, input_rate=100.0, c=0.5, n_steps=n_steps,
                             seed=s, batch=4, weight_dist="rows") for s in (1, 2)]
