@@ -799,12 +799,14 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
     (``derivations/correlation.md`` section 5). ``widths`` may be a :class:`NetworkInit` (its
     widths, weights, neuron, input rate and weight law); ``weight_dist="rows"``
     (row-standardised weights) spreads the quenched means by the input rates' variance instead
-    of their second moment, as in :func:`predict_network`. Accuracy: with row-standardised
-    weights within 5 % of simulation in the count correlation over the first 5 layers for
-    beta 0.9 and, over 10 layers, within 0.05 in c; the independent part is white (its slow
-    part is folded in with the membrane weights) and deep rates drift from simulation by up to
-    ~10-15 % at layer 10, which limits deeper layers; with i.i.d. weights one finite draw's
-    rates random-walk over depth (``benchmarks/results/correlation.md``).
+    of their second moment, as in :func:`predict_network`. Accuracy over 10 layers
+    (``benchmarks/results/correlation.md``): with row-standardised weights within 0.02 in the
+    step and 0.055 in the count correlation (beta 0.8-1, both resets, widths 100-500), within
+    3 % of the measured count correlation at beta 0.9, width 500; at width 100 the simulated
+    rates drift below the theory's (cross-neuron correlations of a finite layer, left out) and
+    at beta 0.8 the white independent part over-predicts deep count correlations (up to 2x at
+    c ~ 0.05); with i.i.d. weights within 4 % (width 500) and 11 % (width 200) of the mean over
+    weight draws, whose draw-to-draw spread is 2-6 % of c.
     """
     widths, w_means, w_stds, neuron, input_rate, weight_dist = _unpack_plan(widths, w_means, w_stds, neuron,
                                                                             input_rate, weight_dist)
