@@ -932,8 +932,9 @@ def _propagate(widths, neuron, state, choose, stats_kw):
 
 
 def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None, model_means=None,
-                  calibration=None):
-    """The NetworkInit of propagated rows (the rates are the model's at the rows' weights)."""
+                  calibration=None, spreads=None):
+    """The NetworkInit of propagated rows (the rates are the model's at the rows' weights);
+    ``spreads`` (Hz per layer) replaces the draw-to-draw spread computed at these rows."""
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
     layers = []
     var = 0.0     # variance of the population rate across weight draws, per step^2
@@ -946,7 +947,8 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
         var = carry * carry * var + max(out.ep2 - out.ep * out.ep, 0.0) / n_out
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
-                                silent, float(grad), float(slope), math.sqrt(var) / dt, dist,
+                                silent, float(grad), float(slope),
+                                math.sqrt(var) / dt if spreads is None else float(spreads[l]), dist,
                                 nan if targets is None else float(targets[l]),
                                 nan if model_means is None else float(model_means[l]),
                                 *((nan, nan, "", nan, nan) if calibration is None else
