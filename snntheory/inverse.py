@@ -398,14 +398,20 @@ def _solve_backward(method, neuron, n, p_in, target, n_out, stats_kw, scale):
     return cache[lx][0], cache[lx][1]
 
 
-def _solve_attracting(slope_of, x0, slope, *, what, x_span=12.0, hint_step=None):
+#: the previous layer's SD is kept where its slope in this layer is within these bounds of the
+#: target slope (deep layers of a plan converge to one SD; saves the bracketing and Brent steps)
+_SLOPE_ACCEPT = (-5e-3, 1e-3)
+
+
+def _solve_attracting(slope_of, x0, slope, *, what, x_span=12.0, hint_step=None, accept=None):
     """log(w_std) at which the map slope along the family reaching the target is ``slope``.
 
     ``slope_of(x)`` solves the mean at ``w_std = exp(x)`` and returns the slope of the layer map
     there, or raises NoSolutionError where the target is out of reach at that SD. The slope
     falls as the SD grows (a larger SD needs a lower, eventually inhibitory, mean: the input's
     mean drive then pulls against its fluctuations); the root is bracketed by doubling steps
-    from ``x0`` within ``x0 +- x_span`` and refined by Brent's method to 0.1 % in the SD.
+    from ``x0`` within ``x0 +- x_span`` and refined by Brent's method to 0.1 % in the SD;
+    ``x0`` itself is kept if its slope minus ``slope`` lies within ``accept`` (low, high).
     """
     seen = {}
 
@@ -415,7 +421,7 @@ def _solve_attracting(slope_of, x0, slope, *, what, x_span=12.0, hint_step=None)
         return seen[x]
 
     fa = f(x0)
-    if fa == 0.0:
+    if fa == 0.0 or (accept is not None and accept[0] <= fa <= accept[1]):
         return x0
     direction = 1.0 if fa > 0 else -1.0     # slope too high: larger SD
     a, h = x0, hint_step or 0.5
@@ -661,7 +667,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         if method in BASELINES:
             return baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
         if method == "discrete":
-            hint = (rows[-1][3], kap[0]) if rows and widths[l] == widths[l - 1] else None
+            hint = (rows[-1][3], kap[0], rows[-1][2]) if rows and widths[l] == widths[l - 1] else None
             wm, ws, kap[0] = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,
                                                 stats_kw, hint=hint, map_slope=map_slope)
             return wm, ws, weight_dist
@@ -776,14 +782,19 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
 
         def slope_of(x):
             ws = math.exp(x)
-            near = min(cache, key=lambda y: abs(y - x), default=None)   # warm start from the nearest SD tried
-            wm = cache[x] = solve_mean(ws) if near is None else solve_mean(ws, cache[near], 0.25)
+            near = min(cache, key=lambda y: abs(y - x), default=None)   # warm start from the nearest SD tried,
+            if near is not None:                                          # or from the layer below's mean
+                wm = solve_mean(ws, cache[near], 0.25)
+            else:
+                wm = solve_mean(ws) if not hint else solve_mean(ws, hint[2], 0.25)
+            cache[x] = wm
             # the larger of the two slopes: a draw's error moves the rates of the layer below
             # somewhere between a common shift and a common scaling
             return max(_map_gain(kw, g, n, state, wm, ws, shift=s) for s in (False, True))
 
         x0, step = (math.log(hint[0]), 0.05) if hint else (math.log(scale), 0.5)
-        lx = _solve_attracting(slope_of, x0, map_slope, what=f"a layer of width {n}", hint_step=step)
+        lx = _solve_attracting(slope_of, x0, map_slope, what=f"a layer of width {n}", hint_step=step,
+                               accept=_SLOPE_ACCEPT if hint else None)
         if lx not in cache:
             slope_of(lx)
         return cache[lx], math.exp(lx), kappa

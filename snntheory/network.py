@@ -305,29 +305,8 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
     return (a - b) / (2 * eps * state.ep)
 
 
-def _state_jacobian(cp, gain, n, state, wm, ws, eps=0.05):
-    """Jacobian d(E[p_out], E[p_out^2]) / d(E[p_in], E[p_in^2]) of the depth model at fixed
-    weights (central differences, +-5 % of E[p_in] and of the input rates' variance): how a
-    draw's error of the layer below, in its mean rate and in the second moment that sets the
-    spread of the mean drives, moves this layer's. A mean change scales the temporal variance
-    with it (as ``_map_gain(shift=True)``)."""
-    if state.ep <= 0.0:
-        return np.zeros((2, 2))
-
-    def out(ep, ep2, evf):
-        o = _layer_model(cp, gain, n, _State(ep, ep2, evf, state.rows), wm, ws)[0]
-        return np.array([o.ep, o.ep2])
-
-    d = eps * state.ep
-    u = (out(state.ep + d, state.ep2 + 2.0 * state.ep * d, state.evf * (1.0 + eps))
-         - out(state.ep - d, state.ep2 - 2.0 * state.ep * d, state.evf * (1.0 - eps))) / (2.0 * d)
-    q = eps * max(state.ep2 - state.ep * state.ep, 1e-3 * state.ep2)
-    v = (out(state.ep, state.ep2 + q, state.evf) - out(state.ep, state.ep2 - q, state.evf)) / (2.0 * q)
-    return np.column_stack([u - 2.0 * state.ep * v, v])
-
-
 def _variance_heterogeneity(cp, gain, n, state, wm, ws, eps=0.05):
-    """Variance across neurons of the rate from their different temporal input variances (i.i.d.
+    r"""Variance across neurons of the rate from their different temporal input variances (i.i.d.
     weights; zero for row-standardised ones, whose squared row sums are fixed): neuron i's
     increment variance is :math:`s_i^2 = g^2\sum_j W_{ij}^2 v_j`, v_j the inputs' regularity-
     weighted variances, so :math:`\mathrm{Var}(s_i^2)/E[s_i^2]^2 = \mathrm{Var}(W^2)/E[W^2]^2\,
@@ -341,12 +320,6 @@ def _variance_heterogeneity(cp, gain, n, state, wm, ws, eps=0.05):
     w2 = ws * ws + wm * wm
     rel = (2.0 * ws**4 + 4.0 * wm * wm * ws * ws) / (w2 * w2) * state.ep2 / (n * state.ep * state.ep)
     return slope * slope * rel
-
-
-def _sampling_cov(p, w, n_out):
-    """Covariance of (mean p_i, mean p_i^2) over ``n_out`` neurons drawn from the nodes' law."""
-    m1, m2, m3, m4 = (float(w @ p**k) for k in (1, 2, 3, 4))
-    return np.array([[m2 - m1 * m1, m3 - m1 * m2], [m3 - m1 * m2, m4 - m2 * m2]]) / n_out
 
 
 # =============================================================================================
@@ -981,17 +954,16 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
     ``spreads`` (Hz per layer) replaces the draw-to-draw spread computed at these rows."""
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
     layers = []
-    # covariance of (population mean of p, of p^2) across weight draws, per step^2 (and ^4)
-    cov = np.zeros((2, 2))
+    var = 0.0     # variance of the population rate across weight draws, per step^2
     for l, (n, n_out, wm, ws, dist, state, stats) in enumerate(rows):
         v_mean, v_std, silent, grad, out, _ = stats
         slope = _map_gain(cp, g, n, state, wm, ws) if map_gain else math.nan
-        # finite width: the draw's error of the layer below (mean rate and second moment),
-        # passed on by the map's Jacobian, plus the sampling error of n_out independent neurons
-        jac = _state_jacobian(cp, g, n, state, wm, ws) if l and map_gain else np.zeros((2, 2))
-        cov = jac @ cov @ jac.T + _sampling_cov(*_layer_model(cp, g, n, state, wm, ws)[1:3], n_out)
-        cov[0, 0] += _variance_heterogeneity(cp, g, n, state, wm, ws) / n_out
-        var = max(float(cov[0, 0]), 0.0)
+        # finite width: the draw's error of the layer below, passed on by the map's slope for a
+        # shifted mean, plus the sampling error of n_out independent neurons' rates (their
+        # spread from the mean drives and, for i.i.d. weights, from the temporal variances)
+        carry = (_map_gain(cp, g, n, state, wm, ws, shift=True) if l and map_gain else 0.0)
+        hetero = max(out.ep2 - out.ep * out.ep, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws)
+        var = carry * carry * var + hetero / n_out
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
                                 silent, float(grad), float(slope),
