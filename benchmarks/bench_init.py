@@ -17,7 +17,7 @@ Run on one core:  ``OMP_NUM_THREADS=1 python benchmarks/bench_init.py [--quick] 
    measured draw-to-draw spread of each layer against the predicted ``rate_spread``; written to ``benchmarks/results/init_grid.md``. It is the slow part (12 plans and
    120 simulations of 10 layers). ``--grid --quick`` runs 2 configurations with 4 layers and 2
    draws, to check the script (its file says so and is not a result to quote); ``--grid
-   --only=1,2,10`` runs those configurations only (0-based) into ``init_grid_subset.md``.
+   --only=1,2,10`` runs those configurations only (0-based) into ``init_grid_subset_1-2-10.md``.
 """
 
 import os
@@ -93,7 +93,7 @@ def _stationarity(run, depth):
     return float(np.max(z))
 
 
-#: ``--only=i,j``: a subset of CONFIGS (0-based), written to init_grid_subset.md
+#: ``--only=i,j``: a subset of CONFIGS (0-based), written to init_grid_subset_<i-j>.md
 ONLY = next((tuple(int(i) for i in a.split("=", 1)[1].split(",")) for a in sys.argv if a.startswith("--only=")), None)
 
 
@@ -102,7 +102,7 @@ def grid(seeds=(0, 1, 2, 3, 4)):
     if ONLY is not None:
         configs = [CONFIGS[i] for i in ONLY]
     seeds = seeds[:2] if QUICK else seeds
-    rep = Report("init_grid" if ONLY is None else "init_grid_subset",
+    rep = Report("init_grid" if ONLY is None else "init_grid_subset_" + "-".join(map(str, ONLY)),
                  "Depth accuracy of the default init_network plan against simulate.network")
     rep.note(f"Default plan (`method='discrete'`, `w_std=None`), {depth} layers of equal width, target = input "
              f"rate; {len(seeds)} new weight and input draws per configuration (seeds {', '.join(map(str, seeds))}, "
