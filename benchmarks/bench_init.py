@@ -16,7 +16,8 @@ Run on one core:  ``OMP_NUM_THREADS=1 python benchmarks/bench_init.py [--quick] 
    layer; then the robust option (``w_std="attracting"``, i.i.d. Gaussian draws) with the
    measured draw-to-draw spread of each layer against the predicted ``rate_spread``; written to ``benchmarks/results/init_grid.md``. It is the slow part (12 plans and
    120 simulations of 10 layers). ``--grid --quick`` runs 2 configurations with 4 layers and 2
-   draws, to check the script (its file says so and is not a result to quote).
+   draws, to check the script (its file says so and is not a result to quote); ``--grid
+   --only=1,2,10`` runs those configurations only (0-based) into ``init_grid_subset_1-2-10.md``.
 """
 
 import os
@@ -92,10 +93,17 @@ def _stationarity(run, depth):
     return float(np.max(z))
 
 
+#: ``--only=i,j``: a subset of CONFIGS (0-based), written to init_grid_subset_<i-j>.md
+ONLY = next((tuple(int(i) for i in a.split("=", 1)[1].split(",")) for a in sys.argv if a.startswith("--only=")), None)
+
+
 def grid(seeds=(0, 1, 2, 3, 4)):
     configs, depth = (CONFIGS[:2], 4) if QUICK else (CONFIGS, 10)
+    if ONLY is not None:
+        configs = [CONFIGS[i] for i in ONLY]
     seeds = seeds[:2] if QUICK else seeds
-    rep = Report("init_grid", "Depth accuracy of the default init_network plan against simulate.network")
+    rep = Report("init_grid" if ONLY is None else "init_grid_subset_" + "-".join(map(str, ONLY)),
+                 "Depth accuracy of the default init_network plan against simulate.network")
     rep.note(f"Default plan (`method='discrete'`, `w_std=None`), {depth} layers of equal width, target = input "
              f"rate; {len(seeds)} new weight and input draws per configuration (seeds {', '.join(map(str, seeds))}, "
              "none equal to the calibration's), with the plan's own sampler (row-standardised weights) and with "
@@ -108,7 +116,8 @@ def grid(seeds=(0, 1, 2, 3, 4)):
              "i.i.d.; its largest layer-map slope, its worst error and drift over the same draws, and per layer "
              "the measured SD of simulated/target across the draws divided by the predicted `rate_spread` "
              "(range over layers; with 5 draws the measured SD itself is uncertain by about 35 %)."
-             + (" QUICK CHECK RUN (2 configurations, 4 layers, 2 draws): not a result." if QUICK else ""))
+             + (" QUICK CHECK RUN (2 configurations, 4 layers, 2 draws): not a result." if QUICK else "")
+             + (f" SUBSET of the grid (configurations {ONLY} of {len(CONFIGS)})." if ONLY is not None else ""))
     rows = []
     for n, beta, reset, p in configs:
         neuron = LIF.from_beta(beta, reset=reset)

@@ -305,6 +305,23 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
     return (a - b) / (2 * eps * state.ep)
 
 
+def _variance_heterogeneity(cp, gain, n, state, wm, ws, eps=0.05):
+    r"""Variance across neurons of the rate from their different temporal input variances (i.i.d.
+    weights; zero for row-standardised ones, whose squared row sums are fixed): neuron i's
+    increment variance is :math:`s_i^2 = g^2\sum_j W_{ij}^2 v_j`, v_j the inputs' regularity-
+    weighted variances, so :math:`\mathrm{Var}(s_i^2)/E[s_i^2]^2 = \mathrm{Var}(W^2)/E[W^2]^2\,
+    E[p^2]/(n E[p]^2)` (:math:`v \propto p`), and by the delta method
+    :math:`\mathrm{Var}_i(p_i) \mathrel{+}= (dE[p]/d\log s^2)^2` times it."""
+    if state.rows or state.ep <= 0.0 or state.evf <= 0.0:
+        return 0.0
+    up, dn = (_layer_model(cp, gain, n, _State(state.ep, state.ep2, state.evf * (1.0 + e), False), wm, ws)[0].ep
+              for e in (eps, -eps))
+    slope = (up - dn) / (2.0 * eps)
+    w2 = ws * ws + wm * wm
+    rel = (2.0 * ws**4 + 4.0 * wm * wm * ws * ws) / (w2 * w2) * state.ep2 / (n * state.ep * state.ep)
+    return slope * slope * rel
+
+
 # =============================================================================================
 # correlation map: two replicas of one layer (same weights, correlated inputs)
 # =============================================================================================
@@ -1064,8 +1081,9 @@ def _propagate(widths, neuron, state, choose, stats_kw):
 
 
 def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None, model_means=None,
-                  calibration=None):
-    """The NetworkInit of propagated rows (the rates are the model's at the rows' weights)."""
+                  calibration=None, spreads=None):
+    """The NetworkInit of propagated rows (the rates are the model's at the rows' weights);
+    ``spreads`` (Hz per layer) replaces the draw-to-draw spread computed at these rows."""
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
     layers = []
     var = 0.0     # variance of the population rate across weight draws, per step^2
@@ -1073,12 +1091,15 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
         v_mean, v_std, silent, grad, out, _ = stats
         slope = _map_gain(cp, g, n, state, wm, ws) if map_gain else math.nan
         # finite width: the draw's error of the layer below, passed on by the map's slope for a
-        # shifted mean, plus the sampling error of n_out independent neurons' rates
+        # shifted mean, plus the sampling error of n_out independent neurons' rates (their
+        # spread from the mean drives and, for i.i.d. weights, from the temporal variances)
         carry = (_map_gain(cp, g, n, state, wm, ws, shift=True) if l and map_gain else 0.0)
-        var = carry * carry * var + max(out.ep2 - out.ep * out.ep, 0.0) / n_out
+        hetero = max(out.ep2 - out.ep * out.ep, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws)
+        var = carry * carry * var + hetero / n_out
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
-                                silent, float(grad), float(slope), math.sqrt(var) / dt, dist,
+                                silent, float(grad), float(slope),
+                                math.sqrt(var) / dt if spreads is None else float(spreads[l]), dist,
                                 nan if targets is None else float(targets[l]),
                                 nan if model_means is None else float(model_means[l]),
                                 *((nan, nan, "", nan, nan) if calibration is None else
@@ -1139,12 +1160,17 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
         \qquad \mathrm{Var}\,P_0 = 0,
 
     with :math:`\mathrm{Var}_i(p_i) = E[p^2] - E[p]^2` the model's quenched spread of the
-    neurons' rates and :math:`g_l` the slope of the layer map for a shift of the input rates'
+    neurons' rates (for i.i.d. weights plus the spread from their different temporal input
+    variances :math:`s_i^2 = g^2\sum_j W_{ij}^2 v_j`, by the delta method in
+    :math:`\log s^2`; it matters in sparse layers, about 10 % of the SD at 1 % input) and :math:`g_l` the slope of the layer map for a shift of the input rates'
     mean at a fixed spread (a sampling error moves the mean, not the spread; scaling every
     rate instead, as ``map_gain`` does, overstates the carry-over in deep layers by up to
     1.8x). ``LayerInit.rate_spread`` is :math:`\sqrt{\mathrm{Var}\,P_l}`; a slope near 1
     passes every draw's error on undamped. For i.i.d. Gaussian weights it matches 24 simulated
-    draws within a factor 1.5 (``tests/test_network.py``). Row-standardised weights have no
+    draws within a factor 1.5 (``tests/test_network.py``), and 40 draws of a calibrated sparse
+    plan (``tests/test_inverse.py``). Propagating the pair (mean of p, mean of p^2) with the
+    model's 2x2 Jacobian instead of the scalar slope overstated deep layers' spread 1.5x
+    (width 100, beta 0.9, 5 % input), so the scalar carry is kept. Row-standardised weights have no
     quenched spread in this model (the measured one, about 1 % at width 100, comes from the
     rows' higher moments and cross-neuron correlations, which it leaves out).
 
