@@ -115,6 +115,20 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
                 rate=mean[3], surrogate_moment=mean[4], mean_field=mean[5], per_seed=arr)
 
 
+def step_map(drive, beta, reset, v_th=1.0, v_reset=0.0):
+    """Forward pass only: spikes and pre-reset potentials (each (steps, ...)) of the step map from
+    V = v_reset under ``drive`` (steps, ...), Heaviside spikes, immediate reset."""
+    v = torch.full(drive.shape[1:], v_reset, dtype=torch.float64)
+    S, V = [], []
+    for x in drive:
+        vp = beta * v + x
+        s = (vp > v_th).double()
+        v = vp - (v_th - v_reset) * s if reset == "subtract" else vp * (1.0 - s) + v_reset * s
+        S.append(s)
+        V.append(vp)
+    return torch.stack(S), torch.stack(V)
+
+
 def _time_path(v, s, sg, beta, reset, v_reset, theta, detach):
     """c = beta dV_post/dV_pre of the step map at every step (the factor carrying dL/dV from t+1 to t)."""
     if reset == "subtract":
