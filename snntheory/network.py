@@ -1583,7 +1583,7 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     Assumptions and accuracy: the independence of mean-field backpropagation (a neuron's
     spike kicks its targets, so the error it receives back depends on its own state: left out)
     and the depth model's stationary membrane law, whose inputs are white Bernoulli trains. On
-    one layer driven by the Bernoulli input the norm is within 2 % of PyTorch autograd for both
+    one layer driven by the Bernoulli input the norm is within 5 % of PyTorch autograd for both
     resets, detached or not; over 8 layers of i.i.d.-weight networks the per-layer ratio to the
     top layer, measured over predicted, reaches 1.75-5.0 with a subtractive reset (its spike
     trains are bursty, which the forward law leaves out) and 0.14-0.61 with a reset to zero,
