@@ -9,6 +9,15 @@ run without a graph (the network reaches its stationary state), then ``n_steps``
 the loss is a random linear readout of the top layer's spike counts (``"count"``) or a white error
 at every step (``"step"``). Returned: per layer, the mean over seeds and batch of
 ``||dL/dV_l||^2`` (V the pre-reset potential), ``||dL/dS_l||^2`` and ``||dL/dW_l||^2``, the spikes per step and E[sigma'^2].
+
+``mean_field`` (also returned) is the mean-field backward map evaluated on the *measured* forward
+pass: each neuron's path matrix A_i(t, u) = sigma'_i[u] prod_{t<=k<u} c_i[k] taken from the run's
+own membranes and spikes, then the layer recursion of mean-field backpropagation (the error arriving
+at a neuron independent of its own path; W = mu + xi: G_{l-1} = n (mu^2 + sigma^2) D_l +
+mu^2 (n^2 - n) M G^b M^T, G^b_{l-1} = mu^2 n D_l + the same common term, D_l = mean_i A_i G_l A_i^T,
+M = mean_i A_i). It splits a gap between ``network.bptt_gain`` and autograd into the forward law
+(prediction vs ``mean_field``: the depth model's chain vs the measured paths) and the correlations
+mean-field independence leaves out (``mean_field`` vs autograd).
 """
 
 from __future__ import annotations
@@ -90,13 +99,77 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
         # so report ||sum_b dW_b||^2 / batch (= E||dW_b||^2 when the draws' gradients are uncorrelated)
         dw = np.array([float((W[l].grad ** 2).sum()) for l in range(L)]) / batch
         rate = np.array([float(torch.stack(ss[l]).detach().mean()) for l in range(L)])
-        e2 = np.array([float((_surrogate_grad(spike, torch.stack(vs[l]).detach() - v_th) ** 2).mean()) for l in range(L)])
-        per_seed.append((dv, ds, dw, rate, e2))
-    arr = np.array(per_seed)                                     # (seeds, 3, L)
+        paths = []
+        for l in range(L):
+            vv = torch.stack(vs[l]).detach()
+            sg = _surrogate_grad(spike, vv - v_th)
+            paths.append(_path_matrices(sg.numpy(), _time_path(vv, torch.stack(ss[l]).detach(), sg, beta, reset,
+                                                                v_reset, theta, detach_reset).numpy()))
+        e2 = np.array([float(np.mean(np.diagonal(a, axis1=-2, axis2=-1) ** 2)) for a in paths])
+        mf = mean_field_map(paths, widths, w_means, w_stds, readout)
+        per_seed.append((dv, ds, dw, rate, e2, mf))
+    arr = np.array(per_seed)                                     # (seeds, 6, L)
     mean = arr.mean(axis=0)
     se = arr.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else np.zeros_like(mean)
     return dict(delta=mean[0], spike=mean[1], weight=mean[2], delta_se=se[0], spike_se=se[1], weight_se=se[2],
-                rate=mean[3], surrogate_moment=mean[4], per_seed=arr)
+                rate=mean[3], surrogate_moment=mean[4], mean_field=mean[5], per_seed=arr)
+
+
+def step_map(drive, beta, reset, v_th=1.0, v_reset=0.0):
+    """Forward pass only: spikes and pre-reset potentials (each (steps, ...)) of the step map from
+    V = v_reset under ``drive`` (steps, ...), Heaviside spikes, immediate reset."""
+    v = torch.full(drive.shape[1:], v_reset, dtype=torch.float64)
+    S, V = [], []
+    for x in drive:
+        vp = beta * v + x
+        s = (vp > v_th).double()
+        v = vp - (v_th - v_reset) * s if reset == "subtract" else vp * (1.0 - s) + v_reset * s
+        S.append(s)
+        V.append(vp)
+    return torch.stack(S), torch.stack(V)
+
+
+def _time_path(v, s, sg, beta, reset, v_reset, theta, detach):
+    """c = beta dV_post/dV_pre of the step map at every step (the factor carrying dL/dV from t+1 to t)."""
+    if reset == "subtract":
+        return torch.full_like(v, beta) if detach else beta * (1.0 - theta * sg)
+    return beta * (1.0 - s) if detach else beta * ((1.0 - s) + (v_reset - v) * sg)
+
+
+def _path_matrices(sg, c):
+    """A[b, i, t, u] = sg[u] prod_{t<=k<u} c[k] for u >= t (0 below): dL/dV[t] = sum_u A[t, u] dL/dS[u]
+    along one neuron's trajectory. ``sg``, ``c``: arrays (T, batch, n)."""
+    T = sg.shape[0]
+    A = np.zeros(sg.shape[1:] + (T, T))
+    for t in range(T):
+        P = np.ones(sg.shape[1:])
+        for u in range(t, T):
+            A[..., t, u] = P * sg[u]
+            P = P * c[u]
+    return A
+
+
+def mean_field_map(paths, widths, w_means, w_stds, readout="count"):
+    """Per layer, n_l sum_t D_l(t, t) from mean-field backpropagation on measured path matrices
+    (``paths[l]``: A of :func:`_path_matrices`, layer l + 1); the top error is the readout's
+    (all ones over time for ``"count"``, the identity for ``"step"``)."""
+    L = len(paths)
+    w_means = np.broadcast_to(np.asarray(w_means, float), (L,))
+    w_stds = np.broadcast_to(np.asarray(w_stds, float), (L,))
+    T = paths[0].shape[-1]
+    G = np.ones((T, T)) if readout == "count" else np.eye(T)
+    Gb = np.zeros((T, T))
+    out = np.empty(L)
+    for l in range(L - 1, -1, -1):
+        A = paths[l]
+        n = widths[l + 1]
+        D = np.einsum("bitu,uv,bisv->ts", A, G, A) / (A.shape[0] * A.shape[1])
+        out[l] = n * np.trace(D)
+        M = A.mean(axis=(0, 1))
+        common = w_means[l] ** 2 * (n * n - n) * (M @ Gb @ M.T)
+        Gb = w_means[l] ** 2 * n * D + common
+        G = n * (w_stds[l] ** 2 + w_means[l] ** 2) * D + common
+    return out
 
 
 def _surrogate_grad(spike, x):

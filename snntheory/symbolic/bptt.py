@@ -70,7 +70,6 @@ def layer_map():
 
 def document() -> Document:
     """The bptt derivation, rendered to ``derivations/bptt.md`` by ``python -m snntheory.symbolic``."""
-    s = symbols()
     per_step, mean = white_top_factor()
     count = count_top_variance()
     G, Gb = layer_map()
@@ -115,9 +114,51 @@ def document() -> Document:
         Step("Norms and what is left out",
              "||dL/dV_l||² = n_l Σ_t D_l(t, t); ||dL/dW_l||² = g² n_l n_{l-1} Σ_{t,t'} D_l(t, t') E[S_j[t] S_j[t']] "
              "with E[S S'] = E[p²] + δ_{tt'}(E[p] - E[p²]) (the input train's autocorrelation left out). Left out: "
-             "the correlation of a neuron's spike with its targets' surrogate at the same step (measured > "
-             "predicted, largest for β = 1), and the depth model's own forward errors, which compound over the "
-             "layers (benchmarks/results/bptt.md).",
+             "the correlation of a neuron's spike with the error it receives back, and the depth model's own "
+             "forward errors, which compound over the layers (section 7).",
+             []),
+        Step("Where the gap comes from: forward law times independence",
+             "Run the same mean-field map (sections 2 and 5) on the measured forward pass: each neuron's path "
+             "matrix A_i(t, u) = σ'_i[u] Π_{t≤k<u} c_i[k] from a simulation's own membranes and spikes, "
+             "D_l = mean_i A_i G_l A_iᵀ, M = mean_i A_i (`mean_field` of tests/bptt_reference.py). Per layer, the "
+             "ratio to the top layer of autograd over the prediction then factors exactly into forward "
+             "(mean_field / prediction: the chain's path statistics against the measured ones) times independence "
+             "(autograd / mean_field). Measured over 8 layers, T = 16, count readout, i.i.d. weights of "
+             "`init_network`'s 50 Hz plans (β 0.8-1, both resets, widths 100-500, fast sigmoid 0.02/0.04/0.1 V, "
+             "ATan, sigmoid, attached subtractive resets; benchmarks/results/bptt.md): no point meets 20 % on every "
+             "layer; the forward factor alone meets it nowhere (subtractive reset 1.05-4.7, reset to zero "
+             "0.07-0.85, deepest layers worst), the independence factor at 9 of 26 points (range 0.49-4.0).\n\n"
+             "Through time the theory is exact given its law: one layer on the Bernoulli input, where the chain's "
+             "law is the input's own, gives autograd / prediction 0.96-1.04 (count and step readouts, relative SE "
+             "0.01-0.07) for both resets, detached and attached "
+             "(subtractive: β(1 - θσ'), to zero: β[(1 - S) + (v_reset - V)σ']), β 0.9 and 1, with E[σ'²] 0-4 % "
+             "off. The path covariance through time (the surrogate's autocorrelation K and the products of c "
+             "along a trajectory) is therefore not the gap; nor is the common mode of the mean weight: replacing "
+             "M G_b Mᵀ by the measured cross-neuron second moment mean_{i≠k} A_i G_b A_kᵀ changes mean_field by "
+             "at most 1 % (6 layers, β 0.9 and 1, both resets).\n\n"
+             "Forward law. A layer driven by Bernoulli trains at the measured rates of the layer below matches "
+             "the chain given those rates (rate 0.95-1.00, E[σ'²] 0.99-1.02); driven by the layer's actual spike "
+             "trains it does not: with a subtractive reset the trains are bursty (autocorrelation 0.18-0.20 at "
+             "lag 1, 0.11 at lag 2: a membrane left above threshold after subtracting θ fires again, and the "
+             "leaky membrane's slow excursions cluster spikes), which raises the next layer's rate by 15-21 % and "
+             "E[σ'²] by 10-17 % at layer 2; with a reset to zero they are regular (-0.09 at lag 1) and the error "
+             "is small at layer 2 (rate 0.94, E[σ'²] 0.97) but grows with depth (over 8 layers the rate falls to "
+             "0.69 and E[σ'²] to 0.55 of the prediction). A white drive with the coloured drive's filtered "
+             "variance (s² → s²(1 + 2 Σ_d β^d ρ(d))) does not repair it (β 0.9 subtract, layer 2, one weight draw: rate "
+             "0.056 vs 0.049 measured, E[σ'] 0.0084 vs 0.0096): the memory of the input has to be a state of the chain "
+             "(a two-dimensional chain over the membrane and the input's slow component), a change to the depth "
+             "model itself that is not made here. Each layer's E[σ'²] error enters the error variance once per "
+             "layer below it, so 8 layers need the per-layer law to a few per cent.\n\n"
+             "Independence. With the error sent down through an independent copy of each weight matrix the "
+             "mean-field map on measured paths holds over 4 layers (autograd / mean_field 1.06, 1.00, 1.04 at "
+             "β 0.9 subtract) and over 8 at β 0.9 with a reset to zero (0.94-1.11), but not at β 0.9 subtract over 8 "
+             "(1.01-1.67) nor for the perfect integrator (1.05-1.73), and "
+             "the true backward pass differs again (0.49-4.0; largest for the reset to zero at β 0.8 and the "
+             "perfect integrator). What is left is a neuron's own spike moving its targets: V_k shifts by W_ki "
+             "when neuron i spikes, and the error g_i = Σ_k W_ki δ_k(V_k) depends on that shift. The kicks are "
+             "not small on the scale the surrogate resolves (σ_w = 0.14-0.19 V against widths 0.02-0.1 V for "
+             "β < 1), so no expansion in W_ki applies; the correction needs the two-path expectations of section "
+             "2 with one kicked step, conditioned on the lower neuron's spike, and is not derived here.",
              []),
     ]
     return Document(
