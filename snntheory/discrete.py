@@ -374,7 +374,11 @@ class _Chain:
                                 shape=(size, size)).tocsc()
         rhs = np.zeros(size)
         rhs[-1] = 1.0
-        sol = splu(mat).solve(rhs)
+        # the band follows u_i = beta u_j + m, off the diagonal: a fill-reducing column order and
+        # row pivoting spread it (one measured case: 85e6 factor entries, 30 s). I - K W is column
+        # diagonally dominant (K W substochastic), so elimination in the natural order with diagonal
+        # pivots is stable and keeps the band (1.9e6 entries, 0.1 s)
+        sol = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
         p, rate = sol[:n], float(sol[-1])
         atoms_m = rate * wr
         atoms_m[0] = rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref
