@@ -638,7 +638,9 @@ def kramers_rate(mu, sigma, *, tau_m, v_th, log=False, y_th=None):
     tau_m = _check_one("tau_m", tau_m, domain=_TAU_M)
     y = _check_one("y_th", y_th, domain=_Y_TH_POS, label="y_th = (v_th - mu)/sigma")
     _check_shapes(["tau_m", "y_th"], [tau_m, y])
-    lr = np.log(y / (tau_m * SQRT_PI)) - y * y
+    # ln y - ln(tau_m sqrt(pi)) in two terms: y / tau_m overflows for tiny sigma (the rate is then 0)
+    with np.errstate(over="ignore"):
+        lr = np.log(y) - np.log(tau_m * SQRT_PI) - y * y
     return scalar_or_array(lr if log else np.exp(lr))
 
 

@@ -1517,7 +1517,9 @@ class _RateCDF:
         for v, weight in zip(spread, wl):
             r = np.array([quenched_neuron_rate(neuron, n, p, mu_w + sd_w / math.sqrt(n) * zz, v,
                                                increments=increments) for zz in z])
-            keep = np.concatenate([[True], np.diff(r) > 0]) & (r > 0)
+            # strictly above every earlier value (a rate flat to rounding, or dipping, is dropped),
+            # so that the log rates are strictly increasing for the interpolant
+            keep = np.concatenate([[True], r[1:] > np.maximum.accumulate(r)[:-1]]) & (r > 0)
             lr, zz = np.log(r[keep]), z[keep]
             inv = PchipInterpolator(lr, zz) if lr.size > 1 else None
             zero = z[r <= 0.0]  # neurons that never fire (e.g. beta = 1 with a downward drift)
