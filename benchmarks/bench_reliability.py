@@ -146,6 +146,8 @@ def run(seconds, only=None):
 
 #: per-call CPU bound of issue 14 (one thread)
 BOUND = 2.0
+#: wall-clock seconds after which a deep-profile call is interrupted (and counted as a failure)
+WALL = 30
 #: functions whose value is a probability / a density / a rate in Hz / a rate per step / a log-probability
 KIND = {
     "prob": {"discrete.firing_probability", "wiener.firing_probability", "wiener.hitting_probability",
@@ -336,7 +338,7 @@ def run_deep(seconds, only=None, seed=14):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = tpe._call(mod, name, kw, seconds=60)
+                    res = tpe._call(mod, name, kw, seconds=WALL)
                 if tier == "invalid":
                     failures.append(f"accepted invalid {pname}={kw[pname]!r}")
                 else:
@@ -347,7 +349,7 @@ def run_deep(seconds, only=None, seed=14):
                         and pname not in ("neuron",):
                     failures.append(f"error for {pname} does not name it: {err}"[:160])
             except tpe._Hung:
-                failures.append(f"over 60 s wall for {_short(kw)}")
+                failures.append(f"over {WALL} s wall for {_short(kw)}")
             except Exception as err:  # noqa: BLE001 - counted and reported
                 failures.append(f"{type(err).__name__}: {err} for {_short(kw)}"[:300])
             dt = time.process_time() - t0

@@ -307,22 +307,8 @@ def _log_isi_exponential(re, ae, ri, ai, tau, th, vr, el):
             return rhoi * np.log1p(b * c) + c * th_ + np.log(val)
 
     c_end = 1.0 / a
-    # maximiser of the smooth log-weight phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c theta'
-    def dphi(c):
-        return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
-    c_hi = c_end * (1.0 - 1e-15)
-    if dphi(0.0) <= 0.0:
-        cs = 0.0
-    elif dphi(c_hi) >= 0.0:
-        # R_E tau_m a_e << 1e-15 theta': the maximiser lies within rounding of c = 1/a, where the
-        # weight (1 - ac)^(R_E tau_m) still equals 1 to ~1e-13; the peak is taken at c_hi
-        cs = c_hi
-    else:
-        cs = optimize.brentq(dphi, 0.0, c_hi, xtol=1e-14 * c_end, rtol=1e-13)
-    phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
-    # curvature width of the peak, for breakpoints
-    curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
-    width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
+    # maximiser of the smooth log-weight phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c theta' and its width
+    cs, phis, width = _exp_peak(re, ae, ri, ai, tau, th_)
     opts = dict(limit=200, epsabs=0.0, epsrel=1e-11)
     total = 0.0
     # the end singularity (1-ac)^(rho-1) is left to the algebraic-weight rule on the last piece;
@@ -1333,13 +1319,22 @@ def _exp_peak(re, ae, ri, ai, tau, th_):
 
     def dphi(c):
         return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
+    c_hi = c_end * (1.0 - 1e-15)
     if dphi(0.0) <= 0.0:
         cs = 0.0
+    elif dphi(c_hi) >= 0.0:
+        # R_E tau_m a_e << 1e-15 theta': the maximiser lies within rounding of c = 1/a, where the
+        # weight (1 - ac)^(R_E tau_m) still equals 1 to ~1e-13; the peak is taken at c_hi
+        cs = c_hi
     else:
-        cs = optimize.brentq(dphi, 0.0, c_end * (1.0 - 1e-15), xtol=1e-14 * c_end, rtol=1e-13)
+        cs = optimize.brentq(dphi, 0.0, c_hi, xtol=1e-14 * c_end, rtol=1e-13)
     phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
     curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
     width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
+    if cs == 0.0 and dphi(0.0) < 0.0:
+        # maximum at the end c = 0: phi falls off over 1/|phi'(0)|, far thinner than the curvature
+        # width when the drive is huge (R_E tau_m a_e >> theta'); the quadrature must see that layer
+        width = min(width, 1.0 / -dphi(0.0))
     return cs, phis, width
 
 

@@ -895,6 +895,10 @@ class _Lattice:
         if not np.any(keep):
             raise ConvergenceError("the lattice's occupation before the first passage vanished (no source)")
         logw = np.log(g[keep]) + log_ndtr(z[keep])
+        if not np.isfinite(logw.max()):
+            # every crossing is > ~1e154 SDs away (vanishing noise): the log weights underflow to
+            # -inf, and the weight is all on the source nearest the threshold (largest z)
+            return float(self.s * _mean_excess(-np.max(z[keep])))
         wts = np.exp(logw - logw.max())
         return float(self.s * np.dot(wts, _mean_excess(-z[keep])) / wts.sum())
 
