@@ -1443,6 +1443,13 @@ def _fpt_solution(S, y0):
     r1 = (a * g2 - g1) / (a - 1.0)
     r2 = (a * g4 - g2) / (a - 1.0)
     g = (4.0 * r2 - r1) / 3.0
+    if not np.all(np.isfinite(g)):
+        # the kernel overflows where the start and the threshold are ~1e13 noise SDs apart (the FPT
+        # is deterministic to within rounding); refuse instead of returning NaN
+        raise ConvergenceError(
+            f"fpt_density: the Volterra solution overflows at (v_th - mu)/sigma = {S:.3g}, "
+            f"(v_start - mu)/sigma = {y0:.3g} (the noise is vanishing against the distances: the FPT is "
+            f"nearly deterministic, mean {mean:.3g} tau_m); increase sigma or use mean_fpt")
     grid = np.linspace(s0, s_end, n + 1)
     spl = make_interp_spline(grid, g, k=5)
     g_end = max(float(spl(s_end)), 0.0)
@@ -1521,7 +1528,8 @@ def fpt_density(t, mu, sigma, *, tau_m, v_th, v_start):
     ConvergenceError
         If resolving the density would take more than 4000 base steps (a start close to the
         threshold against the noise, ``((v_th - v_start)/sigma)^2`` below ~1/100 of the mean
-        FPT in units of ``tau_m``), or the solution's mass misses 1 by more than 1e-4.
+        FPT in units of ``tau_m``), the solution's mass misses 1 by more than 1e-4, or its kernel
+        overflows (vanishing noise: start and threshold ~1e13 noise SDs apart).
 
     Notes
     -----
