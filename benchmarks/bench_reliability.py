@@ -147,7 +147,7 @@ def run(seconds, only=None):
 #: per-call CPU bound of issue 14 (one thread)
 BOUND = 2.0
 #: wall-clock seconds after which a deep-profile call is interrupted (and counted as a failure)
-WALL = 30
+WALL = 20
 #: functions whose value is a probability / a density / a rate in Hz / a rate per step / a log-probability
 KIND = {
     "prob": {"discrete.firing_probability", "wiener.firing_probability", "wiener.hitting_probability",
@@ -305,8 +305,9 @@ def _invalid_kw(mod, name, base, rng):
     return par.name, kw
 
 
-def run_deep(seconds, only=None, seed=14):
-    """Per function: ``seconds`` of CPU, the examples cycling typical, extreme, extreme, invalid."""
+def run_deep(seconds, only=None, seed=14, max_examples=None, names=None, verbose=True):
+    """Per function: ``seconds`` of CPU (and at most ``max_examples``), the examples cycling typical,
+    extreme, extreme, invalid. ``names``: run only these ``module.function`` names."""
     rows = []
     rng = np.random.default_rng(seed)
     tiers = ["typical", "extreme", "extreme", "invalid"]
@@ -314,7 +315,7 @@ def run_deep(seconds, only=None, seed=14):
         full = f"{mod}.{name}"
         if only and only not in full:
             continue
-        if f"{mod}.{name}" in SKIP_DEEP:
+        if f"{mod}.{name}" in SKIP_DEEP or (names is not None and full not in names):
             continue
         base = tpe.BASE[mod][name]
         counts = {t: 0 for t in tiers}
@@ -324,7 +325,7 @@ def run_deep(seconds, only=None, seed=14):
         slowest, slowest_kw = 0.0, None
         start = time.process_time()
         i = 0
-        while time.process_time() - start < seconds:
+        while time.process_time() - start < seconds and (max_examples is None or i < max_examples):
             tier = tiers[i % len(tiers)]
             i += 1
             pname = None
@@ -361,6 +362,8 @@ def run_deep(seconds, only=None, seed=14):
         n = sum(counts.values())
         rows.append(dict(name=full, n=n, counts=counts, refused=refused, failures=failures, over=over,
                          slowest=slowest, slowest_kw=_short(slowest_kw) if slowest_kw else ""))
+        if not verbose:
+            continue
         print(f"{full}: {n} examples ({counts}), {refused} refused, {len(failures)} failures, "
               f"{len(over)} over {BOUND} s, slowest {slowest:.3f} s", flush=True)
         for f in failures[:3] + over[:2]:

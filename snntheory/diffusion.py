@@ -1410,6 +1410,14 @@ _FPT_END_REL = 1e-6
 _FPT_MASS_TOL = 1e-4
 
 
+def _deterministic_fpt(S, y0, mean):
+    """The error for vanishing noise, where the FPT is deterministic to within rounding."""
+    return ConvergenceError(
+        f"fpt_density: at (v_th - mu)/sigma = {S:.3g}, (v_start - mu)/sigma = {y0:.3g} the noise is vanishing "
+        f"against the distances and the FPT is deterministic to within rounding (mean {mean:.3g} tau_m): the "
+        "density is a spike the Volterra solver cannot resolve; increase sigma or use mean_fpt")
+
+
 @functools.lru_cache(maxsize=64)
 def _fpt_solution(S, y0):
     """The Volterra solution for one parameter set, on a grid chosen from the parameters alone
@@ -1429,7 +1437,10 @@ def _fpt_solution(S, y0):
         s_end = _FPT_S_TAIL
     # resolve the relaxation (time scale tau_m) and the first arrivals, which come after the
     # diffusive time (S - y0)^2 of the start distance
-    scale = min(mean, sd, 1.0, max((S - y0) ** 2, 1e-300))
+    dist = abs(S - y0)   # the start distance in noise units; its square overflows at vanishing noise
+    scale = min(mean, sd, 1.0, max(dist * dist if dist < 1e150 else math.inf, 1e-300))
+    if not scale > 0.0:   # the FPT's SD is 0 to rounding
+        raise _deterministic_fpt(S, y0, mean)
     need = math.ceil(_FPT_STEPS_PER_SCALE * (s_end - s0) / scale)
     if need > _FPT_N_MAX:
         raise ConvergenceError(
@@ -1444,12 +1455,8 @@ def _fpt_solution(S, y0):
     r2 = (a * g4 - g2) / (a - 1.0)
     g = (4.0 * r2 - r1) / 3.0
     if not np.all(np.isfinite(g)):
-        # the kernel overflows where the start and the threshold are ~1e13 noise SDs apart (the FPT
-        # is deterministic to within rounding); refuse instead of returning NaN
-        raise ConvergenceError(
-            f"fpt_density: the Volterra solution overflows at (v_th - mu)/sigma = {S:.3g}, "
-            f"(v_start - mu)/sigma = {y0:.3g} (the noise is vanishing against the distances: the FPT is "
-            f"nearly deterministic, mean {mean:.3g} tau_m); increase sigma or use mean_fpt")
+        # the kernel overflows where the start and the threshold are ~1e13 noise SDs apart
+        raise _deterministic_fpt(S, y0, mean)
     grid = np.linspace(s0, s_end, n + 1)
     spl = make_interp_spline(grid, g, k=5)
     g_end = max(float(spl(s_end)), 0.0)

@@ -998,6 +998,11 @@ def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what,
     inc = increments if increments is not None else IncrementDistribution.gaussian(m, s)
     if inc.weights.size == 0:
         raise ParameterError(f"{what} needs noise: s must be > 0 V/step (the noise-free chain has no density)")
+    if increments is None and s * s < 1e-290:
+        # s^2 underflows (the chain's scales 1/s^2 overflow): the density is the noise-free orbit's
+        raise ConvergenceError(f"{what}: s = {s:g} V/step is too small for the density solver (s^2 underflows; "
+                               "the membrane follows the noise-free orbit): raise s above 1e-140, or use "
+                               "firing_probability, whose noise-free limit is exact")
     if beta == 1.0 and inc.mean <= 0.0 and v_lower is None:
         raise ParameterError(f"{what} with beta = 1 needs a positive mean increment or v_lower (otherwise the "
                              f"membrane drifts away and has no stationary distribution); got mean {inc.mean:g}")
