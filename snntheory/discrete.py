@@ -1177,6 +1177,10 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     """
     chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments")
     sol = chain.converged()
+    if sol.rate == 0.0:
+        # escapes rarer than ~1e-308 per step: the mean ISI is beyond the double range, and the
+        # ISI is geometric with that mean (the rare-escape limit below: CV -> 1)
+        return ISIMoments(np.float64(math.inf), np.float64(math.inf), np.float64(1.0))
     u, w = sol.nodes, sol.weights
     B = _backward(chain, sol)
     A = np.eye(u.size) - B

@@ -1880,7 +1880,8 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     """FPT density from the exact transform (exponential amplitudes); raises _NoExactTransform
     where its series lose digits."""
     log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
-    t_tail = math.exp(log_t) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
+    with np.errstate(over="ignore"):   # a mean FPT beyond the double range: no tail split
+        t_tail = float(np.exp(log_t)) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
     tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
     inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
     out = np.empty_like(t)
