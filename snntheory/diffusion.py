@@ -1447,6 +1447,9 @@ def _fpt_solution(S, y0):
             f"fpt_density: the Volterra grid needs {need} steps (cap {_FPT_N_MAX}) to resolve an FPT "
             f"of mean {mean:.3g} tau_m and SD {sd:.3g} tau_m; increase sigma or use mean_fpt")
     n = int(max(need, _FPT_N))
+    if (s_end - s0) / (4 * n) <= 4.0 * math.ulp(s_end):
+        # the window is narrower than the grid's rounding (an FPT far longer than its spread)
+        raise _deterministic_fpt(S, y0, mean)
     g1 = _volterra(S, y0, s0, s_end, n)
     g2 = _volterra(S, y0, s0, s_end, 2 * n)[::2]
     g4 = _volterra(S, y0, s0, s_end, 4 * n)[::4]
