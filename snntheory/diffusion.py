@@ -638,7 +638,9 @@ def kramers_rate(mu, sigma, *, tau_m, v_th, log=False, y_th=None):
     tau_m = _check_one("tau_m", tau_m, domain=_TAU_M)
     y = _check_one("y_th", y_th, domain=_Y_TH_POS, label="y_th = (v_th - mu)/sigma")
     _check_shapes(["tau_m", "y_th"], [tau_m, y])
-    lr = np.log(y / (tau_m * SQRT_PI)) - y * y
+    # ln y - ln(tau_m sqrt(pi)) in two terms: y / tau_m overflows for tiny sigma (the rate is then 0)
+    with np.errstate(over="ignore"):
+        lr = np.log(y) - np.log(tau_m * SQRT_PI) - y * y
     return scalar_or_array(lr if log else np.exp(lr))
 
 
@@ -1408,6 +1410,14 @@ _FPT_END_REL = 1e-6
 _FPT_MASS_TOL = 1e-4
 
 
+def _deterministic_fpt(S, y0, mean):
+    """The error for vanishing noise, where the FPT is deterministic to within rounding."""
+    return ConvergenceError(
+        f"fpt_density: at (v_th - mu)/sigma = {S:.3g}, (v_start - mu)/sigma = {y0:.3g} the noise is vanishing "
+        f"against the distances and the FPT is deterministic to within rounding (mean {mean:.3g} tau_m): the "
+        "density is a spike the Volterra solver cannot resolve; increase sigma or use mean_fpt")
+
+
 @functools.lru_cache(maxsize=64)
 def _fpt_solution(S, y0):
     """The Volterra solution for one parameter set, on a grid chosen from the parameters alone
@@ -1427,13 +1437,19 @@ def _fpt_solution(S, y0):
         s_end = _FPT_S_TAIL
     # resolve the relaxation (time scale tau_m) and the first arrivals, which come after the
     # diffusive time (S - y0)^2 of the start distance
-    scale = min(mean, sd, 1.0, max((S - y0) ** 2, 1e-300))
+    dist = abs(S - y0)   # the start distance in noise units; its square overflows at vanishing noise
+    scale = min(mean, sd, 1.0, max(dist * dist if dist < 1e150 else math.inf, 1e-300))
+    if not scale > 0.0:   # the FPT's SD is 0 to rounding
+        raise _deterministic_fpt(S, y0, mean)
     need = math.ceil(_FPT_STEPS_PER_SCALE * (s_end - s0) / scale)
     if need > _FPT_N_MAX:
         raise ConvergenceError(
             f"fpt_density: the Volterra grid needs {need} steps (cap {_FPT_N_MAX}) to resolve an FPT "
             f"of mean {mean:.3g} tau_m and SD {sd:.3g} tau_m; increase sigma or use mean_fpt")
     n = int(max(need, _FPT_N))
+    if (s_end - s0) / (4 * n) <= 4.0 * math.ulp(s_end):
+        # the window is narrower than the grid's rounding (an FPT far longer than its spread)
+        raise _deterministic_fpt(S, y0, mean)
     g1 = _volterra(S, y0, s0, s_end, n)
     g2 = _volterra(S, y0, s0, s_end, 2 * n)[::2]
     g4 = _volterra(S, y0, s0, s_end, 4 * n)[::4]
@@ -1441,6 +1457,9 @@ def _fpt_solution(S, y0):
     r1 = (a * g2 - g1) / (a - 1.0)
     r2 = (a * g4 - g2) / (a - 1.0)
     g = (4.0 * r2 - r1) / 3.0
+    if not np.all(np.isfinite(g)):
+        # the kernel overflows where the start and the threshold are ~1e13 noise SDs apart
+        raise _deterministic_fpt(S, y0, mean)
     grid = np.linspace(s0, s_end, n + 1)
     spl = make_interp_spline(grid, g, k=5)
     g_end = max(float(spl(s_end)), 0.0)
@@ -1519,7 +1538,8 @@ def fpt_density(t, mu, sigma, *, tau_m, v_th, v_start):
     ConvergenceError
         If resolving the density would take more than 4000 base steps (a start close to the
         threshold against the noise, ``((v_th - v_start)/sigma)^2`` below ~1/100 of the mean
-        FPT in units of ``tau_m``), or the solution's mass misses 1 by more than 1e-4.
+        FPT in units of ``tau_m``), the solution's mass misses 1 by more than 1e-4, or its kernel
+        overflows (vanishing noise: start and threshold ~1e13 noise SDs apart).
 
     Notes
     -----

@@ -59,6 +59,14 @@ GRID_RTOL = 5e-2
 GRID_RESOLUTION = 6
 #: Largest fine-grid size (dense linear algebra: the cost of a solve grows as its cube).
 GRID_MAX_POINTS = 2400
+#: Largest estimated CPU time (s, one core) of the dense complex solves of one chain-route FPT-density
+#: call (:func:`fpt_density`): two grids, 2M+1 transform values per time window and the slowest-mode
+#: search, each solve costing about ``1.7e-10 n^3 + 5e-8 n^2`` s on an n-node grid (measured on the
+#: reference machine). Beyond it a ConvergenceError says what the call would cost; raise it to accept
+#: longer calls.
+FPT_CHAIN_MAX_SECONDS = 1.5
+#: Transform evaluations (on both grids) that the slowest-mode search of the tail typically needs.
+_SLOWEST_MODE_SOLVES = 40
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,22 +307,8 @@ def _log_isi_exponential(re, ae, ri, ai, tau, th, vr, el):
             return rhoi * np.log1p(b * c) + c * th_ + np.log(val)
 
     c_end = 1.0 / a
-    # maximiser of the smooth log-weight phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c theta'
-    def dphi(c):
-        return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
-    c_hi = c_end * (1.0 - 1e-15)
-    if dphi(0.0) <= 0.0:
-        cs = 0.0
-    elif dphi(c_hi) >= 0.0:
-        # R_E tau_m a_e << 1e-15 theta': the maximiser lies within rounding of c = 1/a, where the
-        # weight (1 - ac)^(R_E tau_m) still equals 1 to ~1e-13; the peak is taken at c_hi
-        cs = c_hi
-    else:
-        cs = optimize.brentq(dphi, 0.0, c_hi, xtol=1e-14 * c_end, rtol=1e-13)
-    phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
-    # curvature width of the peak, for breakpoints
-    curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
-    width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
+    # maximiser of the smooth log-weight phi(c) = rho ln(1-ac) + rhoi ln(1+bc) + c theta' and its width
+    cs, phis, width = _exp_peak(re, ae, ri, ai, tau, th_)
     opts = dict(limit=200, epsabs=0.0, epsrel=1e-11)
     total = 0.0
     # the end singularity (1-ac)^(rho-1) is left to the algebraic-weight rule on the last piece;
@@ -1325,13 +1319,22 @@ def _exp_peak(re, ae, ri, ai, tau, th_):
 
     def dphi(c):
         return -rho * a / (1.0 - a * c) + rhoi * b / (1.0 + b * c) + th_
+    c_hi = c_end * (1.0 - 1e-15)
     if dphi(0.0) <= 0.0:
         cs = 0.0
+    elif dphi(c_hi) >= 0.0:
+        # R_E tau_m a_e << 1e-15 theta': the maximiser lies within rounding of c = 1/a, where the
+        # weight (1 - ac)^(R_E tau_m) still equals 1 to ~1e-13; the peak is taken at c_hi
+        cs = c_hi
     else:
-        cs = optimize.brentq(dphi, 0.0, c_end * (1.0 - 1e-15), xtol=1e-14 * c_end, rtol=1e-13)
+        cs = optimize.brentq(dphi, 0.0, c_hi, xtol=1e-14 * c_end, rtol=1e-13)
     phis = rho * math.log1p(-a * cs) + rhoi * math.log1p(b * cs) + cs * th_
     curv = rho * a * a / (1.0 - a * cs) ** 2 + rhoi * b * b / (1.0 + b * cs) ** 2
     width = 1.0 / math.sqrt(curv) if curv > 0 else c_end
+    if cs == 0.0 and dphi(0.0) < 0.0:
+        # maximum at the end c = 0: phi falls off over 1/|phi'(0)|, far thinner than the curvature
+        # width when the drive is huge (R_E tau_m a_e >> theta'); the quadrature must see that layer
+        width = min(width, 1.0 / -dphi(0.0))
     return cs, phis, width
 
 
@@ -1877,7 +1880,8 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     """FPT density from the exact transform (exponential amplitudes); raises _NoExactTransform
     where its series lose digits."""
     log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
-    t_tail = math.exp(log_t) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
+    with np.errstate(over="ignore"):   # a mean FPT beyond the double range: no tail split
+        t_tail = float(np.exp(log_t)) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
     tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
     inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
     out = np.empty_like(t)
@@ -1887,6 +1891,29 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
         lam1, c = tail
         out[~inner] = c * np.exp(-lam1 * t[~inner])
     return out
+
+
+def _n_windows(t, tau):
+    """Number of inversion windows of :func:`_invert_windows` that the times t fall into."""
+    return int(np.unique(np.ceil(np.log(2.0 * t / tau) / math.log(_WINDOW) - 1e-12)).size) if t.size else 0
+
+
+def _check_chain_work(chains, t, t_tail, tau, amp):
+    """Refuse, before the dense complex solves, a chain-route inversion whose estimated CPU time
+    exceeds :data:`FPT_CHAIN_MAX_SECONDS`."""
+    per_p = sum(1.7e-10 * float(ch.x.size) ** 3 + 5e-8 * float(ch.x.size) ** 2 for ch in chains)
+    n_win = _n_windows(t[t <= t_tail], tau) + (_n_windows(t[t > t_tail], tau) if np.any(t > t_tail) else 0)
+    cost = per_p * (n_win * (2 * _DEHOOG_M + 1) + (_SLOWEST_MODE_SOLVES if np.any(t > t_tail) else 0))
+    if cost > FPT_CHAIN_MAX_SECONDS:
+        why = ("the exponential-amplitude series lose digits here (strong inhibition), so the chain route "
+               "is used" if _is_exponential(amp) else "fixed or arbitrary amplitudes use the chain route")
+        raise ConvergenceError(
+            f"shot-noise fpt_density: {why}, and on its grids of {chains[0].x.size} and {chains[1].x.size} "
+            f"nodes the times asked for span {n_win} inversion window(s) of 2M+1 = {2 * _DEHOOG_M + 1} dense "
+            f"complex solves each: estimated {cost:.2g} s of one core > FPT_CHAIN_MAX_SECONDS = "
+            f"{FPT_CHAIN_MAX_SECONDS:g}. Ask for times in fewer windows (a window spans a factor 8 in t), or "
+            "raise snntheory.shotnoise.FPT_CHAIN_MAX_SECONDS to accept the longer call; the grid size is set "
+            "by the smallest jump against v_th - v_start and by the inhibitory spread")
 
 
 def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
@@ -1913,6 +1940,7 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
     with one_blas_thread():
         t1, t2 = _chain_moments(chains[1])
         t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
+        _check_chain_work(chains, t, t_tail, tau, amp)
         tail = _slowest_mode(chains, geometries, t1) if np.any(t > t_tail) else None
         inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
         out[inner] = _invert_windows(t[inner], tau, transform, _DEHOOG_M)
@@ -1948,6 +1976,9 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     ------
     ParameterError
         Invalid parameter, ``v_start > v_th`` or ``e_l >= v_th``.
+    ConvergenceError
+        The chain route (below) would take longer than :data:`FPT_CHAIN_MAX_SECONDS`, or its
+        grid exceeds ``GRID_MAX_POINTS``.
 
     Notes
     -----
@@ -1982,7 +2013,12 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     grids, inverted with 2M+1 = 21 values per window; the density integrates to 1 and reproduces
     the mean and variance of :func:`isi_moments` to ~1e-3 relative. Cost: 2(2M+1) dense complex
     solves of the grid size per window (n^3), about 0.2--1 s for excitatory input and tens of
-    seconds when inhibition or small jumps widen the grid to ~1000 nodes.
+    seconds when inhibition or small jumps widen the grid to ~1000 nodes. Such calls are refused
+    before the solves with a :class:`~snntheory.errors.ConvergenceError` stating their estimated
+    cost when it exceeds :data:`FPT_CHAIN_MAX_SECONDS` (1.5 s of one core; e.g. jumps of 1 % of
+    the threshold distance, or strong inhibition with exponential amplitudes, over a range of
+    times spanning several factor-8 windows); raising that module constant accepts them (the
+    documented exception to the 2 s bound of issue 14).
 
     Both routes: ``t`` in :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m`
     (an element's value does not depend on the other times asked for). Beyond the mean plus 12

@@ -320,6 +320,12 @@ def log_fpt_cdf(t, drift, noise, *, distance):
     out = np.full(t.shape, -np.inf)
     reg = (s > 0) & (t > 0) & np.isfinite(t) & _resolved(t, s, a)
     out[reg] = _log_cdf_reg(t[reg], v[reg], s[reg], a[reg])
+    # near 1 the sum of the two terms rounds above 1 (ln F > 0 by an ulp): there ln F = ln(1 - SF)
+    # with the survival function summed directly (log_fpt_sf's branch for F >= 1/2)
+    near1 = reg & (out >= -math.log(2.0))
+    if np.any(near1):
+        log_sf = np.asarray(log_fpt_sf(t[near1], v[near1], s[near1], distance=a[near1]))
+        out[near1] = np.log1p(-np.exp(log_sf))
     inf = (s > 0) & np.isinf(t)
     out[inf] = np.minimum(0.0, _kappa_a(v[inf], a[inf], s[inf]))
     det = ((s == 0) | ~_resolved(t, s, a)) & (v > 0)
@@ -895,6 +901,10 @@ class _Lattice:
         if not np.any(keep):
             raise ConvergenceError("the lattice's occupation before the first passage vanished (no source)")
         logw = np.log(g[keep]) + log_ndtr(z[keep])
+        if not np.isfinite(logw.max()):
+            # every crossing is > ~1e154 SDs away (vanishing noise): the log weights underflow to
+            # -inf, and the weight is all on the source nearest the threshold (largest z)
+            return float(self.s * _mean_excess(-np.max(z[keep])))
         wts = np.exp(logw - logw.max())
         return float(self.s * np.dot(wts, _mean_excess(-z[keep])) / wts.sum())
 

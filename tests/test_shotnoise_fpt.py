@@ -4,6 +4,7 @@ errors), the embedded-chain grid against the exact exponential-amplitude formula
 own mass and moments, and the diffusion limit (jumps shrinking at fixed mean and variance)."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snntheory import diffusion, shotnoise as sn
-from snntheory.errors import ParameterError
+from snntheory.errors import ConvergenceError, ParameterError
 from snntheory.simulate import simulate_first_passage
 
 #: Simulation agreement: 4 standard errors (the issue's criterion).
@@ -65,8 +66,11 @@ def test_mean_fpt_and_cv_agree_with_simulation(case, mc_scale):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", DENSITY_CASES)
-def test_fpt_density_agrees_with_simulation(case, mc_scale):
+def test_fpt_density_agrees_with_simulation(case, mc_scale, monkeypatch):
     re, ae, ri, ai, v0, amp = case
+    # the quantile bins span four inversion windows: the fixed-jump E+I case's chain route needs
+    # ~2.6 s there, over the default cap FPT_CHAIN_MAX_SECONDS; this test checks that longer call
+    monkeypatch.setattr(sn, "FPT_CHAIN_MAX_SECONDS", 10.0)
     times = _simulate(case, int(40000 * mc_scale), seed=5)
     n = times.size
     edges = np.quantile(times, np.linspace(0.0, 0.98, 16))
@@ -93,6 +97,15 @@ def test_fpt_density_mass_mean_variance(case):
     assert mean == pytest.approx(m.mean, rel=TOL_DENSITY_MOMENTS)
     assert var == pytest.approx(m.variance, rel=TOL_DENSITY_MOMENTS)
     assert np.all(g >= 0.0)
+
+
+def test_fpt_density_chain_route_is_capped_before_it_runs():
+    """The 75 s fixed-1 %-jump call of benchmarks/results/shotnoise.md is refused at once, with its cost."""
+    t = np.linspace(1e-3, 0.2, 200)
+    start = time.process_time()
+    with pytest.raises(ConvergenceError, match="FPT_CHAIN_MAX_SECONDS"):
+        sn.fpt_density(t, 4500.0, 0.01, v_start=0.0, amplitude="fixed", **COMMON)
+    assert time.process_time() - start < 2.0
 
 
 def test_fpt_density_element_does_not_depend_on_the_batch():
