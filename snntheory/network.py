@@ -49,6 +49,7 @@ __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILE
 __all__ += ["BPTTGain", "bptt_gain"]
 __all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
 __all__ += ["CorrelationMap", "correlation_map", "correlation_fixed_point", "correlation_depth"]
+__all__ += ["PhaseDiagram", "phase_diagram", "TRAINABILITY_ROUTES"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
@@ -741,6 +742,14 @@ class LayerInit:
     transient_rates : tuple of float
         Predicted rate (Hz) at each of the first T steps of a trial started at rest
         (:func:`predict_transient`; ``predict_network(..., n_steps=T)``; empty otherwise).
+    chi_c : float
+        One-sided slope of the layer's correlation map at 1, :math:`(1-f(1-\epsilon))/\epsilon`
+        with :math:`\epsilon = 0.02` (> 1: nearby inputs move apart; :func:`predict_network`).
+    c_star : float
+        Fixed point of the layer's correlation map reached from 0.5.
+    full_grad_gain : float
+        Through-time gradient gain :math:`\|\partial\mathcal L/\partial V_l\|^2 /
+        \|\partial\mathcal L/\partial V_{l+1}\|^2` of a BPTT window (NaN for the top layer).
     """
 
     __repr__ = _result_repr
@@ -767,6 +776,9 @@ class LayerInit:
     verified_rate: float = math.nan
     verified_stderr: float = math.nan
     transient_rates: tuple = ()
+    chi_c: float = math.nan
+    c_star: float = math.nan
+    full_grad_gain: float = math.nan
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -832,7 +844,8 @@ class NetworkInit:
                 ("rate", "Hz", "rate", ".4g"), ("target", "Hz", "target_rate", ".4g"),
                 ("spread", "Hz", "rate_spread", ".3g"), ("V mean", "V", "v_mean", ".3g"), ("V sd", "V", "v_std", ".3g"),
                 ("silent", "", "silent_fraction", ".3f"), ("map gain", "", "map_gain", ".3f"),
-                ("grad gain", "", "grad_gain", ".3g"), ("calibration", "", "calibration", "s"))
+                ("grad gain", "", "grad_gain", ".3g"), ("full gain", "", "full_grad_gain", ".3g"),
+                ("chi_c", "", "chi_c", ".3g"), ("c*", "", "c_star", ".3g"), ("calibration", "", "calibration", "s"))
 
     def _header(self):
         return (f"NetworkInit(method={self.method!r}, widths={list(self.widths)}, input {self.input_rate:g} Hz, "
@@ -956,9 +969,13 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
     return NetworkInit(tuple(layers), method, tuple(widths), rate0, neuron)
 
 
+#: routes of predict_network's correlation slope, fixed point and full gradient gain
+TRAINABILITY_ROUTES = ("fast", "exact", "off")
+
+
 def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist="normal", surrogate="fast_sigmoid",
                     surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW, n_steps=None,
-                    v0=None) -> NetworkInit:
+                    v0=None, trainability="fast", window=16) -> NetworkInit:
     r"""What given weights do to a deep network: the depth model's prediction, no solve.
 
     The forward model of this module (see its docstring) evaluated at the weights you give,
@@ -988,6 +1005,14 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     n_steps, v0 : int or None, float or None, keyword-only
         With ``n_steps = T``, also each layer's rates over the first T steps of a trial started
         at ``v0`` (``LayerInit.transient_rates``, :func:`predict_transient`).
+    trainability : {"fast", "exact", "off"}, keyword-only
+        Route of each layer's ``chi_c``, ``c_star`` and ``full_grad_gain``: ``"fast"`` the
+        closures of :func:`phase_diagram` (milliseconds per layer; its accuracy sentence),
+        ``"exact"`` the two-replica chain (:func:`correlation_map`, seconds per point of the
+        map) and :func:`bptt_gain`, ``"off"`` leaves them NaN (requires a neuron without
+        refractoriness unless ``"off"``).
+    window : int, keyword-only
+        Steps T of the backpropagated window of ``full_grad_gain`` (count readout, detached reset).
 
     Returns
     -------
@@ -1032,6 +1057,14 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
     plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    check_choice("trainability", trainability, TRAINABILITY_ROUTES)
+    window = check_int("n_steps", window, label="window")
+    if trainability != "off":
+        chi, cst, gains = _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, trainability,
+                                        window, rows)
+        plan = replace(plan, layers=tuple(replace(l, chi_c=float(chi[i]), c_star=float(cst[i]),
+                                                  full_grad_gain=float(gains[i]))
+                                          for i, l in enumerate(plan.layers)))
     if n_steps is None:
         return plan
     tr = predict_transient(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=n_steps, v0=v0,
@@ -1665,6 +1698,8 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
 #: quenched nodes and grid bins of the batched depth model of :func:`phase_diagram`
 _FAST_NODES = 6
 _FAST_BINS = 60
+#: bins of the second pass for points whose increment SD is below one bin of the first
+_FINE_BINS = 120
 #: grid points per batch of chains (a batch's arrays stay within the cache's reach)
 _FAST_CHUNK = 64
 #: sub-points per cell over which sigma' and the time path c are averaged
@@ -1673,7 +1708,7 @@ _FAST_SUB = 8
 _CHI_EPS = 0.02
 
 
-def _fast_law(cp, drives, s, kind, width, detach):
+def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
     """Batched stationary chains, one per row of ``drives`` (K,) with SDs ``s`` (K,), on at most
     ``_FAST_BINS`` bins: ``(p, F, pi, pts, mom)`` with ``mom`` the per-row moments of the
     pre-threshold potential ``u = beta x + d + s Z`` that the closures need: E[u], Var[u] and
@@ -1682,7 +1717,7 @@ def _fast_law(cp, drives, s, kind, width, detach):
     of its bin width above) at ``_FAST_SUB`` sub-points each."""
     beta, v_th = cp.beta, cp.v_th
     ch, g, P, R = discrete._solve_grid_chain(drives, s, beta, v_th, cp.v_reset, cp.reset, 0, None, None, True,
-                                             True, max_bins=_FAST_BINS)
+                                             True, max_bins=max_bins)
     pi, pts = ch.pi, ch.states
     nb_lo = g.nb_lo
     T = P[:, :, 1:nb_lo + 1] - (0.0 if R is None else R[:, :, :nb_lo])  # no spike: u in the bins below v_th
@@ -1706,7 +1741,7 @@ def _fast_law(cp, drives, s, kind, width, detach):
     vx = np.einsum("ki,ki->k", pi, pts * pts) - ex * ex
     mom["u_mean"] = beta * ex + drives
     mom["u_var"] = beta * beta * np.maximum(vx, 0.0) + s * s
-    return ch.rate, ch.regularity, pi, pts, mom
+    return ch.rate, ch.regularity, pi, pts, mom, h
 
 
 def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach, silent_below):
@@ -1734,8 +1769,19 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
     for b in np.nonzero(~live & (ep > 0.0))[0]:       # isolated input spikes: the sparse limit
         p[b] = min(n * ep[b] * _spikes_per_jump(cp, gain, float(np.broadcast_to(wm, (B,))[b]),
                                                 float(np.broadcast_to(ws, (B,))[b])), 1.0)
-    for idx in np.array_split(np.nonzero(live)[0], -(-int(live.sum()) // _FAST_CHUNK)):
-        pk, Fk, pi, pts, mk = _fast_law(cp, drives[idx].ravel(), np.repeat(s[idx], Q), kind, width, detach)
+    coarse = []      # points whose chain bins are wider than the increment SD: solved again on a finer grid
+    chunks = [(idx, _FAST_BINS) for idx in np.array_split(np.nonzero(live)[0], max(1, -(-int(live.sum()) // _FAST_CHUNK)))]
+    while chunks:
+        idx, bins = chunks.pop(0)
+        if not idx.size:
+            continue
+        pk, Fk, pi, pts, mk, h = _fast_law(cp, drives[idx].ravel(), np.repeat(s[idx], Q), kind, width, detach,
+                                           max_bins=bins)
+        if bins == _FAST_BINS:
+            bad = np.any((h > s[idx].repeat(Q)).reshape(-1, Q), axis=1)
+            coarse.extend(idx[bad])
+            if not chunks and coarse:
+                chunks = [(c, _FINE_BINS) for c in np.array_split(np.array(coarse), -(-len(coarse) // 8))]
         if cp.beta == 1.0 and cp.reset == "subtract":   # charge conservation (as _layer_model)
             pk = np.clip(drives[idx].ravel() / (cp.v_th - cp.v_reset), 0.0, 1.0)
             Fk = np.ones_like(pk)
@@ -1746,6 +1792,9 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         ex2 = np.einsum("ki,ki->k", pi, pts * pts).reshape(-1, Q)
         v_mean[idx] = ex @ w
         v_var[idx] = ex2 @ w - v_mean[idx] ** 2
+    for b in np.nonzero((ep >= _SPARSE) & ~live)[0]:   # no input fluctuations: the noise-free map per node
+        p[b] = [_node_rate(cp, d, 0.0) for d in drives[b]]
+        F[b] = 1e-6
     silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])
     return {"ep": p @ w, "ep2": (p * p) @ w, "evf": (p * (1.0 - p) * F) @ w, "v_mean": v_mean,
             "v_std": np.sqrt(np.maximum(v_var, 0.0)), "silent": silent, "w": w, "p": p,
@@ -2021,3 +2070,38 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
                             detach, T, readout, silent_below, fixed_point)
     res = [r.reshape(shape + (L,)) for r in res]
     return PhaseDiagram(wm, ws, *res, T)
+
+
+def _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, route, window, rows):
+    """Per-layer (chi_c, c_star, full gradient gain) of :func:`predict_network`, by the fast
+    closures or the exact two-replica chain and :func:`bptt_gain`."""
+    kind, width = stats_kw["surrogate"], stats_kw["width"]
+    if route == "fast":
+        cp = _check_corr_neuron(neuron)[0]
+        L = len(widths) - 1
+        with one_blas_thread():
+            res = _fast_network(widths, np.asarray(wms, float).reshape(L, 1), np.asarray(wss, float).reshape(L, 1),
+                                cp, neuron, rate0, weight_dist == "rows", kind, width, True, window, "count",
+                                stats_kw["silent_below"], True)
+        return res[4][0], res[5][0], res[6][0]
+    cp = _check_corr_neuron(neuron)[0]
+    chi, cst = [], []
+    for n, _, wm, ws, _, state, _ in rows:
+        def f(r, n=n, state=state, wm=wm, ws=ws):
+            try:
+                return _corr_layer(cp, neuron.gain, n, state, wm, ws, r, 16, _CORR_NODES, _CORR_LAGS)[2]
+            except ParameterError:      # no fluctuating drive (a collapsed layer)
+                return math.nan
+        chi.append((1.0 - f(1.0 - _CHI_EPS)) / _CHI_EPS)
+        r = 0.5
+        for _ in range(30):
+            r_new = f(r)
+            if not np.isfinite(r_new) or abs(r_new - r) < 1e-3:
+                break
+            r = r_new
+        cst.append(r_new)
+    d = bptt_gain(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=window, surrogate=kind,
+                  surrogate_width=width, weight_dist=weight_dist).delta_norm
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gains = np.append(d[:-1] / d[1:], math.nan)
+    return np.array(chi), np.array(cst), gains
