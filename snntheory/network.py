@@ -702,7 +702,7 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
 
 @dataclass(frozen=True)
 class LayerInit:
-    """One weight matrix of a network (layer ``index`` = 1 .. L) and what the model predicts for it.
+    r"""One weight matrix of a network (layer ``index`` = 1 .. L) and what the model predicts for it.
 
     Attributes
     ----------
@@ -1811,7 +1811,7 @@ def _closure_cov(q, a, k, sd, zero, theta):
     """Cov(phi(u_a), phi(u_b)) of the post-reset map ``phi`` for a bivariate normal pair of
     pre-threshold potentials (SD ``sd``, correlation ``q``, spike at z >= ``a``; ``k`` = mean
     minus v_reset) and the joint spike probability. Closed forms from the truncated moments of
-    the bivariate normal (``derivations/correlation.md``, section 7)."""
+    the bivariate normal (``derivations/phase.md``)."""
     pa = special.ndtr(-a)
     da = np.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
     L = _orthant(a, q)
@@ -1829,13 +1829,15 @@ def _closure_cov(q, a, k, sd, zero, theta):
     return sd * sd * q - 2.0 * sd * q * czj + ejj - ej * ej, L
 
 
-def _closure_map(layer, rho, cp, n_iter=32):
+def _closure_map(layer, rho, cp, n_iter=32, step_too=False):
     """Drive correlation of the outputs (:attr:`CorrelationMap.rho_out`, the same-step ratio)
     from the Gaussian-copula closure, per grid point, for input drive correlation ``rho``
     (scalar or (B,)). Per (point, node): the replicas' pre-threshold potentials are taken
     bivariate normal with the chain's mean and variance of u and the spike threshold at the
     chain's exact rate; their correlation q solves
-    q = (beta^2 Cov(phi_a, phi_b; q) + rho s^2) / (beta^2 Var phi + s^2) (bisection)."""
+    q = (beta^2 Cov(phi_a, phi_b; q) + rho s^2) / (beta^2 Var phi + s^2) (bisection).
+    ``step_too``: also the per-step output correlation across neurons (:attr:`CorrelationMap.c_step`,
+    with the shared quenched rates)."""
     p, mom, s, w = layer["p"], layer["mom"], layer["s"], layer["w"]
     ok = (p > 1e-12) & (p < 1.0 - 1e-12) & (mom["u_var"] > 0.0)
     pc = np.clip(p, 1e-300, 1.0 - 1e-16)
@@ -1858,9 +1860,14 @@ def _closure_map(layer, rho, cp, n_iter=32):
     joint = _closure_cov(q, a, k, sd, zero, theta)[1]
     cab = np.where(ok, joint - p * p, 0.0)
     caa = np.where(ok, p * (1.0 - p), 0.0)
+    var_p = np.maximum((p * p) @ w - (p @ w) ** 2, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (cab @ w) / (caa @ w)
-    return np.where((caa @ w) > 1e-14, np.clip(out, 0.0, 1.0), np.nan)
+        step = (var_p + cab @ w) / (var_p + caa @ w)
+    live = (caa @ w) > 1e-14
+    if not step_too:
+        return np.where(live, np.clip(out, 0.0, 1.0), np.nan)
+    return np.where(live, np.clip(out, 0.0, 1.0), np.nan), np.where(live, np.clip(step, -1.0, 1.0), np.nan)
 
 
 def _closure_fixed_point(layer, cp, n_iter=30):
@@ -2013,11 +2020,11 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
       :math:`\phi` the post-reset map, in closed form (Owen's T); the output drive correlation
       is :math:`\rho_\mathrm{out} = E_i[P(u_a,u_b \ge \theta) - p_i^2] / E_i[p_i(1-p_i)]` and
       :math:`\chi_c = (1 - \rho_\mathrm{out}(1-\epsilon))/\epsilon`, :math:`\epsilon = 0.02`
-      (``derivations/correlation.md``, section 7).
+      (``derivations/phase.md``).
     - **Gradient, short-memory closure.** :func:`bptt_gain`'s backward recursion with the
       surrogate and the time path independent across steps (their one-step moments from the
       chain), which turns the path sums into a recursion over the T x T delta covariance
-      (``derivations/bptt.md``, section 7).
+      (``derivations/phase.md``).
 
     Accuracy: the closure's chi_c is within 0.15 of the exact two-replica chain's
     (:func:`correlation_fixed_point`) over beta 0.8–1, both resets, at weights that hold the
