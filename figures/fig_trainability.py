@@ -14,10 +14,12 @@ One panel per reset (a: to zero, b: by subtraction), all from ``network.phase_di
   its SD), fluctuation), Micheli et al. 2024 (Var w = 1 / (n P(u > theta)), P(u > theta) the
   input's spike probability; computed here), snntheory's plan (``inverse.init_network``, target
   50 Hz, the range of its per-layer means);
+- the chi_c = 1 and gain = 1 contours are drawn but empty when the plane has no such point
+  (the panel's note gives the range);
 - open circles: a two-replica simulation (``simulate.replica_network``) of layer 1's per-step
-  output correlation for input correlation 0.98, next to the closure's value; open squares: the
-  per-layer gradient gain measured by PyTorch autograd (``tests/bptt_reference.py``) next to
-  the closure's.
+  output correlation for input correlation 0.98, next to the closure's value ("c1 closure/simulation"),
+  and the per-layer gradient gain (geometric mean over 4 layers of ``WIDTH``) of the closure next
+  to PyTorch autograd's (``tests/bptt_reference.py``; "gain closure/autograd").
 """
 from __future__ import annotations
 
@@ -138,6 +140,9 @@ def fig_trainability(quick=False):
             ax.plot([ws], [wm], marker="o", mfc="none", mec="r", markersize=9, linestyle="none")
             ax.annotate(f"c1 {c_th:.2f}/{c_sim:.2f}\ngain {g_th:.3f}/{g_ag:.3f}", (ws, wm), xytext=(4, -10),
                         textcoords="offset points", fontsize=4.5, color="r")
+        ax.text(0.99, 0.02, f"$\\chi_c \\geq$ {np.nanmin(chi):.1f} and gain/layer $\\leq$ {np.nanmax(d['gain']):.3f} "
+                "everywhere:\nno $\\chi_c$ = 1 line, no gain = 1 line", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=5.5, color="w")
         ax.set_xscale("log")
         ax.set_xlabel(r"$\sigma_w$ (V)")
         ax.set_title(f"reset to {'zero' if reset == 'zero' else 'subtract'}: {LAYERS} layers x {WIDTH}, "
