@@ -1009,8 +1009,8 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
         Route of each layer's ``chi_c``, ``c_star`` and ``full_grad_gain``: ``"fast"`` the
         closures of :func:`phase_diagram` (milliseconds per layer; its accuracy sentence),
         ``"exact"`` the two-replica chain (:func:`correlation_map`, seconds per point of the
-        map) and :func:`bptt_gain`, ``"off"`` leaves them NaN (requires a neuron without
-        refractoriness unless ``"off"``).
+        map) and :func:`bptt_gain`, ``"off"`` leaves them NaN (as ``"fast"`` does for a neuron
+        with refractoriness or a delayed reset, which ``"exact"`` rejects).
     window : int, keyword-only
         Steps T of the backpropagated window of ``full_grad_gain`` (count readout, detached reset).
 
@@ -1059,7 +1059,8 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
     check_choice("trainability", trainability, TRAINABILITY_ROUTES)
     window = check_int("n_steps", window, label="window")
-    if trainability != "off":
+    no_chain = bool(neuron.chain_params().ref_steps or neuron.reset_delay)
+    if trainability == "exact" or (trainability == "fast" and not no_chain):
         chi, cst, gains = _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, trainability,
                                         window, rows)
         plan = replace(plan, layers=tuple(replace(l, chi_c=float(chi[i]), c_star=float(cst[i]),
@@ -1744,6 +1745,22 @@ def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
     return ch.rate, ch.regularity, pi, pts, mom, h
 
 
+def _noise_free_rates(cp, drives, n_run=2000, n_count=1000):
+    """Spikes per step of the noise-free map V <- beta V + d (both resets), for an array of
+    drives at once: the map run ``n_run`` steps from ``v_reset``, spikes counted over the last
+    ``n_count`` (its periodic orbit is reached within a few hundred steps; resolution 1e-3)."""
+    v = np.full(drives.shape, cp.v_reset)
+    count = np.zeros(drives.shape)
+    theta = cp.v_th - cp.v_reset
+    for k in range(n_run):
+        v = cp.beta * v + drives
+        s = v >= cp.v_th
+        v = np.where(s, cp.v_reset if cp.reset == "zero" else v - theta, v)
+        if k >= n_run - n_count:
+            count += s
+    return count / n_count
+
+
 def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach, silent_below):
     """One layer of the batched depth model for B grid points (arrays (B,)): the chain of every
     (point, quenched node) on at most ``_FAST_BINS`` bins. Returns a dict with the output state
@@ -1792,9 +1809,10 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         ex2 = np.einsum("ki,ki->k", pi, pts * pts).reshape(-1, Q)
         v_mean[idx] = ex @ w
         v_var[idx] = ex2 @ w - v_mean[idx] ** 2
-    for b in np.nonzero((ep >= _SPARSE) & ~live)[0]:   # no input fluctuations: the noise-free map per node
-        p[b] = [_node_rate(cp, d, 0.0) for d in drives[b]]
-        F[b] = 1e-6
+    quiet = np.nonzero((ep >= _SPARSE) & ~live)[0]     # no input fluctuations: the noise-free map per node
+    if quiet.size:
+        p[quiet] = _noise_free_rates(cp, drives[quiet])
+        F[quiet] = 1e-6
     silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])
     return {"ep": p @ w, "ep2": (p * p) @ w, "evf": (p * (1.0 - p) * F) @ w, "v_mean": v_mean,
             "v_std": np.sqrt(np.maximum(v_var, 0.0)), "silent": silent, "w": w, "p": p,
