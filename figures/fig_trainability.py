@@ -38,7 +38,7 @@ P_IN = 0.15                    # input spikes per step (150 Hz at dt = 1 ms)
 T = 16                         # BPTT window (steps)
 SURROGATE, SURROGATE_WIDTH = "fast_sigmoid", 0.04
 RESETS = ("zero", "subtract")
-GRID = {False: 40, True: 10}   # grid points per axis
+GRID = {False: 40, True: 6}    # grid points per axis
 W_MEAN = (-0.04, 0.08)         # V
 W_STD = (0.02, 1.0)            # V (log axis)
 # check points (w_mean, w_std): simulation of the correlation map and autograd gradient gains
