@@ -1745,20 +1745,27 @@ def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
     return ch.rate, ch.regularity, pi, pts, mom, h
 
 
-def _noise_free_rates(cp, drives, n_run=2000, n_count=1000):
+def _noise_free_rates(cp, drives, kind, width, detach, n_run=2000, n_count=1000):
     """Spikes per step of the noise-free map V <- beta V + d (both resets), for an array of
     drives at once: the map run ``n_run`` steps from ``v_reset``, spikes counted over the last
-    ``n_count`` (its periodic orbit is reached within a few hundred steps; resolution 1e-3)."""
+    ``n_count`` (its periodic orbit is reached within a few hundred steps; resolution 1e-3).
+    Also the orbit's averages of the closures' moments (as :func:`_fast_law`; Var u = 0)."""
     v = np.full(drives.shape, cp.v_reset)
-    count = np.zeros(drives.shape)
     theta = cp.v_th - cp.v_reset
+    acc = {k: np.zeros(drives.shape) for k in ("rate", "s", "ss", "c", "cc", "cs", "u_mean")}
     for k in range(n_run):
-        v = cp.beta * v + drives
-        s = v >= cp.v_th
-        v = np.where(s, cp.v_reset if cp.reset == "zero" else v - theta, v)
+        u = cp.beta * v + drives
+        s = u >= cp.v_th
+        v = np.where(s, cp.v_reset if cp.reset == "zero" else u - theta, u)
         if k >= n_run - n_count:
-            count += s
-    return count / n_count
+            sg = _surrogate.derivative(u - cp.v_th, kind, width)
+            c = _path_factor(u, cp, kind, width, detach)
+            for name, f in (("rate", s), ("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg),
+                            ("u_mean", u)):
+                acc[name] += f
+    out = {k: a / n_count for k, a in acc.items()}
+    out["u_var"] = np.zeros(drives.shape)
+    return out
 
 
 def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach, silent_below):
@@ -1811,8 +1818,11 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         v_var[idx] = ex2 @ w - v_mean[idx] ** 2
     quiet = np.nonzero((ep >= _SPARSE) & ~live)[0]     # no input fluctuations: the noise-free map per node
     if quiet.size:
-        p[quiet] = _noise_free_rates(cp, drives[quiet])
+        nf = _noise_free_rates(cp, drives[quiet], kind, width, detach)
+        p[quiet] = nf.pop("rate")
         F[quiet] = 1e-6
+        for k, v in nf.items():
+            mom[k][quiet] = v
     silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])
     return {"ep": p @ w, "ep2": (p * p) @ w, "evf": (p * (1.0 - p) * F) @ w, "v_mean": v_mean,
             "v_std": np.sqrt(np.maximum(v_var, 0.0)), "silent": silent, "w": w, "p": p,
