@@ -31,6 +31,7 @@ FIGURES = OrderedDict([
     ("strategy", "fig_strategy"),
     ("heterogeneity", "fig_heterogeneity"),
     ("speed", "fig_speed"),
+    ("trainability", "fig_trainability"),
 ])
 
 

@@ -1770,12 +1770,13 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         lo = np.maximum(lo, lo_floor)
         dead = np.zeros(K, bool)
     lo = np.minimum(lo, v_reset - 2.0 * s)
-    span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
-    nb_lo = int(min(max_bins, max(60, math.ceil(span / s * _BINS_PER_S))))
+    # span in increment SDs (``s`` a scalar or one per drive)
+    span = float(np.max(((v_th - lo) / s)[~dead])) if np.any(~dead) else float(np.max((v_th - v_reset) / s))
+    nb_lo = int(min(max_bins, max(60, math.ceil(span * _BINS_PER_S))))
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
-    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(6.0 * s / float(h.min()))), nb_lo // 2)
+    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(float(np.max(6.0 * s / h)))), nb_lo // 2)
     nb = nb_lo + nb_hi
     edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
     edges[:, nb_lo] = v_th
@@ -1793,6 +1794,7 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     nb, nb_lo = g.nb, g.nb_lo
     edges = g.edges
     mu = beta * src[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, n, 1)
+    s = s if np.ndim(s) == 0 else np.asarray(s)[:, None, None]           # one SD per drive
     cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, n, nb+1)
     P = np.zeros((K, n, g.n_st))
     T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
@@ -1876,12 +1878,20 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
         window_decay = check_scalar("beta", window_decay, label="window_decay")
     density = check_bool("density", density)
     regularity = check_bool("regularity", regularity)
+    return _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, counts, window_decay, density, regularity)[0]
+
+
+def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, density, regularity,
+                      max_bins=_GRID_MAX):
+    """The unchecked solve of :func:`grid_chain`: ``s`` a scalar or one SD per drive (K,),
+    ``max_bins`` the cap on the grid's bins. Returns ``(GridChain, grid, transition matrix, post-spike
+    part of the subtractive reset)`` (the last two None without ``density``)."""
     beta_f = min(beta, 0.999) if window_decay is None else window_decay
-    mix = counts
     K = m.size
-    g = _grid(m, s, beta, v_th, v_reset, reset, ref)
+    g = _grid(m, s, beta, v_th, v_reset, reset, ref, max_bins=max_bins)
     dead, nb, n_st, spike_to = g.dead, g.nb, g.n_st, g.spike_to
     P, fire, R = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
+    P0 = P.copy() if density else None
     f = np.zeros((K, n_st))
     f[:, : nb + 1] = fire
     P *= 1.0 - 1e-12
@@ -1916,10 +1926,10 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     p = np.where(dead, 0.0, p)
     F = np.where(dead, 1.0, F)
     if not density:
-        return GridChain(p, F, None, None)
+        return GridChain(p, F, None, None), g, None, None
     pi_v = pi[:, : nb + 1].copy()
     pi_v[:, 0] += pi[:, nb + 1:].sum(axis=1)                              # refractory neurons sit at v_reset
-    return GridChain(p, F, pi_v, g.pts)
+    return GridChain(p, F, pi_v, g.pts), g, P0, R
 
 
 class Transient(NamedTuple):

@@ -49,6 +49,7 @@ __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILE
 __all__ += ["BPTTGain", "bptt_gain"]
 __all__ += ["predict_transient", "NetworkTransient", "sample_membrane"]
 __all__ += ["CorrelationMap", "correlation_map", "correlation_fixed_point", "correlation_depth"]
+__all__ += ["PhaseDiagram", "phase_diagram", "TRAINABILITY_ROUTES"]
 
 #: spikes per step under which a neuron counts as silent
 SILENT_BELOW = 1e-4
@@ -850,7 +851,7 @@ def correlation_depth(c, widths=None, w_means=None, w_stds=None, *, neuron=None,
 
 @dataclass(frozen=True)
 class LayerInit:
-    """One weight matrix of a network (layer ``index`` = 1 .. L) and what the model predicts for it.
+    r"""One weight matrix of a network (layer ``index`` = 1 .. L) and what the model predicts for it.
 
     Attributes
     ----------
@@ -890,6 +891,14 @@ class LayerInit:
     transient_rates : tuple of float
         Predicted rate (Hz) at each of the first T steps of a trial started at rest
         (:func:`predict_transient`; ``predict_network(..., n_steps=T)``; empty otherwise).
+    chi_c : float
+        One-sided slope of the layer's correlation map at 1, :math:`(1-f(1-\epsilon))/\epsilon`
+        with :math:`\epsilon = 0.02` (> 1: nearby inputs move apart; :func:`predict_network`).
+    c_star : float
+        Fixed point of the layer's correlation map reached from 0.5.
+    full_grad_gain : float
+        Through-time gradient gain :math:`\|\partial\mathcal L/\partial V_l\|^2 /
+        \|\partial\mathcal L/\partial V_{l+1}\|^2` of a BPTT window (NaN for the top layer).
     """
 
     __repr__ = _result_repr
@@ -916,6 +925,9 @@ class LayerInit:
     verified_rate: float = math.nan
     verified_stderr: float = math.nan
     transient_rates: tuple = ()
+    chi_c: float = math.nan
+    c_star: float = math.nan
+    full_grad_gain: float = math.nan
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -981,7 +993,8 @@ class NetworkInit:
                 ("rate", "Hz", "rate", ".4g"), ("target", "Hz", "target_rate", ".4g"),
                 ("spread", "Hz", "rate_spread", ".3g"), ("V mean", "V", "v_mean", ".3g"), ("V sd", "V", "v_std", ".3g"),
                 ("silent", "", "silent_fraction", ".3f"), ("map gain", "", "map_gain", ".3f"),
-                ("grad gain", "", "grad_gain", ".3g"), ("calibration", "", "calibration", "s"))
+                ("grad gain", "", "grad_gain", ".3g"), ("full gain", "", "full_grad_gain", ".3g"),
+                ("chi_c", "", "chi_c", ".3g"), ("c*", "", "c_star", ".3g"), ("calibration", "", "calibration", "s"))
 
     def _header(self):
         return (f"NetworkInit(method={self.method!r}, widths={list(self.widths)}, input {self.input_rate:g} Hz, "
@@ -1109,9 +1122,13 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
     return NetworkInit(tuple(layers), method, tuple(widths), rate0, neuron)
 
 
+#: routes of predict_network's correlation slope, fixed point and full gradient gain
+TRAINABILITY_ROUTES = ("fast", "exact", "off")
+
+
 def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist="normal", surrogate="fast_sigmoid",
                     surrogate_width=None, map_gain=False, silent_below=SILENT_BELOW, n_steps=None,
-                    v0=None) -> NetworkInit:
+                    v0=None, trainability="fast", window=16) -> NetworkInit:
     r"""What given weights do to a deep network: the depth model's prediction, no solve.
 
     The forward model of this module (see its docstring) evaluated at the weights you give,
@@ -1141,6 +1158,14 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     n_steps, v0 : int or None, float or None, keyword-only
         With ``n_steps = T``, also each layer's rates over the first T steps of a trial started
         at ``v0`` (``LayerInit.transient_rates``, :func:`predict_transient`).
+    trainability : {"fast", "exact", "off"}, keyword-only
+        Route of each layer's ``chi_c``, ``c_star`` and ``full_grad_gain``: ``"fast"`` the
+        closures of :func:`phase_diagram` (milliseconds per layer; its accuracy sentence),
+        ``"exact"`` the two-replica chain (:func:`correlation_map`, seconds per point of the
+        map) and :func:`bptt_gain`, ``"off"`` leaves them NaN (as ``"fast"`` does for a neuron
+        with refractoriness or a delayed reset, which ``"exact"`` rejects).
+    window : int, keyword-only
+        Steps T of the backpropagated window of ``full_grad_gain`` (count readout, detached reset).
 
     Returns
     -------
@@ -1190,6 +1215,15 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     rows = _propagate(widths, neuron, _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows"),
                       lambda l, *_: (wms[l], wss[l], weight_dist), stats_kw)
     plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
+    check_choice("trainability", trainability, TRAINABILITY_ROUTES)
+    window = check_int("n_steps", window, label="window")
+    no_chain = bool(neuron.chain_params().ref_steps or neuron.reset_delay)
+    if trainability == "exact" or (trainability == "fast" and not no_chain):
+        chi, cst, gains = _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, trainability,
+                                        window, rows)
+        plan = replace(plan, layers=tuple(replace(l, chi_c=float(chi[i]), c_star=float(cst[i]),
+                                                  full_grad_gain=float(gains[i]))
+                                          for i, l in enumerate(plan.layers)))
     if n_steps is None:
         return plan
     tr = predict_transient(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=n_steps, v0=v0,
@@ -1823,3 +1857,457 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,
                     bool(detach_reset))
+
+
+# =============================================================================================
+# fast route: the depth model, the correlation closure and the gradient closure, batched
+# =============================================================================================
+
+#: quenched nodes and grid bins of the batched depth model of :func:`phase_diagram`
+_FAST_NODES = 6
+_FAST_BINS = 60
+#: bins of the second pass for points whose increment SD is below one bin of the first
+_FINE_BINS = 120
+#: grid points per batch of chains (a batch's arrays stay within the cache's reach)
+_FAST_CHUNK = 64
+#: sub-points per cell over which sigma' and the time path c are averaged
+_FAST_SUB = 8
+#: one-sided step of chi_c (the exact route's default, :func:`correlation_fixed_point`)
+_CHI_EPS = 0.02
+
+
+def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
+    """Batched stationary chains, one per row of ``drives`` (K,) with SDs ``s`` (K,), on at most
+    ``_FAST_BINS`` bins: ``(p, F, pi, pts, mom)`` with ``mom`` the per-row moments of the
+    pre-threshold potential ``u = beta x + d + s Z`` that the closures need: E[u], Var[u] and
+    E[f(u)] for f in (sigma', sigma'^2, c, c^2, c sigma') (``c`` the time path of
+    :func:`_path_factor`), averaged over the cells of u (the chain's bins below ``v_th``, cells
+    of its bin width above) at ``_FAST_SUB`` sub-points each."""
+    beta, v_th = cp.beta, cp.v_th
+    ch, g, P, R = discrete._solve_grid_chain(drives, s, beta, v_th, cp.v_reset, cp.reset, 0, None, None, True,
+                                             True, max_bins=max_bins)
+    pi, pts = ch.pi, ch.states
+    nb_lo = g.nb_lo
+    T = P[:, :, 1:nb_lo + 1] - (0.0 if R is None else R[:, :, :nb_lo])  # no spike: u in the bins below v_th
+    below = np.einsum("ki,kij->kj", pi, T)
+    h = g.edges[:, 1] - g.edges[:, 0]
+    n_up = int(math.ceil(float(np.max(8.0 * s / h)))) + 1
+    up = v_th + h[:, None] * np.arange(n_up + 1)[None, :]                # cells above v_th (last: to infinity)
+    cdf = special.ndtr((up[:, None, :] - (beta * pts + drives[:, None])[:, :, None]) / s[:, None, None])
+    cdf[:, :, -1] = 1.0
+    above = np.einsum("ki,kij->kj", pi, np.diff(cdf, axis=2))
+    lo_e = np.concatenate([g.edges[:, :nb_lo], up[:, :-1]], axis=1)
+    hi_e = np.concatenate([g.edges[:, 1:nb_lo + 1], up[:, 1:]], axis=1)
+    lo_e[:, 0] = hi_e[:, 0] - h                                           # the open lowest cell: its bin
+    law = np.concatenate([below, above], axis=1)
+    sub = lo_e[:, :, None] + (hi_e - lo_e)[:, :, None] * (np.arange(_FAST_SUB) + 0.5)[None, None, :] / _FAST_SUB
+    sg = _surrogate.derivative(sub - v_th, kind, width)
+    c = _path_factor(sub, cp, kind, width, detach)
+    mom = {name: np.einsum("kj,kj->k", law, f.mean(axis=2))
+           for name, f in (("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg))}
+    ex = np.einsum("ki,ki->k", pi, pts)
+    vx = np.einsum("ki,ki->k", pi, pts * pts) - ex * ex
+    mom["u_mean"] = beta * ex + drives
+    mom["u_var"] = beta * beta * np.maximum(vx, 0.0) + s * s
+    return ch.rate, ch.regularity, pi, pts, mom, h
+
+
+def _noise_free_rates(cp, drives, kind, width, detach, n_run=2000, n_count=1000):
+    """Spikes per step of the noise-free map V <- beta V + d (both resets), for an array of
+    drives at once: the map run ``n_run`` steps from ``v_reset``, spikes counted over the last
+    ``n_count`` (its periodic orbit is reached within a few hundred steps; resolution 1e-3).
+    Also the orbit's averages of the closures' moments (as :func:`_fast_law`; Var u = 0)."""
+    v = np.full(drives.shape, cp.v_reset)
+    theta = cp.v_th - cp.v_reset
+    acc = {k: np.zeros(drives.shape) for k in ("rate", "s", "ss", "c", "cc", "cs", "u_mean")}
+    for k in range(n_run):
+        u = cp.beta * v + drives
+        s = u >= cp.v_th
+        v = np.where(s, cp.v_reset if cp.reset == "zero" else u - theta, u)
+        if k >= n_run - n_count:
+            sg = _surrogate.derivative(u - cp.v_th, kind, width)
+            c = _path_factor(u, cp, kind, width, detach)
+            for name, f in (("rate", s), ("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg),
+                            ("u_mean", u)):
+                acc[name] += f
+    out = {k: a / n_count for k, a in acc.items()}
+    out["u_var"] = np.zeros(drives.shape)
+    return out
+
+
+def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach, silent_below):
+    """One layer of the batched depth model for B grid points (arrays (B,)): the chain of every
+    (point, quenched node) on at most ``_FAST_BINS`` bins. Returns a dict with the output state
+    (``ep``, ``ep2``, ``evf``), ``v_mean``, ``v_std``, ``silent`` per point, the node weights
+    ``w`` (Q,) and per (point, node) the rate ``p``, the increment SD ``s`` and the moments of
+    :func:`_fast_law` (B, Q). Points with no fluctuating input (isolated input spikes or none)
+    take the sparse limit of :func:`_layer_model` and sit at rest."""
+    B = ep.size
+    m, s, sdm = _drive_stats(gain, n, ep, evf, quenched, wm, ws)
+    m, s, sdm = (np.broadcast_to(x, (B,)).astype(float) for x in (m, s, sdm))
+    z, w = normal_nodes(0.0, 1.0, _FAST_NODES)
+    drives = m[:, None] + sdm[:, None] * z[None, :]
+    live = (ep >= _SPARSE) & (s > 1e-9 * (cp.v_th - cp.v_reset))
+    Q = z.size
+    p = np.zeros((B, Q))
+    F = np.ones((B, Q))
+    rest = _rest_potential(cp)
+    sg0 = float(_surrogate.derivative(rest - cp.v_th, kind, width))
+    c0 = float(_path_factor(np.array([rest]), cp, kind, width, detach)[0])
+    mom = {"s": sg0, "ss": sg0 * sg0, "c": c0, "cc": c0 * c0, "cs": c0 * sg0, "u_mean": rest, "u_var": 0.0}
+    mom = {k: np.full((B, Q), v) for k, v in mom.items()}
+    v_mean, v_var = np.full(B, rest), np.zeros(B)
+    for b in np.nonzero(~live & (ep > 0.0))[0]:       # isolated input spikes: the sparse limit
+        p[b] = min(n * ep[b] * _spikes_per_jump(cp, gain, float(np.broadcast_to(wm, (B,))[b]),
+                                                float(np.broadcast_to(ws, (B,))[b])), 1.0)
+    coarse = []      # points whose chain bins are wider than the increment SD: solved again on a finer grid
+    chunks = [(idx, _FAST_BINS) for idx in np.array_split(np.nonzero(live)[0], max(1, -(-int(live.sum()) // _FAST_CHUNK)))]
+    while chunks:
+        idx, bins = chunks.pop(0)
+        if not idx.size:
+            continue
+        pk, Fk, pi, pts, mk, h = _fast_law(cp, drives[idx].ravel(), np.repeat(s[idx], Q), kind, width, detach,
+                                           max_bins=bins)
+        if bins == _FAST_BINS:
+            bad = np.any((h > s[idx].repeat(Q)).reshape(-1, Q), axis=1)
+            coarse.extend(idx[bad])
+            if not chunks and coarse:
+                chunks = [(c, _FINE_BINS) for c in np.array_split(np.array(coarse), -(-len(coarse) // 32))]
+        if cp.beta == 1.0 and cp.reset == "subtract":   # charge conservation (as _layer_model)
+            pk = np.clip(drives[idx].ravel() / (cp.v_th - cp.v_reset), 0.0, 1.0)
+            Fk = np.ones_like(pk)
+        p[idx], F[idx] = pk.reshape(-1, Q), Fk.reshape(-1, Q)
+        for k, v in mk.items():
+            mom[k][idx] = v.reshape(-1, Q)
+        ex = np.einsum("ki,ki->k", pi, pts).reshape(-1, Q)
+        ex2 = np.einsum("ki,ki->k", pi, pts * pts).reshape(-1, Q)
+        v_mean[idx] = ex @ w
+        v_var[idx] = ex2 @ w - v_mean[idx] ** 2
+    quiet = np.nonzero((ep >= _SPARSE) & ~live)[0]     # no input fluctuations: the noise-free map per node
+    if quiet.size:
+        nf = _noise_free_rates(cp, drives[quiet], kind, width, detach)
+        p[quiet] = nf.pop("rate")
+        F[quiet] = 1e-6
+        for k, v in nf.items():
+            mom[k][quiet] = v
+    silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])
+    return {"ep": p @ w, "ep2": (p * p) @ w, "evf": (p * (1.0 - p) * F) @ w, "v_mean": v_mean,
+            "v_std": np.sqrt(np.maximum(v_var, 0.0)), "silent": silent, "w": w, "p": p,
+            "s": np.broadcast_to(s[:, None], (B, Q)), "mom": mom}
+
+
+def _orthant(a, q):
+    """P(X >= a, Y >= a) of a standard bivariate normal with correlation ``q`` (Owen's T)."""
+    r = np.sqrt(np.clip((1.0 - q) / (1.0 + q), 0.0, None))
+    return special.ndtr(-a) - 2.0 * special.owens_t(a, r)
+
+
+def _closure_cov(q, a, k, sd, zero, theta):
+    """Cov(phi(u_a), phi(u_b)) of the post-reset map ``phi`` for a bivariate normal pair of
+    pre-threshold potentials (SD ``sd``, correlation ``q``, spike at z >= ``a``; ``k`` = mean
+    minus v_reset) and the joint spike probability. Closed forms from the truncated moments of
+    the bivariate normal (``derivations/phase.md``)."""
+    pa = special.ndtr(-a)
+    da = np.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
+    L = _orthant(a, q)
+    if not zero:     # phi = u - theta 1{z >= a}
+        return sd * sd * q - 2.0 * sd * q * theta * da + theta * theta * (L - pa * pa), L
+    # phi = u - 1{z >= a} (k + sd z)
+    r = np.sqrt(np.clip((1.0 - q) / (1.0 + q), 0.0, None))
+    tail = special.ndtr(-a * r)
+    ez = (1.0 + q) * da * tail                                           # E[z_a 1 1]
+    ezz = q * L + 2.0 * q * a * da * tail + np.sqrt(np.clip(1.0 - q * q, 0.0, None)) / (2.0 * math.pi) \
+        * np.exp(-a * a / (1.0 + q))                                      # E[z_a z_b 1 1]
+    ej = k * pa + sd * da
+    czj = k * da + sd * (pa + a * da)
+    ejj = k * k * L + 2.0 * k * sd * ez + sd * sd * ezz
+    return sd * sd * q - 2.0 * sd * q * czj + ejj - ej * ej, L
+
+
+def _closure_map(layer, rho, cp, n_iter=32, step_too=False):
+    """Drive correlation of the outputs (:attr:`CorrelationMap.rho_out`, the same-step ratio)
+    from the Gaussian-copula closure, per grid point, for input drive correlation ``rho``
+    (scalar or (B,)). Per (point, node): the replicas' pre-threshold potentials are taken
+    bivariate normal with the chain's mean and variance of u and the spike threshold at the
+    chain's exact rate; their correlation q solves
+    q = (beta^2 Cov(phi_a, phi_b; q) + rho s^2) / (beta^2 Var phi + s^2) (bisection).
+    ``step_too``: also the per-step output correlation across neurons (:attr:`CorrelationMap.c_step`,
+    with the shared quenched rates)."""
+    p, mom, s, w = layer["p"], layer["mom"], layer["s"], layer["w"]
+    ok = (p > 1e-12) & (p < 1.0 - 1e-12) & (mom["u_var"] > 0.0)
+    pc = np.clip(p, 1e-300, 1.0 - 1e-16)
+    a = -special.ndtri(pc)
+    sd = np.sqrt(np.maximum(mom["u_var"], 1e-300))
+    k = mom["u_mean"] - cp.v_reset
+    zero = cp.reset == "zero"
+    theta = cp.v_th - cp.v_reset
+    b2 = cp.beta * cp.beta
+    var_phi = _closure_cov(np.ones_like(a), a, k, sd, zero, theta)[0]
+    den = b2 * var_phi + s * s
+    rho = np.broadcast_to(np.asarray(rho, float).reshape(-1, *([1] * (p.ndim - 1))) if np.ndim(rho) else rho,
+                          p.shape)
+    lo, hi = np.zeros_like(a), np.ones_like(a)
+    for _ in range(n_iter):
+        q = 0.5 * (lo + hi)
+        up = (b2 * _closure_cov(q, a, k, sd, zero, theta)[0] + rho * s * s) / den > q
+        lo, hi = np.where(up, q, lo), np.where(up, hi, q)
+    q = np.where(rho >= 1.0, 1.0, 0.5 * (lo + hi))
+    joint = _closure_cov(q, a, k, sd, zero, theta)[1]
+    cab = np.where(ok, joint - p * p, 0.0)
+    caa = np.where(ok, p * (1.0 - p), 0.0)
+    var_p = np.maximum((p * p) @ w - (p @ w) ** 2, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (cab @ w) / (caa @ w)
+        step = (var_p + cab @ w) / (var_p + caa @ w)
+    live = (caa @ w) > 1e-14
+    if not step_too:
+        return np.where(live, np.clip(out, 0.0, 1.0), np.nan)
+    return np.where(live, np.clip(out, 0.0, 1.0), np.nan), np.where(live, np.clip(step, -1.0, 1.0), np.nan)
+
+
+def _closure_fixed_point(layer, cp, n_iter=30):
+    """The correlation fixed point c* per grid point: the closure map iterated from rho = 0.5
+    (as :func:`correlation_fixed_point` does on the exact map)."""
+    r = np.full(layer["p"].shape[0], 0.5)
+    for _ in range(n_iter):
+        r_new = _closure_map(layer, r, cp)
+        if np.all(~np.isfinite(r_new) | (np.abs(r_new - r) < 1e-4)):
+            return r_new
+        r = np.where(np.isfinite(r_new), r_new, r)
+    return r_new
+
+
+def _closure_delta(mom, G):
+    """Delta covariance D(t, t') of a layer under the short-memory closure: the surrogate and
+    the time path independent across steps (moments ``mom`` per (point, node), shape (B, Q)),
+    the error arriving with time covariance ``G`` (B, T, T). Backward recursion (exact given
+    the closure): D(t,t) = E[s'^2] G(t,t) + 2 E[c s'] A(t,t+1) + E[c^2] D(t+1,t+1),
+    D(t,t') = E[s'] A(t,t') + E[c] D(t+1,t') for t < t', A = G M^T, M(t,u) = E[s'] E[c]^(u-t).
+    Returns (D, M) of shape (B, Q, T, T)."""
+    T = G.shape[-1]
+    lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+    m1, c1 = mom["s"][..., None, None], mom["c"][..., None, None]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        M = np.where(lag >= 0, m1 * c1 ** np.maximum(lag, 0), 0.0)       # (B, Q, T, T)
+    A = np.einsum("btu,bqsu->bqts", G, M)
+    D = np.zeros(M.shape)
+    s2, cs, c2, m1, c1 = (mom[k][..., None] for k in ("ss", "cs", "cc", "s", "c"))
+    Gd = np.diagonal(G, axis1=1, axis2=2)[:, None, :]
+    D[..., T - 1, T - 1] = s2[..., 0] * Gd[..., T - 1]
+    for t in range(T - 2, -1, -1):
+        D[..., t, t + 1:] = m1 * A[..., t, t + 1:] + c1 * D[..., t + 1, t + 1:]
+        D[..., t + 1:, t] = D[..., t, t + 1:]
+        D[..., t, t] = s2[..., 0] * Gd[..., t] + 2.0 * cs[..., 0] * A[..., t, t + 1] + c2[..., 0] * D[..., t + 1, t + 1]
+    return D, M
+
+
+def _closure_gains(layers, widths, wms, wss, gain, T, readout):
+    """Backpropagated error norms ``delta[l] = n_l tr D_l`` (B, L) through the layers of the
+    batched model, with the common mode of a non-zero mean weight (as :func:`bptt_gain`)."""
+    B = layers[0]["p"].shape[0]
+    L = len(layers)
+    G = np.broadcast_to(np.ones((T, T)) if readout == "count" else np.eye(T), (B, T, T)).copy()
+    Gb = np.zeros((B, T, T))
+    delta = np.empty((B, L))
+    for l in range(L - 1, -1, -1):
+        lay = layers[l]
+        n_l = widths[l + 1]
+        Dq, Mq = _closure_delta(lay["mom"], G)
+        D = np.einsum("q,bqts->bts", lay["w"], Dq)
+        delta[:, l] = n_l * np.trace(D, axis1=1, axis2=2)
+        if l:
+            wm, ws = wms[l], wss[l]
+            m2 = (gain * gain * (ws * ws + wm * wm))[:, None, None]
+            mu2 = ((gain * wm) ** 2)[:, None, None]
+            M = np.einsum("q,bqts->bts", lay["w"], Mq)
+            common = mu2 * (n_l * n_l - n_l) * (M @ Gb @ np.swapaxes(M, 1, 2))
+            Gb = mu2 * n_l * D + common
+            G = n_l * m2 * D + common
+    return delta
+
+
+class PhaseDiagram(NamedTuple):
+    r"""Result of :func:`phase_diagram`: arrays of shape ``grid + (L,)`` (``grid`` the broadcast
+    shape of ``w_means`` and ``w_stds``; last axis: layers 1..L).
+
+    Attributes
+    ----------
+    w_mean, w_std : ndarray
+        The grid (V), shape ``grid``.
+    rate : ndarray
+        Rate of each layer (Hz).
+    silent_fraction, v_mean, v_std : ndarray
+        As :class:`LayerInit`.
+    chi_c : ndarray
+        One-sided slope :math:`(1 - f(1-\epsilon))/\epsilon` of the layer's drive-correlation
+        map at 1 (``epsilon = 0.02``, as :func:`correlation_fixed_point`; NaN for a silent layer).
+    c_star : ndarray
+        The map's fixed point reached from 0.5 (NaN unless ``fixed_point=True``).
+    grad_gain : ndarray
+        Full (through-time) gradient gain :math:`\|\partial\mathcal L/\partial V_l\|^2 /
+        \|\partial\mathcal L/\partial V_{l+1}\|^2` (NaN for the top layer).
+    delta_ratio : ndarray
+        :math:`\|\partial\mathcal L/\partial V_l\|^2` relative to the top layer's (as :class:`BPTTGain`).
+    n_steps : int
+    """
+    __repr__ = _result_repr
+
+    w_mean: np.ndarray
+    w_std: np.ndarray
+    rate: np.ndarray
+    silent_fraction: np.ndarray
+    v_mean: np.ndarray
+    v_std: np.ndarray
+    chi_c: np.ndarray
+    c_star: np.ndarray
+    grad_gain: np.ndarray
+    delta_ratio: np.ndarray
+    n_steps: int
+
+
+def _fast_network(widths, wms, wss, cp, neuron, rate0, rows, kind, width, detach, T, readout, silent_below,
+                  fixed_point):
+    """The batched model of :func:`phase_diagram` on flat arrays ``wms``, ``wss`` of shape (L, B)."""
+    L = len(widths) - 1
+    B = wms.shape[1]
+    p0 = rate0 * neuron.dt
+    ep, ep2, evf = np.full(B, p0), np.full(B, p0 * p0), np.full(B, p0 * (1.0 - p0))
+    layers, chi, cstar = [], np.full((B, L), np.nan), np.full((B, L), np.nan)
+    for l in range(L):
+        quenched = np.maximum(ep2 - ep * ep, 0.0) if rows else ep2
+        lay = _fast_layer(cp, neuron.gain, widths[l], ep, ep2, evf, quenched, wms[l], wss[l], kind, width, detach,
+                          silent_below)
+        chi[:, l] = (1.0 - _closure_map(lay, 1.0 - _CHI_EPS, cp)) / _CHI_EPS
+        if fixed_point:
+            cstar[:, l] = _closure_fixed_point(lay, cp)
+        layers.append(lay)
+        ep, ep2, evf = lay["ep"], lay["ep2"], lay["evf"]
+    delta = _closure_gains(layers, widths, wms, wss, neuron.gain, T, readout)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gains = np.concatenate([delta[:, :-1] / delta[:, 1:], np.full((B, 1), np.nan)], axis=1)
+        ratio = delta / delta[:, -1:]
+    col = lambda k: np.stack([lay[k] for lay in layers], axis=1)   # noqa: E731
+    return col("ep") / neuron.dt, col("silent"), col("v_mean"), col("v_std"), chi, cstar, gains, ratio
+
+
+def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, surrogate="fast_sigmoid",
+                  surrogate_width=None, readout="count", detach_reset=True, weight_dist="normal",
+                  fixed_point=False, silent_below=SILENT_BELOW) -> PhaseDiagram:
+    r"""Rate, silence, correlation slope and full gradient gain of every layer over a grid of
+    weights, in one batched evaluation (the fast route of :func:`predict_network`).
+
+    Every layer of the network has the weight mean and SD of one grid point (``w_means`` and
+    ``w_stds`` broadcast against each other to the grid). Three approximations make a
+    40 x 40 grid of a 10-layer network of width 128 take 31 s (reset to zero) and 60 s
+    (subtraction) of one core's CPU time, against ~1 s per point for the exact depth model
+    alone (``benchmarks/results/phase.md``):
+
+    - **Depth model** as :func:`predict_network`, with 6 Gauss–Hermite nodes over the quenched
+      drives and the step-map chain on at most 60 bins (Gaussian increments throughout: no count
+      mixture for ``n E[p] < 8``).
+    - **Correlation map, Gaussian-copula closure.** Per node, the two replicas' pre-threshold
+      potentials :math:`u = \beta x + m + sZ` are taken bivariate normal with the chain's mean
+      and variance of u, the spike threshold moved so that the marginal spike probability is
+      the chain's exact rate. Their correlation q solves the one-step balance
+
+      .. math::
+
+          q = \frac{\beta^2\,\mathrm{Cov}(\phi(u_a), \phi(u_b); q) + \rho\, s^2}{\beta^2\,\mathrm{Var}\,\phi(u) + s^2},
+
+      :math:`\phi` the post-reset map, in closed form (Owen's T); the output drive correlation
+      is :math:`\rho_\mathrm{out} = E_i[P(u_a,u_b \ge \theta) - p_i^2] / E_i[p_i(1-p_i)]` and
+      :math:`\chi_c = (1 - \rho_\mathrm{out}(1-\epsilon))/\epsilon`, :math:`\epsilon = 0.02`
+      (``derivations/phase.md``).
+    - **Gradient, short-memory closure.** :func:`bptt_gain`'s backward recursion with the
+      surrogate and the time path independent across steps (their one-step moments from the
+      chain), which turns the path sums into a recursion over the T x T delta covariance
+      (``derivations/phase.md``).
+
+    Accuracy: one layer's ``rho_out`` within 0.09 of the exact two-replica chain and chi_c within
+    15 % over beta 0.8–1, both resets, input correlations 0.5–0.98 (per-step output correlation
+    within 0.05 of the two-replica simulation), rates within 3 % of :func:`predict_network`'s
+    depth model except in the saturated corner (bimodal layers above ~800 Hz, up to 10 %), and
+    per-layer gradient gains up to 19 % below :func:`bptt_gain`'s, within 35 % of autograd over
+    three layers (``benchmarks/results/phase.md``, ``tests/test_phase_diagram.py``).
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Layer sizes, input first.
+    w_means, w_stds : array_like
+        Weight mean and SD (V) of every layer, one per grid point (broadcast together).
+    neuron, input_rate, weight_dist, surrogate, surrogate_width : keyword-only
+        As :func:`predict_network` (``neuron``: delta synapse, no refractoriness).
+    n_steps, readout, detach_reset : keyword-only
+        As :func:`bptt_gain`.
+    fixed_point : bool, keyword-only
+        Also the correlation fixed point c* per layer (about 10 more closure solves per layer).
+    silent_below : float, keyword-only
+
+    Returns
+    -------
+    PhaseDiagram
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from snntheory import LIF
+    >>> pd = phase_diagram([100] * 4, np.array([0.0, 0.02]), 0.15, neuron=LIF.from_beta(0.9), input_rate=150.0)
+    >>> pd.rate.shape
+    (2, 3)
+    """
+    widths, rate0, wm0, ws0 = _check_layers(widths, 0.0, 0.0, neuron, input_rate, weight_dist)
+    cp = _check_corr_neuron(neuron)[0]
+    wm = np.asarray(check("w_mean", w_means, label="w_means"), float)
+    ws = np.asarray(check("w_std", w_stds, label="w_stds"), float)
+    wm, ws = broadcast(w_means=wm, w_stds=ws)
+    shape = wm.shape
+    T = check_int("n_steps", n_steps)
+    check_choice("readout", readout, ("count", "step"))
+    detach = check_bool("detach_reset", detach_reset)
+    fixed_point = check_bool("fixed_point", fixed_point)
+    width = _surrogate._width_of(surrogate, surrogate_width)
+    silent_below = check_scalar("p_out", silent_below, label="silent_below")
+    L = len(widths) - 1
+    flat_m = np.broadcast_to(wm.reshape(1, -1), (L, wm.size)).copy()
+    flat_s = np.broadcast_to(ws.reshape(1, -1), (L, ws.size)).copy()
+    with one_blas_thread():
+        res = _fast_network(widths, flat_m, flat_s, cp, neuron, rate0, weight_dist == "rows", surrogate, width,
+                            detach, T, readout, silent_below, fixed_point)
+    res = [r.reshape(shape + (L,)) for r in res]
+    return PhaseDiagram(wm, ws, *res, T)
+
+
+def _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, route, window, rows):
+    """Per-layer (chi_c, c_star, full gradient gain) of :func:`predict_network`, by the fast
+    closures or the exact two-replica chain and :func:`bptt_gain`."""
+    kind, width = stats_kw["surrogate"], stats_kw["width"]
+    if route == "fast":
+        cp = _check_corr_neuron(neuron)[0]
+        L = len(widths) - 1
+        with one_blas_thread():
+            res = _fast_network(widths, np.asarray(wms, float).reshape(L, 1), np.asarray(wss, float).reshape(L, 1),
+                                cp, neuron, rate0, weight_dist == "rows", kind, width, True, window, "count",
+                                stats_kw["silent_below"], True)
+        return res[4][0], res[5][0], res[6][0]
+    cp = _check_corr_neuron(neuron)[0]
+    chi, cst = [], []
+    for n, _, wm, ws, _, state, _ in rows:
+        def f(r, n=n, state=state, wm=wm, ws=ws):
+            try:
+                return _corr_layer(cp, neuron.gain, n, state, wm, ws, r, 16, _CORR_NODES, _CORR_LAGS)[2]
+            except ParameterError:      # no fluctuating drive (a collapsed layer)
+                return math.nan
+        chi.append((1.0 - f(1.0 - _CHI_EPS)) / _CHI_EPS)
+        r = 0.5
+        for _ in range(30):
+            r_new = f(r)
+            if not np.isfinite(r_new) or abs(r_new - r) < 1e-3:
+                break
+            r = r_new
+        cst.append(r_new)
+    d = bptt_gain(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=window, surrogate=kind,
+                  surrogate_width=width, weight_dist=weight_dist).delta_norm
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gains = np.append(d[:-1] / d[1:], math.nan)
+    return np.array(chi), np.array(cst), gains

@@ -38,14 +38,14 @@ def _require(name):
         pytest.skip(f"{path.name} not written yet")
 
 
-def test_registry_lists_eight_figures_and_names_resolve():
-    assert len(FIGURES) == 8
+def test_registry_lists_nine_figures_and_names_resolve():
+    assert len(FIGURES) == 9
     for i, name in enumerate(FIGURES, start=1):
         assert make_figures.resolve(name) == name
         assert make_figures.resolve(str(i)) == name
         assert make_figures.resolve(f"fig{i}") == name
     with pytest.raises(SystemExit):
-        make_figures.resolve("fig9")
+        make_figures.resolve("fig10")
 
 
 def test_cache_roundtrip_and_off(tmp_path, monkeypatch):

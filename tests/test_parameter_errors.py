@@ -161,6 +161,7 @@ BASE = {
                                         n_nodes=2, window=4),
         "correlation_depth": dict(c=0.5, widths=[50, 40], w_means=[0.02], w_stds=[0.1], neuron=N, input_rate=50.0,
                                   window=4, n_nodes=2),
+        "phase_diagram": dict(widths=[50, 40], w_means=0.02, w_stds=0.1, neuron=N, input_rate=50.0, n_steps=4),
     },
     "inverse": {
         "weights_for_rate": dict(target_rate=10.0, n_in=100, input_rate=20.0, neuron=N),

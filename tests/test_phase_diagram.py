@@ -1,0 +1,116 @@
+"""The fast route of predict_network / phase_diagram (network.py, "fast route") against the exact
+routes and independent references: the bivariate-normal orthant and truncated moments against
+Monte Carlo, the correlation closure against the two-replica chain and the two-replica
+simulation, the batched depth model against predict_network, the gradient closure against
+bptt_gain and PyTorch autograd. Tolerances are the accuracy stated in phase_diagram's docstring
+(measured in benchmarks/results/correlation.md)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from snntheory import LIF
+from snntheory import network as N
+from snntheory.network import correlation_map, phase_diagram, predict_network
+from snntheory.simulate import replica_network
+
+RATE = 150.0
+
+
+def _layer1(neuron, n, wm, ws, p0=RATE * 1e-3):
+    cp = neuron.chain_params()
+    a = lambda x: np.array([x])  # noqa: E731
+    return cp, N._fast_layer(cp, neuron.gain, n, a(p0), a(p0 * p0), a(p0 * (1 - p0)), a(p0 * p0), a(wm), a(ws),
+                             "fast_sigmoid", 0.04, True, 1e-4)
+
+
+@pytest.mark.parametrize("reset", ["zero", "subtract"])
+def test_closure_covariance_against_monte_carlo(reset):
+    """Owen's-T orthant and the closed-form Cov(phi(u_a), phi(u_b)) against 10^6 normal pairs."""
+    rng = np.random.default_rng(3)
+    mu, sd, a, q, v_r, theta = 0.3, 0.5, 0.8, 0.9, 0.0, 1.0
+    z1 = rng.standard_normal(10**6)
+    z2 = q * z1 + math.sqrt(1 - q * q) * rng.standard_normal(10**6)
+
+    def phi(z):
+        u = mu + sd * z
+        return np.where(z >= a, v_r if reset == "zero" else u - theta, u)
+
+    cov, joint = N._closure_cov(np.array(q), np.array(a), np.array(mu - v_r), np.array(sd), reset == "zero", theta)
+    assert abs(joint - np.mean((z1 >= a) & (z2 >= a))) < 2e-3
+    assert abs(cov - np.cov(phi(z1), phi(z2))[0, 1]) < 4e-3
+
+
+# (beta, reset, w_mean, w_std, rho): one layer of width 200 at 150 Hz input; the exact chain
+# (correlation_map) differs from the closure by at most 0.067 in rho_out over this grid
+CASES = [(0.9, "zero", 0.0, 0.1, 0.98), (0.8, "zero", 0.01, 0.12, 0.9), (1.0, "subtract", 0.002, 0.05, 0.5)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beta,reset,wm,ws,rho", CASES)
+def test_closure_map_against_exact_chain(beta, reset, wm, ws, rho):
+    nrn = LIF.from_beta(beta, reset=reset)
+    exact = correlation_map(rho, neuron=nrn, n_in=200, input_rate=RATE, w_mean=wm, w_std=ws).rho_out[0]
+    cp, lay = _layer1(nrn, 200, wm, ws)
+    assert abs(N._closure_map(lay, rho, cp)[0] - exact) < 0.08
+
+
+@pytest.mark.parametrize("reset", ["zero", "subtract"])
+def test_closure_step_correlation_against_simulation(reset):
+    """Per-step output correlation of one layer against the two-replica simulation (3 seeds)."""
+    nrn = LIF.from_beta(0.9, reset=reset)
+    cp, lay = _layer1(nrn, 200, 0.0, 0.12)
+    pred = N._closure_map(lay, 0.9, cp, step_too=True)[1][0]
+    sims = [replica_network([200, 200], 0.0, 0.12, neuron=nrn, input_rate=RATE, c=0.9, n_steps=400, seed=s,
+                            batch=2).step_corr[1] for s in (1, 2, 3)]
+    assert abs(pred - np.mean(sims)) < 0.05, (pred, sims)
+
+
+def test_batched_rates_against_predict_network():
+    """The batched depth model (6 nodes, <= 60 bins) against predict_network's (12 nodes, dense grid)."""
+    nrn = LIF.from_beta(0.9, reset="subtract")
+    pd = phase_diagram([128] * 4, np.array([0.0, 0.01]), 0.125, neuron=nrn, input_rate=RATE)
+    for k, wm in enumerate((0.0, 0.01)):
+        exact = predict_network([128] * 4, wm, 0.125, neuron=nrn, input_rate=RATE, trainability="off").rates
+        assert np.all(np.abs(pd.rate[k] / exact - 1) < 0.03), (pd.rate[k], exact)
+
+
+def test_gradient_closure_against_bptt_gain():
+    """Full gradient gains of the short-memory closure against bptt_gain's chain-exact path sums."""
+    nrn = LIF.from_beta(0.9, reset="zero")
+    fast = predict_network([128] * 4, 0.0, 0.125, neuron=nrn, input_rate=RATE)
+    ref = N.bptt_gain([128] * 4, 0.0, 0.125, neuron=nrn, input_rate=RATE, n_steps=16).delta_norm
+    g_ref = ref[:-1] / ref[1:]
+    g_fast = np.array([l.full_grad_gain for l in fast.layers[:-1]])
+    assert np.all(np.abs(g_fast / g_ref - 1) < 0.2), (g_fast, g_ref)
+
+
+@pytest.mark.slow
+def test_gradient_closure_against_autograd():
+    """delta-norm ratios to the top layer against PyTorch autograd (tests/bptt_reference.py)."""
+    pytest.importorskip("snntorch")
+    from bptt_reference import measure
+    widths, wm, ws = [200] * 4, 0.0, 0.142
+    nrn = LIF.from_beta(0.9, reset="zero")
+    pd = phase_diagram(widths, wm, ws, neuron=nrn, input_rate=100.0, surrogate="atan", surrogate_width=1 / math.pi)
+    m = measure(widths, wm, ws, beta=0.9, reset="zero", n_steps=16, input_p=0.1, surrogate="atan",
+                width=1 / math.pi, seeds=range(2), batch=4)
+    ratio = m["delta"] / m["delta"][-1] / pd.delta_ratio
+    assert np.all(np.abs(ratio[:-1] - 1) < 0.35), ratio      # the docstring's 35 %
+
+
+def test_chi_c_is_above_one_and_c_star_is_zero_for_kaiming():
+    """Threshold units decorrelate nearby inputs: chi_c > 1 and c* ~ 0 (the exact route agrees:
+    chi_c 19.6, 23.0, 25.6, 27.3 for this net with subtractive reset, benchmarks/results/correlation.md)."""
+    pred = predict_network([128] * 4, 0.0, 0.125, neuron=LIF.from_beta(0.9), input_rate=RATE)
+    chi = np.array([l.chi_c for l in pred.layers])
+    assert np.all(chi > 5) and all(l.c_star < 1e-3 for l in pred.layers)
+
+
+def test_phase_diagram_shapes_and_silence():
+    pd = phase_diagram([64] * 4, np.array([[-0.05], [0.02]]), np.array([0.05, 0.1, 0.2]),
+                       neuron=LIF.from_beta(0.9), input_rate=RATE)
+    assert pd.rate.shape == (2, 3, 3) and pd.chi_c.shape == (2, 3, 3)
+    assert np.all(pd.silent_fraction[0, 0, 1:] == 1.0)       # strongly negative mean, small spread: collapse
+    assert np.all(np.isnan(pd.grad_gain[..., -1]))
