@@ -280,54 +280,72 @@ def n_seeds(cfg, cell):
 
 
 def run(cfg, cells, methods, state, save, log=print):
-    """Run every (cell, method) not yet in ``state`` (resumable), checkpointing after every run."""
+    """Run every (cell, method, seed) not yet in ``state`` (resumable), checkpointing after every run.
+
+    Breadth first, so that an interrupted run is balanced: pass 1 plans every (cell, method) and
+    runs its learning-rate search (whose seed-0 run at the chosen rate is seed 0 of the result);
+    pass 2 adds seed 1 to every (cell, method), then seed 2, and so on."""
     import torch
 
     torch.set_num_threads(1)
     data = split_data(cfg)
     t_start = time.perf_counter()
-    for name in cells:
-        cell = parse_cell(name)
-        rate = input_rate_hz(cfg, cell["code"], data[0])
-        for m in methods:
-            key = f"{name}/{m}"
-            info = state["cells"].get(key)
-            if info is None:
-                plan, err, secs = plan_for(cfg, cell, m, rate)
-                info = dict(cell=name, method=m, input_rate_hz=rate, plan_seconds=secs, error=err, lr_search={}, lr=None)
+    plans = {}
+
+    def log_t(msg):
+        log(f"[{time.perf_counter() - t_start:6.0f}s] {msg}")
+
+    def get_plan(cell, m, rate):
+        key = f"{cell['name']}/{m}"
+        if key not in plans:
+            plan, err, secs = plan_for(cfg, cell, m, rate)
+            plans[key] = plan
+            if key not in state["cells"]:
+                info = dict(cell=cell["name"], method=m, input_rate_hz=rate, plan_seconds=secs, error=err, lr_search={},
+                            lr=None)
                 if plan is not None:
                     t0 = time.perf_counter()
                     info["predicted"] = predicted(cfg, cell, plan)
                     info["predict_seconds"] = time.perf_counter() - t0
                 state["cells"][key] = info
                 save(state)
-                log(f"[{time.perf_counter() - t_start:6.0f}s] {key}: plan {secs:.1f}s " + (err or ""))
+                log_t(f"{key}: plan {secs:.1f}s " + (err or ""))
+        return plans[key]
+
+    def do(cell, m, rate, seed, lr, with_val):
+        key = f"{cell['name']}/{m}"
+        if any(r["seed"] == seed and r["lr"] == lr and f"{r['cell']}/{r['method']}" == key for r in state["runs"]):
+            return
+        rec = train_run(cfg, cell, m, seed, lr, get_plan(cell, m, rate), rate, data, with_val)
+        rec["lr_search"] = with_val
+        state["runs"].append(rec)
+        save(state)
+        log_t(f"{key} seed {seed} lr {lr:g}: test {rec['final_test_acc']:.3f}"
+              + (f" val {rec['val_acc'][-1]:.3f}" if with_val else "") + f" ({rec['seconds']:.0f}s)")
+
+    todo = []
+    for name in cells:                       # pass 1: plans and LR searches
+        cell = parse_cell(name)
+        rate = input_rate_hz(cfg, cell["code"], data[0])
+        for m in methods:
+            key = f"{name}/{m}"
+            if key not in state["cells"]:
+                get_plan(cell, m, rate)
+            info = state["cells"][key]
             if info["error"]:
                 continue
-            plan = None
-            have = {(r["seed"], r["lr"]) for r in state["runs"] if r["cell"] == name and r["method"] == m}
-
-            def do(seed, lr, with_val):
-                nonlocal plan
-                if plan is None:
-                    plan = plan_for(cfg, cell, m, rate)[0]
-                rec = train_run(cfg, cell, m, seed, lr, plan, rate, data, with_val)
-                rec["lr_search"] = with_val
-                state["runs"].append(rec)
-                save(state)
-                log(f"[{time.perf_counter() - t_start:6.0f}s] {key} seed {seed} lr {lr:g}: test {rec['final_test_acc']:.3f}"
-                    + (f" val {rec['val_acc'][-1]:.3f}" if with_val else "") + f" ({rec['seconds']:.0f}s)")
             for lr in cfg["lrs"]:
-                if (0, lr) not in have:
-                    do(0, lr, True)
+                do(cell, m, rate, 0, lr, True)
             search = {r["lr"]: r["val_acc"][-1] for r in state["runs"]
-                      if r["cell"] == name and r["method"] == m and r.get("lr_search")}
+                      if f"{r['cell']}/{r['method']}" == key and r.get("lr_search")}
             best = max(cfg["lrs"], key=lambda lr: (search[lr], -lr))   # ties: the smaller rate
             info["lr_search"], info["lr"] = {f"{lr:g}": search[lr] for lr in cfg["lrs"]}, best
             save(state)
-            for s in range(1, n_seeds(cfg, cell)):
-                if (s, best) not in have:
-                    do(s, best, False)
+            todo.append((cell, m, rate, best))
+    for s in range(1, max([n_seeds(cfg, c) for c, *_ in todo] + [1])):     # pass 2: seeds, breadth first
+        for cell, m, rate, best in todo:
+            if s < n_seeds(cfg, cell):
+                do(cell, m, rate, s, best, False)
     state["meta"]["wall_seconds_this_session"] = time.perf_counter() - t_start
     return state
 
