@@ -487,7 +487,20 @@ def markdown(state):
               "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT grad ratio = "
               "predicted norm of the first hidden weight matrix's gradient over the last one's (`bptt_gain`, count "
               "readout). chi_c and the full gradient gain of the trainability theory: not yet exposed (hook in `predicted`).", "",
-              "## Which predicted quantity ranks trainability?", "",
+              "## Per-layer rates (spikes per step) and silent fractions", "",
+              "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
+              "hidden layer 1 first; silent at init / after training.", ""]
+    for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
+        lines += [f"**{c}**", "", "| method | init p | pred p | final p | init silent | final silent |", "|---|---|---|---|---|---|"]
+        for r in summ:
+            if r["cell"] != c or not r["n_seeds"]:
+                continue
+            pred = state["cells"][f"{c}/{r['method']}"]["predicted"]
+            f = lambda v, k=".2g": " ".join(format(x, k) for x in v)
+            lines.append(f"| {r['method']} | {f(r['init_rates'])} | {f(pred['p'])} | {f(r['final_rates'])} | "
+                         f"{f(r['init_silent'], '.2f')} | {f(r['final_silent'], '.2f')} |")
+        lines.append("")
+    lines += ["## Which predicted quantity ranks trainability?", "",
               "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy:", "",
               "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
     for a in ana:
