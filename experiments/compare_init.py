@@ -450,7 +450,7 @@ def analyse(state):
 
 
 def _fmt_rho(d):
-    return "–" if not d else f"{d['rho']:+.2f} (p={d['p']:.2g})"
+    return "–" if not d else f"{d['rho']:+.2f} (p={d['p']:.2g}, n={d['n']})"
 
 
 def markdown(state):
@@ -501,7 +501,9 @@ def markdown(state):
                          f"{f(r['init_silent'], '.2f')} | {f(r['final_silent'], '.2f')} |")
         lines.append("")
     lines += ["## Which predicted quantity ranks trainability?", "",
-              "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy:", "",
+              "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy "
+              "(n = runs where the quantity is defined: the BPTT ratio is undefined when the top layer is predicted "
+              "silent; log10 of a zero gradient is -inf and ranks lowest):", "",
               "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
     for a in ana:
         lines.append(f"| {a['quantity']} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
