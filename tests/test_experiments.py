@@ -27,8 +27,8 @@ ABOVE_CHANCE = 0.25
 ENCODE_TOL = 5e-3
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("train_digits", SCRIPT)
+def _load(path=SCRIPT, name="train_digits"):
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -108,15 +108,8 @@ def test_diagnose_reliability():
 COMPARE = os.path.join(ROOT, "experiments", "compare_init.py")
 
 
-def _load_compare():
-    spec = importlib.util.spec_from_file_location("compare_init", COMPARE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_compare_latency_code_and_splits():
-    ci = _load_compare()
+    ci = _load(COMPARE, "compare_init")
     x = np.array([[1.0, 0.5, 0.1, 0.21], [0.0, 0.75, 1.0, 0.2]], dtype=np.float32)
     s = ci.encode_latency(x, 5, 0.2).numpy()
     assert s.shape == (5, 2, 4)
@@ -131,15 +124,11 @@ def test_compare_latency_code_and_splits():
     # validation carved from the training images: disjoint from the fit set, test split untouched
     rows = {r.tobytes() for r in x_fit}
     assert not any(r.tobytes() in rows for r in x_val)
-    assert np.array_equal(y_te, td_load().load_data(0)[3])
+    assert np.array_equal(y_te, _load().load_data(0)[3])
     assert ci.parse_cell("L8-b0.95-fast_sigmoid-zero-latency") == dict(
         name="L8-b0.95-fast_sigmoid-zero-latency", depth=8, beta=0.95, surrogate="fast_sigmoid", reset="zero", code="latency")
     grid = ci.full_grid()
     assert len(grid) == len(set(grid)) == 18 and grid[0] == "L8-b0.9-atan-subtract-rate"
-
-
-def td_load():
-    return _load()
 
 
 @pytest.mark.slow
