@@ -516,6 +516,8 @@ def markdown(state):
                      f"prediction), one process, 1 torch thread, on a shared 2-core machine. Estimated full run "
                      f"({t['full_runs']} runs over {t['full_cells']} cells x {t['full_methods']} methods): "
                      f"{t['full_estimate_hours']:.1f} h.")
+    if meta.get("note"):
+        lines.append(f"Note: {meta['note']}")
     code = meta.get("code") or {}
     lines.append(f"snntheory commit {code.get('commit')}" + (" (with uncommitted changes)" if code.get("snntheory_modified") else "") + ".")
     return "\n".join(lines) + "\n"
