@@ -52,7 +52,7 @@ __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights"
            "LayerInit", "NetworkInit", "predict_network", "gradient_gain", "surrogate_derivative", "SURROGATES"]
 
 METHODS = ("discrete", "diffusion", "shotnoise", "wiener")
-BASELINES = ("kaiming", "glorot", "pytorch", "fluctuation")
+BASELINES = ("kaiming", "glorot", "pytorch", "fluctuation", "micheli")
 SURROGATES = _surrogate.SURROGATES
 
 _ROOT_RTOL = 1e-12            # brentq tolerance in log(rate): round trips far inside 1e-6
@@ -483,6 +483,22 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
       ``sigma_U = v_th / xi`` from Campbell's theorem with the discrete kernel,
       ``w_std^2 = sigma_U^2 / (n_in p sum_k eps[k]^2)`` (``p = input_rate dt``; threshold and
       reset ignored). Needs ``beta < 1``.
+    - ``"micheli"``: Micheli, Booij, van Gemert & Tömen 2024/2025, zero-mean normal with
+      ``Var[w] = 1 / (n_in P(u_{l-1} > theta))``. Their variance flow drops the leak and the
+      reset: ``u_l = W_l s_{l-1}``, ``s = H(u - theta)``, so with zero-mean weights
+      ``Var[u_l] = n_in Var[w] E[s_{l-1}^2] = n_in Var[w] P(u_{l-1} > theta)`` and the rule
+      holds ``Var[u_l] = 1`` in every layer. Here ``P(u_{l-1} > theta)`` is the presynaptic
+      layer's spike probability per step, ``input_rate * dt``; :func:`init_network` passes the
+      Bernoulli input's for the first matrix and, for deeper ones, the rule's own Gaussian tail
+      ``P(u > theta) = erfc(theta / sqrt 2) / 2`` at ``Var[u] = 1`` (``theta = v_th - v_reset``),
+      as in the paper. The leaky membrane integrates ~``1/(1 - beta^2)`` steps of that
+      variance, so the real network fires far above the paper's model at ``beta`` near 1
+      (the depth model predicts what it does).
+
+    References: He et al. (2015), ICCV; Glorot & Bengio (2010), AISTATS; Rossbroich, Gygax &
+    Zenke (2022), Neuromorph. Comput. Eng. 2:044016; Micheli et al. (2024), "Deep activity
+    propagation via weight initialization in spiking neural networks", arXiv:2410.00580
+    (NICE 2025, doi:10.1109/NICE65350.2025.11065883).
 
     Examples
     --------
@@ -503,6 +519,11 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
     if name == "pytorch":
         return 0.0, 1.0 / math.sqrt(3.0 * n), "uniform"
     p = rate * neuron.dt
+    if name == "micheli":
+        if not 0.0 < p <= 1.0:
+            raise ParameterError(f"the Micheli et al. baseline needs a presynaptic spike probability input_rate * dt "
+                                 f"in (0, 1]; got {p:g}")
+        return 0.0, 1.0 / math.sqrt(n * p), "normal"
     if neuron.beta >= 1.0:
         raise ParameterError("the fluctuation-driven baseline needs beta < 1 (the free membrane variance of a "
                              "perfect integrator is unbounded)")
@@ -512,6 +533,12 @@ def baseline_weights(name, *, n_in, n_out, neuron, input_rate, xi=1.0):
     sigma_u = neuron.v_th / xi
     return 0.0, sigma_u / math.sqrt(n * p * s2), "normal"
 
+
+
+def _micheli_tail(neuron) -> float:
+    """``P(u > theta)`` of Micheli et al.'s hidden layers: the tail of ``u ~ N(0, 1)`` beyond
+    ``theta = v_th - v_reset``, ``erfc(theta / sqrt 2) / 2`` (their rule holds ``Var[u] = 1``)."""
+    return 0.5 * math.erfc(neuron.theta / math.sqrt(2.0))
 
 
 def init_network(widths, *, neuron, input_rate, target_rate=None, method="discrete", w_std=None, kappa=KAPPA,
@@ -534,7 +561,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     method : str, keyword-only
         ``"discrete"`` (default: the depth model below), ``"diffusion"``, ``"shotnoise"``,
         ``"wiener"`` (per-layer :func:`weights_for_rate` with the previous target as input),
-        or a baseline ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"`` (weights
+        or a baseline ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``, ``"micheli"`` (weights
         from :func:`baseline_weights`; ``rate`` is what the depth model predicts they do).
     w_std : None, float, sequence, "backward" or "attracting", keyword-only
         As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
@@ -702,7 +729,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     def choose(l, n, n_out, state, rows):
         """(w_mean, w_std, weight law) of layer l given its input state."""
         if method in BASELINES:
-            return baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=rate0, xi=xi)
+            # Micheli et al.: P(u > theta) of the presynaptic layer (input spikes, then the rule's N(0, 1) tail)
+            r_in = rate0 if method != "micheli" or l == 0 else _micheli_tail(neuron) / dt
+            return baseline_weights(method, n_in=n, n_out=n_out, neuron=neuron, input_rate=r_in, xi=xi)
         if method == "discrete":
             hint = (rows[-1][3], kap[0], rows[-1][2]) if rows and widths[l] == widths[l - 1] else None
             wm, ws, kap[0] = _solve_depth_layer(kw, g, n, state, targets[l] * dt, stds[l], kappa, neuron, n_out,

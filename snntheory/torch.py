@@ -555,7 +555,7 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     method : str, keyword-only
         Anything :func:`snntheory.inverse.init_network` accepts: ``"discrete"`` (default, the
         depth model), ``"diffusion"``, ``"shotnoise"``, ``"wiener"``, or the baselines
-        ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``.
+        ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``, ``"micheli"``.
     neuron : snntheory.LIF or None, keyword-only
         Overrides the neurons read from the modules.
     generator : torch.Generator or None, keyword-only

@@ -27,8 +27,8 @@ ABOVE_CHANCE = 0.25
 ENCODE_TOL = 5e-3
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("train_digits", SCRIPT)
+def _load(path=SCRIPT, name="train_digits"):
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -99,3 +99,71 @@ def test_diagnose_reliability():
     assert abs(rel) < 0.05 and active == 1.0
     a[:, 0] = 0.0                                            # a silent neuron is not counted
     assert mod.reliability(a, a)[1] == 0.8
+
+
+# ---------------------------------------------------------------------------------------------
+# experiments/compare_init.py (issue #16)
+# ---------------------------------------------------------------------------------------------
+
+COMPARE = os.path.join(ROOT, "experiments", "compare_init.py")
+
+
+def test_compare_latency_code_and_splits():
+    ci = _load(COMPARE, "compare_init")
+    x = np.array([[1.0, 0.5, 0.1, 0.21], [0.0, 0.75, 1.0, 0.2]], dtype=np.float32)
+    s = ci.encode_latency(x, 5, 0.2).numpy()
+    assert s.shape == (5, 2, 4)
+    # one spike per pixel above 0.2, at step round((1 - x) * 4); the rest silent
+    want = np.zeros((5, 2, 4))
+    for b, i, t in [(0, 0, 0), (0, 1, 2), (0, 3, 3), (1, 1, 1), (1, 2, 0)]:
+        want[t, b, i] = 1.0
+    assert np.array_equal(s, want)
+    cfg = dict(ci.FULL)
+    x_fit, x_val, x_te, y_fit, y_val, y_te = ci.split_data(cfg)
+    assert (len(y_fit), len(y_val), len(y_te)) == (1149, 288, 360)
+    # validation carved from the training images: disjoint from the fit set, test split untouched
+    rows = {r.tobytes() for r in x_fit}
+    assert not any(r.tobytes() in rows for r in x_val)
+    assert np.array_equal(y_te, _load().load_data(0)[3])
+    assert ci.parse_cell("L8-b0.95-fast_sigmoid-zero-latency") == dict(
+        name="L8-b0.95-fast_sigmoid-zero-latency", depth=8, beta=0.95, surrogate="fast_sigmoid", reset="zero", code="latency")
+    grid = ci.full_grid()
+    assert len(grid) == len(set(grid)) == 18 and grid[0] == "L8-b0.9-atan-subtract-rate"
+
+
+@pytest.mark.slow
+def test_compare_quick_run_writes_results(tmp_path):
+    out = tmp_path / "cmp"
+    cmd = [sys.executable, COMPARE, "--quick", "--out", str(out), "--cells", "L2-b0.9-atan-subtract-latency",
+           "--methods", "kaiming,micheli,trainable", "--epochs", "1", "--lrs", "0.003,0.01", "--train-subset", "200",
+           "--width", "16", "--steps", "6"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
+    subprocess.run(cmd, check=True, cwd=ROOT, env=env, capture_output=True, timeout=600)
+    res = json.loads((out / "compare.json").read_text())
+    assert (out / "learning_curves.png").stat().st_size > 1000
+    md = (out / "compare.md").read_text()
+    assert "Spearman" in md and md.count("| L2-b0.9-atan-subtract-latency |") == 3
+    cells = res["cells"]
+    for m in ("kaiming", "micheli"):
+        info = cells[f"L2-b0.9-atan-subtract-latency/{m}"]
+        assert info["error"] is None and info["lr"] in (0.003, 0.01)
+        # the LR is the one with the best validation accuracy of the search
+        assert info["lr_search"][f"{info['lr']:g}"] == max(info["lr_search"].values())
+        runs = [r for r in res["runs"] if r["method"] == m]
+        assert sorted(r["lr"] for r in runs) == [0.003, 0.01]          # one seed: the search run is seed 0
+        for r in runs:
+            assert len(r["test_acc"]) == 2 and len(r["val_acc"]) == 2 and len(r["init_rates"]) == 2
+            assert all(0.0 <= v <= 1.0 for v in r["init_rates"] + r["init_silent"] + r["final_silent"])
+        pred = info["predicted"]
+        assert len(pred["p"]) == 2 and len(pred["bptt_weight_norm"]) == 2
+    # Micheli's rule: Var[w] = 1 / (n P) with P the code's input spike probability, then the N(0, 1) tail
+    from scipy.stats import norm
+
+    info = cells["L2-b0.9-atan-subtract-latency/micheli"]
+    p0 = info["input_rate_hz"] * 1e-3
+    assert info["predicted"]["w_std"][0] == pytest.approx((64 * p0) ** -0.5, rel=1e-9)
+    assert info["predicted"]["w_std"][1] == pytest.approx((16 * norm.sf(1.0)) ** -0.5, rel=1e-9)
+    # the trainable plan is a hook: recorded as not run until init_network knows it
+    tr = cells["L2-b0.9-atan-subtract-latency/trainable"]
+    assert tr["error"] is not None or tr["lr"] is not None
+    assert {a["quantity"] for a in res["analysis"]} >= {"pred rate last layer", "pred mean silent"}

@@ -186,7 +186,30 @@ def test_baseline_formulas():
     assert math.sqrt(100 * 0.05 * sd**2 / (1 - 0.81)) == pytest.approx(0.5)
     with pytest.raises(ParameterError, match="beta < 1"):
         baseline_weights("fluctuation", n_in=100, n_out=10, neuron=LIF.from_beta(1.0), input_rate=50.0)
-    assert set(BASELINES) == {"kaiming", "glorot", "pytorch", "fluctuation"}
+    assert set(BASELINES) == {"kaiming", "glorot", "pytorch", "fluctuation", "micheli"}
+
+
+def test_micheli_rule_holds_unit_membrane_variance_in_its_leak_free_model():
+    """Micheli et al. 2024: Var[w_l] = 1 / (n_l P(u_{l-1} > theta)), first matrix with the input's spike
+    probability, deeper ones with the N(0, 1) tail beyond theta; checked by the formula (scipy's normal tail)
+    and by simulating the paper's own leak-free model u_l = W_l s_{l-1}, s = [u > theta]."""
+    from scipy.stats import norm
+
+    neuron = LIF.from_beta(0.9, v_th=1.2, v_reset=0.2)    # theta = 1
+    n, p0 = 400, 0.05
+    plan = init_network([n] * 4, neuron=neuron, input_rate=p0 / neuron.dt, method="micheli", map_gain=False)
+    assert np.all(plan.w_means == 0.0)
+    assert plan.w_stds[0] ** 2 == pytest.approx(1.0 / (n * p0), rel=1e-12)
+    assert plan.w_stds[1:] ** 2 == pytest.approx(1.0 / (n * norm.sf(1.0)), rel=1e-12)
+    rng = np.random.default_rng(3)
+    s = (rng.random((4000, n)) < p0).astype(float)
+    for layer in plan.layers:
+        u = s @ layer.sample(rng).T
+        assert u.var() == pytest.approx(1.0, rel=0.08)          # the rule's invariant Var[u_l] = 1
+        s = (u > neuron.theta).astype(float)
+        assert s.mean() == pytest.approx(norm.sf(1.0), rel=0.15)   # P(u > theta) of a N(0, 1) membrane
+    with pytest.raises(ParameterError, match="input_rate"):
+        baseline_weights("micheli", n_in=10, n_out=10, neuron=neuron, input_rate=0.0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,19 @@ def test_fast_sigmoid_is_snntorch_fast_sigmoid():
         np.testing.assert_allclose(x2.grad.numpy(), x1.grad.numpy(), rtol=SURROGATE_RTOL)
 
 
+def test_atan_is_snntorch_atan():
+    """snnTorch's atan(alpha) has the derivative (alpha/2) / (1 + (pi alpha x / 2)^2): ours with width
+    2 / (pi alpha), the width ``surrogate_from_module`` reads (1/pi V at snnTorch's default alpha = 2)."""
+    surrogate = pytest.importorskip("snntorch.surrogate")
+    for alpha in (2.0, 5.0):
+        x1 = torch.linspace(-1.0, 1.0, 201, dtype=torch.float64, requires_grad=True)
+        x2 = x1.detach().clone().requires_grad_(True)
+        surrogate.atan(alpha=alpha)(x1).sum().backward()
+        spike_fn(x2, "atan", 2.0 / (math.pi * alpha)).sum().backward()
+        np.testing.assert_allclose(x2.grad.numpy(), x1.grad.numpy(), rtol=SURROGATE_RTOL)
+        assert float(x1.grad[100]) == pytest.approx(alpha / 2)          # the peak at x = 0
+
+
 def test_layer_gradient_is_the_surrogate_with_a_detached_reset():
     """Two steps by hand: V1 = I1, reset, V2 = beta V1' + I2, S2 = H(V2 - v_th).
     dS2/dI1 = beta sigma'(V2 - v_th) with the reset detached (subtract), 0 after a zero reset."""

@@ -1,0 +1,672 @@
+r"""Side-by-side comparison of SNN initialisations on real data, with fair learning-rate tuning (issue #16).
+
+Feed-forward LIF networks (:class:`snntheory.torch.SpikingMLP`, hidden width 128, a
+non-spiking linear readout of the last hidden layer's spike counts) trained with surrogate
+gradients on scikit-learn's digits (rate code as in ``train_digits.py``, or a latency code),
+every hidden layer initialised through :func:`snntheory.torch.init_snn_` with one ``method``:
+
+===============  ==========================================================================
+method           hidden weights
+===============  ==========================================================================
+pytorch          ``nn.Linear`` default U(+-1/sqrt(n_in))
+kaiming          He et al. 2015, N(0, 2/n_in)
+glorot           Glorot & Bengio 2010, N(0, 2/(n_in + n_out))
+fluctuation      Rossbroich, Gygax & Zenke 2022 (stork's centred fluctuation-driven rule)
+micheli          Micheli et al. 2024, N(0, 1/(n_in P(u > theta)))
+discrete         snntheory's current rate plan (depth model, every layer at ``--target-rate``)
+trainable        the trainability-aware plan of issue #16 -- HOOK: run only when
+                 ``init_network`` accepts it (see :data:`PLANS`); skipped (and recorded) otherwise
+===============  ==========================================================================
+
+A *cell* is (hidden layers, beta, surrogate, reset, input code); the grid of the issue is
+4/8/16 hidden layers x beta 0.9/0.95 x snnTorch's ATan (alpha = 2, width 1/pi V) and fast
+sigmoid (slope 25, width 0.04 V) x subtractive reset (+ reset to zero at 8 layers) x rate
+code (+ a latency-coded variant at 8 layers, beta 0.9). The surrogates are snnTorch's own
+parameterisations (:mod:`snntheory.surrogate`; checked against ``snntorch.surrogate`` in
+``tests/test_torch.py``).
+
+Protocol per (cell, method): the learning rate is picked from ``--lrs`` (1e-3, 3e-3, 1e-2) by
+the final accuracy on a validation split (20 % of the training images, stratified, seed 1;
+the network trains on the other 80 %) at seed 0; then ``--seeds`` seeds (``--seeds-deep`` for
+8 and 16 hidden layers) at that rate, ``--epochs`` epochs each, trained on the same 80 % and
+tested on the fixed 360-image test split. The seed-0 run of the LR search at the chosen rate
+*is* seed 0 of the final runs (same data, same seed: identical). Recorded per run: test
+accuracy after every epoch (index 0 = before training), validation accuracy, per-layer rates
+and silent fractions at initialisation and after training. Recorded per (cell, method): the
+depth model's prediction at the method's weights (``predict_network`` through the plan: per-layer
+rates, silent fractions, within-step gradient gains; :func:`snntheory.network.bptt_gain`: the
+through-time gradient norm of each weight matrix) and the plan's wall time.
+
+Analysis (``analysis`` in the json, a table in the md): Spearman rank correlation across all
+runs between each predicted quantity and the final and early (epoch 1, epoch 3) test accuracy.
+
+Usage::
+
+    python experiments/compare_init.py                 # full grid -> experiments/results/compare/
+    python experiments/compare_init.py --quick         # < 1 min -> /tmp/snntheory_compare_quick
+    python experiments/compare_init.py --cells L8-b0.9-atan-subtract-rate,L16-b0.9-atan-subtract-rate
+
+One process, one torch thread; results are checkpointed after every run and a rerun resumes
+(runs already in ``compare.json`` with the same configuration are skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import time
+
+import numpy as np
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("train_digits", os.path.join(_HERE, "train_digits.py"))
+td = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, accuracy, code version
+
+BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
+# snntheory plans: method name -> extra init_snn_ keywords. "trainable" is the hook for issue #16's
+# trainability-aware plan: it runs as soon as init_network accepts method="trainable".
+PLANS = {"discrete": dict(), "trainable": dict()}
+METHODS = BASELINE_METHODS + ("discrete", "trainable")
+SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
+
+FULL = dict(epochs=20, seeds=3, seeds_deep=5, lrs=(1e-3, 3e-3, 1e-2), width=128, steps=16, batch=32, p_max=0.5,
+            target_rate=50.0, val_fraction=0.2, train_subset=0, latency_threshold=0.2, deep_from=8)
+QUICK = dict(FULL, epochs=2, seeds=1, seeds_deep=1, lrs=(3e-3, 1e-2), width=32, steps=8, train_subset=300)
+QUICK_CELLS = ("L2-b0.9-atan-subtract-rate", "L2-b0.9-fast_sigmoid-subtract-latency")
+
+
+def cell_name(depth, beta, surrogate, reset, code):
+    return f"L{depth}-b{beta:g}-{surrogate}-{reset}-{code}"
+
+
+def parse_cell(name):
+    d, b, s, r, c = name.split("-")
+    return dict(name=name, depth=int(d[1:]), beta=float(b[1:]), surrogate=s, reset=r, code=c)
+
+
+def full_grid():
+    """The issue's cells, headline cells (8 and 16 layers, beta 0.9) first."""
+    cells = []
+    for depth in (8, 16, 4):
+        for beta in (0.9, 0.95):
+            for s in ("atan", "fast_sigmoid"):
+                cells.append(cell_name(depth, beta, s, "subtract", "rate"))
+                if depth == 8:
+                    cells.append(cell_name(depth, beta, s, "zero", "rate"))
+                    if beta == 0.9:
+                        cells.append(cell_name(depth, beta, s, "subtract", "latency"))
+    return cells
+
+
+# =============================================================================================
+# data and codes
+# =============================================================================================
+
+
+def split_data(cfg):
+    """(x_fit, x_val, x_test, y_fit, y_val, y_test): the validation split is carved from the training set."""
+    from sklearn.model_selection import train_test_split
+
+    x_tr, x_te, y_tr, y_te = td.load_data(0)
+    if cfg["train_subset"]:
+        x_tr, y_tr = x_tr[:cfg["train_subset"]], y_tr[:cfg["train_subset"]]
+    x_fit, x_val, y_fit, y_val = train_test_split(x_tr, y_tr, test_size=cfg["val_fraction"], random_state=1, stratify=y_tr)
+    return x_fit, x_val, x_te, y_fit, y_val, y_te
+
+
+def encode_latency(x, steps, threshold):
+    """Latency code: one spike per pixel above ``threshold``, at step ``round((1 - x) (T - 1))``
+    (bright pixels first); darker pixels stay silent. Deterministic, ``[T, batch, 64]``."""
+    import torch
+
+    x = torch.as_tensor(x)
+    t = torch.round((1.0 - x) * (steps - 1)).long()
+    out = torch.zeros(steps, *x.shape)
+    out.scatter_(0, t.unsqueeze(0), (x > threshold).float().unsqueeze(0))
+    return out
+
+
+def encoder(cfg, code):
+    if code == "rate":
+        return lambda x, g: td.encode(x, cfg["steps"], cfg["p_max"], g)
+    return lambda x, g: encode_latency(x, cfg["steps"], cfg["latency_threshold"])
+
+
+def input_rate_hz(cfg, code, x, dt=1e-3):
+    """Mean rate of the 64 input trains (Hz): what the plans are given."""
+    if code == "rate":
+        return float(np.mean(x)) * cfg["p_max"] / dt
+    return float(np.mean(x > cfg["latency_threshold"])) / cfg["steps"] / dt
+
+
+# =============================================================================================
+# model, plan, prediction
+# =============================================================================================
+
+
+def make_neuron(cell):
+    from snntheory import LIF
+
+    return LIF.from_beta(cell["beta"], dt=1e-3, v_th=1.0, reset=cell["reset"])
+
+
+def build_model(cfg, cell, n_in=64, n_classes=10):
+    """``SpikingMLP`` of ``depth`` hidden LIF layers (the cell's snnTorch-parameterised surrogate at
+    its default width) + a non-spiking readout of the last layer's spike counts."""
+    from torch import nn
+    from snntheory.torch import SpikingMLP
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.snn = SpikingMLP([n_in] + [cfg["width"]] * cell["depth"], make_neuron(cell), surrogate=cell["surrogate"])
+            self.readout = nn.Linear(cfg["width"], n_classes)
+
+        def forward(self, x):
+            return self.readout(self.snn(x).sum(0))
+
+    return Net()
+
+
+def plan_for(cfg, cell, method, input_rate):
+    """(plan, error, seconds): ``init_snn_``'s plan of this method for this cell."""
+    from snntheory.torch import init_snn_
+
+    t0 = time.perf_counter()
+    kw = dict(input_rate=input_rate, method=method, map_gain=False, **PLANS.get(method, {}))
+    if method in PLANS:
+        kw["target_rate"] = cfg["target_rate"]
+    try:
+        plan = init_snn_(build_model(cfg, cell).snn, **kw)
+    except Exception as e:          # an unreachable target or a plan not implemented yet is a result
+        return None, f"{type(e).__name__}: {e}", time.perf_counter() - t0
+    return plan, None, time.perf_counter() - t0
+
+
+def predicted(cfg, cell, plan):
+    """What the theory predicts for these weights: per-layer rates (spikes per step), silent fractions and
+    within-step gradient gains from the plan (``predict_network`` at the method's weights), and the
+    through-time weight-gradient norms of :func:`snntheory.network.bptt_gain`."""
+    from snntheory.network import bptt_gain
+    from snntheory.surrogate import DEFAULT_WIDTH
+
+    dt = plan.neuron.dt
+    out = dict(p=[float(r) * dt for r in plan.rates], silent=[float(l.silent_fraction) for l in plan.layers],
+               grad_gain=[float(l.grad_gain) for l in plan.layers], w_mean=[float(v) for v in plan.w_means],
+               w_std=[float(v) for v in plan.w_stds])
+    law = plan.layers[0].weight_dist if hasattr(plan.layers[0], "weight_dist") else "normal"
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):     # a silent top layer: ratios inf / nan
+            b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
+                          n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=DEFAULT_WIDTH[cell["surrogate"]],
+                          weight_dist=law if law in ("normal", "uniform", "rows") else "normal")
+        out["bptt_weight_norm"] = [float(v) for v in b.weight_norm]
+        out["bptt_weight_ratio"] = [float(v) for v in b.weight_ratio]
+        out["bptt_through_time"] = [float(v) for v in b.through_time]
+    except Exception as e:
+        out["bptt_error"] = f"{type(e).__name__}: {e}"
+    # ---- HOOK (issue #15/#16): chi_c (correlation-map slope at its critical point) and the full gradient
+    # gain, once predict_network / the plan exposes them; recorded as None until then --------------------
+    for key in ("chi_c", "full_grad_gain"):
+        vals = [getattr(l, key, None) for l in plan.layers]
+        out[key] = None if all(v is None for v in vals) else [None if v is None else float(v) for v in vals]
+    return out
+
+
+# =============================================================================================
+# one run
+# =============================================================================================
+
+
+def train_run(cfg, cell, method, seed, lr, plan, input_rate, data, with_val):
+    """Initialise from ``plan`` (new draw for ``seed``), train ``cfg['epochs']`` epochs at ``lr``; the record."""
+    import torch
+    from torch import nn
+    from snntheory.torch import init_snn_
+
+    torch.set_num_threads(1)
+    t0, c0 = time.perf_counter(), time.process_time()
+    x_fit, x_val, x_te, y_fit, y_val, y_te = data
+    enc = encoder(cfg, cell["code"])
+    g_fixed = torch.Generator().manual_seed(10_000)      # the same encoded test / validation / probe sets for every run
+    x_te_s, x_val_s = enc(x_te, g_fixed), enc(x_val, g_fixed)
+    x_probe = enc(x_fit[:td.SILENT_SAMPLES], g_fixed)
+    y_fit_t, y_te_t, y_val_t = (torch.as_tensor(y) for y in (y_fit, y_te, y_val))
+
+    torch.manual_seed(seed)                               # readout init: the same for every method
+    model = build_model(cfg, cell)
+    init_snn_(model.snn, generator=torch.Generator().manual_seed(seed), input_rate=input_rate, plan=plan)
+    rec = dict(cell=cell["name"], method=method, seed=seed, lr=lr)
+    rec["init_rates"], rec["init_silent"] = td.measure_rates(model, x_probe)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(seed + 1)
+    n = len(y_fit)
+    test_acc, val_acc, train_loss = [td.accuracy(model, x_te_s, y_te_t)], [], []
+    if with_val:
+        val_acc.append(td.accuracy(model, x_val_s, y_val_t))
+    for _ in range(cfg["epochs"]):
+        perm = torch.randperm(n, generator=g)
+        tot = 0.0
+        for i in range(0, n, cfg["batch"]):
+            idx = perm[i:i + cfg["batch"]]
+            loss = loss_fn(model(enc(x_fit[idx.numpy()], g)), y_fit_t[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            tot += loss.item() * len(idx)
+        train_loss.append(tot / n if math.isfinite(tot) else None)
+        test_acc.append(td.accuracy(model, x_te_s, y_te_t))
+        if with_val:
+            val_acc.append(td.accuracy(model, x_val_s, y_val_t))
+    rec.update(test_acc=test_acc, val_acc=val_acc, train_loss=train_loss, final_test_acc=test_acc[-1])
+    rec["final_rates"], rec["final_silent"] = td.measure_rates(model, x_probe)
+    rec["seconds"], rec["cpu_seconds"] = time.perf_counter() - t0, time.process_time() - c0
+    return rec
+
+
+# =============================================================================================
+# driver
+# =============================================================================================
+
+
+def n_seeds(cfg, cell):
+    return cfg["seeds_deep"] if cell["depth"] >= cfg["deep_from"] else cfg["seeds"]
+
+
+def run(cfg, cells, methods, state, save, log=print):
+    """Run every (cell, method, seed) not yet in ``state`` (resumable), checkpointing after every run.
+
+    Breadth first, so that an interrupted run is balanced: pass 1 plans every (cell, method) and
+    runs its learning-rate search (whose seed-0 run at the chosen rate is seed 0 of the result);
+    pass 2 adds seed 1 to every (cell, method), then seed 2, and so on."""
+    import torch
+
+    torch.set_num_threads(1)
+    data = split_data(cfg)
+    t_start = time.perf_counter()
+    plans = {}
+
+    def log_t(msg):
+        log(f"[{time.perf_counter() - t_start:6.0f}s] {msg}")
+
+    def get_plan(cell, m, rate):
+        key = f"{cell['name']}/{m}"
+        if key not in plans:
+            plan, err, secs = plan_for(cfg, cell, m, rate)
+            plans[key] = plan
+            if key not in state["cells"]:
+                info = dict(cell=cell["name"], method=m, input_rate_hz=rate, plan_seconds=secs, error=err, lr_search={},
+                            lr=None)
+                if plan is not None:
+                    t0 = time.perf_counter()
+                    info["predicted"] = predicted(cfg, cell, plan)
+                    info["predict_seconds"] = time.perf_counter() - t0
+                state["cells"][key] = info
+                save(state)
+                log_t(f"{key}: plan {secs:.1f}s " + (err or ""))
+        return plans[key]
+
+    def do(cell, m, rate, seed, lr, with_val):
+        key = f"{cell['name']}/{m}"
+        if any(r["seed"] == seed and r["lr"] == lr and f"{r['cell']}/{r['method']}" == key for r in state["runs"]):
+            return
+        rec = train_run(cfg, cell, m, seed, lr, get_plan(cell, m, rate), rate, data, with_val)
+        rec["lr_search"] = with_val
+        state["runs"].append(rec)
+        save(state)
+        log_t(f"{key} seed {seed} lr {lr:g}: test {rec['final_test_acc']:.3f}"
+              + (f" val {rec['val_acc'][-1]:.3f}" if with_val else "") + f" ({rec['seconds']:.0f}s)")
+
+    todo = []
+    for name in cells:                       # pass 1: plans and LR searches
+        cell = parse_cell(name)
+        rate = input_rate_hz(cfg, cell["code"], data[0])
+        for m in methods:
+            key = f"{name}/{m}"
+            if key not in state["cells"]:
+                get_plan(cell, m, rate)
+            info = state["cells"][key]
+            if info["error"]:
+                continue
+            for lr in cfg["lrs"]:
+                do(cell, m, rate, 0, lr, True)
+            search = {r["lr"]: r["val_acc"][-1] for r in state["runs"]
+                      if f"{r['cell']}/{r['method']}" == key and r.get("lr_search")}
+            best = max(cfg["lrs"], key=lambda lr: (search[lr], -lr))   # ties: the smaller rate
+            info["lr_search"], info["lr"] = {f"{lr:g}": search[lr] for lr in cfg["lrs"]}, best
+            save(state)
+            todo.append((cell, m, rate, best))
+    for s in range(1, max([n_seeds(cfg, c) for c, *_ in todo] + [1])):     # pass 2: seeds, breadth first
+        for cell, m, rate, best in todo:
+            if s < n_seeds(cfg, cell):
+                do(cell, m, rate, s, best, False)
+    state["meta"]["wall_seconds_this_session"] = time.perf_counter() - t_start
+    return state
+
+
+# =============================================================================================
+# summary, analysis, report
+# =============================================================================================
+
+
+def final_runs(state, key):
+    info = state["cells"][key]
+    if info.get("lr") is None:
+        return []
+    return sorted((r for r in state["runs"] if f"{r['cell']}/{r['method']}" == key and r["lr"] == info["lr"]),
+                  key=lambda r: r["seed"])
+
+
+def _mean_sd(v):
+    v = np.asarray(v, float)
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def summarise(state):
+    rows = []
+    for key, info in state["cells"].items():
+        rs = final_runs(state, key)
+        row = dict(cell=info["cell"], method=info["method"], lr=info.get("lr"), n_seeds=len(rs), error=info.get("error"),
+                   lr_search=info.get("lr_search"))
+        if rs:
+            curves = np.array([r["test_acc"] for r in rs])
+            row["acc_mean"], row["acc_sd"] = _mean_sd(curves[:, -1])
+            for e in (1, 3):
+                if curves.shape[1] > e:
+                    row[f"acc_epoch{e}"] = _mean_sd(curves[:, e])[0]
+            row["curve_mean"] = [float(v) for v in curves.mean(0)]
+            for k in ("init_rates", "init_silent", "final_rates", "final_silent"):
+                row[k] = [float(v) for v in np.mean([r[k] for r in rs], axis=0)]
+            row["seconds_mean"] = float(np.mean([r["seconds"] for r in rs]))
+        rows.append(row)
+    return rows
+
+
+def _log10(x):
+    return math.log10(x) if x is not None and x > 0 and math.isfinite(x) else (-math.inf if x == 0 else math.nan)
+
+
+def predictors(pred):
+    """Scalar predicted quantities of one (cell, method), the candidates for ranking trainability."""
+    p, silent, gain = np.array(pred["p"]), np.array(pred["silent"]), np.array(pred["grad_gain"])
+    out = {"pred rate last layer": p[-1], "pred min rate": p.min(), "pred mean silent": silent.mean(),
+           "pred silent last layer": silent[-1],
+           "pred log10 within-step gain product": float(np.sum(np.log10(np.maximum(gain, 1e-300)))),
+           "pred |log10 within-step gain product|": abs(float(np.sum(np.log10(np.maximum(gain, 1e-300)))))}
+    if "bptt_weight_norm" in pred:
+        out["pred log10 BPTT grad first layer"] = _log10(pred["bptt_weight_norm"][0])
+        out["pred log10 BPTT grad ratio first/last"] = _log10(pred["bptt_weight_ratio"][0])
+        out["pred |log10 BPTT grad ratio|"] = abs(out["pred log10 BPTT grad ratio first/last"])
+    # combinations: alive and gradient-carrying
+    out["pred (1 - mean silent) - |log10 gain product| / L"] = (1 - silent.mean()) - out["pred |log10 within-step gain product|"] / len(p)
+    for key in ("chi_c", "full_grad_gain"):      # HOOK: filled once predict_network exposes them
+        if pred.get(key):
+            out[f"pred {key} last layer"] = pred[key][-1]
+    return out
+
+
+def analyse(state):
+    """Spearman rank correlation across all final runs between each predicted (and measured-at-init)
+    quantity and the final / epoch-1 / epoch-3 test accuracy."""
+    from scipy.stats import spearmanr
+
+    xs, ys = {}, {"final": [], "epoch 1": [], "epoch 3": []}
+    for key, info in state["cells"].items():
+        if "predicted" not in info:
+            continue
+        for r in final_runs(state, key):
+            q = predictors(info["predicted"])
+            q["measured init rate last layer"] = r["init_rates"][-1]
+            q["measured init mean silent"] = float(np.mean(r["init_silent"]))
+            for k, v in q.items():
+                xs.setdefault(k, []).append(v)
+            acc = r["test_acc"]
+            ys["final"].append(acc[-1])
+            ys["epoch 1"].append(acc[1] if len(acc) > 1 else math.nan)
+            ys["epoch 3"].append(acc[3] if len(acc) > 3 else math.nan)
+    out = []
+    n = len(ys["final"])
+    for k, v in xs.items():
+        if len(v) != n:
+            continue
+        row = dict(quantity=k, n_runs=n)
+        for yk, y in ys.items():
+            x, yy = np.array(v, float), np.array(y, float)
+            ok = ~np.isnan(x) & ~np.isnan(yy)
+            if ok.sum() >= 3 and np.unique(x[ok]).size > 1 and np.unique(yy[ok]).size > 1:
+                rho, pval = spearmanr(x[ok], yy[ok])
+                row[yk] = dict(rho=float(rho), p=float(pval), n=int(ok.sum()))
+            else:
+                row[yk] = None
+        out.append(row)
+    out.sort(key=lambda r: -abs(r["final"]["rho"]) if r["final"] else 0.0)
+    return out
+
+
+def _fmt_rho(d):
+    return "–" if not d else f"{d['rho']:+.2f} (p={d['p']:.2g}, n={d['n']})"
+
+
+def markdown(state):
+    meta, cfg = state["meta"], state["meta"]["config"]
+    summ, ana = state["summary"], state["analysis"]
+    done = sum(1 for r in summ if r["n_seeds"])
+    lines = ["# Initialisations compared on digits (generated by experiments/compare_init.py)", "",
+             f"Digits (sklearn), {meta['n_fit']} fit / {meta['n_val']} validation (carved from the training split) / "
+             f"{meta['n_test']} test images; hidden width {cfg['width']}, T = {cfg['steps']} steps, v_th = 1, dt = 1 ms, "
+             f"Adam, batch {cfg['batch']}, {cfg['epochs']} epochs; LR picked from {list(cfg['lrs'])} by final validation "
+             f"accuracy at seed 0; then {cfg['seeds']} seeds ({cfg['seeds_deep']} at >= {cfg['deep_from']} hidden layers) "
+             f"at that LR. Rate code: Bernoulli p = {cfg['p_max']:g} x pixel per step; latency code: one spike per pixel "
+             f"> {cfg['latency_threshold']:g} at step round((1 - x)(T - 1)). Theory plan `discrete` targets "
+             f"{cfg['target_rate']:g} Hz per layer. Surrogates in snnTorch's parameterisation at its default widths.",
+             "", f"Cells x methods with results: {done} of {len(summ)}" + ("" if meta.get("complete") else " (partial run)") + ".", "",
+             "| cell | method | LR | seeds | test acc (mean ± SD) | acc epoch 1 | acc epoch 3 | init p (L1 / last) | "
+             "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT grad ratio first/last |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in summ:
+        info = state["cells"][f"{r['cell']}/{r['method']}"]
+        if r["error"]:
+            lines.append(f"| {r['cell']} | {r['method']} | | | not run: {r['error'][:90]} | | | | | | | | |")
+            continue
+        if not r["n_seeds"]:
+            continue
+        pr = predictors(info["predicted"])
+        lines.append(
+            f"| {r['cell']} | {r['method']} | {r['lr']:g} | {r['n_seeds']} | {r['acc_mean']:.3f} ± {r['acc_sd']:.3f} | "
+            f"{r.get('acc_epoch1', math.nan):.3f} | {r.get('acc_epoch3', math.nan):.3f} | "
+            f"{r['init_rates'][0]:.3f} / {r['init_rates'][-1]:.3g} | {np.mean(r['init_silent']):.2f} / {r['init_silent'][-1]:.2f} | "
+            f"{r['final_rates'][-1]:.3g} | {pr['pred rate last layer']:.3g} | {pr['pred mean silent']:.2f} | "
+            f"{pr.get('pred log10 BPTT grad ratio first/last', math.nan):.2f} |")
+    lines += ["", "p = spikes per neuron per step; silent = no spike in T steps x 512 training images; pred = the depth "
+              "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT grad ratio = "
+              "predicted norm of the first hidden weight matrix's gradient over the last one's (`bptt_gain`, count "
+              "readout). chi_c and the full gradient gain of the trainability theory: not yet exposed (hook in `predicted`).", "",
+              "## Per-layer rates (spikes per step) and silent fractions", "",
+              "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
+              "hidden layer 1 first; silent at init / after training.", ""]
+    for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
+        lines += [f"**{c}**", "", "| method | init p | pred p | final p | init silent | final silent |", "|---|---|---|---|---|---|"]
+        for r in summ:
+            if r["cell"] != c or not r["n_seeds"]:
+                continue
+            pred = state["cells"][f"{c}/{r['method']}"]["predicted"]
+            f = lambda v, k=".2g": " ".join(format(x, k) for x in v)
+            lines.append(f"| {r['method']} | {f(r['init_rates'])} | {f(pred['p'])} | {f(r['final_rates'])} | "
+                         f"{f(r['init_silent'], '.2f')} | {f(r['final_silent'], '.2f')} |")
+        lines.append("")
+    lines += ["## Which predicted quantity ranks trainability?", "",
+              "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy "
+              "(n = runs where the quantity is defined: the BPTT ratio is undefined when the top layer is predicted "
+              "silent; log10 of a zero gradient is -inf and ranks lowest):", "",
+              "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
+    for a in ana:
+        lines.append(f"| {a['quantity']} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
+    lines += ["", "Predicted quantities are constant across the seeds of a (cell, method): the runs are not "
+              "independent samples, and p-values overstate the evidence.", ""]
+    t = meta.get("timing", {})
+    if t:
+        lines.append(f"Wall time: {t['run_seconds_mean']:.0f} s per training run on average ({t['n_runs']} runs, "
+                     f"{t['total_train_seconds'] / 60:.1f} min of training, {t['plan_seconds'] / 60:.1f} min planning + "
+                     f"prediction), one process, 1 torch thread, on a shared 2-core machine. Estimated full run "
+                     f"({t['full_runs']} runs over {t['full_cells']} cells x {t['full_methods']} methods): "
+                     f"{t['full_estimate_hours']:.1f} h.")
+    if meta.get("note"):
+        lines.append(f"Note: {meta['note']}")
+    code = meta.get("code") or {}
+    lines.append(f"snntheory commit {code.get('commit')}" + (" (with uncommitted changes)" if code.get("snntheory_modified") else "") + ".")
+    return "\n".join(lines) + "\n"
+
+
+def timing(state, cfg, methods):
+    """Measured time per run (by depth) and the estimate for the full grid."""
+    runs = state["runs"]
+    if not runs:
+        return {}
+    by_depth = {}
+    for r in runs:
+        by_depth.setdefault(parse_cell(r["cell"])["depth"], []).append(r["seconds"])
+    per_layer = np.mean([s / d for d, ss in by_depth.items() for s in ss])     # a run costs ~ proportional to depth
+    plan_s = sum(i.get("plan_seconds", 0) + i.get("predict_seconds", 0) for i in state["cells"].values())
+    cells = [parse_cell(c) for c in full_grid()]
+    full_methods = [m for m in methods if m != "trainable"] + ["trainable"]
+    n_full = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) for c in cells)
+    est = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) * per_layer * c["depth"] for c in cells)
+    plans_per = plan_s / max(1, len(state["cells"]))
+    est += plans_per * len(cells) * len(full_methods)
+    return dict(n_runs=len(runs), run_seconds_mean=float(np.mean([r["seconds"] for r in runs])),
+                run_seconds_by_depth={str(d): float(np.mean(s)) for d, s in sorted(by_depth.items())},
+                seconds_per_run_per_hidden_layer=float(per_layer), total_train_seconds=float(sum(r["seconds"] for r in runs)),
+                plan_seconds=float(plan_s), full_runs=n_full, full_cells=len(cells), full_methods=len(full_methods),
+                full_estimate_hours=float(est / 3600))
+
+
+def plot(state, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = list(dict.fromkeys(r["cell"] for r in state["summary"] if r["n_seeds"]))
+    if not cells:
+        return
+    ncol = min(3, len(cells))
+    nrow = math.ceil(len(cells) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 3.6 * nrow), squeeze=False)
+    colours = dict(pytorch="tab:gray", kaiming="tab:blue", glorot="tab:cyan", fluctuation="tab:green",
+                   micheli="tab:purple", discrete="tab:red", trainable="black")
+    for ax, c in zip(axes.flat, cells):
+        for r in state["summary"]:
+            if r["cell"] != c or not r["n_seeds"]:
+                continue
+            rs = final_runs(state, f"{c}/{r['method']}")
+            curves = np.array([x["test_acc"] for x in rs])
+            ep = np.arange(curves.shape[1])
+            ax.plot(ep, curves.mean(0), color=colours.get(r["method"]), label=f"{r['method']} (lr {r['lr']:g})")
+            if len(rs) > 1:
+                ax.fill_between(ep, curves.min(0), curves.max(0), color=colours.get(r["method"]), alpha=0.12, lw=0)
+        ax.set_title(c, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy")
+        ax.set_ylim(0, 1)
+        ax.axhline(0.1, color="k", lw=0.5, ls=":")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, loc="lower right")
+    for ax in list(axes.flat)[len(cells):]:
+        ax.axis("off")
+    fig.suptitle("digits, LIF nets: mean test accuracy over seeds at each method's tuned LR (band: min..max)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def report(state, out, cfg, methods):
+    state["summary"] = summarise(state)
+    state["analysis"] = analyse(state)
+    state["meta"]["timing"] = timing(state, cfg, methods)
+    md = markdown(state)
+    with open(os.path.join(out, "compare.md"), "w") as f:
+        f.write(md)
+    plot(state, os.path.join(out, "learning_curves.png"))
+    return md
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="tiny settings (< 1 min)")
+    ap.add_argument("--out", default=None, help="output folder (default experiments/results/compare, or "
+                    "/tmp/snntheory_compare_quick with --quick)")
+    ap.add_argument("--cells", default=None, help="comma-separated cells L<depth>-b<beta>-<surrogate>-<reset>-<code> "
+                    "(default: the issue's grid, headline cells first)")
+    ap.add_argument("--methods", default=",".join(METHODS))
+    for k in ("epochs", "seeds", "seeds_deep", "width", "steps", "train_subset"):
+        ap.add_argument("--" + k.replace("_", "-"), type=int, default=None)
+    ap.add_argument("--lrs", default=None, help="comma-separated learning rates")
+    ap.add_argument("--report-only", action="store_true", help="rewrite compare.md / figure from OUT/compare.json")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = dict(QUICK if args.quick else FULL)
+    for k in ("epochs", "seeds", "seeds_deep", "width", "steps", "train_subset"):
+        if getattr(args, k) is not None:
+            cfg[k] = getattr(args, k)
+    if args.lrs:
+        cfg["lrs"] = tuple(float(v) for v in args.lrs.split(","))
+    cfg["lrs"] = list(cfg["lrs"])
+    methods = [m for m in args.methods.split(",") if m]
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise SystemExit(f"unknown methods {bad}; choose from {METHODS}")
+    cells = args.cells.split(",") if args.cells else (list(QUICK_CELLS) if args.quick else full_grid())
+    for c in cells:
+        parse_cell(c)
+    out = args.out or ("/tmp/snntheory_compare_quick" if args.quick else os.path.join(_HERE, "results", "compare"))
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "compare.json")
+
+    def save(state):
+        with open(path + ".tmp", "w") as f:
+            json.dump(state, f, indent=1, default=float)
+        os.replace(path + ".tmp", path)
+
+    state = None
+    if os.path.exists(path):
+        with open(path) as f:
+            state = json.load(f)
+        if state["meta"]["config"] != cfg and not args.report_only:
+            raise SystemExit(f"{path} was made with another configuration; use another --out")
+    if args.report_only:
+        md = report(state, out, state["meta"]["config"], methods)
+        print(md)
+        return state
+    if state is None:
+        import torch
+        import sklearn
+
+        data = split_data(cfg)
+        state = dict(meta=dict(config=cfg, code=td.code_version(), n_fit=len(data[3]), n_val=len(data[4]), n_test=len(data[5]),
+                               versions=dict(python=platform.python_version(), torch=torch.__version__,
+                                             sklearn=sklearn.__version__, numpy=np.__version__),
+                               torch_threads=1, complete=False), cells={}, runs=[])
+    state["meta"]["cells_requested"] = cells
+    t0 = time.perf_counter()
+    run(cfg, cells, methods, state, save, log=lambda s: print(s, flush=True))
+    state["meta"]["complete"] = set(cells) >= set(full_grid()) and all(
+        k in state["cells"] for k in (f"{c}/{m}" for c in full_grid() for m in methods))
+    state["meta"]["wall_seconds_total"] = state["meta"].get("wall_seconds_total", 0.0) + time.perf_counter() - t0
+    md = report(state, out, cfg, methods)
+    save(state)
+    print(md)
+    print(f"wrote {out}/compare.json, compare.md, learning_curves.png in {time.perf_counter() - t0:.0f} s")
+    return state
+
+
+if __name__ == "__main__":
+    main()
