@@ -12,7 +12,7 @@ One panel per reset (a: to zero, b: by subtraction), all from ``network.phase_di
   everywhere), white dotted: gain 0.1 and 0.03 (geometric mean over the layers);
 - markers: the ANN schemes (``inverse.baseline_weights``: kaiming, glorot, pytorch (uniform,
   its SD), fluctuation), Micheli et al. 2024 (Var w = 1 / (n P(u > theta)), P(u > theta) the
-  input's spike probability; computed here), snntheory's plan (``inverse.init_network``, target
+  input's spike probability, its first matrix), snntheory's plan (``inverse.init_network``, target
   50 Hz, the range of its per-layer means);
 - the chi_c = 1 and gain = 1 contours are drawn but empty when the plane has no such point
   (the panel's note gives the range);
@@ -66,10 +66,9 @@ def compute_schemes(*, reset):
     from snntheory.inverse import baseline_weights, init_network
     nrn = _neuron(reset)
     out = {}
-    for name in ("kaiming", "glorot", "pytorch", "fluctuation"):
+    for name in ("kaiming", "glorot", "pytorch", "fluctuation", "micheli"):   # micheli: its first matrix
         wm, ws, _ = baseline_weights(name, n_in=WIDTH, n_out=WIDTH, neuron=nrn, input_rate=P_IN * 1e3)
         out[name] = np.array([wm, ws, wm, wm])
-    out["micheli"] = np.array([0.0, (1.0 / (WIDTH * P_IN)) ** 0.5, 0.0, 0.0])   # Var w = 1 / (n P(u > theta))
     plan = init_network([WIDTH] * (LAYERS + 1), neuron=nrn, input_rate=P_IN * 1e3, target_rate=50.0,
                         calibrate=False, map_gain=False)
     out["plan"] = np.array([plan.w_means.mean(), plan.w_stds.mean(), plan.w_means.min(), plan.w_means.max()])
