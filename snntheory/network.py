@@ -2044,6 +2044,7 @@ def _closure_map(layer, rho, cp, n_iter=32, step_too=False):
     b2 = cp.beta * cp.beta
     var_phi = _closure_cov(np.ones_like(a), a, k, sd, zero, theta)[0]
     den = b2 * var_phi + s * s
+    den = np.where(den > 0.0, den, 1.0)   # no fluctuation at all (s = 0, Var phi = 0): q stays 0, masked by ok
     rho = np.broadcast_to(np.asarray(rho, float).reshape(-1, *([1] * (p.ndim - 1))) if np.ndim(rho) else rho,
                           p.shape)
     lo, hi = np.zeros_like(a), np.ones_like(a)
