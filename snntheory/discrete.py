@@ -429,6 +429,15 @@ class _Chain:
             sol = linalg.solve(big, rhs, check_finite=False)
             p, rate = sol[:n], float(sol[-1])
             tail_mass = float(sol[n]) if nt else 0.0
+            if rate > 0.5:
+                # near one spike per step the bordered solve carries absolute rounding ~1e-16 in
+                # P and the rate (it gave 1 + 2e-16 where 1 - rate ~ 1e-22): solve the renewal
+                # form (I - K) g = b, well conditioned here, whose small mass int g = E[ISI] - orbit
+                # - ref keeps its relative accuracy; rate = 1 / E[ISI], P = rate g
+                g = linalg.solve(big[:-1, :-1], -big[:-1, -1], check_finite=False)
+                rate = 1.0 / (big[-1, -1] + float(big[-1, :-1] @ g))
+                p = rate * g[:n]
+                tail_mass = rate * float(g[n]) if nt else 0.0
             mean_isi = 1.0 / rate if rate > 0 else math.inf
             atoms_v = xr.copy()
             atoms_m = rate * wr
