@@ -1797,6 +1797,12 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     -------
     BPTTGain
 
+    Raises
+    ------
+    NoSolutionError
+        The top matrix gets no gradient (its input layer is silent, e.g. ``input_rate = 0``):
+        the ratios to it are undefined.
+
     Examples
     --------
     >>> from snntheory import LIF
@@ -1846,6 +1852,13 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
             Gb = mu2 * n_l * D + common
             G = n_l * m2 * D + common
             within[l - 1] = n_l * m2 * layers[l - 1][2]
+    if not (delta[-1] > 0.0 and wnorm[-1] > 0.0):
+        # the ratios are to the top layer's norms: 0/0 when its input is silent (no spikes, no
+        # weight gradient) or its surrogate vanishes
+        raise NoSolutionError(
+            f"the top weight matrix receives no gradient (its norm {wnorm[-1]:.3g}, the top layer's error norm "
+            f"{delta[-1]:.3g}; its input layer fires {layers[-1][4].ep:.3g} spikes per step), so the per-layer "
+            "ratios to it are undefined; raise input_rate or the weights")
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,
                     bool(detach_reset))
