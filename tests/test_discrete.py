@@ -510,3 +510,15 @@ def test_quenched_neuron_rate_w_var_domain():
         quenched_neuron_rate(n, 100, 0.05, 0.0, -0.01)
     with pytest.raises(ParameterError, match="n_in must be a scalar"):
         quenched_neuron_rate(n, np.array([10, 20]), 0.05, 0.0, 0.01)
+
+
+@pytest.mark.parametrize("beta, m, s, ref", [(1.0, 0.05, 0.008, 0), (0.99, 0.05, 0.006, 0), (1.0, 0.3, 0.05, 2),
+                                             (0.95, 0.2, 0.02, 0)])
+def test_nearly_monotone_walk_sums_the_free_membrane(beta, m, s, ref):
+    # issue 14: small noise against a strong drift took the Nystrom solver 3-6 s (grid at the
+    # noise scale over theta). A walk that almost never falls has E[ISI] = ref + sum_k
+    # P(V_k < v_th) of the free Gaussian membrane; compare with the chain solver itself
+    from snntheory.discrete import IncrementDistribution, _Chain
+    p = float(firing_probability(m, s, beta=beta, ref_steps=ref))
+    q = _Chain(beta, IncrementDistribution.gaussian(m, s), 1.0, 0.0, "zero", ref, None).converged().rate
+    assert abs(p / q - 1.0) < 1e-9
