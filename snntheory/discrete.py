@@ -1486,7 +1486,9 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     the weight mean and spread (higher moments of a neuron's weights, which matter for sparse
     input) widens the simulated rate distribution but hardly moves its mean. The Gaussian per-neuron increment ignores the
     lumpiness of the input (zero-input steps); :func:`layer_rate` reports its size. Cost: one
-    chain solve per quadrature node (``n_hermite * n_laguerre``, ~20 ms each for mixtures).
+    chain solve per quadrature node (``n_hermite * n_laguerre``, ~20 ms each for mixtures, up to
+    ~0.5 s where the grid must resolve small increments over the voltage range the membrane
+    visits): a call can take 2–20 s, a stated exception to the 2 s bound of the other functions.
 
     Examples
     --------
@@ -1614,6 +1616,8 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     :math:`P(p_i < r) = \sum_l w_l\,\Phi(z_l(r))` (Gauss–Laguerre over :math:`v`, and
     :math:`z_l(r)` the standardised weight mean at which a neuron with spread :math:`v_l` has rate
     :math:`r`, interpolated from 25 chain solves over :math:`\pm 6` SDs) is inverted by bisection.
+    Cost: ``25 * n_laguerre`` chain solves (as :func:`quenched_layer`: 2–20 s for mixture
+    increments on fine grids, a stated exception to the 2 s bound of the other functions).
     ``q`` is array_like in (0, 1). Checked against the per-neuron rates of neurons whose weight
     statistics are sampled from their exact laws (``tests/test_discrete.py``); simulated layers
     are somewhat wider in the tails for sparse input (n_in = 50, p_in = 0.1: upper quartile
