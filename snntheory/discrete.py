@@ -747,29 +747,28 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
                 ok = ok and xs[1] - v_lower >= _Z_DET * sd[1]
             if ok:
                 return 1.0 / (ref + n)
-    m_min = m - (1.0 - beta) * max(v_th, v_reset)   # least mean rise of V per step below v_th
-    if (reset == "zero" or ref > 0) and m_min > 0.0 and s > 0.0 \
-            and (v_lower is None or v_reset - v_lower >= _Z_DET * s):
-        # a nearly monotone walk: no crossing by step k is then V_k < v_th for the free Gaussian
-        # membrane V_k ~ N(xs_k, sd_k^2) from v_reset (the bound never binds), so E[ISI] = ref +
-        # sum_k P(V_k < v_th). Its error is the chance of falling back below v_th after crossing:
-        # at most (steps where the crossing is uncertain, 1 + 20 sd_n / m_min) x sum_d
-        # P(net fall over d steps) <= sum_d Phi(-m_min sqrt(d) / s); used when that is below
-        # 1e-8 of E[ISI] ~ n (with m_min >= 5.2 s at n = 1)
+    if (reset == "zero" or ref > 0) and v_lower is None and s > 0.0 and m > (1.0 - beta) * v_th \
+            and m > 0.0:
+        # a walk that rarely falls back: no crossing by step k means V_k < v_th for the free
+        # Gaussian membrane V_k ~ N(xs_k, sd_k^2) from v_reset, except when it crossed at some
+        # j < k and fell back, so E[ISI] = ref + sum_k P(V_k < v_th) - err with
+        # 0 <= err <= sum_d P(V_{j+d} < v_th | V_j = v_th) (summing over k first; the fall is
+        # least likely from v_th itself). Used when that bound is below 1e-9 of E[ISI].
         n = _steps_to_cross(beta, m, v_reset, v_th)
         if n is not None and n < 10**5:
-            sd_n = s * math.sqrt(n if beta == 1.0 else -math.expm1(2.0 * n * math.log(beta)) / (1.0 - beta * beta))
-            fall = float(np.sum(special.ndtr(-m_min * np.sqrt(np.arange(1.0, 200.0)) / s)))
-            if (1.0 + 20.0 * sd_n / m_min) * fall <= 1e-8 * n:
-                k = np.arange(int(n + 50 + 20 * math.sqrt(n)))
-                xs = (v_reset + m * k if beta == 1.0 else
-                      m / (1.0 - beta) + (v_reset - m / (1.0 - beta)) * beta ** k)
-                sd = s * np.sqrt(k if beta == 1.0 else -np.expm1(2.0 * k * math.log(beta)) / (1.0 - beta * beta))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    z = np.where(sd > 0.0, (v_th - xs) / np.where(sd > 0.0, sd, 1.0),
-                                 np.where(xs < v_th, np.inf, -np.inf))
-                if z[-1] <= -40.0:
-                    return 1.0 / (ref + float(np.sum(special.ndtr(z))))
+            k = np.arange(int(n + 50 + 20 * math.sqrt(n)))
+            xs = (v_reset + m * k if beta == 1.0 else
+                  m / (1.0 - beta) + (v_reset - m / (1.0 - beta)) * beta ** k)
+            sd = s * np.sqrt(k if beta == 1.0 else -np.expm1(2.0 * k * math.log(beta)) / (1.0 - beta * beta))
+            d = k[1:]
+            rise = m * d if beta == 1.0 else (m / (1.0 - beta) - v_th) * -np.expm1(d * math.log(beta))
+            fall = float(np.sum(special.ndtr(-rise / sd[1:])))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(sd > 0.0, (v_th - xs) / np.where(sd > 0.0, sd, 1.0),
+                             np.where(xs < v_th, np.inf, -np.inf))
+            e_isi = ref + float(np.sum(special.ndtr(z)))
+            if z[-1] <= -40.0 and fall <= 1e-9 * e_isi:
+                return 1.0 / e_isi
     if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and 0.0 < m <= 0.5 * s \
             and theta >= _WALD_LEVEL * s:
         # Wald's identity E[T] = (theta + E[R])/m with the distant-level (ladder) mean overshoot

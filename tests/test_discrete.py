@@ -513,7 +513,7 @@ def test_quenched_neuron_rate_w_var_domain():
 
 
 @pytest.mark.parametrize("beta, m, s, ref", [(1.0, 0.05, 0.008, 0), (0.99, 0.05, 0.006, 0), (1.0, 0.3, 0.05, 2),
-                                             (0.95, 0.2, 0.02, 0)])
+                                             (0.95, 0.2, 0.02, 0), (1.0, 0.2, 0.032, 0)])
 def test_nearly_monotone_walk_sums_the_free_membrane(beta, m, s, ref):
     # issue 14: small noise against a strong drift took the Nystrom solver 3-6 s (grid at the
     # noise scale over theta). A walk that almost never falls has E[ISI] = ref + sum_k
