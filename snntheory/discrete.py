@@ -1806,7 +1806,8 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         dead = np.zeros(K, bool)
     lo = np.minimum(lo, v_reset - 2.0 * s)
     span = float(np.max(v_th - lo[~dead])) if np.any(~dead) else v_th - v_reset
-    nb_lo = int(min(max_bins, max(60, math.ceil(span / s * _BINS_PER_S))))
+    per_s = span / s * _BINS_PER_S          # inf when s is tiny (5e-301) against the span: the cap
+    nb_lo = max_bins if not per_s < max_bins else int(max(60, math.ceil(per_s)))
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th

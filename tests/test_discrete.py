@@ -522,3 +522,11 @@ def test_nearly_monotone_walk_sums_the_free_membrane(beta, m, s, ref):
     p = float(firing_probability(m, s, beta=beta, ref_steps=ref))
     q = _Chain(beta, IncrementDistribution.gaussian(m, s), 1.0, 0.0, "zero", ref, None).converged().rate
     assert abs(p / q - 1.0) < 1e-9
+
+
+def test_grid_chain_at_vanishing_noise_is_the_deterministic_map():
+    # issue 14: s = 5e-301 overflowed the bin count (span / s = inf): raw OverflowError
+    from snntheory.discrete import grid_chain
+    for m, beta in [(-50.0, 0.999999), (0.3, 0.9), (0.45, 0.5)]:
+        assert float(grid_chain([m], 5e-301, beta=beta).rate[0]) == pytest.approx(
+            float(firing_probability(m, 0.0, beta=beta)), abs=1e-12)
