@@ -530,3 +530,14 @@ def test_grid_chain_at_vanishing_noise_is_the_deterministic_map():
     for m, beta in [(-50.0, 0.999999), (0.3, 0.9), (0.45, 0.5)]:
         assert float(grid_chain([m], 5e-301, beta=beta).rate[0]) == pytest.approx(
             float(firing_probability(m, 0.0, beta=beta)), abs=1e-12)
+
+
+def test_simulate_chain_default_burn_in_is_capped():
+    # issue 14: beta = 1 - 1e-6 made the default burn-in 10 / (1 - beta) = 1e7 steps (25 s for a
+    # 20-step run); capped at 1e5. The firing chain has forgotten its start by then: its rate
+    # matches the theory's (a spike every 3 steps, noise 0.005 against a 0.11 margin)
+    import time
+    t0 = time.process_time()
+    r = simulate_chain(0.45, 0.005, beta=0.999999, n_neurons=20, n_steps=300, seed=3)
+    assert time.process_time() - t0 < 2.0
+    assert r.rate == pytest.approx(float(firing_probability(0.45, 0.005, beta=0.999999)), abs=0.01)
