@@ -1647,6 +1647,9 @@ class _NoExactTransform(Exception):
 _EXACT_TOL = 1e-11
 #: Most inhibitory terms m of the exact transform.
 _EXACT_MAX_TERMS = 400
+#: Most elements (terms x arguments) of one Kummer power-series evaluation (complex: 64 MB each
+#: of its few work arrays)
+_KUMMER_MAX_ELEMENTS = 4e6
 
 
 def _kummer_scaled(s, c, z):
@@ -1659,8 +1662,13 @@ def _kummer_scaled(s, c, z):
     az = abs(z)
     if az == 0.0:
         return np.ones(shape, complex), np.ones(shape), np.zeros(shape)
-    n_terms = int(az + 12.0 * math.sqrt(az) + 40.0)
-    n = np.arange(n_terms, dtype=float)
+    n_terms = az + 12.0 * math.sqrt(az) + 40.0
+    if n_terms * math.prod(shape) > _KUMMER_MAX_ELEMENTS:
+        # tiny jumps against the distance to threshold (|z| = distance / a_e): the series needs
+        # more terms than memory allows (2e11 at a_e = 5e-10: a 1.4 TiB array); the chain route
+        # of the caller has its own up-front size and cost checks
+        raise _NoExactTransform
+    n = np.arange(int(n_terms), dtype=float)
     b = (s + c)[..., None] + n                      # (S, K, N)
     top = (s[..., None] + n) if z > 0 else (c[..., None] + n + 0j)
     # s = -n (real s < 0 in the pole search): the series terminates; a tiny factor stands for 0
