@@ -246,9 +246,7 @@ POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value"
 #: exception. They are skipped (shown in the ``-ra`` summary) unless ``SNNTHEORY_KNOWN=1``, which runs
 #: each as a strict xfail: that checks the list is still accurate (fixing one makes its xfail pass and
 #: the test fail until the entry is removed). The list may only shrink.
-KNOWN = {
-
-}
+KNOWN: set = set()
 
 
 def _public_functions():
