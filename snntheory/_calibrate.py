@@ -212,7 +212,8 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
         Per layer, ``v0[l](rng, size)`` draws initial membrane potentials (e.g. from the depth
         model's stationary law); ``None`` (or a ``None`` entry) starts at ``v_reset``.
     spread : sequence of float or None, keyword-only
-        Predicted draw-to-draw SD of every layer's rate (Hz), allowed for in the verification.
+        Predicted draw-to-draw SD of every layer's rate (Hz, >= 0; a scalar or one per weight
+        matrix), allowed for in the verification.
     verify : bool or None, keyword-only
         Verify on an independent weight draw and input (default: with Bernoulli input).
 
@@ -232,6 +233,9 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
         batch = check_count("batch", batch, minimum=1)
     if verify is not None:
         verify = check_bool("verify", verify)
+    v0 = _check_v0(v0, L)
+    if spread is not None:
+        spread = check_per_layer("spread", spread, L)
     dt = neuron.dt
     model = np.asarray(w_means, float)
     if verify is None:
@@ -245,7 +249,7 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
     means, rates, errs, status, steps, b = res
     vr, vse = np.full(L, math.nan), np.full(L, math.nan)
     if verify:
-        sp = np.zeros(L) if spread is None else np.nan_to_num(np.asarray(spread, float))
+        sp = np.zeros(L) if spread is None else spread
         tg = np.asarray(targets, float)
         vseed = int(as_generator(seed).integers(2**32)) + 1
 
@@ -273,6 +277,19 @@ def calibrate_means(widths, w_means, w_stds, targets, *, neuron, input_rate, n_s
                     if status[l] == "calibrated":
                         status[l] = "unverified"
     return Calibration(np.array(means), np.array(rates) / dt, np.array(errs) / dt, tuple(status), vr, vse, steps, b)
+
+
+def _check_v0(v0, n_layers):
+    """``v0``: None, or one entry per weight matrix, each None or a callable ``(rng, size)``."""
+    if v0 is None:
+        return None
+    if isinstance(v0, (str, bytes)) or not hasattr(v0, "__len__") or len(v0) != n_layers:
+        raise ParameterError(f"v0 must be None or one entry per weight matrix ({n_layers}), each None or a "
+                             f"callable (rng, size); got {v0!r}")
+    for l, f in enumerate(v0):
+        if f is not None and not callable(f):
+            raise ParameterError(f"v0[{l}] must be None or a callable (rng, size); got {f!r}")
+    return list(v0)
 
 
 def _calibrate_once(widths, model, w_stds, targets, neuron, input_rate, n_steps, batch, burn_in, seed, weight_dist,

@@ -109,6 +109,7 @@ DOMAINS: dict[str, Domain] = {
     "p_in": Domain(low=0.0, high=1.0, low_open=False, high_open=False, unit="spikes/step", typical=(0.0, 0.3)),
     "input_rate": Domain(**_NONNEG, unit="Hz", typical=(1.0, 300.0)),
     "target_rate": Domain(**_POS, unit="Hz", typical=(1.0, 300.0)),
+    "spread": Domain(**_NONNEG, unit="Hz", typical=(0.0, 10.0)),   # draw-to-draw SD of a layer rate
     "w_mean": Domain(unit="V", typical=(-0.1, 0.1)),
     "w_std": Domain(**_NONNEG, unit="V", typical=(0.0, 0.3)),
     # --- diffusion (add entries below this line)

@@ -429,6 +429,15 @@ class _Chain:
             sol = linalg.solve(big, rhs, check_finite=False)
             p, rate = sol[:n], float(sol[-1])
             tail_mass = float(sol[n]) if nt else 0.0
+            if rate > 0.5:
+                # near one spike per step the bordered solve carries absolute rounding ~1e-16 in
+                # P and the rate (it gave 1 + 2e-16 where 1 - rate ~ 1e-22): solve the renewal
+                # form (I - K) g = b, well conditioned here, whose small mass int g = E[ISI] - orbit
+                # - ref keeps its relative accuracy; rate = 1 / E[ISI], P = rate g
+                g = linalg.solve(big[:-1, :-1], -big[:-1, -1], check_finite=False)
+                rate = 1.0 / (big[-1, -1] + float(big[-1, :-1] @ g))
+                p = rate * g[:n]
+                tail_mass = rate * float(g[n]) if nt else 0.0
             mean_isi = 1.0 / rate if rate > 0 else math.inf
             atoms_v = xr.copy()
             atoms_m = rate * wr
@@ -738,6 +747,28 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
                 ok = ok and xs[1] - v_lower >= _Z_DET * sd[1]
             if ok:
                 return 1.0 / (ref + n)
+    if (reset == "zero" or ref > 0) and v_lower is None and s > 0.0 and m > (1.0 - beta) * v_th \
+            and m > 0.0:
+        # a walk that rarely falls back: no crossing by step k means V_k < v_th for the free
+        # Gaussian membrane V_k ~ N(xs_k, sd_k^2) from v_reset, except when it crossed at some
+        # j < k and fell back, so E[ISI] = ref + sum_k P(V_k < v_th) - err with
+        # 0 <= err <= sum_d P(V_{j+d} < v_th | V_j = v_th) (summing over k first; the fall is
+        # least likely from v_th itself). Used when that bound is below 1e-9 of E[ISI].
+        n = _steps_to_cross(beta, m, v_reset, v_th)
+        if n is not None and n < 10**5:
+            k = np.arange(int(n + 50 + 20 * math.sqrt(n)))
+            xs = (v_reset + m * k if beta == 1.0 else
+                  m / (1.0 - beta) + (v_reset - m / (1.0 - beta)) * beta ** k)
+            sd = s * np.sqrt(k if beta == 1.0 else -np.expm1(2.0 * k * math.log(beta)) / (1.0 - beta * beta))
+            d = k[1:]
+            rise = m * d if beta == 1.0 else (m / (1.0 - beta) - v_th) * -np.expm1(d * math.log(beta))
+            fall = float(np.sum(special.ndtr(-rise / sd[1:])))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(sd > 0.0, (v_th - xs) / np.where(sd > 0.0, sd, 1.0),
+                             np.where(xs < v_th, np.inf, -np.inf))
+            e_isi = ref + float(np.sum(special.ndtr(z)))
+            if z[-1] <= -40.0 and fall <= 1e-9 * e_isi:
+                return 1.0 / e_isi
     if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and 0.0 < m <= 0.5 * s \
             and theta >= _WALD_LEVEL * s:
         # Wald's identity E[T] = (theta + E[R])/m with the distant-level (ladder) mean overshoot
@@ -1454,7 +1485,9 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     the weight mean and spread (higher moments of a neuron's weights, which matter for sparse
     input) widens the simulated rate distribution but hardly moves its mean. The Gaussian per-neuron increment ignores the
     lumpiness of the input (zero-input steps); :func:`layer_rate` reports its size. Cost: one
-    chain solve per quadrature node (``n_hermite * n_laguerre``, ~20 ms each for mixtures).
+    chain solve per quadrature node (``n_hermite * n_laguerre``, ~20 ms each for mixtures, up to
+    ~0.5 s where the grid must resolve small increments over the voltage range the membrane
+    visits): a call can take 2–20 s, a stated exception to the 2 s bound of the other functions.
 
     Examples
     --------
@@ -1582,6 +1615,8 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     :math:`P(p_i < r) = \sum_l w_l\,\Phi(z_l(r))` (Gauss–Laguerre over :math:`v`, and
     :math:`z_l(r)` the standardised weight mean at which a neuron with spread :math:`v_l` has rate
     :math:`r`, interpolated from 25 chain solves over :math:`\pm 6` SDs) is inverted by bisection.
+    Cost: ``25 * n_laguerre`` chain solves (as :func:`quenched_layer`: 2–20 s for mixture
+    increments on fine grids, a stated exception to the 2 s bound of the other functions).
     ``q`` is array_like in (0, 1). Checked against the per-neuron rates of neurons whose weight
     statistics are sampled from their exact laws (``tests/test_discrete.py``); simulated layers
     are somewhat wider in the tails for sparse input (n_in = 50, p_in = 0.1: upper quartile
@@ -1770,9 +1805,13 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         lo = np.maximum(lo, lo_floor)
         dead = np.zeros(K, bool)
     lo = np.minimum(lo, v_reset - 2.0 * s)
-    # span in increment SDs (``s`` a scalar or one per drive)
-    span = float(np.max(((v_th - lo) / s)[~dead])) if np.any(~dead) else float(np.max((v_th - v_reset) / s))
-    nb_lo = int(min(max_bins, max(60, math.ceil(span * _BINS_PER_S))))
+    # span in increment SDs (``s`` a scalar or one per drive); inf when s is tiny (5e-301)
+    # against the span: then the cap
+    with np.errstate(over="ignore", divide="ignore"):
+        span = (float(np.max(((v_th - lo) / s)[~dead])) if np.any(~dead)
+                else float(np.max((v_th - v_reset) / s)))
+    per_s = span * _BINS_PER_S
+    nb_lo = max_bins if not per_s < max_bins else int(max(60, math.ceil(per_s)))
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th

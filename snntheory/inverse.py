@@ -763,7 +763,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                           batch=None if calibrate_batch is None else check_int("n_in", calibrate_batch,
                                                                                label="calibrate_batch"),
                           seed=calibrate_seed, weight_dist=weight_dist, input_spikes=calibration_input, v0=v0,
-                          spread=[l.rate_spread for l in plan.layers] if slopes else None,
+                          spread=np.nan_to_num([l.rate_spread for l in plan.layers]) if slopes else None,
                           **({} if calibration_input is None else dict(burn_in=0)))
     # the model's prediction at the calibrated weights, propagated from the input
     final = [(float(m), r[3], r[4]) for r, m in zip(rows, cal.w_means)]

@@ -42,7 +42,7 @@ from ._sim.stepmap import as_generator
 from ._special import normal_nodes, one_blas_thread
 from ._validate import (Domain, broadcast, check, check_bool, check_choice, check_count, check_int, check_scalar,
                         check_per_layer, check_widths)
-from .errors import ConvergenceError, ParameterError
+from .errors import ConvergenceError, NoSolutionError, ParameterError
 from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
@@ -334,6 +334,12 @@ _CORR_NODES = 6
 _CORR_LAGS = 48
 #: states of the discretised AR(1) common drive of a deep layer's two replicas (Rouwenhorst)
 _CORR_AR_STATES = 5
+#: cells per axis of the two-replica grid above which the map refuses (a step costs ~N^3 per node;
+#: at N = 300, 2 nodes, 40 steps to convergence: ~1.3 s)
+_CORR_MAX_CELLS = 300
+#: output spikes per step below which the correlations (ratios of covariances of order the rate)
+#: are not resolved: the chain's probabilities carry absolute rounding ~1e-16 per cell
+_CORR_MIN_RATE = 1e-10
 #: decay of the second geometric sum that fixes the AR(1) coefficient (the first has weight 1)
 _CORR_AR_PROBE = 0.8
 #: step of the finite differences of :func:`correlation_fixed_point` (a correlation, so below 1)
@@ -355,11 +361,19 @@ def _replica_grid(cp, drives, s, cells):
         drift = max(float(np.max(drives)), 0.05 * s)
         lo = v_reset - 6.0 * s - 6.0 * s * s / drift
     lo = max(lo, v_reset - 6.0 * theta)
-    hi = v_th + max(float(np.max(drives)), 0.0) + 6.0 * s
+    # the zero reset sends every crossing to v_reset, so above v_th the grid only needs room for
+    # the common noise, added after the end cells have lumped the mass past them (6 SDs: it
+    # cannot take that mass back below v_th); the subtract reset keeps V - theta
+    hi = v_th + 6.0 * s + (max(float(np.max(drives)), 0.0) if cp.reset == "subtract" else 0.0)
     M = int(max(12, min(60, math.floor(cells * theta / (hi - lo)))))
     h = theta / M
     below = int(math.ceil((v_reset - lo) / h))
-    above = int(math.ceil((hi - v_reset) / h))
+    above = max(int(math.ceil((hi - v_reset) / h)), M + 1)
+    if below + above + 1 > _CORR_MAX_CELLS:
+        raise ConvergenceError(
+            f"the two-replica grid would need {below + above + 1} cells per axis (cap {_CORR_MAX_CELLS}; cost and "
+            f"memory grow as its cube): the drive (mean up to {float(np.max(drives)):.3g}, SD {s:.3g} V per step) "
+            f"spans {(hi - lo) / theta:.3g} thresholds; lower w_mean, w_std or the input rate")
     # cell j covers [v_reset + (j - below) h, v_reset + (j - below + 1) h): the threshold is a
     # cell edge (a centre on it would move the threshold by h/2, an O(h) rate error of ~5 % at
     # M = 20) and the reset value the edge between cells below - 1 and below
@@ -620,6 +634,10 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
         drive = _pair_from_covariances(G, pair, u)
     with one_blas_thread():   # many small products: threads only contend
         p, pab, eaa, eab, _ = _replica_chain(cp, drives, drive, lags=max(lags, window))
+    if float(w @ p) < _CORR_MIN_RATE:
+        raise NoSolutionError(
+            f"the layer is silent (output rate {float(w @ p):.2g} spikes per step, below {_CORR_MIN_RATE:g}): the "
+            "correlation of its outputs is not defined; raise w_mean, w_std or the input rate")
     caa = eaa - (p * p)[:, None]        # eaa, eab are joint probabilities E[y^a_t y_{t+k}]
     cab = eab - (p * p)[:, None]
     var_p = float(w @ p**2 - (w @ p) ** 2)
@@ -751,7 +769,10 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
     :math:`f(\rho)-\rho` on ``grid`` points, refined by bisection) and ``rho``, ``f`` (the map
     on the grid; ``grid`` >= 2, ``eps`` in (0, 1)). ``kw`` is passed to :func:`correlation_map`.
     As in the ANN theory, ``chi_c`` > 1 means nearby inputs decorrelate layer after layer, < 1
-    that they converge. Cost: about ``grid + 30`` evaluations of the map (~1–3 s each).
+    that they converge. ``c_star`` assumes the map is increasing (it is for threshold units:
+    more shared input, more shared output). Cost: about ``grid`` evaluations of the map, 12 more
+    per interior fixed point and 3 for the slopes (0.1–1.5 s each, so the default ``grid = 11``
+    takes longer than the 2 s bound of the other functions).
 
     Examples
     --------
@@ -765,9 +786,13 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
     eps = check_scalar("eps", eps, domain=_EPS_DOMAIN)
     grid = check_count("grid", grid, minimum=2)
 
+    seen = {}
+
     def f(r):
-        return float(correlation_map(r, neuron=neuron, n_in=n_in, input_rate=input_rate, w_mean=w_mean,
-                                     w_std=w_std, **kw).rho_out[0])
+        if r not in seen:
+            seen[r] = float(correlation_map(r, neuron=neuron, n_in=n_in, input_rate=input_rate, w_mean=w_mean,
+                                            w_std=w_std, **kw).rho_out[0])
+        return seen[r]
 
     rs = np.linspace(0.0, 1.0, grid)
     fs = np.array([f(r) for r in rs[1:-1]])
@@ -786,14 +811,15 @@ def correlation_fixed_point(*, neuron, n_in, input_rate, w_mean, w_std, eps=0.02
                     b = mid
             fixed.append(0.5 * (a + b))
     fixed.append(1.0)
-    r = 0.5
-    for _ in range(200):
-        r_new = f(r)
-        if abs(r_new - r) < 1e-4 or r_new <= 1e-3 or r_new >= 1 - 1e-3:
-            r = r_new
-            break
-        r = r_new
-    star = min(fixed, key=lambda q: abs(q - r))
+    # the map is increasing, so its iteration from 0.5 moves monotonically to the nearest fixed
+    # point on the side of f(0.5) - 0.5 (no need to iterate it: up to 200 evaluations)
+    d_half = f(0.5) - 0.5
+    if d_half > 0.0:
+        star = min(q for q in fixed if q >= 0.5)
+    elif d_half < 0.0:
+        star = max(q for q in fixed if q <= 0.5)
+    else:
+        star = min(fixed, key=lambda q: abs(q - 0.5))
     chi_1 = (1.0 - f(1.0 - eps)) / eps
     chi_0 = f(eps) / eps
     if 0.0 < star < 1.0:
@@ -1805,6 +1831,12 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     -------
     BPTTGain
 
+    Raises
+    ------
+    NoSolutionError
+        The top matrix gets no gradient (its input layer is silent, e.g. ``input_rate = 0``):
+        the ratios to it are undefined.
+
     Examples
     --------
     >>> from snntheory import LIF
@@ -1854,6 +1886,13 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
             Gb = mu2 * n_l * D + common
             G = n_l * m2 * D + common
             within[l - 1] = n_l * m2 * layers[l - 1][2]
+    if not (delta[-1] > 0.0 and wnorm[-1] > 0.0):
+        # the ratios are to the top layer's norms: 0/0 when its input is silent (no spikes, no
+        # weight gradient) or its surrogate vanishes
+        raise NoSolutionError(
+            f"the top weight matrix receives no gradient (its norm {wnorm[-1]:.3g}, the top layer's error norm "
+            f"{delta[-1]:.3g}; its input layer fires {layers[-1][4].ep:.3g} spikes per step), so the per-layer "
+            "ratios to it are undefined; raise input_rate or the weights")
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,
                     bool(detach_reset))

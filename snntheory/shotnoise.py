@@ -555,6 +555,13 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span):
         full = np.maximum(prod + np.outer(b, spike), 0.0)
         pi = gth_stationary(full.T)
         p_spike = float(spike @ pi)
+        if not p_spike > 0.0:
+            # GTH keeps relative accuracy but works in linear space: the stationary mass near
+            # v_th underflowed (a drive many SDs below threshold, rate below ~1e-300 per input)
+            raise ConvergenceError(
+                "shot-noise grid solver: the spike probability per input underflows a double (the drive is "
+                "many free SDs below v_th, rate below ~1e-300 Hz), so the grid cannot resolve it; "
+                "snntheory.diffusion.log_firing_rate gives its order of magnitude")
         n_events = 1.0 / p_spike
         g = pi * n_events
     rate = 1.0 / (tref + n_events / total)
@@ -572,7 +579,8 @@ def _grid_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp):
     if not err <= GRID_RTOL * rate:
         raise ConvergenceError(
             f"shot-noise grid solution: the Richardson correction {err / rate:.1e} (relative residual "
-            f"between the two finest grids) exceeds GRID_RTOL = {GRID_RTOL:g} at the grid cap "
+            f"between the two finest grids, or its O(h^2) prediction from two coarser ones before the last, "
+            f"costliest solve) exceeds GRID_RTOL = {GRID_RTOL:g} at the grid cap "
             f"GRID_MAX_POINTS = {GRID_MAX_POINTS}; the jumps are too small against the voltage range for "
             "this solver (use amplitude='exponential' for the rate, or snntheory.diffusion)")
     return coarse, fine, rate
@@ -611,6 +619,16 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
 def _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points):
     """Solve on two nested grids and extrapolate ln(rate) (Richardson, O(h^2))."""
     coarse = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span)
+    if re > 0.0 and k_span >= 4 and points(4 * k_span) > GRID_MAX_POINTS and 2 * points(2 * k_span) > GRID_MAX_POINTS:
+        # the fine grid is the last one and the expensive one (cost ~ points^3): from a probe at
+        # twice the spacing predict its Richardson correction (O(h^2)) and refuse up front when
+        # it would exceed 4 GRID_RTOL (a margin for the pre-asymptotic range)
+        k2 = k_span // 2
+        probe = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k2)
+        c_h2 = (math.log(coarse.rate) - math.log(probe.rate)) / (1.0 / k_span**2 - 1.0 / k2**2)
+        predicted = abs(math.expm1(c_h2 / (2 * k_span) ** 2))
+        if predicted > 4.0 * GRID_RTOL:
+            return coarse, coarse, coarse.rate, predicted * coarse.rate
     fine = _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, 2 * k_span)
     if re == 0.0:
         return coarse, fine, 0.0, 0.0
@@ -696,7 +714,8 @@ def firing_rate(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_reset, e_l=0
         distances (jumps or free SD huge against ``v_th - v_reset``) that the grid would need
         more than ``GRID_MAX_POINTS`` nodes (raised before anything is allocated), or the jumps
         are so small against the voltage range that the Richardson correction at the grid cap
-        exceeds ``GRID_RTOL``.
+        exceeds ``GRID_RTOL``, or the spike probability per input underflows a double on the
+        grid (rates below ~1e-300 Hz).
 
     Notes
     -----
@@ -1628,6 +1647,9 @@ class _NoExactTransform(Exception):
 _EXACT_TOL = 1e-11
 #: Most inhibitory terms m of the exact transform.
 _EXACT_MAX_TERMS = 400
+#: Most elements (terms x arguments) of one Kummer power-series evaluation (complex: 64 MB each
+#: of its few work arrays)
+_KUMMER_MAX_ELEMENTS = 4e6
 
 
 def _kummer_scaled(s, c, z):
@@ -1640,8 +1662,13 @@ def _kummer_scaled(s, c, z):
     az = abs(z)
     if az == 0.0:
         return np.ones(shape, complex), np.ones(shape), np.zeros(shape)
-    n_terms = int(az + 12.0 * math.sqrt(az) + 40.0)
-    n = np.arange(n_terms, dtype=float)
+    n_terms = az + 12.0 * math.sqrt(az) + 40.0
+    if n_terms * math.prod(shape) > _KUMMER_MAX_ELEMENTS:
+        # tiny jumps against the distance to threshold (|z| = distance / a_e): the series needs
+        # more terms than memory allows (2e11 at a_e = 5e-10: a 1.4 TiB array); the chain route
+        # of the caller has its own up-front size and cost checks
+        raise _NoExactTransform
+    n = np.arange(int(n_terms), dtype=float)
     b = (s + c)[..., None] + n                      # (S, K, N)
     top = (s[..., None] + n) if z > 0 else (c[..., None] + n + 0j)
     # s = -n (real s < 0 in the pole search): the series terminates; a tiny factor stands for 0

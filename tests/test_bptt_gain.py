@@ -196,3 +196,13 @@ SLOW = [
 def test_per_layer_ratio_known_gaps(point):
     d, _, _ = _compare(*point)
     assert np.all(np.abs(d - 1.0) <= TOL), f"measured/predicted per layer: {np.round(d, 3)}"
+
+
+def test_silent_input_refused_not_nan():
+    # issue 14: input_rate = 0 gave weight_ratio NaN (0/0: no input spikes, no weight gradient,
+    # here checked directly: the first matrix's weight norm with a live input is positive)
+    from snntheory.errors import NoSolutionError
+    kw = dict(neuron=LIF.from_beta(0.9), n_steps=4)
+    with pytest.raises(NoSolutionError, match="no gradient"):
+        bptt_gain([50, 40], [0.02], [3e-7], input_rate=0.0, **kw)
+    assert bptt_gain([50, 40], [0.02], [3e-7], input_rate=10.0, **kw).weight_norm[0] > 0.0

@@ -206,3 +206,33 @@ def test_depth_accepts_a_plan_and_starts_with_the_one_layer_map():
                                [cm.c_step[0], cm.c_count[0], cm.rho_out[0]], rtol=1e-12)
     # the drive correlation decays with depth here (ordered), the quenched part keeps c_step > 0
     assert 0.0 < cd.rho_out[1] < cd.rho_out[0] < 0.4 and cd.c_step[1] > 0.0
+
+
+def test_silent_layer_and_oversized_grid_are_refused():
+    # issue 14: a silent layer gave NaN (0/0) or a correlation of -1 at a rate of -2.5e-17; a drive
+    # spanning thousands of thresholds asked for a 1.87 TiB grid. Both now refuse, fast.
+    import time
+    from snntheory.errors import ConvergenceError, NoSolutionError
+    t0 = time.process_time()
+    with pytest.raises(NoSolutionError, match="silent"):
+        correlation_map(0.39, neuron=LIF.from_beta(1e-6), n_in=50, input_rate=52.0, w_mean=0.0115, w_std=3e-13,
+                        window=4, n_nodes=2)
+    with pytest.raises(NoSolutionError, match="silent"):
+        correlation_depth(0.3, [50, 40], [0.02], [0.0], neuron=LIF.from_beta(0.05, reset="subtract"),
+                          input_rate=2.2, window=4, n_nodes=2)
+    with pytest.raises(ConvergenceError, match="cells per axis"):
+        correlation_depth(0.45, [50, 40], [0.02], [3000.0], neuron=LIF.from_beta(1.0, reset="subtract"),
+                          input_rate=54.0, window=4, n_nodes=2)
+    assert time.process_time() - t0 < 2.0
+
+
+def test_fixed_point_is_where_the_iterated_map_goes():
+    # c_star is read off the fixed points on the side of f(0.5) - 0.5: check it against the
+    # iteration of the map itself (a few steps from 0.5 approach it monotonically)
+    kw = dict(neuron=LIF.from_beta(0.001), n_in=50, input_rate=0.3, w_mean=10.0, w_std=3e-7, n_nodes=2, window=4)
+    fp = correlation_fixed_point(grid=3, **kw)
+    r, path = 0.5, []
+    for _ in range(4):
+        r = float(correlation_map(r, **kw).rho_out[0])
+        path.append(r)
+    assert np.all(np.diff(np.abs(np.array(path) - fp["c_star"])) < 0), (path, fp["c_star"])

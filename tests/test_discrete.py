@@ -510,3 +510,34 @@ def test_quenched_neuron_rate_w_var_domain():
         quenched_neuron_rate(n, 100, 0.05, 0.0, -0.01)
     with pytest.raises(ParameterError, match="n_in must be a scalar"):
         quenched_neuron_rate(n, np.array([10, 20]), 0.05, 0.0, 0.01)
+
+
+@pytest.mark.parametrize("beta, m, s, ref", [(1.0, 0.05, 0.008, 0), (0.99, 0.05, 0.006, 0), (1.0, 0.3, 0.05, 2),
+                                             (0.95, 0.2, 0.02, 0), (1.0, 0.2, 0.032, 0)])
+def test_nearly_monotone_walk_sums_the_free_membrane(beta, m, s, ref):
+    # issue 14: small noise against a strong drift took the Nystrom solver 3-6 s (grid at the
+    # noise scale over theta). A walk that almost never falls has E[ISI] = ref + sum_k
+    # P(V_k < v_th) of the free Gaussian membrane; compare with the chain solver itself
+    from snntheory.discrete import IncrementDistribution, _Chain
+    p = float(firing_probability(m, s, beta=beta, ref_steps=ref))
+    q = _Chain(beta, IncrementDistribution.gaussian(m, s), 1.0, 0.0, "zero", ref, None).converged().rate
+    assert abs(p / q - 1.0) < 1e-9
+
+
+def test_grid_chain_at_vanishing_noise_is_the_deterministic_map():
+    # issue 14: s = 5e-301 overflowed the bin count (span / s = inf): raw OverflowError
+    from snntheory.discrete import grid_chain
+    for m, beta in [(-50.0, 0.999999), (0.3, 0.9), (0.45, 0.5)]:
+        assert float(grid_chain([m], 5e-301, beta=beta).rate[0]) == pytest.approx(
+            float(firing_probability(m, 0.0, beta=beta)), abs=1e-12)
+
+
+def test_simulate_chain_default_burn_in_is_capped():
+    # issue 14: beta = 1 - 1e-6 made the default burn-in 10 / (1 - beta) = 1e7 steps (25 s for a
+    # 20-step run); capped at 1e5. The firing chain has forgotten its start by then: its rate
+    # matches the theory's (a spike every 3 steps, noise 0.005 against a 0.11 margin)
+    import time
+    t0 = time.process_time()
+    r = simulate_chain(0.45, 0.005, beta=0.999999, n_neurons=20, n_steps=300, seed=3)
+    assert time.process_time() - t0 < 2.0
+    assert r.rate == pytest.approx(float(firing_probability(0.45, 0.005, beta=0.999999)), abs=0.01)

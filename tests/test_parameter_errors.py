@@ -247,9 +247,7 @@ POSITIVE = {"tau_m", "t_max", "target_rate", "width", "surrogate_width", "value"
 #: exception. They are skipped (shown in the ``-ra`` summary) unless ``SNNTHEORY_KNOWN=1``, which runs
 #: each as a strict xfail: that checks the list is still accurate (fixing one makes its xfail pass and
 #: the test fail until the entry is removed). The list may only shrink.
-KNOWN = {
-    "inverse.calibrate_means.spread", "inverse.calibrate_means.v0",
-}
+KNOWN: set = set()
 
 
 def _public_functions():

@@ -472,3 +472,29 @@ def test_simulate_shot_noise_single_neuron_stderr_matches_repeats():
     reported = np.sqrt(np.mean([x.rate_stderr ** 2 for x in runs]))
     assert abs(np.log(reported / spread)) < tol, (reported, spread)
     assert abs(np.log(reported * np.sqrt(20) / spread)) > tol  # a wrong estimator is rejected
+
+
+def test_grid_refuses_fast_where_it_cannot_resolve():
+    # issue 14: a drive ~90 free SDs below threshold gave a raw ZeroDivisionError (the GTH
+    # stationary mass underflows); jumps too small for the grid spent ~2 s in the two finest
+    # solves before refusing. Both are ConvergenceErrors now, the second from an O(h^2)
+    # prediction before the costliest solve (the 1.8 s full route also refused: correction 0.67)
+    import time
+    from snntheory.errors import ConvergenceError
+    kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0, amplitude="fixed")
+    with pytest.raises(ConvergenceError, match="underflows"):
+        sn.firing_rate(5000.0, 0.002, **kw)
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="Richardson"):
+        sn.firing_rate(2000.0, 0.005, **kw)
+    assert time.process_time() - t0 < 1.0
+
+
+def test_fpt_density_tiny_jumps_refused_not_out_of_memory():
+    # issue 14: a_e = 5e-10 against a distance of ~99 V made the exact (Kummer) series ask for
+    # 2e11 terms (a 1.4 TiB array); it now leaves it to the chain route, which refuses
+    import warnings
+    from snntheory.errors import ConvergenceError
+    with warnings.catch_warnings(), pytest.raises(ConvergenceError):
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)   # the grid's moment quadrature
+        sn.fpt_density(10.0, 5e-6, 5e-10, tau_m=1000.0, v_th=1.18831, v_start=-97.6244)

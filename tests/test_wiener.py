@@ -601,3 +601,14 @@ def test_s1_fix_preserves_rates_in_network(mc_scale):
     # the fix holds the rate within 5 % over six layers (Kaiming collapses, see above)
     np.testing.assert_allclose(pred, p0, rtol=0.05)
     assert np.all(mean[1:] > 0.85 * p0)
+
+
+def test_firing_probability_near_one_spike_per_step():
+    # issue 14: gave 1 + 2e-16 at m = 50, s = 5. Zero reset, drive far above threshold: the ISI is
+    # 1 step unless the first step falls short (probability q = Phi(-(m - theta)/s)), and then 2
+    # steps (the second step crosses to 1e-9), so p = 1 / (1 + q) independently of the solver
+    for m, s in [(50.0, 5.0), (3.0, 0.5), (2.0, 0.3), (1.5, 0.2)]:
+        p = float(wiener.firing_probability(m, s))
+        q = scipy.stats.norm.cdf(-(m - 1.0) / s)
+        assert p <= 1.0
+        assert abs(p - 1.0 / (1.0 + q)) <= 1e-6 * q + 1e-15, (m, s, p, 1.0 / (1.0 + q))

@@ -61,12 +61,24 @@ def _options(neuron: LIF):
                 ref_steps=neuron.ref_steps, alpha=neuron.alpha, gain=neuron.gain, reset_delay=neuron.reset_delay)
 
 
+#: cap of the default burn-in (steps): 1e5 steps take ~0.25 s; ten time constants of a leak
+#: with beta = 1 - 1e-6 would be 1e7 steps (25 s for a 20-step run)
+_MAX_DEFAULT_BURN_IN = 10**5
+
+
+def _default_burn_in(beta):
+    """Ten membrane time constants, at least 100 and at most 1e5 steps (a chain with beta > 1 -
+    1e-4 that fires forgets its start at its first spike; a subthreshold one needs an explicit
+    ``burn_in`` to relax fully)."""
+    return 100 if beta == 1.0 else max(100, min(int(10 / (1.0 - beta)), _MAX_DEFAULT_BURN_IN))
+
+
 def simulate_layer(neuron: LIF, n_in: int, p_in: float, w_mean: float, w_std: float, *, n_neurons: int,
                    n_steps: int, burn_in: int | None = None, weights=None, seed=0, chunk: int = 256) -> LayerRun:
     """Simulate one layer with quenched Gaussian weights and Bernoulli(``p_in``) inputs.
 
     ``weights`` (shape ``(n_in, n_neurons)``) overrides the Gaussian draw. ``burn_in`` defaults
-    to ten membrane time constants (at least 100 steps). The weights are drawn first from the
+    to ten membrane time constants (at least 100, at most 1e5 steps). The weights are drawn first from the
     generator made from ``seed``, then the input spikes.
 
     Examples
@@ -96,7 +108,7 @@ def simulate_layer(neuron: LIF, n_in: int, p_in: float, w_mean: float, w_std: fl
         return spikes.astype(float) @ weights
 
     if burn_in is None:
-        burn_in = 100 if neuron.beta == 1.0 else max(100, int(10 / (1.0 - neuron.beta)))
+        burn_in = _default_burn_in(neuron.beta)
     run = run_step_map(draw, n_neurons=weights.shape[1], n_steps=int(n_steps), burn_in=int(burn_in), seed=rng,
                        chunk=chunk, **_options(neuron))
     return LayerRun(run.spike_counts / run.n_steps, weights, run)
@@ -106,6 +118,7 @@ def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps
                    n_neurons, n_steps, burn_in=None, v_edges=None, seed=0, chunk=256) -> StepMapRun:
     """Independent neurons ``V <- beta V + I`` with i.i.d. increments ``N(m, s^2)`` or ``increments``
     (an :class:`~snntheory.neuron.IncrementDistribution`, e.g. the annealed binomial mixture).
+    ``burn_in`` defaults to ten membrane time constants (at least 100, at most 1e5 steps).
 
     Examples
     --------
@@ -128,7 +141,7 @@ def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps
         def draw(g, shape):
             return increments.sample(g, shape)
     if burn_in is None:
-        burn_in = 100 if beta == 1.0 else max(100, int(10 / (1.0 - beta)))
+        burn_in = _default_burn_in(beta)
     return run_step_map(draw, n_neurons=int(n_neurons), n_steps=int(n_steps), beta=beta, v_th=v_th, v_reset=v_reset,
                         reset=reset, ref_steps=int(ref_steps), v_lower=v_lower, burn_in=int(burn_in), v_edges=v_edges,
                         seed=seed,

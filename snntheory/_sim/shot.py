@@ -195,6 +195,11 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
         If given, the membrane potential is sampled every ``sample_interval`` seconds.
     seed : int or numpy.random.Generator
 
+    Cost: one vectorised step per input event, ``(rate_e + rate_i) * (burn_in + t_max)``
+    steps over the neurons (~1-4 µs per neuron-event): calls with millions of events per
+    neuron take longer than the 2 s bound of the theory functions, in proportion to what
+    they simulate.
+
     Returns
     -------
     ShotRun
@@ -332,7 +337,9 @@ def simulate_first_passage(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_s
 
     Same exact event-driven dynamics as :func:`simulate_shot_noise` (exact relaxation between
     inputs, a passage is the first input that takes V to ``v_th`` or above), no reset: each neuron
-    is followed until its passage or until ``t_max``.
+    is followed until its passage or until ``t_max``. Cost, as for :func:`simulate_shot_noise`:
+    one step per input event up to the passage or ``t_max`` (millions of events per neuron take
+    longer than the 2 s bound of the theory functions).
 
     Examples
     --------
