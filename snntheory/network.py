@@ -1862,6 +1862,9 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     top layer, measured over predicted, reaches 1.75-5.0 with a subtractive reset (its spike
     trains are bursty, which the forward law leaves out) and 0.14-0.61 with a reset to zero,
     no grid point within 20 % on every layer (``benchmarks/results/bptt.md``, derivations/bptt.md section 7).
+    With ``input_memory=True`` (beta 0.9 and 1, both resets, width 200, 0.04 V) the forward
+    factor's largest error falls from 0.59-1.14 to 0.12-0.58 and the total's from 0.61-2.95 to
+    0.39-1.42 (``benchmarks/results/bptt_memory.md``, section 8).
 
     Parameters
     ----------
