@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
-from scipy import fft as sfft, sparse, special
+from scipy import fft as sfft, optimize, sparse, special
 
 from ._display import html_table as _html_table, result_repr as _result_repr, text_table as _text_table
 from . import discrete, surrogate as _surrogate, wiener
@@ -585,6 +585,20 @@ def _lag_weights(cp, window, lags):
     return np.clip(1.0 - k / window, 0.0, None)
 
 
+def _ar_fit(G, c):
+    """AR(1) ``(A, a)`` (variance ``A``, lag-1 correlation ``a`` > 0) with ``A a^k = G c(k)`` in its
+    plain sum and its sum with weights 0.8^k over the lags k = 1..K of ``c``; (0, 0) where the
+    lagged covariances are not those of a positive decaying AR(1) (their sums' ratio outside
+    (0, 0.8))."""
+    k = np.arange(1, c.size + 1)
+    s1, sv = float(c.sum()), float((_CORR_AR_PROBE ** k) @ c)
+    if s1 > 0.0 and 0.0 < sv / s1 < _CORR_AR_PROBE:
+        r = sv / s1
+        a = (_CORR_AR_PROBE - r) / (_CORR_AR_PROBE * (1.0 - r))
+        return G * s1 * (1.0 - a) / a, a
+    return 0.0, 0.0
+
+
 def _pair_from_covariances(G, cov, u):
     """:class:`_PairDrive` of a layer from the population-averaged output covariances of the
     layer below, ``cov = (caa0, cab0, caa, cab)`` (same-step and lags 1..K), scaled by ``G``
@@ -598,12 +612,7 @@ def _pair_from_covariances(G, cov, u):
     k = np.arange(1, K + 1)
     com_u = G * (cab0 + 2.0 * u @ cab)
     ind_u = G * ((caa0 - cab0) + 2.0 * u @ (caa - cab))
-    s1, sv = float(cab.sum()), float((_CORR_AR_PROBE ** k) @ cab)
-    A = a = 0.0
-    if s1 > 0.0 and 0.0 < sv / s1 < _CORR_AR_PROBE:
-        r = sv / s1
-        a = (_CORR_AR_PROBE - r) / (_CORR_AR_PROBE * (1.0 - r))
-        A = G * s1 * (1.0 - a) / a
+    A, a = _ar_fit(G, cab)
     ar_u = A * (1.0 + 2.0 * u @ a**k) if A > 0.0 else 0.0
     if ar_u > max(com_u, 0.0):   # the AR(1) part alone carries the common variance
         A *= max(com_u, 0.0) / ar_u
@@ -1562,6 +1571,8 @@ class BPTTGain(NamedTuple):
     path_factor : ndarray
         :math:`E[c_l]`, the mean one-step factor of the time path (``beta`` for a detached
         subtractive reset).
+    rate : ndarray
+        The forward law's output spikes per step of layer l (neurons' mean).
     n_steps : int
     readout : str
     detach_reset : bool
@@ -1578,6 +1589,7 @@ class BPTTGain(NamedTuple):
     through_time: np.ndarray
     surrogate_moment: np.ndarray
     path_factor: np.ndarray
+    rate: np.ndarray
     n_steps: int
     readout: str
     detach_reset: bool
@@ -1662,7 +1674,8 @@ def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
         c = _path_factor(vm, cp, kind, w_s, detach)
         dest = dest[iv]
         agg = sparse.csr_matrix((np.ones(dest.size), (np.arange(dest.size), dest)), shape=(dest.size, N))
-        fs = {"1": np.ones_like(vm), "s": sg, "ss": sg * sg, "c": c, "cc": c * c, "cs": c * sg}
+        fs = {"1": np.ones_like(vm), "s": sg, "ss": sg * sg, "c": c, "cc": c * c, "cs": c * sg,
+              "y": (vm >= cp.v_th).astype(float)}
         ops.append({name: np.asarray((agg.T @ (prob * f).T).T) for name, f in fs.items()})
     return ops
 
@@ -1759,8 +1772,111 @@ def _bptt_layer(neuron, n, state, wm, ws, kind, width, detach, T):
     return w, kerns, e2, ec, out
 
 
+#: the AR(1) part of a coloured drive carries at most this share of the drive's variance per
+#: step (the rest is white: the Rouwenhorst chain's few states need a white part to smooth them)
+_MEMORY_AR_SHARE = (0.5, 0.75)
+
+
+def _memory_drive(G, c0, c, u):
+    r"""Coloured drive of a layer from the population-averaged autocovariance of its input trains,
+    ``c0`` at lag 0 and ``c`` at lags 1..K (scaled by ``G`` = g^2 n (w_std^2 + w_mean^2)): a white
+    part of SD ``s_w`` plus an AR(1) part of variance ``A`` and lag-1 correlation ``a``. Bursty
+    trains (positive lagged covariances): the AR(1) of :func:`_ar_fit`; regular trains (negative
+    membrane-weighted lagged sum ``u . c``): an AR(1) with a < 0 and A = 0.5 (else 0.75) of the
+    per-step variance, a chosen so that A sum_k u_k a^k = G u . c. The white part takes the rest
+    of the membrane-weighted variance G (c0 + 2 u . c), which is thus exact (as in
+    :func:`_pair_from_covariances`). Returns (s_w, sqrt(A), a)."""
+    v0, vu = G * c0, G * (c0 + 2.0 * float(u @ c))
+    k = np.arange(1, c.size + 1)
+    A, a = _ar_fit(G, c)
+    if A > _MEMORY_AR_SHARE[-1] * v0:
+        A = _MEMORY_AR_SHARE[-1] * v0
+    lag_u = G * float(u @ c)
+    if A == 0.0 and lag_u < 0.0:
+        for share in _MEMORY_AR_SHARE:
+            f = lambda x: share * v0 * float(u @ x**k) - lag_u   # noqa: E731  (> 0 at x = 0)
+            if f(-0.95) < 0.0:
+                A, a = share * v0, optimize.brentq(f, -0.95, 0.0, xtol=1e-10)
+                break
+        else:
+            A, a = _MEMORY_AR_SHARE[-1] * v0, -0.95
+    ar_u = A * (1.0 + 2.0 * float(u @ a**k)) if A > 0.0 else 0.0
+    s_w2 = max(vu - ar_u, 0.05 * v0)
+    return math.sqrt(s_w2), math.sqrt(A), a
+
+
+def _coloured_node(cp, d, s_w, ar, kind, width, detach, lags):
+    """One node's two-dimensional chain, membrane x Rouwenhorst state of the AR(1) part ``ar =
+    (sd, a)`` of its drive (None: white, one state): the operators of :func:`_chain_operators`
+    per AR state z (drive d + z, white SD ``s_w``, on one grid) times the AR transition R[z, z'].
+    Returns (operators, stationary law, rate, E[y_0 y_k] for k = 1..lags)."""
+    if ar is None:
+        z, R = np.zeros(1), np.ones((1, 1))
+    else:
+        z, R, _ = _rouwenhorst(_CORR_AR_STATES, ar[1], ar[0])
+    nz = z.size
+    s_tot = math.hypot(s_w, 0.0 if ar is None else ar[0])
+    pts = discrete._grid(np.array([d + z[0] if cp.beta < 1.0 else d]), s_tot, cp.beta, cp.v_th, cp.v_reset,
+                         cp.reset, 0).pts[0]
+    N = pts.size
+    ops = _chain_operators(cp, d + z, s_w, None, None, np.tile(pts, (nz, 1)), kind, width, detach)
+    op = {f: np.einsum("jab,jk->jakb", np.stack([o[f] for o in ops]), R).reshape(nz * N, nz * N)
+          for f in ops[0]}
+    n2 = nz * N
+    # stationary law: rows renormalised (mass off the grid's ends), and a 1e-12 chance per step of a
+    # restart at the reset atom of the row's AR state (as grid_chain does), so every chain is irreducible
+    rs = op["1"].sum(1, keepdims=True)
+    restart = np.zeros((n2, n2))
+    restart[np.arange(n2), np.arange(n2) // N * N] = 1.0
+    P = np.where(rs > 0.0, op["1"] / np.where(rs > 0.0, rs, 1.0), restart)
+    P = (1.0 - 1e-12) * P + 1e-12 * restart
+    Z = (np.eye(n2) - P + 1.0).T                                     # pi (I - P + 11^T) = 1^T
+    try:
+        pi = np.linalg.solve(Z, np.ones(n2))
+    except np.linalg.LinAlgError:
+        pi = np.linalg.lstsq(Z, np.ones(n2), rcond=None)[0]
+    pi = np.maximum(pi, 0.0) / np.maximum(pi, 0.0).sum()
+    vy = op["y"].sum(1)
+    p = float(pi @ vy)
+    r = pi @ op["y"]
+    eyy = np.empty(lags)
+    for j in range(lags):
+        eyy[j] = r @ vy
+        r = r @ op["1"]
+    return op, pi, p, eyy
+
+
+def _bptt_layer_coloured(neuron, n, state, memory, wm, ws, kind, width, detach, T, lags=_CORR_LAGS):
+    """:func:`_bptt_layer` with the input's memory as a chain state: the input trains'
+    population-averaged autocovariance ``memory = (c0, c[1..lags])`` (None: the Bernoulli input,
+    white) fitted by :func:`_memory_drive`, each node's law the two-dimensional chain of
+    :func:`_coloured_node`. Returns (node weights, kernels, E[sigma'^2], E[c], output state,
+    output memory)."""
+    cp = neuron.chain_params()
+    g = neuron.gain
+    m, s, sdm = (float(x) for x in _drive_stats(g, n, state.ep, state.evf, state.quenched, wm, ws))
+    if s <= 0.0 or state.ep < _SPARSE:
+        return _bptt_layer(neuron, n, state, wm, ws, kind, width, detach, T) + (None,)
+    u = _lag_weights(cp, T, lags)
+    ar = None
+    if memory is not None:
+        s, sd_ar, a = _memory_drive(g * g * n * (ws * ws + wm * wm), memory[0], memory[1], u)
+        ar = (sd_ar, a) if sd_ar > 0.0 else None
+    drives, w = normal_nodes(m, sdm, 1 if state.quenched <= 0.0 else _N_HERMITE)
+    kerns, e2, ec, p, eyy = [], np.empty(w.size), np.empty(w.size), np.empty(w.size), np.empty((w.size, lags))
+    for k, d in enumerate(drives):
+        op, pi, p[k], eyy[k] = _coloured_node(cp, float(d), s, ar, kind, width, detach, lags)
+        kerns.append(_path_functions(op, pi, T))
+        e2[k], ec[k] = (pi @ op["ss"]).sum(), (pi @ op["c"]).sum()
+    c0 = float(w @ (p * (1.0 - p)))
+    c = w @ (eyy - (p * p)[:, None])
+    out = _State(w @ p, w @ p**2, max(c0 + 2.0 * float(u @ c), 1e-12 * c0), state.rows)
+    return w, kerns, float(w @ e2), float(w @ ec), out, (c0, c)
+
+
 def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate="fast_sigmoid",
-              surrogate_width=None, readout="count", detach_reset=True, weight_dist="normal") -> BPTTGain:
+              surrogate_width=None, readout="count", detach_reset=True, weight_dist="normal",
+              input_memory=False) -> BPTTGain:
     r"""Per-layer norms of the surrogate gradient under backpropagation through time (BPTT).
 
     The network of :func:`predict_network` (Bernoulli input at ``input_rate``, i.i.d. weights,
@@ -1812,6 +1928,9 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     top layer, measured over predicted, reaches 1.75-5.0 with a subtractive reset (its spike
     trains are bursty, which the forward law leaves out) and 0.14-0.61 with a reset to zero,
     no grid point within 20 % on every layer (``benchmarks/results/bptt.md``, derivations/bptt.md section 7).
+    With ``input_memory=True`` (beta 0.9 and 1, both resets, width 200, 0.04 V) the forward
+    factor's largest error falls from 0.59-1.14 to 0.12-0.58 and the total's from 0.61-2.95 to
+    0.39-1.42 (``benchmarks/results/bptt_memory.md``, section 8).
 
     Parameters
     ----------
@@ -1826,6 +1945,12 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     detach_reset : bool, keyword-only
         The reset enters the graph as a constant (snnTorch's and :mod:`snntheory.torch`'s
         convention) or through the surrogate.
+    input_memory : bool, keyword-only
+        Drive each layer above the first by coloured input instead of white: the layer below's
+        chain autocovariance of spike trains (lags 1..48) fitted by a white part plus an AR(1)
+        part (a > 0 for bursty, a < 0 for regular trains) whose Rouwenhorst state is a second
+        chain coordinate beside the membrane (derivations/bptt.md section 8; Gaussian
+        increments, ~5x slower).
 
     Returns
     -------
@@ -1852,16 +1977,22 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     T = check_int("n_steps", n_steps)
     check_choice("readout", readout, ("count", "step"))
     detach_reset = check_bool("detach_reset", detach_reset)
+    input_memory = check_bool("input_memory", input_memory)
     kind = surrogate
     width = _surrogate._width_of(surrogate, surrogate_width)
     L = len(widths) - 1
     g = neuron.gain
     state = _State.bernoulli(rate0 * neuron.dt, weight_dist == "rows")
     layers = []
+    memory = None     # the input trains' autocovariance (input_memory; None: white Bernoulli input)
     for l in range(L):
-        wn, kerns, e2, ec, out = _bptt_layer(neuron, widths[l], state, wms[l], wss[l], kind, width,
-                                             bool(detach_reset), T)
-        layers.append((wn, kerns, e2, ec, state))
+        if input_memory:
+            wn, kerns, e2, ec, out, memory = _bptt_layer_coloured(neuron, widths[l], state, memory, wms[l], wss[l],
+                                                                  kind, width, detach_reset, T)
+        else:
+            wn, kerns, e2, ec, out = _bptt_layer(neuron, widths[l], state, wms[l], wss[l], kind, width,
+                                                 detach_reset, T)
+        layers.append((wn, kerns, e2, ec, state, out.ep))
         state = out
     G = np.ones((T, T)) if readout == "count" else np.eye(T)
     Gb = np.zeros((T, T))       # the part of G common to all neurons of the layer (mean weight)
@@ -1869,7 +2000,7 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     delta, spike, wnorm = np.empty(L), np.empty(L), np.empty(L)
     within, through = np.full(L, np.nan), np.empty(L)
     for l in range(L - 1, -1, -1):
-        wn, kerns, e2, ec, st_in = layers[l]
+        wn, kerns, e2, ec, st_in, _ = layers[l]
         n_l = widths[l + 1]
         D = sum(wk * _time_covariance(kk, G) for wk, kk in zip(wn, kerns))
         delta[l] = n_l * float(np.trace(D))
@@ -1894,7 +2025,8 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
             f"{delta[-1]:.3g}; its input layer fires {layers[-1][4].ep:.3g} spikes per step), so the per-layer "
             "ratios to it are undefined; raise input_rate or the weights")
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
-                    np.array([x[2] for x in layers]), np.array([x[3] for x in layers]), T, readout,
+                    np.array([x[2] for x in layers]), np.array([x[3] for x in layers]),
+                    np.array([x[5] for x in layers]), T, readout,
                     bool(detach_reset))
 
 

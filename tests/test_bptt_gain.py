@@ -14,7 +14,7 @@ import pytest
 
 from snntheory import LIF
 from snntheory.errors import ParameterError
-from snntheory.network import _bptt_layer, _State, bptt_gain
+from snntheory.network import _bptt_layer, _bptt_layer_coloured, _State, bptt_gain
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("snntorch")
@@ -106,6 +106,13 @@ def test_mean_field_map_holds_on_measured_paths():
     assert np.all(np.abs(r[:-1] - 1.0) <= TOL), f"autograd / mean_field per layer: {np.round(r, 3)}"
 
 
+def _autocov(S, burn, lags=48):
+    """Population-averaged autocovariance of spike trains (steps, batch, n) at lags 0..lags."""
+    p = S[burn:].mean((0, 1))
+    dev = S[burn:] - p
+    return float((dev * dev).mean()), np.array([float((dev[:-d] * dev[d:]).mean()) for d in range(1, lags + 1)])
+
+
 def test_forward_law_exact_on_bernoulli_input_not_on_bursty_spike_trains():
     """The forward law bptt_gain builds on (the depth model's chain), given the measured rates of
     the layer below, against layer 2 of a simulation (beta 0.9, subtractive reset; 3 weight draws
@@ -113,10 +120,18 @@ def test_forward_law_exact_on_bernoulli_input_not_on_bursty_spike_trains():
     E[sigma'^2] are within 5 % of the chain (measured 0.96, 1.03); driven by the actual spike
     trains, which are bursty (autocorrelation 0.16 at lag 1), the rate is > 8 % higher (measured
     1.15, E[sigma'^2] 1.15): the white-input assumption is the forward gap (derivations/bptt.md
-    section 7)."""
+    section 7).
+
+    The coloured law (``input_memory``, section 8: the trains' measured autocovariance as an
+    AR(1) chain state) repairs it: on the spike trains within 7 % (measured 0.95, 0.97). Negative
+    control: on the Bernoulli trains, whose measured autocovariance is ~0, it stays within 5 %
+    (it adds no effect the input does not have), and given the spike trains' memory instead it
+    misses the Bernoulli-driven layer by > 8 % (the memory, not the rates, moves it). The chain's
+    own layer-1 memory (what bptt_gain uses) has the simulation's lag-1 autocorrelation within
+    0.02."""
     beta, reset, wm, ws, n, burn = 0.9, "subtract", -0.015, 0.18, 200, 100
     neuron = LIF.from_beta(beta, reset=reset)
-    acc = []
+    acc, mem_s, mem_b = [], [], []
     for seed in range(3):
         gen = torch.Generator().manual_seed(seed)
         W1, W2 = (wm + ws * torch.randn(n, n, generator=gen, dtype=torch.float64) for _ in range(2))
@@ -131,15 +146,33 @@ def test_forward_law_exact_on_bernoulli_input_not_on_bursty_spike_trains():
             S2, V2 = step_map(inp @ W2.T, beta, reset)
             d2 = _surrogate_grad(_TORCH_SURROGATE["fast_sigmoid"](0.04), V2[burn:] - 1.0)
             row += [float(S2[burn:].mean()), float((d2 ** 2).mean())]
-        pn = p.numpy()
-        state = _State(float(pn.mean()), float((pn ** 2).mean()), float((pn * (1 - pn)).mean()), False)
-        _, _, e2, _, out = _bptt_layer(neuron, n, state, wm, ws, "fast_sigmoid", 0.04, True, 2)
-        acc.append(row + [out.ep, e2])
-    lag1, rate_s, e2_s, rate_b, e2_b, rate_c, e2_c = np.mean(acc, axis=0)
+        acc.append(row + [float(p.mean()), float((p ** 2).mean()), float((p * (1 - p)).mean())])
+        mem_s.append(_autocov(S1, burn))
+        mem_b.append(_autocov(xb, burn))
+    lag1, rate_s, e2_s, rate_b, e2_b, ep, ep2, evf = np.mean(acc, axis=0)
+    state = _State(ep, ep2, evf, False)
+    _, _, e2_c, _, out = _bptt_layer(neuron, n, state, wm, ws, "fast_sigmoid", 0.04, True, 2)
+    rate_c = out.ep
     assert rate_b / rate_c == pytest.approx(1.0, abs=0.05)
     assert e2_b / e2_c == pytest.approx(1.0, abs=0.05)
     assert lag1 > 0.1
     assert rate_s / rate_c > 1.08
+    assert e2_s / e2_c > 1.08
+    # the coloured law, given each input's measured memory
+    col = {}
+    for name, mem in (("spikes", mem_s), ("bernoulli", mem_b)):
+        memory = (float(np.mean([m[0] for m in mem])), np.mean([m[1] for m in mem], axis=0))
+        _, _, e2m, _, outm, _ = _bptt_layer_coloured(neuron, n, state, memory, wm, ws, "fast_sigmoid", 0.04, True, 2)
+        col[name] = (outm.ep, e2m)
+    assert rate_s / col["spikes"][0] == pytest.approx(1.0, abs=0.07)
+    assert e2_s / col["spikes"][1] == pytest.approx(1.0, abs=0.07)
+    assert rate_b / col["bernoulli"][0] == pytest.approx(1.0, abs=0.05)
+    assert e2_b / col["bernoulli"][1] == pytest.approx(1.0, abs=0.05)
+    assert rate_b / col["spikes"][0] < 0.92
+    # the chain's own layer-1 memory (Bernoulli input, white) against the simulation's
+    c0, c = _bptt_layer_coloured(neuron, n, _State.bernoulli(RATE * neuron.dt), None, wm, ws, "fast_sigmoid", 0.04,
+                                 True, 2)[5]
+    assert c[0] / c0 == pytest.approx(lag1, abs=0.02)
 
 
 def test_wrong_weights_are_caught():

@@ -41,3 +41,46 @@ def test_layer_map_reduces_to_within_step_gain_without_mean_weight():
     G, Gb = bptt.layer_map()
     assert sp.simplify(Gb.subs(s.mw, 0)) == 0
     assert sp.simplify(G.subs(s.mw, 0) - s.n * s.sw ** 2 * sp.Symbol("D_l")) == 0
+
+
+def test_ar_memory_fit_matches_network_fit_and_sums():
+    """The sympy AR(1) fit against network._ar_fit on covariances A0 a0^k (which it must recover),
+    and the free membrane variance against the brute-force double sum over lags."""
+    from snntheory.network import _CORR_AR_PROBE, _ar_fit
+    s_a, s_A, s_var = bptt.ar_memory_fit()
+    a0, A0, G = 0.6, 0.03, 2.0
+    c = A0 * a0 ** np.arange(1, 200) / G
+    A, a = _ar_fit(G, c)
+    assert (A, a) == pytest.approx((A0, a0), rel=1e-9)
+    S1 = G * c.sum()
+    r = float((_CORR_AR_PROBE ** np.arange(1, 200)) @ c) / c.sum()
+    sym = {sp.Symbol("r", positive=True): r, sp.Symbol("b", positive=True): _CORR_AR_PROBE,
+           sp.Symbol("S_1", positive=True): S1}
+    assert float(s_a.subs(sym)) == pytest.approx(a0, rel=1e-9)
+    assert float(s_A.subs(sym)) == pytest.approx(A0, rel=1e-9)
+    beta, sw = 0.9, 0.3
+    j = np.arange(400)
+    cov = lambda d: A0 * a0 ** abs(d) + (sw * sw if d == 0 else 0.0)   # noqa: E731
+    brute = sum(beta ** (j1 + j2) * cov(j1 - j2) for j1 in range(120) for j2 in range(120))
+    val = float(s_var.subs({sp.Symbol("A", positive=True): A0, sp.Symbol("a", positive=True): a0,
+                            sp.Symbol("beta", positive=True): beta, sp.Symbol("s_w", positive=True): sw}))
+    assert val == pytest.approx(brute, rel=1e-9)
+    del j
+
+
+def test_memory_drive_regular_trains_negative_ar_exact_membrane_variance():
+    """Regular trains (negative lagged covariances): network._memory_drive gives a < 0 and keeps
+    the membrane-weighted variance G (c0 + 2 u . c) exact (checked against the AR(1)'s own sum)."""
+    from snntheory.network import _memory_drive
+    beta, G, c0 = 0.9, 1.5, 0.06
+    c = np.zeros(48)
+    c[:2] = [-0.09 * c0, -0.02 * c0]
+    u = beta ** np.arange(1, 49)
+    s_w, sd, a = _memory_drive(G, c0, c, u)
+    assert -1.0 < a < 0.0 and sd > 0.0
+    k = np.arange(1, 2000)
+    ar_u = sd * sd * (1.0 + 2.0 * float((beta ** k) @ (a ** k)))
+    assert s_w ** 2 + ar_u == pytest.approx(G * (c0 + 2.0 * float(u @ c)), rel=1e-9)
+    # white input (no lagged covariance): no AR part, the white variance is the per-step variance
+    s_w, sd, a = _memory_drive(G, c0, np.zeros(48), u)
+    assert sd == 0.0 and s_w ** 2 == pytest.approx(G * c0, rel=1e-12)
