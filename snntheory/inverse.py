@@ -409,6 +409,20 @@ _SLOPE_ACCEPT = (-0.03, 1e-3)
 _SEARCH_RTOL = 1e-6
 
 
+#: why ``w_std="attracting"`` is refused for the perfect integrator, per reset
+_NO_ATTRACTING_PERFECT = {
+    "subtract": "w_std='attracting' has no solution for the perfect integrator with subtractive reset: its rate "
+                "is drive / theta, so every layer map has slope 1 at any weights (charge conservation); use "
+                "w_std=None (row-standardised weights) or a leak (beta < 1)",
+    "zero": "w_std='attracting' has no solution that holds for the perfect integrator with reset to zero: for "
+            "jumps small against theta its rate is drive / theta as with subtractive reset (slope 1 at any "
+            "weights); the maps attract only at weight SDs so large that the neurons' mean drives straddle zero, "
+            "where deep layers fluctuate slowly and the model misses them 2-3x (width 300, 5 % input: calibrated "
+            "deep layers 16-49 % apart across draws); use w_std=None (row-standardised weights, within 3 % of "
+            "the target) or a leak (beta < 1)",
+}
+
+
 class _Accepted(Exception):
     """Raised inside the slope search when an SD's slope is within the accepted band."""
 
@@ -539,7 +553,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     w_std : None, float, sequence, "backward" or "attracting", keyword-only
         As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
         option, ``method="discrete"``): each layer's SD is the one, among the weights reaching
-        its target, at which the layer map has slope ``map_slope`` (see Notes).
+        its target, at which the layer map has slope ``map_slope`` (see Notes; refused, with
+        ParameterError, for the perfect integrator beta = 1).
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
@@ -604,8 +619,14 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     (inputs scaled, or their mean shifted at fixed spread) to equal ``map_slope`` (within
     [map_slope - 0.03, map_slope]: the model's slope is resolved only to a few hundredths).
     Each draw's error then stays within 1/sqrt(1 - slope^2) of one layer's in the model. It
-    needs a map whose slope can fall below 1: the perfect integrator with subtractive reset
-    (rate = drive / theta, slope 1 at any weights) is refused. It costs 3-10x the default's
+    needs a map whose slope can fall below 1, so the perfect integrator (beta = 1) is refused:
+    with subtractive reset its rate is drive / theta, slope 1 at any weights; with reset to
+    zero the same holds for jumps small against theta (measured slope 0.91-0.95 at weight SD
+    0.05 theta), and the slope falls only at SDs so large that the neurons' mean drives
+    straddle zero (a third of them active): drift-free random walks whose deep layers
+    fluctuate slowly in time and across draws, where the model misses deep rates 2-3x and the
+    calibrated plan's deep layers scatter 16-49 % across draws against a predicted 15-20 %
+    (width 300, 5 % input per step; the 10-layer grid's worst error was 1.2). It costs 3-10x the default's
     planning time. Plan it with the law you will draw (``weight_dist="normal"`` for i.i.d.
     draws). The attracting SDs are large, and one layer's own finite-width error is then large
     too: at width 100, i.i.d. draws scatter 7-14 % per layer (SD across draws, measured and
@@ -662,6 +683,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     targets = check_per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward", "attracting"))
+        if w_std == "attracting" and neuron.beta == 1.0:
+            raise ParameterError(_NO_ATTRACTING_PERFECT[neuron.reset])
         stds = [w_std] * L
     elif w_std is None:
         stds = [None] * L
@@ -811,10 +834,6 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
                     break
         raise first
     if w_std == "attracting":
-        if neuron.beta == 1.0 and neuron.reset == "subtract":
-            raise ParameterError("w_std='attracting' has no solution for the perfect integrator with subtractive "
-                                 "reset: its rate is drive / theta, so every layer map has slope 1 at any weights "
-                                 "(charge conservation); use w_std=None, a leak (beta < 1) or reset='zero'")
         cache = {}
 
         def slope_of(x):
