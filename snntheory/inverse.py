@@ -409,6 +409,21 @@ _SLOPE_ACCEPT = (-0.03, 1e-3)
 _SEARCH_RTOL = 1e-6
 
 
+#: why ``w_std="attracting"`` is refused for the perfect integrator: with subtractive reset always,
+#: with reset to zero where the attracting SD needs a mean weight <= 0
+_NO_ATTRACTING_PERFECT = ("w_std='attracting' has no solution for the perfect integrator with subtractive reset: its "
+                          "rate is drive / theta, so every layer map has slope 1 at any weights (charge "
+                          "conservation); use w_std=None (row-standardised weights) or a leak (beta < 1)")
+_NO_ATTRACTING_ZERO = ("w_std='attracting' has no solution that holds for the perfect integrator with reset to zero "
+                       "at this width and input rate: for jumps small against theta its rate is drive / theta "
+                       "(slope 1 at any weights), and the SD that makes a layer attract (w_std={ws:.3g} V) needs "
+                       "a mean weight {wm:.3g} V <= 0, so most neurons' mean drive is negative and they fall "
+                       "silent; the rate then comes from the minority with positive drive, whose deep layers "
+                       "fluctuate slowly and run 2-3x off the model (width 300, 5 % input: calibrated deep layers "
+                       "16-49 % apart across draws); use w_std=None (row-standardised weights, within 3 % of the "
+                       "target), a higher input rate, or a leak (beta < 1)")
+
+
 class _Accepted(Exception):
     """Raised inside the slope search when an SD's slope is within the accepted band."""
 
@@ -566,7 +581,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     w_std : None, float, sequence, "backward" or "attracting", keyword-only
         As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
         option, ``method="discrete"``): each layer's SD is the one, among the weights reaching
-        its target, at which the layer map has slope ``map_slope`` (see Notes).
+        its target, at which the layer map has slope ``map_slope`` (see Notes; ParameterError
+        for the perfect integrator with subtractive reset, and with reset to zero where the
+        attracting weights need a mean <= 0).
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
@@ -631,8 +648,17 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     (inputs scaled, or their mean shifted at fixed spread) to equal ``map_slope`` (within
     [map_slope - 0.03, map_slope]: the model's slope is resolved only to a few hundredths).
     Each draw's error then stays within 1/sqrt(1 - slope^2) of one layer's in the model. It
-    needs a map whose slope can fall below 1: the perfect integrator with subtractive reset
-    (rate = drive / theta, slope 1 at any weights) is refused. It costs 3-10x the default's
+    needs a map whose slope can fall below 1. The perfect integrator (beta = 1) with
+    subtractive reset is refused: its rate is drive / theta, slope 1 at any weights. With reset
+    to zero the same holds for jumps small against theta (measured slope 0.91-0.95 at weight
+    SD 0.05 theta), and the slope falls only at SDs so large that the neurons' mean drives
+    straddle zero; where the attracting SD needs a mean weight <= 0 (low input rates: width
+    300 at 5 % input per step) it is refused too, because most neurons then have a negative
+    drive and fall silent, and the rate comes from the minority with a positive one (about a
+    third measured): the model misses deep rates 2-3x, deep layers fluctuate slowly in time,
+    and the calibrated plan's deep layers scattered 16-49 % across draws against a predicted
+    15-20 % (the 10-layer grid's worst error was 1.2). With a positive mean (width 100 at 30 %
+    input) the plan holds within its predicted scatter. It costs 3-10x the default's
     planning time. Plan it with the law you will draw (``weight_dist="normal"`` for i.i.d.
     draws). The attracting SDs are large, and one layer's own finite-width error is then large
     too: at width 100, i.i.d. draws scatter 7-14 % per layer (SD across draws, measured and
@@ -689,6 +715,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     targets = check_per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
         check_choice("w_std", w_std, ("backward", "attracting"))
+        if w_std == "attracting" and neuron.beta == 1.0 and neuron.reset == "subtract":
+            raise ParameterError(_NO_ATTRACTING_PERFECT)
         stds = [w_std] * L
     elif w_std is None:
         stds = [None] * L
@@ -840,10 +868,6 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
                     break
         raise first
     if w_std == "attracting":
-        if neuron.beta == 1.0 and neuron.reset == "subtract":
-            raise ParameterError("w_std='attracting' has no solution for the perfect integrator with subtractive "
-                                 "reset: its rate is drive / theta, so every layer map has slope 1 at any weights "
-                                 "(charge conservation); use w_std=None, a leak (beta < 1) or reset='zero'")
         cache = {}
 
         def slope_of(x):
@@ -863,7 +887,10 @@ def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, sta
         lx = _solve_attracting(slope_of, x0, map_slope, what=f"a layer of width {n}", hint_step=step)
         if lx not in cache:
             slope_of(lx)
-        return solve_mean(math.exp(lx), cache[lx], 1e-4), math.exp(lx), kappa
+        wm = solve_mean(math.exp(lx), cache[lx], 1e-4)
+        if neuron.beta == 1.0 and wm <= 0.0:
+            raise ParameterError(_NO_ATTRACTING_ZERO.format(ws=math.exp(lx), wm=wm))
+        return wm, math.exp(lx), kappa
     if w_std == "backward":
         cache = {}
 
