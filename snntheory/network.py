@@ -2395,9 +2395,12 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
       chain), which turns the path sums into a recursion over the T x T delta covariance
       (``derivations/phase.md``).
 
-    Accuracy: one layer's ``rho_out`` within 0.09 of the exact two-replica chain and chi_c within
-    15 % over beta 0.8–1, both resets, input correlations 0.5–0.98 (per-step output correlation
-    within 0.05 of the two-replica simulation), rates within 3 % of :func:`predict_network`'s
+    Accuracy: one layer's per-step output correlation within 0.02 of the exact two-replica chain
+    and within 0.05 of the two-replica simulation over beta 0.8–1, both resets, input correlations
+    0.5–0.98; the closure's ``rho_out`` is the same-step ratio above, while the exact chain's
+    :attr:`CorrelationMap.rho_out` also carries the lagged covariances with membrane weights and is
+    0.14–0.27 higher at those points, so the fast chi_c overstates decorrelation (up to ~3x: 20
+    against 6.7 at beta 0.9, zero reset, c = 0.98) though both stay above 1; rates within 3 % of :func:`predict_network`'s
     depth model except in the saturated corner (bimodal layers above ~800 Hz, up to 10 %), and
     per-layer gradient gains up to 19 % below :func:`bptt_gain`'s, within 35 % of autograd over
     three layers (``benchmarks/results/phase.md``, ``tests/test_phase_diagram.py``).

@@ -43,7 +43,10 @@ def test_closure_covariance_against_monte_carlo(reset):
 
 
 # (beta, reset, w_mean, w_std, rho): one layer of width 200 at 150 Hz input; the exact chain
-# (correlation_map) differs from the closure by at most 0.067 in rho_out over this grid
+# (correlation_map) differs from the closure by at most 0.020 in the per-step output correlation
+# c_step over this grid. (The exact rho_out also carries the lagged covariances with membrane
+# weights, which the closure's same-step ratio leaves out: 0.14-0.27 apart here; see
+# phase_diagram's docstring.)
 CASES = [(0.9, "zero", 0.0, 0.1, 0.98), (0.8, "zero", 0.01, 0.12, 0.9), (1.0, "subtract", 0.002, 0.05, 0.5)]
 
 
@@ -51,9 +54,9 @@ CASES = [(0.9, "zero", 0.0, 0.1, 0.98), (0.8, "zero", 0.01, 0.12, 0.9), (1.0, "s
 @pytest.mark.parametrize("beta,reset,wm,ws,rho", CASES)
 def test_closure_map_against_exact_chain(beta, reset, wm, ws, rho):
     nrn = LIF.from_beta(beta, reset=reset)
-    exact = correlation_map(rho, neuron=nrn, n_in=200, input_rate=RATE, w_mean=wm, w_std=ws).rho_out[0]
+    exact = correlation_map(rho, neuron=nrn, n_in=200, input_rate=RATE, w_mean=wm, w_std=ws).c_step[0]
     cp, lay = _layer1(nrn, 200, wm, ws)
-    assert abs(N._closure_map(lay, rho, cp)[0] - exact) < 0.08
+    assert abs(N._closure_map(lay, rho, cp, step_too=True)[1][0] - exact) < 0.03
 
 
 @pytest.mark.parametrize("reset", ["zero", "subtract"])
