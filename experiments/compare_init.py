@@ -70,7 +70,7 @@ _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, ac
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
 # snntheory plans: method name -> extra init_snn_ keywords. "trainable" is the hook for issue #16's
 # trainability-aware plan: it runs as soon as init_network accepts method="trainable".
-PLANS = {"discrete": dict(), "trainable": dict()}
+PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient")}
 METHODS = BASELINE_METHODS + ("discrete", "trainable")
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
 
@@ -178,8 +178,9 @@ def plan_for(cfg, cell, method, input_rate):
     from snntheory.torch import init_snn_
 
     t0 = time.perf_counter()
-    kw = dict(input_rate=input_rate, method=method, map_gain=False, **PLANS.get(method, {}))
-    if method in PLANS:
+    kw = dict(input_rate=input_rate, method=method, map_gain=False)
+    kw.update(PLANS.get(method, {}))
+    if method in PLANS and kw.get("w_std") != "gradient":      # the gradient plan chooses its own rates
         kw["target_rate"] = cfg["target_rate"]
     try:
         plan = init_snn_(build_model(cfg, cell).snn, **kw)
