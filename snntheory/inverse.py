@@ -661,6 +661,12 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     3-layer net of width 80 (atan, reset to zero) autograd's layer-1 / top gradient ratio is
     277 at the plan vs 48 at a third of its SD, ranked as predicted (122 vs 32): the closure
     under-predicts by 2.3x at the plan's large SD (``tests/test_phase_diagram.py``).
+    **Measured, not recommended as is**: in ``compare_init.py``'s 8 x 128, beta 0.9 digits
+    cells (5 seeds) it trains to 0.132 ± 0.030 test accuracy with atan (baselines 0.85-0.94:
+    the edge optimum's huge SD defeats training) and 0.610 ± 0.038 with the fast sigmoid
+    (kaiming 0.828, the rate plan 0.500); with these runs added the predicted layer-1 gradient
+    ranks accuracy at Spearman +0.56 (58 runs), down from +0.77: a large predicted gradient is
+    not sufficient for trainability (``experiments/results/compare/compare.md``).
 
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
