@@ -14,8 +14,8 @@ glorot           Glorot & Bengio 2010, N(0, 2/(n_in + n_out))
 fluctuation      Rossbroich, Gygax & Zenke 2022 (stork's centred fluctuation-driven rule)
 micheli          Micheli et al. 2024, N(0, 1/(n_in P(u > theta)))
 discrete         snntheory's current rate plan (depth model, every layer at ``--target-rate``)
-trainable        the trainability-aware plan of issue #16 -- HOOK: run only when
-                 ``init_network`` accepts it (see :data:`PLANS`); skipped (and recorded) otherwise
+trainable        issue #16's trainability plan: ``init_network(w_std="gradient")`` (max predicted
+                 layer-1 gradient, rates capped; see :data:`PLANS`), no rate target
 ===============  ==========================================================================
 
 A *cell* is (hidden layers, beta, surrogate, reset, input code); the grid of the issue is
@@ -68,8 +68,7 @@ td = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, accuracy, code version
 
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
-# snntheory plans: method name -> extra init_snn_ keywords. "trainable" is the hook for issue #16's
-# trainability-aware plan: it runs as soon as init_network accepts method="trainable".
+# snntheory plans: method name -> extra init_snn_ keywords (a "method" entry overrides the name).
 PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient")}
 METHODS = BASELINE_METHODS + ("discrete", "trainable")
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
