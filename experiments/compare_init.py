@@ -14,8 +14,8 @@ glorot           Glorot & Bengio 2010, N(0, 2/(n_in + n_out))
 fluctuation      Rossbroich, Gygax & Zenke 2022 (stork's centred fluctuation-driven rule)
 micheli          Micheli et al. 2024, N(0, 1/(n_in P(u > theta)))
 discrete         snntheory's current rate plan (depth model, every layer at ``--target-rate``)
-trainable        the trainability-aware plan of issue #16 -- HOOK: run only when
-                 ``init_network`` accepts it (see :data:`PLANS`); skipped (and recorded) otherwise
+trainable        issue #16's trainability plan: ``init_network(w_std="gradient")`` (max predicted
+                 layer-1 gradient, rates capped; see :data:`PLANS`), no rate target
 ===============  ==========================================================================
 
 A *cell* is (hidden layers, beta, surrogate, reset, input code); the grid of the issue is
@@ -68,9 +68,8 @@ td = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, accuracy, code version
 
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
-# snntheory plans: method name -> extra init_snn_ keywords. "trainable" is the hook for issue #16's
-# trainability-aware plan: it runs as soon as init_network accepts method="trainable".
-PLANS = {"discrete": dict(), "trainable": dict()}
+# snntheory plans: method name -> extra init_snn_ keywords (a "method" entry overrides the name).
+PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient")}
 METHODS = BASELINE_METHODS + ("discrete", "trainable")
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
 
@@ -178,8 +177,9 @@ def plan_for(cfg, cell, method, input_rate):
     from snntheory.torch import init_snn_
 
     t0 = time.perf_counter()
-    kw = dict(input_rate=input_rate, method=method, map_gain=False, **PLANS.get(method, {}))
-    if method in PLANS:
+    kw = dict(input_rate=input_rate, method=method, map_gain=False)
+    kw.update(PLANS.get(method, {}))
+    if method in PLANS and kw.get("w_std") != "gradient":      # the gradient plan chooses its own rates
         kw["target_rate"] = cfg["target_rate"]
     try:
         plan = init_snn_(build_model(cfg, cell).snn, **kw)

@@ -578,12 +578,14 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         ``"wiener"`` (per-layer :func:`weights_for_rate` with the previous target as input),
         or a baseline ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``, ``"micheli"`` (weights
         from :func:`baseline_weights`; ``rate`` is what the depth model predicts they do).
-    w_std : None, float, sequence, "backward" or "attracting", keyword-only
+    w_std : None, float, sequence, "backward", "attracting" or "gradient", keyword-only
         As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
         option, ``method="discrete"``): each layer's SD is the one, among the weights reaching
         its target, at which the layer map has slope ``map_slope`` (see Notes; ParameterError
         for the perfect integrator with subtractive reset, and with reset to zero where the
-        attracting weights need a mean <= 0).
+        attracting weights need a mean <= 0); ``"gradient"`` (the trainability plan,
+        ``method="discrete"``, ``target_rate=None``, no calibration): the weights that maximise
+        the predicted through-time gradient reaching layer 1 (see Notes).
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
@@ -665,6 +667,33 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     predicted by ``rate_spread``), so single draws miss the target by up to ~30 % whatever the
     slope; the scatter falls as 1 / sqrt(width). Check ``rate_spread`` before relying on one draw.
 
+    **Trainability plan** (``w_std="gradient"``). Across 48 training runs of 8-layer nets the
+    predicted gradient reaching layer 1 ranked final accuracy best (Spearman +0.77; rates and
+    silent fractions |rho| <= 0.05; ``experiments/compare_init.py``), so this plan maximises
+    it: one (w_mean, w_std) shared by every layer, chosen on a 13 x 17 grid (means
+    ``theta / (n p0) x [-3, 3]``, SDs ``theta / sqrt(n p0) x [0.1, 10]`` log-spaced, ``n`` the
+    input width, ``p0`` the input spikes per step) as the maximiser of
+    ``log10 delta_ratio`` of layer 1 from :func:`snntheory.network.phase_diagram` (the product
+    of the layers' full through-time gradient gains, :data:`GRADIENT_STEPS` = 16 steps, count
+    readout, the given surrogate and width), among the points where every layer's predicted
+    rate is at most :data:`GRADIENT_RATE_CAP` = 0.5 spikes per step and no layer is mostly
+    silent. **The cap wins** where the two conflict: a saturated layer's surrogate gradient
+    vanishes in training as soon as its drive moves, and the phase diagram's rates are least
+    accurate there (up to 10 % in the bimodal corner), so its predicted gains are not trusted.
+    Assumptions and limits: a grid, not a continuous optimum, and one pair for all layers (no
+    per-layer search); the targets are not used and the rates are whatever the optimum gives.
+    With the heavy-tailed atan surrogate the predicted gain still rises at the grid's largest SD
+    (the optimum sits on the edge: zero mean, SD 10 theta / sqrt(n p0)). Accuracy: on a
+    3-layer net of width 80 (atan, reset to zero) autograd's layer-1 / top gradient ratio is
+    277 at the plan vs 48 at a third of its SD, ranked as predicted (122 vs 32): the closure
+    under-predicts by 2.3x at the plan's large SD (``tests/test_phase_diagram.py``).
+    **Measured, not recommended as is**: in ``compare_init.py``'s 8 x 128, beta 0.9 digits
+    cells (5 seeds) it trains to 0.132 ± 0.030 test accuracy with atan (baselines 0.85-0.94:
+    the edge optimum's huge SD defeats training) and 0.610 ± 0.038 with the fast sigmoid
+    (kaiming 0.828, the rate plan 0.500); with these runs added the predicted layer-1 gradient
+    ranks accuracy at Spearman +0.56 (58 runs), down from +0.77: a large predicted gradient is
+    not sufficient for trainability (``experiments/results/compare/compare.md``).
+
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
@@ -714,7 +743,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     _warn_units(rate0, dt)
     targets = check_per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
-        check_choice("w_std", w_std, ("backward", "attracting"))
+        check_choice("w_std", w_std, ("backward", "attracting", "gradient"))
         if w_std == "attracting" and neuron.beta == 1.0 and neuron.reset == "subtract":
             raise ParameterError(_NO_ATTRACTING_PERFECT)
         stds = [w_std] * L
@@ -730,6 +759,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     map_gain = check_bool("map_gain", map_gain)
     if calibrate is not None:
         calibrate = check_bool("calibrate", calibrate)
+    asked_calibration = bool(calibrate) or calibration_input is not None
     if isinstance(calibrate_seed, bool) or not isinstance(calibrate_seed, (int, np.integer, np.random.Generator)):
         raise ParameterError(f"calibrate_seed must be an int or a numpy Generator (a plan is reproducible); "
                              f"got {calibrate_seed!r}")
@@ -749,6 +779,18 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     rows_law = weight_dist == "rows" and method not in BASELINES
     start = _State.bernoulli(p0, rows_law)
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
+    if w_std == "gradient":
+        if method != "discrete":
+            raise ParameterError(f"method must be 'discrete' with w_std='gradient'; got {method!r}")
+        if target_rate is not None:
+            raise ParameterError("target_rate must be None with w_std='gradient': the plan chooses the rates "
+                                 f"(each at most GRADIENT_RATE_CAP = {GRADIENT_RATE_CAP:g} spikes per step)")
+        if asked_calibration:
+            raise ParameterError("calibrate must be None or False (and calibration_input None) with "
+                                 "w_std='gradient': there is no rate target to meet")
+        best = _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
+        rows = _propagate(widths, neuron, start, lambda *_: best + (weight_dist,), stats_kw)
+        return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None)
     kw = neuron.chain_params()
     g = neuron.gain
 
@@ -803,6 +845,41 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                if map_gain and slopes else None)
     return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out,
                          model_means=model_means, calibration=cal, spreads=spreads)
+
+
+#: Largest per-layer spike probability per step the plan ``w_std="gradient"`` may predict
+GRADIENT_RATE_CAP = 0.5
+#: Steps of the through-time gradient maximised by ``w_std="gradient"`` (the compared nets' T)
+GRADIENT_STEPS = 16
+#: Grid of ``w_std="gradient"``: SDs (log-spaced) and means in units of the layer-1 scales
+_GRADIENT_SD = np.geomspace(0.1, 10.0, 17)
+_GRADIENT_MEAN = np.linspace(-3.0, 3.0, 13)
+
+
+def _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """(w_mean, w_std), shared by every layer, maximising the predicted full gradient reaching layer 1
+    (``phase_diagram``'s ``delta_ratio`` of layer 1: the product of the layers' through-time gains)
+    over a grid, among the points with every layer's rate at most the cap and none mostly silent."""
+    from .network import phase_diagram
+
+    n, p0 = widths[0], rate0 * neuron.dt
+    sd = neuron.theta / math.sqrt(n * p0) * _GRADIENT_SD
+    mean = neuron.theta / (n * p0) * _GRADIENT_MEAN
+    wm, ws = np.meshgrid(mean, sd, indexing="ij")
+    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd = phase_diagram(list(widths), wm, ws, neuron=neuron, input_rate=rate0, n_steps=GRADIENT_STEPS,
+                           surrogate=surrogate, surrogate_width=surrogate_width, weight_dist=law,
+                           silent_below=silent_below)
+    p = pd.rate * neuron.dt
+    gain = np.log10(pd.delta_ratio[..., 0]) if len(widths) > 2 else np.zeros(wm.shape)
+    ok = np.all(p <= GRADIENT_RATE_CAP, axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1) & np.isfinite(gain)
+    if not ok.any():
+        raise NoSolutionError(f"w_std='gradient': no grid point keeps every layer below {GRADIENT_RATE_CAP:g} "
+                              "spikes per step and mostly active")
+    i = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), gain.shape)
+    return float(wm[i]), float(ws[i])
 
 
 def _warn_units(rate, dt):

@@ -469,3 +469,14 @@ def test_calibrated_iid_plan_predicts_the_draw_to_draw_spread(mc_scale):
                                weight_dist="normal", map_gain=True)
     old = measured / np.array([l.rate_spread for l in at_means.layers])
     assert np.any((old < 1 / 1.5) | (old > 1.5)), old
+
+
+def test_gradient_plan_refuses_rate_targets_and_calibration():
+    from snntheory import LIF
+    from snntheory.errors import ParameterError
+    from snntheory.inverse import init_network
+    nrn = LIF.from_beta(0.9)
+    for kw, name in ((dict(target_rate=50.0), "target_rate"), (dict(calibrate=True), "calibrate"),
+                     (dict(method="diffusion"), "method")):
+        with pytest.raises(ParameterError, match=name):
+            init_network([40, 40], neuron=nrn, input_rate=100.0, w_std="gradient", **kw)
