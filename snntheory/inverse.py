@@ -669,7 +669,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
 
     **Trainability plan** (``w_std="gradient"``). Across 48 training runs of 8-layer nets the
     predicted gradient reaching layer 1 ranked final accuracy best (Spearman +0.77; rates and
-    silent fractions |rho| <= 0.05; ``experiments/compare_init.py``), so this plan maximises
+    silent fractions ``|rho| <= 0.05``; ``experiments/compare_init.py``), so this plan maximises
     it: one (w_mean, w_std) shared by every layer, chosen on a 13 x 17 grid (means
     ``theta / (n p0) x [-3, 3]``, SDs ``theta / sqrt(n p0) x [0.1, 10]`` log-spaced, ``n`` the
     input width, ``p0`` the input spikes per step) as the maximiser of
