@@ -190,9 +190,11 @@ def plan_for(cfg, cell, method, input_rate):
 
 def predicted(cfg, cell, plan):
     """What the theory predicts for these weights: per-layer rates (spikes per step), silent fractions and
-    within-step gradient gains from the plan (``predict_network`` at the method's weights), and the
-    through-time weight-gradient norms of :func:`snntheory.network.bptt_gain`."""
-    from snntheory.network import bptt_gain
+    within-step gradient gains from the plan (``predict_network`` at the method's weights), the through-time
+    norms of :func:`snntheory.network.bptt_gain` (membrane error ``delta`` and weight gradient per layer;
+    finite through silent layers), and the fast route's correlation slope chi_c and full gradient gain
+    (``predict_network(trainability="fast")``, the cell's surrogate)."""
+    from snntheory.network import bptt_gain, predict_network
     from snntheory.surrogate import DEFAULT_WIDTH
 
     dt = plan.neuron.dt
@@ -200,21 +202,25 @@ def predicted(cfg, cell, plan):
                grad_gain=[float(l.grad_gain) for l in plan.layers], w_mean=[float(v) for v in plan.w_means],
                w_std=[float(v) for v in plan.w_stds])
     law = plan.layers[0].weight_dist if hasattr(plan.layers[0], "weight_dist") else "normal"
+    law = law if law in ("normal", "uniform", "rows") else "normal"
+    sw = DEFAULT_WIDTH[cell["surrogate"]]
     try:
-        with np.errstate(divide="ignore", invalid="ignore"):     # a silent top layer: ratios inf / nan
-            b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
-                          n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=DEFAULT_WIDTH[cell["surrogate"]],
-                          weight_dist=law if law in ("normal", "uniform", "rows") else "normal")
+        b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
+                      n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=sw, weight_dist=law)
         out["bptt_weight_norm"] = [float(v) for v in b.weight_norm]
         out["bptt_weight_ratio"] = [float(v) for v in b.weight_ratio]
         out["bptt_through_time"] = [float(v) for v in b.through_time]
+        out["bptt_delta_norm"] = [float(v) for v in b.delta_norm]
     except Exception as e:
         out["bptt_error"] = f"{type(e).__name__}: {e}"
-    # ---- HOOK (issue #15/#16): chi_c (correlation-map slope at its critical point) and the full gradient
-    # gain, once predict_network / the plan exposes them; recorded as None until then --------------------
-    for key in ("chi_c", "full_grad_gain"):
-        vals = [getattr(l, key, None) for l in plan.layers]
-        out[key] = None if all(v is None for v in vals) else [None if v is None else float(v) for v in vals]
+    try:
+        pn = predict_network(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron,
+                             input_rate=plan.input_rate, weight_dist=law, surrogate=cell["surrogate"],
+                             surrogate_width=sw, trainability="fast", window=cfg["steps"])
+        out["chi_c"] = [float(l.chi_c) for l in pn.layers]
+        out["full_grad_gain"] = [float(l.full_grad_gain) for l in pn.layers]
+    except Exception as e:
+        out["trainability_error"] = f"{type(e).__name__}: {e}"
     return out
 
 
@@ -350,6 +356,33 @@ def run(cfg, cells, methods, state, save, log=print):
     return state
 
 
+def repredict(state, cfg, log=print):
+    """Recompute the plan and ``predicted`` of every (cell, method) in ``state`` without training (the plans
+    are deterministic: the same weights' statistics as the runs drew from)."""
+    import torch
+
+    torch.set_num_threads(1)
+    data = split_data(cfg)
+    for key, info in state["cells"].items():
+        if info.get("error"):
+            continue
+        cell = parse_cell(info["cell"])
+        rate = input_rate_hz(cfg, cell["code"], data[0])
+        t0 = time.perf_counter()
+        plan, err, secs = plan_for(cfg, cell, info["method"], rate)
+        if err:
+            log(f"{key}: plan failed now ({err}); prediction kept")
+            continue
+        old = info.get("predicted", {})
+        if old and not np.allclose(old["w_std"], [float(v) for v in plan.w_stds], rtol=1e-6):
+            log(f"{key}: WARNING the re-planned weights differ from the recorded ones")
+        info["predicted"] = predicted(cfg, cell, plan)
+        info["predict_seconds"] = time.perf_counter() - t0 - secs
+        log(f"{key}: re-predicted in {time.perf_counter() - t0:.1f} s")
+    state["meta"]["repredicted_with"] = td.code_version()
+    return state
+
+
 # =============================================================================================
 # summary, analysis, report
 # =============================================================================================
@@ -403,11 +436,22 @@ def predictors(pred):
         out["pred log10 BPTT grad first layer"] = _log10(pred["bptt_weight_norm"][0])
         out["pred log10 BPTT grad ratio first/last"] = _log10(pred["bptt_weight_ratio"][0])
         out["pred |log10 BPTT grad ratio|"] = abs(out["pred log10 BPTT grad ratio first/last"])
+    if "bptt_delta_norm" in pred:      # membrane errors: finite through silent layers
+        d = np.log10(np.array(pred["bptt_delta_norm"]))
+        g = d[:-1] - d[1:]              # log10 full (through-time) gain of each layer, l+1 -> l
+        out["pred log10 BPTT error ratio first/last"] = float(d[0] - d[-1])
+        out["pred |log10 BPTT error ratio|"] = abs(float(d[0] - d[-1]))
+        out["pred mean |log10 full gain|"] = float(np.mean(np.abs(g)))
+        out["pred max |log10 full gain|"] = float(np.max(np.abs(g)))
+        out["pred log10 BPTT error first layer"] = float(d[0])
     # combinations: alive and gradient-carrying
     out["pred (1 - mean silent) - |log10 gain product| / L"] = (1 - silent.mean()) - out["pred |log10 within-step gain product|"] / len(p)
-    for key in ("chi_c", "full_grad_gain"):      # HOOK: filled once predict_network exposes them
-        if pred.get(key):
-            out[f"pred {key} last layer"] = pred[key][-1]
+    if "bptt_delta_norm" in pred:
+        out["pred (1 - mean silent) - mean |log10 full gain|"] = (1 - silent.mean()) - out["pred mean |log10 full gain|"]
+    if pred.get("chi_c"):
+        chi = np.array([np.nan if v is None else v for v in pred["chi_c"]], float)
+        fin = chi[np.isfinite(chi)]
+        out["pred mean |log10 chi_c| (live layers)"] = float(np.mean(np.abs(np.log10(fin)))) if fin.size else math.nan
     return out
 
 
@@ -467,12 +511,13 @@ def markdown(state):
              f"{cfg['target_rate']:g} Hz per layer. Surrogates in snnTorch's parameterisation at its default widths.",
              "", f"Cells x methods with results: {done} of {len(summ)}" + ("" if meta.get("complete") else " (partial run)") + ".", "",
              "| cell | method | LR | seeds | test acc (mean ± SD) | acc epoch 1 | acc epoch 3 | init p (L1 / last) | "
-             "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT grad ratio first/last |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT error ratio first/last | "
+             "pred mean abs log10 full gain |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summ:
         info = state["cells"][f"{r['cell']}/{r['method']}"]
         if r["error"]:
-            lines.append(f"| {r['cell']} | {r['method']} | | | not run: {r['error'][:90]} | | | | | | | | |")
+            lines.append(f"| {r['cell']} | {r['method']} | | | not run: {r['error'][:90]} | | | | | | | | | |")
             continue
         if not r["n_seeds"]:
             continue
@@ -482,11 +527,12 @@ def markdown(state):
             f"{r.get('acc_epoch1', math.nan):.3f} | {r.get('acc_epoch3', math.nan):.3f} | "
             f"{r['init_rates'][0]:.3f} / {r['init_rates'][-1]:.3g} | {np.mean(r['init_silent']):.2f} / {r['init_silent'][-1]:.2f} | "
             f"{r['final_rates'][-1]:.3g} | {pr['pred rate last layer']:.3g} | {pr['pred mean silent']:.2f} | "
-            f"{pr.get('pred log10 BPTT grad ratio first/last', math.nan):.2f} |")
+            f"{pr.get('pred log10 BPTT error ratio first/last', math.nan):.2f} | {pr.get('pred mean |log10 full gain|', math.nan):.2f} |")
     lines += ["", "p = spikes per neuron per step; silent = no spike in T steps x 512 training images; pred = the depth "
-              "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT grad ratio = "
-              "predicted norm of the first hidden weight matrix's gradient over the last one's (`bptt_gain`, count "
-              "readout). chi_c and the full gradient gain of the trainability theory: not yet exposed (hook in `predicted`).", "",
+              "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT error ratio = "
+              "predicted squared norm of dL/dV of the first hidden layer over the last one's (`bptt_gain`, count "
+              "readout, T steps; finite through silent layers, where the surrogate's tail at rest carries the error); "
+              "full gain = that norm's ratio between adjacent layers (l+1 -> l), |log10| averaged over the layers.", "",
               "## Per-layer rates (spikes per step) and silent fractions", "",
               "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
               "hidden layer 1 first; silent at init / after training.", ""]
@@ -502,8 +548,9 @@ def markdown(state):
         lines.append("")
     lines += ["## Which predicted quantity ranks trainability?", "",
               "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy "
-              "(n = runs where the quantity is defined: the BPTT ratio is undefined when the top layer is predicted "
-              "silent; log10 of a zero gradient is -inf and ranks lowest):", "",
+              "(n = runs where the quantity is defined: the *weight*-gradient ratio is inf when the top matrix's input "
+              "layer is predicted silent (it gets no weight gradient), which log10 leaves undefined; the membrane-error "
+              "quantities (BPTT error, full gain) are defined for every run):", "",
               "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
     for a in ana:
         lines.append(f"| {a['quantity']} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
@@ -608,6 +655,8 @@ def parse_args(argv=None):
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=None)
     ap.add_argument("--lrs", default=None, help="comma-separated learning rates")
     ap.add_argument("--report-only", action="store_true", help="rewrite compare.md / figure from OUT/compare.json")
+    ap.add_argument("--repredict", action="store_true", help="recompute every (cell, method)'s plan and prediction "
+                    "in OUT/compare.json (no training), then rewrite the analysis, compare.md and the figure")
     return ap.parse_args(argv)
 
 
@@ -640,8 +689,16 @@ def main(argv=None):
     if os.path.exists(path):
         with open(path) as f:
             state = json.load(f)
-        if state["meta"]["config"] != cfg and not args.report_only:
+        if state["meta"]["config"] != cfg and not (args.report_only or args.repredict):
             raise SystemExit(f"{path} was made with another configuration; use another --out")
+    if args.repredict:
+        if state is None:
+            raise SystemExit(f"--repredict needs {path}")
+        repredict(state, state["meta"]["config"], log=lambda m: print(m, flush=True))
+        md = report(state, out, state["meta"]["config"], methods)
+        save(state)
+        print(md)
+        return state
     if args.report_only:
         md = report(state, out, state["meta"]["config"], methods)
         print(md)
