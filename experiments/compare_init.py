@@ -14,8 +14,10 @@ glorot           Glorot & Bengio 2010, N(0, 2/(n_in + n_out))
 fluctuation      Rossbroich, Gygax & Zenke 2022 (stork's centred fluctuation-driven rule)
 micheli          Micheli et al. 2024, N(0, 1/(n_in P(u > theta)))
 discrete         snntheory's current rate plan (depth model, every layer at ``--target-rate``)
-trainable        issue #16's trainability plan: ``init_network(w_std="gradient")`` (max predicted
+trainable        issue #16's first trainability plan: ``init_network(w_std="gradient")`` (max predicted
                  layer-1 gradient, rates capped; see :data:`PLANS`), no rate target
+critical         ``init_network(w_std="critical")``: predicted through-time gradient balanced across
+                 depth (per-layer full gain near 1), every layer's rate in a band; no rate target
 ===============  ==========================================================================
 
 A *cell* is (hidden layers, beta, surrogate, reset, input code); the grid of the issue is
@@ -69,8 +71,10 @@ _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, ac
 
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
 # snntheory plans: method name -> extra init_snn_ keywords (a "method" entry overrides the name).
-PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient")}
-METHODS = BASELINE_METHODS + ("discrete", "trainable")
+PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient"),
+         "critical": dict(method="discrete", w_std="critical")}
+METHODS = BASELINE_METHODS + ("discrete", "trainable", "critical")
+RATE_FREE_PLANS = ("gradient", "critical")      # w_std values whose plan chooses its own rates (no target)
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
 
 FULL = dict(epochs=20, seeds=3, seeds_deep=5, lrs=(1e-3, 3e-3, 1e-2), width=128, steps=16, batch=32, p_max=0.5,
@@ -179,13 +183,26 @@ def plan_for(cfg, cell, method, input_rate):
     t0 = time.perf_counter()
     kw = dict(input_rate=input_rate, method=method, map_gain=False)
     kw.update(PLANS.get(method, {}))
-    if method in PLANS and kw.get("w_std") != "gradient":      # the gradient plan chooses its own rates
+    if method in PLANS and kw.get("w_std") not in RATE_FREE_PLANS:      # those plans choose their own rates
         kw["target_rate"] = cfg["target_rate"]
+    import warnings
+
     try:
-        plan = init_snn_(build_model(cfg, cell).snn, **kw)
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            plan = init_snn_(build_model(cfg, cell).snn, **kw)
     except Exception as e:          # an unreachable target or a plan not implemented yet is a result
         return None, f"{type(e).__name__}: {e}", time.perf_counter() - t0
+    plan_warnings = [f"{r.category.__name__}: {r.message}" for r in rec if r.category.__name__ == "TrainabilityWarning"]
+    for w in plan_warnings:
+        print(f"{cell['name']}/{method}: {w}", flush=True)
+    if plan_warnings:
+        _PLAN_WARNINGS[f"{cell['name']}/{method}"] = plan_warnings
     return plan, None, time.perf_counter() - t0
+
+
+#: TrainabilityWarnings raised while planning, by "cell/method" (recorded in the json's cell entry)
+_PLAN_WARNINGS = {}
 
 
 def predicted(cfg, cell, plan):
@@ -311,6 +328,7 @@ def run(cfg, cells, methods, state, save, log=print):
                             lr=None)
                 if plan is not None:
                     t0 = time.perf_counter()
+                    info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
                     info["predicted"] = predicted(cfg, cell, plan)
                     info["predict_seconds"] = time.perf_counter() - t0
                 state["cells"][key] = info
@@ -377,6 +395,7 @@ def repredict(state, cfg, log=print):
         if old and not np.allclose(old["w_std"], [float(v) for v in plan.w_stds], rtol=1e-6):
             log(f"{key}: WARNING the re-planned weights differ from the recorded ones")
         info["predicted"] = predicted(cfg, cell, plan)
+        info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
         info["predict_seconds"] = time.perf_counter() - t0 - secs
         log(f"{key}: re-predicted in {time.perf_counter() - t0:.1f} s")
     state["meta"]["repredicted_with"] = td.code_version()
@@ -533,7 +552,12 @@ def markdown(state):
               "predicted squared norm of dL/dV of the first hidden layer over the last one's (`bptt_gain`, count "
               "readout, T steps; finite through silent layers, where the surrogate's tail at rest carries the error); "
               "full gain = that norm's ratio between adjacent layers (l+1 -> l), |log10| averaged over the layers.", "",
-              "## Per-layer rates (spikes per step) and silent fractions", "",
+              ""]
+    warned = [(k, w) for k, i in state["cells"].items() for w in i.get("plan_warnings") or []]
+    if warned:
+        lines += ["Warnings before training (`init_snn_`'s TrainabilityWarning):", ""]
+        lines += [f"- {k}: {w}" for k, w in warned]
+    lines += ["", "## Per-layer rates (spikes per step) and silent fractions", "",
               "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
               "hidden layer 1 first; silent at init / after training.", ""]
     for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
@@ -581,7 +605,7 @@ def timing(state, cfg, methods):
     per_layer = np.mean([s / d for d, ss in by_depth.items() for s in ss])     # a run costs ~ proportional to depth
     plan_s = sum(i.get("plan_seconds", 0) + i.get("predict_seconds", 0) for i in state["cells"].values())
     cells = [parse_cell(c) for c in full_grid()]
-    full_methods = [m for m in methods if m != "trainable"] + ["trainable"]
+    full_methods = list(METHODS)
     n_full = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) for c in cells)
     est = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) * per_layer * c["depth"] for c in cells)
     plans_per = plan_s / max(1, len(state["cells"]))
@@ -606,7 +630,7 @@ def plot(state, path):
     nrow = math.ceil(len(cells) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 3.6 * nrow), squeeze=False)
     colours = dict(pytorch="tab:gray", kaiming="tab:blue", glorot="tab:cyan", fluctuation="tab:green",
-                   micheli="tab:purple", discrete="tab:red", trainable="black")
+                   micheli="tab:purple", discrete="tab:red", trainable="black", critical="tab:orange")
     for ax, c in zip(axes.flat, cells):
         for r in state["summary"]:
             if r["cell"] != c or not r["n_seeds"]:
