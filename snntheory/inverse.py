@@ -698,6 +698,33 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     ranks accuracy at Spearman +0.56 (58 runs), down from +0.77: a large predicted gradient is
     not sufficient for trainability (``experiments/results/compare/compare.md``).
 
+    **Critical plan** (``w_std="critical"``). Balance instead of size: on the same grid and
+    :func:`snntheory.network.phase_diagram` as ``"gradient"`` (one (w_mean, w_std) for every
+    layer, :data:`GRADIENT_STEPS` = 16 steps, count readout, the given surrogate and width),
+    the point whose largest per-layer full (through-time) gradient gain
+    :math:`\|\partial\mathcal L/\partial V_l\|^2 / \|\partial\mathcal L/\partial V_{l+1}\|^2`
+    is closest to 1 in log (no layer where the error explodes or vanishes), among the points
+    where every layer's predicted rate lies in :data:`CRITICAL_RATE_BAND` = (0.02, 0.25) spikes
+    per step and no layer is mostly silent. **The rate band wins** where the two conflict: a
+    surrogate's gain is set by how much membrane mass sits within its width of threshold, so
+    with a narrow surrogate balance needs rates far above the band (the layers saturate and
+    the phase diagram's rates are least accurate there) and with a wide one it needs rates
+    below it (silent layers carry no forward signal); the plan then takes the in-band point of
+    best balance. Where even that point's layer-1 / top-layer error ratio exceeds
+    :data:`CRITICAL_SPAN` = 1 decade, it warns (:class:`~snntheory.errors.TrainabilityWarning`,
+    before any training: :func:`snntheory.torch.init_snn_` plans through here) whether the
+    gradient vanishes or explodes, and names the surrogate width that would balance some
+    in-band point (tried at 1/4 to 32 times the given width; for snnTorch's families in its
+    own parameter: ATan ``alpha``, fast-sigmoid / sigmoid ``slope``; the rates do not depend on
+    the surrogate) and the depth at which the best point's mean per-layer gain stays within
+    the span. Accuracy: the phase diagram's (per-layer gains within 35 % of autograd over three
+    layers); on the plan of a 3-layer net of width 100 (ATan, alpha 2) autograd's per-layer
+    gains agree within that, and for the fast sigmoid at slope 25, where it warns, autograd's
+    layer-1 / top ratio is below a decade too (``tests/test_critical_plan.py``). Assumptions
+    and limits: those of ``"gradient"`` (a grid, one pair for all layers); the gradient's size
+    is not used (with Adam a uniformly small gradient is rescaled; a vanishing or exploding
+    *profile* over depth is not).
+
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
