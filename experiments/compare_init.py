@@ -577,7 +577,8 @@ def markdown(state):
               "quantities (BPTT error, full gain) are defined for every run):", "",
               "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
     for a in ana:
-        lines.append(f"| {a['quantity']} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
+        q = a["quantity"].replace("|", "\\|")      # a literal | would split the table's cells
+        lines.append(f"| {q} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
     lines += ["", "Predicted quantities are constant across the seeds of a (cell, method): the runs are not "
               "independent samples, and p-values overstate the evidence.", ""]
     t = meta.get("timing", {})
