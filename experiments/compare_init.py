@@ -88,8 +88,14 @@ def cell_name(depth, beta, surrogate, reset, code):
 
 
 def parse_cell(name):
+    """A cell name ``L<depth>-b<beta>-<surrogate>-<reset>-<code>``; the surrogate is snnTorch's at its default
+    width, or ``<surrogate>@<value>`` at snnTorch's ``slope`` (fast sigmoid) or ``alpha`` (ATan) = value."""
+    from snntheory.surrogate import from_snntorch
+
     d, b, s, r, c = name.split("-")
-    return dict(name=name, depth=int(d[1:]), beta=float(b[1:]), surrogate=s, reset=r, code=c)
+    kind, _, val = s.partition("@")
+    width = from_snntorch(kind, float(val) if val else None)[1]
+    return dict(name=name, depth=int(d[1:]), beta=float(b[1:]), surrogate=kind, surrogate_width=width, reset=r, code=c)
 
 
 def full_grid():
@@ -167,7 +173,8 @@ def build_model(cfg, cell, n_in=64, n_classes=10):
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.snn = SpikingMLP([n_in] + [cfg["width"]] * cell["depth"], make_neuron(cell), surrogate=cell["surrogate"])
+            self.snn = SpikingMLP([n_in] + [cfg["width"]] * cell["depth"], make_neuron(cell), surrogate=cell["surrogate"],
+                                  surrogate_width=cell["surrogate_width"])
             self.readout = nn.Linear(cfg["width"], n_classes)
 
         def forward(self, x):
@@ -212,15 +219,13 @@ def predicted(cfg, cell, plan):
     finite through silent layers), and the fast route's correlation slope chi_c and full gradient gain
     (``predict_network(trainability="fast")``, the cell's surrogate)."""
     from snntheory.network import bptt_gain, predict_network
-    from snntheory.surrogate import DEFAULT_WIDTH
-
     dt = plan.neuron.dt
     out = dict(p=[float(r) * dt for r in plan.rates], silent=[float(l.silent_fraction) for l in plan.layers],
                grad_gain=[float(l.grad_gain) for l in plan.layers], w_mean=[float(v) for v in plan.w_means],
                w_std=[float(v) for v in plan.w_stds])
     law = plan.layers[0].weight_dist if hasattr(plan.layers[0], "weight_dist") else "normal"
     law = law if law in ("normal", "uniform", "rows") else "normal"
-    sw = DEFAULT_WIDTH[cell["surrogate"]]
+    sw = cell["surrogate_width"]
     try:
         b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
                       n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=sw, weight_dist=law)
