@@ -14,8 +14,10 @@ glorot           Glorot & Bengio 2010, N(0, 2/(n_in + n_out))
 fluctuation      Rossbroich, Gygax & Zenke 2022 (stork's centred fluctuation-driven rule)
 micheli          Micheli et al. 2024, N(0, 1/(n_in P(u > theta)))
 discrete         snntheory's current rate plan (depth model, every layer at ``--target-rate``)
-trainable        issue #16's trainability plan: ``init_network(w_std="gradient")`` (max predicted
+trainable        issue #16's first trainability plan: ``init_network(w_std="gradient")`` (max predicted
                  layer-1 gradient, rates capped; see :data:`PLANS`), no rate target
+critical         ``init_network(w_std="critical")``: predicted through-time gradient balanced across
+                 depth (per-layer full gain near 1), every layer's rate in a band; no rate target
 ===============  ==========================================================================
 
 A *cell* is (hidden layers, beta, surrogate, reset, input code); the grid of the issue is
@@ -69,8 +71,10 @@ _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, ac
 
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
 # snntheory plans: method name -> extra init_snn_ keywords (a "method" entry overrides the name).
-PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient")}
-METHODS = BASELINE_METHODS + ("discrete", "trainable")
+PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient"),
+         "critical": dict(method="discrete", w_std="critical")}
+METHODS = BASELINE_METHODS + ("discrete", "trainable", "critical")
+RATE_FREE_PLANS = ("gradient", "critical")      # w_std values whose plan chooses its own rates (no target)
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
 
 FULL = dict(epochs=20, seeds=3, seeds_deep=5, lrs=(1e-3, 3e-3, 1e-2), width=128, steps=16, batch=32, p_max=0.5,
@@ -84,8 +88,14 @@ def cell_name(depth, beta, surrogate, reset, code):
 
 
 def parse_cell(name):
+    """A cell name ``L<depth>-b<beta>-<surrogate>-<reset>-<code>``; the surrogate is snnTorch's at its default
+    width, or ``<surrogate>@<value>`` at snnTorch's ``slope`` (fast sigmoid) or ``alpha`` (ATan) = value."""
+    from snntheory.surrogate import from_snntorch
+
     d, b, s, r, c = name.split("-")
-    return dict(name=name, depth=int(d[1:]), beta=float(b[1:]), surrogate=s, reset=r, code=c)
+    kind, _, val = s.partition("@")
+    width = from_snntorch(kind, float(val) if val else None)[1]
+    return dict(name=name, depth=int(d[1:]), beta=float(b[1:]), surrogate=kind, surrogate_width=width, reset=r, code=c)
 
 
 def full_grid():
@@ -163,7 +173,8 @@ def build_model(cfg, cell, n_in=64, n_classes=10):
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.snn = SpikingMLP([n_in] + [cfg["width"]] * cell["depth"], make_neuron(cell), surrogate=cell["surrogate"])
+            self.snn = SpikingMLP([n_in] + [cfg["width"]] * cell["depth"], make_neuron(cell), surrogate=cell["surrogate"],
+                                  surrogate_width=cell["surrogate_width"])
             self.readout = nn.Linear(cfg["width"], n_classes)
 
         def forward(self, x):
@@ -179,42 +190,59 @@ def plan_for(cfg, cell, method, input_rate):
     t0 = time.perf_counter()
     kw = dict(input_rate=input_rate, method=method, map_gain=False)
     kw.update(PLANS.get(method, {}))
-    if method in PLANS and kw.get("w_std") != "gradient":      # the gradient plan chooses its own rates
+    if method in PLANS and kw.get("w_std") not in RATE_FREE_PLANS:      # those plans choose their own rates
         kw["target_rate"] = cfg["target_rate"]
+    import warnings
+
     try:
-        plan = init_snn_(build_model(cfg, cell).snn, **kw)
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            plan = init_snn_(build_model(cfg, cell).snn, **kw)
     except Exception as e:          # an unreachable target or a plan not implemented yet is a result
         return None, f"{type(e).__name__}: {e}", time.perf_counter() - t0
+    plan_warnings = [f"{r.category.__name__}: {r.message}" for r in rec if r.category.__name__ == "TrainabilityWarning"]
+    for w in plan_warnings:
+        print(f"{cell['name']}/{method}: {w}", flush=True)
+    if plan_warnings:
+        _PLAN_WARNINGS[f"{cell['name']}/{method}"] = plan_warnings
     return plan, None, time.perf_counter() - t0
+
+
+#: TrainabilityWarnings raised while planning, by "cell/method" (recorded in the json's cell entry)
+_PLAN_WARNINGS = {}
 
 
 def predicted(cfg, cell, plan):
     """What the theory predicts for these weights: per-layer rates (spikes per step), silent fractions and
-    within-step gradient gains from the plan (``predict_network`` at the method's weights), and the
-    through-time weight-gradient norms of :func:`snntheory.network.bptt_gain`."""
-    from snntheory.network import bptt_gain
-    from snntheory.surrogate import DEFAULT_WIDTH
-
+    within-step gradient gains from the plan (``predict_network`` at the method's weights), the through-time
+    norms of :func:`snntheory.network.bptt_gain` (membrane error ``delta`` and weight gradient per layer;
+    finite through silent layers), and the fast route's correlation slope chi_c and full gradient gain
+    (``predict_network(trainability="fast")``, the cell's surrogate)."""
+    from snntheory.network import bptt_gain, predict_network
     dt = plan.neuron.dt
     out = dict(p=[float(r) * dt for r in plan.rates], silent=[float(l.silent_fraction) for l in plan.layers],
                grad_gain=[float(l.grad_gain) for l in plan.layers], w_mean=[float(v) for v in plan.w_means],
                w_std=[float(v) for v in plan.w_stds])
     law = plan.layers[0].weight_dist if hasattr(plan.layers[0], "weight_dist") else "normal"
+    law = law if law in ("normal", "uniform", "rows") else "normal"
+    sw = cell["surrogate_width"]
     try:
-        with np.errstate(divide="ignore", invalid="ignore"):     # a silent top layer: ratios inf / nan
-            b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
-                          n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=DEFAULT_WIDTH[cell["surrogate"]],
-                          weight_dist=law if law in ("normal", "uniform", "rows") else "normal")
+        b = bptt_gain(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron, input_rate=plan.input_rate,
+                      n_steps=cfg["steps"], surrogate=cell["surrogate"], surrogate_width=sw, weight_dist=law)
         out["bptt_weight_norm"] = [float(v) for v in b.weight_norm]
         out["bptt_weight_ratio"] = [float(v) for v in b.weight_ratio]
         out["bptt_through_time"] = [float(v) for v in b.through_time]
+        out["bptt_delta_norm"] = [float(v) for v in b.delta_norm]
     except Exception as e:
         out["bptt_error"] = f"{type(e).__name__}: {e}"
-    # ---- HOOK (issue #15/#16): chi_c (correlation-map slope at its critical point) and the full gradient
-    # gain, once predict_network / the plan exposes them; recorded as None until then --------------------
-    for key in ("chi_c", "full_grad_gain"):
-        vals = [getattr(l, key, None) for l in plan.layers]
-        out[key] = None if all(v is None for v in vals) else [None if v is None else float(v) for v in vals]
+    try:
+        pn = predict_network(list(plan.widths), plan.w_means, plan.w_stds, neuron=plan.neuron,
+                             input_rate=plan.input_rate, weight_dist=law, surrogate=cell["surrogate"],
+                             surrogate_width=sw, trainability="fast", window=cfg["steps"])
+        out["chi_c"] = [float(l.chi_c) for l in pn.layers]
+        out["full_grad_gain"] = [float(l.full_grad_gain) for l in pn.layers]
+    except Exception as e:
+        out["trainability_error"] = f"{type(e).__name__}: {e}"
     return out
 
 
@@ -305,6 +333,7 @@ def run(cfg, cells, methods, state, save, log=print):
                             lr=None)
                 if plan is not None:
                     t0 = time.perf_counter()
+                    info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
                     info["predicted"] = predicted(cfg, cell, plan)
                     info["predict_seconds"] = time.perf_counter() - t0
                 state["cells"][key] = info
@@ -347,6 +376,34 @@ def run(cfg, cells, methods, state, save, log=print):
             if s < n_seeds(cfg, cell):
                 do(cell, m, rate, s, best, False)
     state["meta"]["wall_seconds_this_session"] = time.perf_counter() - t_start
+    return state
+
+
+def repredict(state, cfg, log=print):
+    """Recompute the plan and ``predicted`` of every (cell, method) in ``state`` without training (the plans
+    are deterministic: the same weights' statistics as the runs drew from)."""
+    import torch
+
+    torch.set_num_threads(1)
+    data = split_data(cfg)
+    for key, info in state["cells"].items():
+        if info.get("error"):
+            continue
+        cell = parse_cell(info["cell"])
+        rate = input_rate_hz(cfg, cell["code"], data[0])
+        t0 = time.perf_counter()
+        plan, err, secs = plan_for(cfg, cell, info["method"], rate)
+        if err:
+            log(f"{key}: plan failed now ({err}); prediction kept")
+            continue
+        old = info.get("predicted", {})
+        if old and not np.allclose(old["w_std"], [float(v) for v in plan.w_stds], rtol=1e-6):
+            log(f"{key}: WARNING the re-planned weights differ from the recorded ones")
+        info["predicted"] = predicted(cfg, cell, plan)
+        info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
+        info["predict_seconds"] = time.perf_counter() - t0 - secs
+        log(f"{key}: re-predicted in {time.perf_counter() - t0:.1f} s")
+    state["meta"]["repredicted_with"] = td.code_version()
     return state
 
 
@@ -403,11 +460,22 @@ def predictors(pred):
         out["pred log10 BPTT grad first layer"] = _log10(pred["bptt_weight_norm"][0])
         out["pred log10 BPTT grad ratio first/last"] = _log10(pred["bptt_weight_ratio"][0])
         out["pred |log10 BPTT grad ratio|"] = abs(out["pred log10 BPTT grad ratio first/last"])
+    if "bptt_delta_norm" in pred:      # membrane errors: finite through silent layers
+        d = np.log10(np.array(pred["bptt_delta_norm"]))
+        g = d[:-1] - d[1:]              # log10 full (through-time) gain of each layer, l+1 -> l
+        out["pred log10 BPTT error ratio first/last"] = float(d[0] - d[-1])
+        out["pred |log10 BPTT error ratio|"] = abs(float(d[0] - d[-1]))
+        out["pred mean |log10 full gain|"] = float(np.mean(np.abs(g)))
+        out["pred max |log10 full gain|"] = float(np.max(np.abs(g)))
+        out["pred log10 BPTT error first layer"] = float(d[0])
     # combinations: alive and gradient-carrying
     out["pred (1 - mean silent) - |log10 gain product| / L"] = (1 - silent.mean()) - out["pred |log10 within-step gain product|"] / len(p)
-    for key in ("chi_c", "full_grad_gain"):      # HOOK: filled once predict_network exposes them
-        if pred.get(key):
-            out[f"pred {key} last layer"] = pred[key][-1]
+    if "bptt_delta_norm" in pred:
+        out["pred (1 - mean silent) - mean |log10 full gain|"] = (1 - silent.mean()) - out["pred mean |log10 full gain|"]
+    if pred.get("chi_c"):
+        chi = np.array([np.nan if v is None else v for v in pred["chi_c"]], float)
+        fin = chi[np.isfinite(chi)]
+        out["pred mean |log10 chi_c| (live layers)"] = float(np.mean(np.abs(np.log10(fin)))) if fin.size else math.nan
     return out
 
 
@@ -467,12 +535,13 @@ def markdown(state):
              f"{cfg['target_rate']:g} Hz per layer. Surrogates in snnTorch's parameterisation at its default widths.",
              "", f"Cells x methods with results: {done} of {len(summ)}" + ("" if meta.get("complete") else " (partial run)") + ".", "",
              "| cell | method | LR | seeds | test acc (mean ± SD) | acc epoch 1 | acc epoch 3 | init p (L1 / last) | "
-             "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT grad ratio first/last |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT error ratio first/last | "
+             "pred mean abs log10 full gain |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summ:
         info = state["cells"][f"{r['cell']}/{r['method']}"]
         if r["error"]:
-            lines.append(f"| {r['cell']} | {r['method']} | | | not run: {r['error'][:90]} | | | | | | | | |")
+            lines.append(f"| {r['cell']} | {r['method']} | | | not run: {r['error'][:90]} | | | | | | | | | |")
             continue
         if not r["n_seeds"]:
             continue
@@ -482,12 +551,18 @@ def markdown(state):
             f"{r.get('acc_epoch1', math.nan):.3f} | {r.get('acc_epoch3', math.nan):.3f} | "
             f"{r['init_rates'][0]:.3f} / {r['init_rates'][-1]:.3g} | {np.mean(r['init_silent']):.2f} / {r['init_silent'][-1]:.2f} | "
             f"{r['final_rates'][-1]:.3g} | {pr['pred rate last layer']:.3g} | {pr['pred mean silent']:.2f} | "
-            f"{pr.get('pred log10 BPTT grad ratio first/last', math.nan):.2f} |")
+            f"{pr.get('pred log10 BPTT error ratio first/last', math.nan):.2f} | {pr.get('pred mean |log10 full gain|', math.nan):.2f} |")
     lines += ["", "p = spikes per neuron per step; silent = no spike in T steps x 512 training images; pred = the depth "
-              "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT grad ratio = "
-              "predicted norm of the first hidden weight matrix's gradient over the last one's (`bptt_gain`, count "
-              "readout). chi_c and the full gradient gain of the trainability theory: not yet exposed (hook in `predicted`).", "",
-              "## Per-layer rates (spikes per step) and silent fractions", "",
+              "model at the method's weights (stationary Bernoulli input at the code's mean rate); BPTT error ratio = "
+              "predicted squared norm of dL/dV of the first hidden layer over the last one's (`bptt_gain`, count "
+              "readout, T steps; finite through silent layers, where the surrogate's tail at rest carries the error); "
+              "full gain = that norm's ratio between adjacent layers (l+1 -> l), |log10| averaged over the layers.", "",
+              ""]
+    warned = [(k, w) for k, i in state["cells"].items() for w in i.get("plan_warnings") or []]
+    if warned:
+        lines += ["Warnings before training (`init_snn_`'s TrainabilityWarning):", ""]
+        lines += [f"- {k}: {w}" for k, w in warned]
+    lines += ["", "## Per-layer rates (spikes per step) and silent fractions", "",
               "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
               "hidden layer 1 first; silent at init / after training.", ""]
     for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
@@ -502,11 +577,13 @@ def markdown(state):
         lines.append("")
     lines += ["## Which predicted quantity ranks trainability?", "",
               "Spearman rank correlation across all final runs (every seed of every cell and method) with test accuracy "
-              "(n = runs where the quantity is defined: the BPTT ratio is undefined when the top layer is predicted "
-              "silent; log10 of a zero gradient is -inf and ranks lowest):", "",
+              "(n = runs where the quantity is defined: the *weight*-gradient ratio is inf when the top matrix's input "
+              "layer is predicted silent (it gets no weight gradient), which log10 leaves undefined; the membrane-error "
+              "quantities (BPTT error, full gain) are defined for every run):", "",
               "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
     for a in ana:
-        lines.append(f"| {a['quantity']} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
+        q = a["quantity"].replace("|", "\\|")      # a literal | would split the table's cells
+        lines.append(f"| {q} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
     lines += ["", "Predicted quantities are constant across the seeds of a (cell, method): the runs are not "
               "independent samples, and p-values overstate the evidence.", ""]
     t = meta.get("timing", {})
@@ -534,7 +611,7 @@ def timing(state, cfg, methods):
     per_layer = np.mean([s / d for d, ss in by_depth.items() for s in ss])     # a run costs ~ proportional to depth
     plan_s = sum(i.get("plan_seconds", 0) + i.get("predict_seconds", 0) for i in state["cells"].values())
     cells = [parse_cell(c) for c in full_grid()]
-    full_methods = [m for m in methods if m != "trainable"] + ["trainable"]
+    full_methods = list(METHODS)
     n_full = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) for c in cells)
     est = sum(len(full_methods) * (len(cfg["lrs"]) + n_seeds(cfg, c) - 1) * per_layer * c["depth"] for c in cells)
     plans_per = plan_s / max(1, len(state["cells"]))
@@ -559,7 +636,7 @@ def plot(state, path):
     nrow = math.ceil(len(cells) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 3.6 * nrow), squeeze=False)
     colours = dict(pytorch="tab:gray", kaiming="tab:blue", glorot="tab:cyan", fluctuation="tab:green",
-                   micheli="tab:purple", discrete="tab:red", trainable="black")
+                   micheli="tab:purple", discrete="tab:red", trainable="black", critical="tab:orange")
     for ax, c in zip(axes.flat, cells):
         for r in state["summary"]:
             if r["cell"] != c or not r["n_seeds"]:
@@ -608,6 +685,8 @@ def parse_args(argv=None):
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=None)
     ap.add_argument("--lrs", default=None, help="comma-separated learning rates")
     ap.add_argument("--report-only", action="store_true", help="rewrite compare.md / figure from OUT/compare.json")
+    ap.add_argument("--repredict", action="store_true", help="recompute every (cell, method)'s plan and prediction "
+                    "in OUT/compare.json (no training), then rewrite the analysis, compare.md and the figure")
     return ap.parse_args(argv)
 
 
@@ -640,8 +719,16 @@ def main(argv=None):
     if os.path.exists(path):
         with open(path) as f:
             state = json.load(f)
-        if state["meta"]["config"] != cfg and not args.report_only:
+        if state["meta"]["config"] != cfg and not (args.report_only or args.repredict):
             raise SystemExit(f"{path} was made with another configuration; use another --out")
+    if args.repredict:
+        if state is None:
+            raise SystemExit(f"--repredict needs {path}")
+        repredict(state, state["meta"]["config"], log=lambda m: print(m, flush=True))
+        md = report(state, out, state["meta"]["config"], methods)
+        save(state)
+        print(md)
+        return state
     if args.report_only:
         md = report(state, out, state["meta"]["config"], methods)
         print(md)

@@ -36,3 +36,9 @@ class ApproximationWarning(UserWarning):
 class UnitsWarning(UserWarning):
     """A value is valid but probably in the wrong unit (a per-step probability passed where
     hertz are expected), or the result it gives is degenerate (a plan silent in every layer)."""
+
+
+class TrainabilityWarning(UserWarning):
+    """The theory predicts that the surrogate gradient cannot pass through the network as
+    planned (it vanishes or explodes over depth at every weight the plan allows); the message
+    names the surrogate width or depth that would pass it."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -39,7 +40,7 @@ from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
-from .errors import NoSolutionError, ParameterError, UnitsWarning
+from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
                       predict_network)
@@ -578,14 +579,17 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         ``"wiener"`` (per-layer :func:`weights_for_rate` with the previous target as input),
         or a baseline ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``, ``"micheli"`` (weights
         from :func:`baseline_weights`; ``rate`` is what the depth model predicts they do).
-    w_std : None, float, sequence, "backward", "attracting" or "gradient", keyword-only
+    w_std : None, float, sequence, "backward", "attracting", "gradient" or "critical", keyword-only
         As in :func:`weights_for_rate` (per layer if a sequence); ``"attracting"`` (the robust
         option, ``method="discrete"``): each layer's SD is the one, among the weights reaching
         its target, at which the layer map has slope ``map_slope`` (see Notes; ParameterError
         for the perfect integrator with subtractive reset, and with reset to zero where the
         attracting weights need a mean <= 0); ``"gradient"`` (the trainability plan,
         ``method="discrete"``, ``target_rate=None``, no calibration): the weights that maximise
-        the predicted through-time gradient reaching layer 1 (see Notes).
+        the predicted through-time gradient reaching layer 1 (see Notes); ``"critical"`` (same
+        restrictions): the weights at which the predicted through-time gradient is balanced
+        across depth, every layer's rate in :data:`CRITICAL_RATE_BAND` (see Notes; warns with
+        :class:`~snntheory.errors.TrainabilityWarning` where no allowed weight balances it).
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
@@ -694,6 +698,40 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     ranks accuracy at Spearman +0.56 (58 runs), down from +0.77: a large predicted gradient is
     not sufficient for trainability (``experiments/results/compare/compare.md``).
 
+    **Critical plan** (``w_std="critical"``). Balance instead of size: on the same grid and
+    :func:`snntheory.network.phase_diagram` as ``"gradient"`` (one (w_mean, w_std) for every
+    layer, :data:`GRADIENT_STEPS` = 16 steps, count readout, the given surrogate and width),
+    the point whose largest per-layer full (through-time) gradient gain
+    :math:`\|\partial\mathcal L/\partial V_l\|^2 / \|\partial\mathcal L/\partial V_{l+1}\|^2`
+    is closest to 1 in log (no layer where the error explodes or vanishes), among the points
+    where every layer's predicted rate lies in :data:`CRITICAL_RATE_BAND` = (0.02, 0.25) spikes
+    per step and no layer is mostly silent. **The rate band wins** where the two conflict: a
+    surrogate's gain is set by how much membrane mass sits within its width of threshold, so
+    with a narrow surrogate balance needs rates far above the band (the layers saturate and
+    the phase diagram's rates are least accurate there) and with a wide one it needs rates
+    below it (silent layers carry no forward signal); the plan then takes the in-band point of
+    best balance. Where even that point's layer-1 / top-layer error ratio exceeds
+    :data:`CRITICAL_SPAN` = 1 decade, it warns (:class:`~snntheory.errors.TrainabilityWarning`,
+    before any training: :func:`snntheory.torch.init_snn_` plans through here) whether the
+    gradient vanishes or explodes, and names the surrogate width that would balance some
+    in-band point (tried at 1/4 to 32 times the given width; for snnTorch's families in its
+    own parameter: ATan ``alpha``, fast-sigmoid / sigmoid ``slope``; the rates do not depend on
+    the surrogate) and the depth at which the best point's mean per-layer gain stays within
+    the span. Accuracy: the phase diagram's (per-layer gains within 35 % of autograd over three
+    layers); on the plan of a 3-layer net of width 100 (ATan, alpha 2) autograd's per-layer
+    gains agree within that, and for the fast sigmoid at slope 25, where it warns, autograd's
+    error also falls by more than a decade from the top layer to layer 1, and by less at the
+    slope the warning names (``tests/test_critical_plan.py``). Assumptions
+    and limits: those of ``"gradient"`` (a grid, one pair for all layers); the gradient's size
+    is not used (with Adam a uniformly small gradient is rescaled; a vanishing or exploding
+    *profile* over depth is not). **Measured, not the default**: the balance it aims at is the
+    predictor that ranks final accuracy best over all runs of ``compare_init.py`` (Spearman
+    -0.64, 78 runs), but only by separating the nets that cannot train at all; in the 8 x 128,
+    beta 0.9 digits cells (5 seeds) the plan trains to 0.827 ± 0.015 with ATan (Kaiming 0.922)
+    and 0.582 ± 0.053 with the fast sigmoid at slope 25 (Kaiming 0.828), warning in both; at
+    the slope the fast-sigmoid warning names (3.12) it trains to 0.811 ± 0.024 and Kaiming to
+    0.928 ± 0.005 (``experiments/results/compare/compare.md``).
+
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
@@ -743,7 +781,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     _warn_units(rate0, dt)
     targets = check_per_layer("target_rate", rate0 if target_rate is None else target_rate, L, label="target_rate")
     if isinstance(w_std, str):
-        check_choice("w_std", w_std, ("backward", "attracting", "gradient"))
+        check_choice("w_std", w_std, ("backward", "attracting", "gradient", "critical"))
         if w_std == "attracting" and neuron.beta == 1.0 and neuron.reset == "subtract":
             raise ParameterError(_NO_ATTRACTING_PERFECT)
         stds = [w_std] * L
@@ -779,18 +817,27 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     rows_law = weight_dist == "rows" and method not in BASELINES
     start = _State.bernoulli(p0, rows_law)
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
-    if w_std == "gradient":
+    if w_std in ("gradient", "critical"):
         if method != "discrete":
-            raise ParameterError(f"method must be 'discrete' with w_std='gradient'; got {method!r}")
+            raise ParameterError(f"method must be 'discrete' with w_std={w_std!r}; got {method!r}")
         if target_rate is not None:
-            raise ParameterError("target_rate must be None with w_std='gradient': the plan chooses the rates "
-                                 f"(each at most GRADIENT_RATE_CAP = {GRADIENT_RATE_CAP:g} spikes per step)")
+            raise ParameterError(f"target_rate must be None with w_std={w_std!r}: the plan chooses the rates "
+                                 + (f"(each at most GRADIENT_RATE_CAP = {GRADIENT_RATE_CAP:g} spikes per step)"
+                                    if w_std == "gradient" else
+                                    f"(each within CRITICAL_RATE_BAND = {CRITICAL_RATE_BAND} spikes per step)"))
         if asked_calibration:
             raise ParameterError("calibrate must be None or False (and calibration_input None) with "
-                                 "w_std='gradient': there is no rate target to meet")
-        best = _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
+                                 f"w_std={w_std!r}: there is no rate target to meet")
+        gains = None
+        if w_std == "gradient":
+            best = _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
+        else:
+            best, gains = _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
         rows = _propagate(widths, neuron, start, lambda *_: best + (weight_dist,), stats_kw)
-        return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None)
+        plan = _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None)
+        if gains is not None:
+            plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)))
+        return plan
     kw = neuron.chain_params()
     g = neuron.gain
 
@@ -880,6 +927,103 @@ def _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_di
                               "spikes per step and mostly active")
     i = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), gain.shape)
     return float(wm[i]), float(ws[i])
+
+
+#: Per-layer rate band (spikes per step) of ``w_std="critical"``: every layer's predicted rate within it
+CRITICAL_RATE_BAND = (0.02, 0.25)
+#: Largest |log10| of the predicted layer-1 / top-layer ratio of the through-time error norm that
+#: ``w_std="critical"`` counts as balanced (a factor 10 over the whole depth)
+CRITICAL_SPAN = 1.0
+#: Surrogate widths, as multiples of the user's, that the warning of ``w_std="critical"`` tries
+_CRITICAL_WIDTHS = (0.25, 0.5, 2.0, 4.0, 8.0, 16.0, 32.0)
+
+
+def _critical_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """The shared-(mean, SD) grid of the trainability plans evaluated by :func:`phase_diagram`."""
+    from .network import phase_diagram
+
+    n, p0 = widths[0], rate0 * neuron.dt
+    sd = neuron.theta / math.sqrt(n * p0) * _GRADIENT_SD
+    mean = neuron.theta / (n * p0) * _GRADIENT_MEAN
+    wm, ws = np.meshgrid(mean, sd, indexing="ij")
+    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+    return _phase(widths, wm.ravel(), ws.ravel(), neuron, rate0, surrogate, surrogate_width, law, silent_below,
+                  phase_diagram)
+
+
+def _phase(widths, wm, ws, neuron, rate0, surrogate, surrogate_width, law, silent_below, phase_diagram):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return phase_diagram(list(widths), wm, ws, neuron=neuron, input_rate=rate0, n_steps=GRADIENT_STEPS,
+                             surrogate=surrogate, surrogate_width=surrogate_width, weight_dist=law,
+                             silent_below=silent_below)
+
+
+def _balance(pd):
+    """(largest |log10 full gain| over the layers below the top, |log10 layer-1 / top error ratio|) per point."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.abs(np.log10(pd.grad_gain[..., :-1]))
+        span = np.abs(np.log10(pd.delta_ratio[..., 0]))
+    worst = np.max(np.where(np.isfinite(g), g, np.inf), axis=-1) if g.shape[-1] else np.zeros(span.shape)
+    return worst, np.where(np.isfinite(span), span, np.inf)
+
+
+def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """((w_mean, w_std), per-layer full gains) of ``w_std="critical"``: among the grid points whose
+    every layer's rate lies in the band and none mostly silent, the one with the smallest largest
+    per-layer |log10 full gain|; warns (TrainabilityWarning) when even that point's layer-1 / top
+    ratio exceeds ``CRITICAL_SPAN``, naming the surrogate width (snnTorch's parameter) or the depth
+    that would balance it."""
+    from .network import phase_diagram
+
+    pd = _critical_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
+    p = pd.rate * neuron.dt
+    lo, hi = CRITICAL_RATE_BAND
+    ok = np.all((p >= lo) & (p <= hi), axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1)
+    if not ok.any():
+        raise NoSolutionError(f"w_std='critical': no grid point keeps every layer's rate within {CRITICAL_RATE_BAND} "
+                              "spikes per step and mostly active")
+    worst, span = _balance(pd)
+    i = int(np.argmin(np.where(ok, worst + 1e-3 * span, np.inf)))
+    if span[i] > CRITICAL_SPAN:
+        _warn_critical(pd, ok, i, span[i], widths, neuron, rate0, surrogate, surrogate_width, weight_dist,
+                       silent_below, phase_diagram)
+    return (float(pd.w_mean[i]), float(pd.w_std[i])), pd.grad_gain[i]
+
+
+def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below,
+                   phase_diagram):
+    width = _surrogate._width_of(surrogate, surrogate_width)
+    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+    L = len(widths) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(pd.grad_gain[i, :-1])
+    direction = "vanishes" if np.log10(pd.delta_ratio[i, 0]) < 0 else "explodes"
+    # the surrogate does not move the rates: only the allowed points are evaluated again
+    found = None
+    for k in sorted(_CRITICAL_WIDTHS, key=lambda k: abs(math.log(k))):
+        pk = _phase(widths, pd.w_mean[ok], pd.w_std[ok], neuron, rate0, surrogate, width * k, law, silent_below,
+                    phase_diagram)
+        wk, sk = _balance(pk)
+        if np.any(sk <= CRITICAL_SPAN):
+            found = width * k
+            break
+    name = _surrogate._SNNTORCH.get(surrogate)
+    if found is None:
+        fix = (f"no {surrogate} width between {min(_CRITICAL_WIDTHS):g}x and {max(_CRITICAL_WIDTHS):g}x the "
+               "current one does")
+    elif name is not None:
+        par = {"alpha": lambda w: 2.0 / (math.pi * w), "slope": lambda w: 1.0 / w}[name[0]]
+        fix = f"snnTorch's {surrogate} with {name[0]} = {par(found):.3g} (now {par(width):.3g}) would"
+    else:
+        fix = f"surrogate_width = {found:.3g} V (now {width:.3g} V) would"
+    per = float(np.mean(np.abs(logs))) if logs.size else 0.0
+    depth = max(1, 1 + int(CRITICAL_SPAN / per)) if per > 0 else L
+    warnings.warn(
+        f"w_std='critical': the predicted surrogate gradient {direction} through this depth at every weight the plan "
+        f"allows (rates within {CRITICAL_RATE_BAND} spikes per step): the best point's layer-1 / top-layer error ratio "
+        f"is 10^{np.log10(pd.delta_ratio[i, 0]):+.1f} over {L} layers (balanced: within 10^+-{CRITICAL_SPAN:g}); "
+        f"{fix}, and so would a depth of at most {depth} layers at this surrogate", TrainabilityWarning, stacklevel=4)
 
 
 def _warn_units(rate, dt):

@@ -1559,7 +1559,11 @@ class BPTTGain(NamedTuple):
         :math:`E\,\|\partial\mathcal L/\partial S_l\|^2` (summed over steps and neurons).
     weight_norm, weight_ratio : ndarray
         :math:`E\,\|\partial\mathcal L/\partial W_l\|^2` over the matrix (weights into layer l) and
-        its ratio to the top matrix's.
+        its ratio to the top matrix's. A matrix whose input layer is silent gets no weight
+        gradient (its input never spikes); when that is the top matrix, ``weight_ratio`` is
+        ``inf`` for the matrices that get one and 1 for those that do not. ``delta_norm`` and
+        ``delta_ratio`` stay finite and positive through silent layers (the error passes a silent
+        membrane through the surrogate's tail at rest): compare depths with them.
     within_step : ndarray
         :math:`n_{l+1}\,g^2(\sigma_w^2+\mu_w^2)\,E[\sigma'^2_l]` (NaN for the top layer): the
         per-step gain of :func:`gradient_gain` from layer l + 1 down to layer l.
@@ -1959,8 +1963,9 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     Raises
     ------
     NoSolutionError
-        The top matrix gets no gradient (its input layer is silent, e.g. ``input_rate = 0``):
-        the ratios to it are undefined.
+        No matrix gets a gradient (the network's input is silent, ``input_rate = 0``), or the
+        top layer's error vanishes (a compact surrogate far below threshold): the ratios are
+        undefined.
 
     Examples
     --------
@@ -2017,14 +2022,21 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
             Gb = mu2 * n_l * D + common
             G = n_l * m2 * D + common
             within[l - 1] = n_l * m2 * layers[l - 1][2]
-    if not (delta[-1] > 0.0 and wnorm[-1] > 0.0):
-        # the ratios are to the top layer's norms: 0/0 when its input is silent (no spikes, no
-        # weight gradient) or its surrogate vanishes
+    if not (delta[-1] > 0.0 and np.any(wnorm > 0.0)):
+        # no weight matrix receives a gradient (the network's input is silent), or the top layer's
+        # surrogate vanishes (a compact surrogate far below threshold): nothing to take ratios to
         raise NoSolutionError(
-            f"the top weight matrix receives no gradient (its norm {wnorm[-1]:.3g}, the top layer's error norm "
-            f"{delta[-1]:.3g}; its input layer fires {layers[-1][4].ep:.3g} spikes per step), so the per-layer "
-            "ratios to it are undefined; raise input_rate or the weights")
-    return BPTTGain(delta, delta / delta[-1], spike, wnorm, wnorm / wnorm[-1], within, through,
+            f"the weight matrices get no gradient (largest norm {np.max(wnorm):.3g}, the top layer's error norm "
+            f"{delta[-1]:.3g}; the input fires {layers[0][4].ep:.3g} spikes per step), so the per-layer "
+            "ratios are undefined; raise input_rate or the weights")
+    # a silent layer still passes the error down (its membrane sits near rest, where the surrogate is
+    # non-zero), but the matrix above it gets no weight gradient (its input never spikes): when that
+    # is the top matrix, the ratios to it are inf (this matrix gets a gradient) or 1 (neither does)
+    if wnorm[-1] > 0.0:
+        wratio = wnorm / wnorm[-1]
+    else:
+        wratio = np.where(wnorm > 0.0, np.inf, 1.0)
+    return BPTTGain(delta, delta / delta[-1], spike, wnorm, wratio, within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]),
                     np.array([x[5] for x in layers]), T, readout,
                     bool(detach_reset))

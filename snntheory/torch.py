@@ -586,6 +586,14 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     NoSolutionError
         A target the planner cannot reach (message and ``.reachable`` give the range).
 
+    Warns
+    -----
+    snntheory.errors.TrainabilityWarning
+        With ``w_std="critical"``: the model's surrogate (read from its modules) cannot carry the
+        predicted through-time gradient across this depth at any weight the plan allows; the
+        message names the snnTorch surrogate parameter (ATan ``alpha``, fast-sigmoid ``slope``)
+        or the depth that would (:func:`snntheory.inverse.init_network`, Notes).
+
     Notes
     -----
     Layer i's fan-in is ``in_features`` or ``in_channels / groups * prod(kernel_size)``; its

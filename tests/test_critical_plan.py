@@ -1,0 +1,75 @@
+"""init_network(w_std="critical") / init_snn_: the balanced-gradient plan and its TrainabilityWarning, checked
+against PyTorch autograd on the planned networks (tests/bptt_reference.py: torch's own weight and input
+draws, snnTorch's surrogate functions, float64)."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from snntheory import LIF
+from snntheory.errors import ParameterError, TrainabilityWarning
+from snntheory.inverse import CRITICAL_RATE_BAND, CRITICAL_SPAN, init_network
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("snntorch")
+from bptt_reference import measure  # noqa: E402  (pytest puts tests/ on sys.path)
+
+NEURON = LIF.from_beta(0.9, reset="subtract")
+WIDTHS = [100] * 4
+RATE = 100.0          # Hz at dt = 1 ms: 0.1 input spikes per step
+T = 16
+
+
+def _plan(kind, width):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        plan = init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", surrogate=kind,
+                            surrogate_width=width, map_gain=False, weight_dist="normal")
+    return plan, [r for r in rec if issubclass(r.category, TrainabilityWarning)]
+
+
+def _autograd(plan, kind, width):
+    return measure(WIDTHS, plan.w_means, plan.w_stds, beta=0.9, reset="subtract", n_steps=T, input_p=RATE * 1e-3,
+                   surrogate=kind, width=width, seeds=range(3), batch=4)
+
+
+def test_critical_plan_gain_against_autograd_and_no_warning():
+    # snnTorch's ATan (alpha = 2) through 3 layers: the theory says the plan balances (no warning)
+    plan, warned = _plan("atan", 1.0 / math.pi)
+    assert not warned
+    p = plan.rates * NEURON.dt
+    assert np.all((p >= CRITICAL_RATE_BAND[0]) & (p <= CRITICAL_RATE_BAND[1]))
+    m = _autograd(plan, "atan", 1.0 / math.pi)
+    assert np.all((m["rate"] > 0.5 * CRITICAL_RATE_BAND[0]) & (m["rate"] < 1.2 * CRITICAL_RATE_BAND[1]))
+    gain = m["delta"][:-1] / m["delta"][1:]
+    se = np.hypot(m["delta_se"][:-1] / m["delta"][:-1], m["delta_se"][1:] / m["delta"][1:])
+    pred = np.array([l.full_grad_gain for l in plan.layers[:-1]])
+    # phase_diagram's stated accuracy: within 35 % of autograd over three layers (+ 3 standard errors)
+    assert np.all(np.abs(gain / pred - 1.0) <= 0.35 + 3.0 * se), (gain, pred)
+    # and autograd agrees that the layer-1 / top error ratio is balanced
+    assert abs(math.log10(m["delta"][0] / m["delta"][-1])) <= CRITICAL_SPAN
+
+
+def test_critical_plan_warns_for_narrow_fast_sigmoid():
+    # snnTorch's default fast sigmoid (slope 25): the error vanishes at every weight in the rate band
+    plan, warned = _plan("fast_sigmoid", 0.04)
+    assert len(warned) == 1
+    msg = str(warned[0].message)
+    assert "vanishes" in msg and "slope = " in msg and "(now 25)" in msg
+    slope = float(msg.split("slope = ")[1].split()[0])
+    assert slope < 25.0                      # a wider surrogate (smaller snnTorch slope) is what it names
+    # autograd at the plan's weights: the error does fall by more than the balanced span
+    m = _autograd(plan, "fast_sigmoid", 0.04)
+    assert math.log10(m["delta"][0] / m["delta"][-1]) < -CRITICAL_SPAN
+    # ... and at the named slope (same weights: the surrogate does not change the forward pass) it does not
+    m2 = _autograd(plan, "fast_sigmoid", 1.0 / slope)
+    assert abs(math.log10(m2["delta"][0] / m2["delta"][-1])) <= CRITICAL_SPAN + 0.3
+
+
+def test_critical_plan_refuses_targets():
+    with pytest.raises(ParameterError, match="target_rate"):
+        init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", target_rate=50.0)
+    with pytest.raises(ParameterError, match="method"):
+        init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", method="diffusion")
