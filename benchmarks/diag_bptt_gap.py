@@ -17,7 +17,8 @@ layer of ||dL/dV_l||^2 (count readout):
 - ``pred`` and ``pred_col``: ``bptt_gain`` with the white and the coloured (input_memory) law.
 
 Writes ``benchmarks/results/bptt_gap.md`` (7 points, 6 weight seeds x 8 trials; env SEEDS, POINTS
-to shorten) or, with ``--large``, ``bptt_gap_large.md`` (4 points, 3-4 seeds x 16-32 trials).
+to shorten) or, with ``--large``, ``bptt_gap_large.md`` (4 points, 3-4 seeds x 16-32 trials), or
+with ``--sync``, ``bptt_gap_sync.md`` (forward only: the population count's excess variance per layer).
 
 Run: ``OMP_NUM_THREADS=1 python benchmarks/diag_bptt_gap.py``
 """
@@ -34,7 +35,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bptt_reference import _TORCH_SURROGATE, _path_matrices, _surrogate_grad, _time_path  # noqa: E402
+from bptt_reference import _TORCH_SURROGATE, _path_matrices, _surrogate_grad, _time_path, step_map  # noqa: E402
 from bench_bptt import weights  # noqa: E402
 from snntheory import LIF  # noqa: E402
 from snntheory.network import bptt_gain  # noqa: E402
@@ -143,6 +144,72 @@ def measure(beta, reset, n, kind, width, seeds, batch=8, burn=150, detach=True):
     return acc.mean(axis=0), ratio, wm, ws, cv, cc
 
 
+def synchrony(rep, steps=1000, burn=200, batch=8, seeds=range(3)):
+    """Forward only: the per-step population spike count N_l(t) of each layer, its CV against the
+    CV of independent neurons at the measured rates, and the same-step correlations of N_l with the
+    summed sigma'^2 of layers l and l + 1 (S_l), which couple one layer's paths to the error of the
+    layer above within a trial."""
+    from snntheory import surrogate as sg
+    rows = []
+    for beta, reset, n in ((0.8, "zero", 200), (0.8, "zero", 500), (0.9, "subtract", 200), (0.9, "subtract", 500),
+                           (1.0, "subtract", 200), (1.0, "zero", 200)):
+        wm, ws = weights(beta, reset, n)
+        N, S, roll = [], [], []
+        for seed in seeds:
+            gen = torch.Generator().manual_seed(seed)
+            W = [wm[l] + ws[l] * torch.randn(n, n, generator=gen, dtype=torch.float64) for l in range(L)]
+            x = (torch.rand(burn + steps, batch, n, generator=gen, dtype=torch.float64) < RATE * 1e-3).double()
+            v = [torch.zeros(batch, n, dtype=torch.float64) for _ in range(L)]
+            keep = []                 # layer 5's spikes: the input of layer 6 (index 5)
+            for t in range(burn + steps):
+                s_in, nn, ss = x[t], [], []
+                for l in range(L):
+                    vp = beta * v[l] + s_in @ W[l].T
+                    s = (vp > 1.0).double()
+                    v[l] = vp - s if reset == "subtract" else vp * (1.0 - s)
+                    if t >= burn and l == 4:
+                        keep.append(s)
+                    if t >= burn:
+                        nn.append(s.sum(1).numpy())
+                        ss.append((sg.derivative(vp.numpy() - 1.0, "fast_sigmoid", 0.04) ** 2).sum(1))
+                    s_in = s
+                if t >= burn:
+                    N.append(np.array(nn).T)
+                    S.append(np.array(ss).T)
+            # layer 6 re-driven by layer 5's trains, each (trial, neuron) train rolled by its own random
+            # offset: rates and autocorrelations kept, the synchrony between the trains removed
+            S5 = torch.stack(keep)
+            off = torch.randint(0, steps, (batch, n), generator=gen)
+            idx = (torch.arange(steps)[:, None, None] + off[None]) % steps
+            for src in (S5, torch.gather(S5, 0, idx)):
+                _, V6 = step_map(src @ W[5].T, beta, reset)
+                V6 = V6[100:]
+                roll.append([float((V6 > 1.0).double().mean()),
+                             float((sg.derivative(V6.numpy() - 1.0, "fast_sigmoid", 0.04) ** 2).mean())])
+        N, S = np.concatenate(N), np.concatenate(S)          # (steps x batch x seeds, L)
+        p = N.mean(0) / n
+        excess = (N.std(0) / N.mean(0)) / np.sqrt((1.0 - p) / (n * p))
+        pair = ((N.var(0) / (n * p * (1.0 - p))) - 1.0) / (n - 1)
+        cc = lambda a, b: np.corrcoef(a, b)[0, 1]   # noqa: E731
+        ro = np.array(roll).reshape(len(seeds), 2, 2).mean(0)     # (actual, rolled) x (rate, E[s'^2])
+        rows.append([f"{beta:g}", reset, str(n), ", ".join(f"{a:.2f}" for a in excess),
+                     ", ".join(f"{n * a:.1f}" for a in pair),
+                     ", ".join(f"{cc(N[:, l], S[:, l + 1]):.2f}" for l in range(L - 1)),
+                     ", ".join(f"{cc(S[:, l], S[:, l + 1]):.2f}" for l in range(L - 1)),
+                     f"{ro[1, 0] / ro[0, 0]:.3f}", f"{ro[1, 1] / ro[0, 1]:.3f}"])
+        print(rows[-1], flush=True)
+    rep.note(f"Forward only, {len(seeds)} weight seeds x {batch} trials x {steps} steps after {burn}; fast sigmoid 0.04 V. "
+             "`CV excess` the CV of the per-step population count N_l over sqrt((1-p)/(n p)), that of independent "
+             "neurons at the measured rate (layers 1-8); `n c` n times the mean pairwise spike correlation this "
+             "implies (Var N = n p (1-p) (1 + (n-1) c)); `corr N_l, S_l+1` the same-step correlation of layer l's "
+             "count with the summed sigma'^2 of layer l + 1, `corr S_l, S_l+1` of the summed sigma'^2 of adjacent "
+             "layers (layers 1-7); `rolled / actual`: layer 6 re-driven by layer 5's trains with each trial's and "
+             "neuron's train circularly shifted by its own random offset (rates and autocorrelations kept, "
+             "synchrony removed), its rate and E[sigma'^2] over those with the actual trains (after 100 steps).")
+    rep.table(["beta", "reset", "n", "CV excess", "n c", "corr N_l, S_l+1", "corr S_l, S_l+1",
+               "rate rolled / actual", "E[s'^2] rolled / actual"], rows)
+
+
 KINDS = ("autograd", "indep_fb", "mf_trial", "mf", "mf_shuf", "mf_scalar")
 
 
@@ -153,6 +220,12 @@ def _f(y):
 def main():
     from _report import Report
     large = "--large" in sys.argv
+    if "--sync" in sys.argv:
+        rep = Report("bptt_gap_sync", "Population synchrony through depth (the forward side of bptt_gain's "
+                     "cross-layer factor)", reference=("torch",))
+        synchrony(rep)
+        rep.write()
+        return
     if large:    # fewer points, 4x the trials: the factors' standard errors where they are widest
         rep = Report("bptt_gap_large", "bptt_gain's 8-layer gap, backward maps on one forward pass: 32 trials per "
                      "weight seed", reference=("torch", "snntorch"))
