@@ -35,40 +35,13 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bptt_reference import _TORCH_SURROGATE, _path_matrices, _surrogate_grad, _time_path, step_map  # noqa: E402
+from bptt_reference import (_TORCH_SURROGATE, _path_matrices, _surrogate_grad, _time_path, run_graph,  # noqa: E402
+                            step_map)
 from bench_bptt import weights  # noqa: E402
 from snntheory import LIF  # noqa: E402
 from snntheory.network import bptt_gain  # noqa: E402
 
 L, T, RATE = 8, 16, 100.0
-
-
-def run(W, B, x, beta, reset, spike, detach, burn, v_th=1.0):
-    """Forward with graph over the last T steps; returns (per-layer ||dV||^2 per trial, V list, S list)."""
-    batch = x.shape[1]
-    v = [torch.zeros(batch, w.shape[0], dtype=torch.float64) for w in W]
-    vs, ss = [[] for _ in W], [[] for _ in W]
-    for t in range(x.shape[0]):
-        on = t >= burn
-        with torch.set_grad_enabled(on):
-            s_in = x[t]
-            for l in range(len(W)):
-                if B is None or not on:
-                    vp = beta * v[l] + s_in @ W[l].T
-                else:
-                    fb = s_in @ B[l].T
-                    vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
-                s = spike(vp - v_th).double()
-                r = s.detach() if detach else s
-                v[l] = vp - r if reset == "subtract" else vp * (1.0 - r)
-                if on:
-                    vp.retain_grad()
-                    vs[l].append(vp)
-                    ss[l].append(s)
-                s_in = s
-        if t == burn - 1:
-            v = [a.detach() for a in v]
-    return vs, ss
 
 
 def mf_map(paths, n, wm, ws, per_trial, perm=None, pooled=None):
@@ -115,7 +88,7 @@ def measure(beta, reset, n, kind, width, seeds, batch=8, burn=150, detach=True):
         e = torch.randn(batch, n, generator=gen, dtype=torch.float64)
         row = []
         for fb in (None, B):
-            vs, ss = run(W, fb, x, beta, reset, spike, detach, burn)
+            vs, ss = run_graph(W, fb, x, beta=beta, reset=reset, spike=spike, detach_reset=detach, burn_in=burn)
             (torch.stack(ss[-1]).sum(0) * e).sum().backward()
             row.append(np.array([sum(float((a.grad ** 2).sum()) for a in vs[l]) for l in range(L)]) / batch)
         paths = []

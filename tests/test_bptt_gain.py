@@ -248,7 +248,7 @@ def test_mean_field_map_exact_under_independent_feedback(beta, reset, wm, ws):
     # B and the readout of ||dL/dV_l||^2 is the mean-field map on the measured paths run per trial,
     # up to the 1/n common-mode term; autograd averaged over 32 draws of (B, readout) against
     # bptt_reference.mean_field_map
-    from bptt_reference import _path_matrices, _time_path, mean_field_map
+    from bptt_reference import _path_matrices, _time_path, mean_field_map, run_graph
     n, L, T_, burn, batch, draws = 60, 3, 8, 100, 16, 32
     spike = _TORCH_SURROGATE["fast_sigmoid"](0.04)
     gen = torch.Generator().manual_seed(3)
@@ -257,23 +257,7 @@ def test_mean_field_map_exact_under_independent_feedback(beta, reset, wm, ws):
     norms = []
     for _ in range(draws):
         B = [wm + ws * torch.randn(n, n, generator=gen, dtype=torch.float64) for _ in range(L)]
-        v = [torch.zeros(batch, n, dtype=torch.float64) for _ in range(L)]
-        vs, ss = [[] for _ in range(L)], [[] for _ in range(L)]
-        for t in range(burn + T_):
-            with torch.set_grad_enabled(t >= burn):
-                s_in = x[t]
-                for l in range(L):
-                    fb = s_in @ B[l].T
-                    vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
-                    s = spike(vp - 1.0).double()
-                    v[l] = vp - s.detach() if reset == "subtract" else vp * (1.0 - s.detach())
-                    if t >= burn:
-                        vp.retain_grad()
-                        vs[l].append(vp)
-                        ss[l].append(s)
-                    s_in = s
-            if t == burn - 1:
-                v = [a.detach() for a in v]
+        vs, ss = run_graph(W, B, x, beta=beta, reset=reset, spike=spike, burn_in=burn)
         e = torch.randn(batch, n, generator=gen, dtype=torch.float64)
         (torch.stack(ss[-1]).sum(0) * e).sum().backward()
         norms.append([sum(float((a.grad ** 2).sum()) for a in vs[l]) / batch for l in range(L)])
