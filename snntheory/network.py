@@ -1934,7 +1934,13 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     no grid point within 20 % on every layer (``benchmarks/results/bptt.md``, derivations/bptt.md section 7).
     With ``input_memory=True`` (beta 0.9 and 1, both resets, width 200, 0.04 V) the forward
     factor's largest error falls from 0.59-1.14 to 0.12-0.58 and the total's from 0.61-2.95 to
-    0.39-1.42 (``benchmarks/results/bptt_memory.md``, section 8).
+    0.39-1.42 (``benchmarks/results/bptt_memory.md``, section 8). Two terms left out dominate what
+    remains (``benchmarks/diag_bptt_gap.py``, section 9): the correlation of a neuron's
+    backpropagated error with its own spike through the same weights (autograd over autograd with
+    independent feedback weights 2.1-2.5 at the deepest layer for beta = 1, not falling from width
+    200 to 500), and the population synchrony that shared inputs build up through depth (the
+    per-step spike count's variance several times that of independent neurons), which couples a
+    layer's surrogate to the error sent down at the same step (a factor 1.2-2.2 at width 200).
 
     Parameters
     ----------

@@ -58,33 +58,8 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
         B = [w_means[l] + w_stds[l] * torch.randn(widths[l + 1], widths[l], generator=gen, dtype=torch.float64)
              for l in range(L)] if feedback == "independent" else None
         x = (torch.rand(burn_in + n_steps, batch, widths[0], generator=gen, dtype=torch.float64) < input_p).double()
-        v = [torch.full((batch, widths[l + 1]), v_reset, dtype=torch.float64) for l in range(L)]
-        vs = [[] for _ in range(L)]
-        ss = [[] for _ in range(L)]
-        for t in range(burn_in + n_steps):
-            grad_on = t >= burn_in
-            with torch.set_grad_enabled(grad_on):
-                s_in = x[t]
-                for l in range(L):
-                    if B is None or not grad_on:
-                        vp = beta * v[l] + s_in @ W[l].T
-                    else:       # value s_in W^T; gradient to s_in through B, to W as usual
-                        fb = s_in @ B[l].T
-                        vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
-                    s = spike(vp - v_th).double()        # snnTorch returns float32 spikes
-                    r = s.detach() if detach_reset else s
-                    if reset == "subtract":
-                        v[l] = vp - theta * r
-                    else:
-                        v[l] = vp * (1.0 - r) + v_reset * r
-                    if grad_on:
-                        vp.retain_grad()
-                        s.retain_grad()
-                        vs[l].append(vp)
-                        ss[l].append(s)
-                    s_in = s
-            if t == burn_in - 1:
-                v = [vv.detach() for vv in v]
+        vs, ss = run_graph(W, B, x, beta=beta, reset=reset, spike=spike, detach_reset=detach_reset, burn_in=burn_in,
+                           v_th=v_th, v_reset=v_reset)
         top = torch.stack(ss[-1])                               # (T, batch, n_L)
         if readout == "count":
             e = torch.randn(batch, widths[-1], generator=gen, dtype=torch.float64)
@@ -113,6 +88,44 @@ def measure(widths, w_means, w_stds, *, beta, reset, n_steps, input_p, surrogate
     se = arr.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else np.zeros_like(mean)
     return dict(delta=mean[0], spike=mean[1], weight=mean[2], delta_se=se[0], spike_se=se[1], weight_se=se[2],
                 rate=mean[3], surrogate_moment=mean[4], mean_field=mean[5], per_seed=arr)
+
+
+def run_graph(W, B, x, *, beta, reset, spike, detach_reset=True, burn_in=150, v_th=1.0, v_reset=0.0):
+    """The step map through the layers ``W`` on the input spikes ``x`` (steps, batch, n_0) from V = v_reset:
+    ``burn_in`` steps without a graph, then one over the rest. ``B`` (None: the true backward pass) sends
+    the error down through other matrices (value s_in W^T, gradient to s_in through B). Returns, per
+    layer, the lists over the graph's steps of the pre-reset potentials and the spikes (grads retained)."""
+    L = len(W)
+    theta = v_th - v_reset
+    batch = x.shape[1]
+    v = [torch.full((batch, w.shape[0]), v_reset, dtype=torch.float64) for w in W]
+    vs = [[] for _ in range(L)]
+    ss = [[] for _ in range(L)]
+    for t in range(x.shape[0]):
+        grad_on = t >= burn_in
+        with torch.set_grad_enabled(grad_on):
+            s_in = x[t]
+            for l in range(L):
+                if B is None or not grad_on:
+                    vp = beta * v[l] + s_in @ W[l].T
+                else:       # value s_in W^T; gradient to s_in through B, to W as usual
+                    fb = s_in @ B[l].T
+                    vp = beta * v[l] + s_in.detach() @ W[l].T + (fb - fb.detach())
+                s = spike(vp - v_th).double()        # snnTorch returns float32 spikes
+                r = s.detach() if detach_reset else s
+                if reset == "subtract":
+                    v[l] = vp - theta * r
+                else:
+                    v[l] = vp * (1.0 - r) + v_reset * r
+                if grad_on:
+                    vp.retain_grad()
+                    s.retain_grad()
+                    vs[l].append(vp)
+                    ss[l].append(s)
+                s_in = s
+        if t == burn_in - 1:
+            v = [vv.detach() for vv in v]
+    return vs, ss
 
 
 def step_map(drive, beta, reset, v_th=1.0, v_reset=0.0):

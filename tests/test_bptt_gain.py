@@ -263,3 +263,38 @@ def test_silent_top_layers_against_autograd():
     assert np.all(np.abs(d - 1.0) <= TOL + 3.0 * m["delta_se"] / m["delta"]), np.round(d, 3)
     w = m["weight"][:2] / pred.weight_norm[:2]
     assert np.all(np.abs(w - 1.0) <= TOL + 3.0 * m["weight_se"][:2] / m["weight"][:2]), np.round(w, 3)
+
+
+@pytest.mark.parametrize("beta,reset,wm,ws", [(1.0, "subtract", 0.01, 0.05), (0.9, "zero", 0.0, 0.2)])
+def test_mean_field_map_exact_under_independent_feedback(beta, reset, wm, ws):
+    # the decomposition of benchmarks/diag_bptt_gap.py (derivations/bptt.md section 9): with the error
+    # sent down through independent feedback matrices B (the forward pass fixed), the expectation over
+    # B and the readout of ||dL/dV_l||^2 is the mean-field map on the measured paths run per trial,
+    # up to the 1/n common-mode term; autograd averaged over 32 draws of (B, readout) against
+    # bptt_reference.mean_field_map
+    from bptt_reference import _path_matrices, _time_path, mean_field_map, run_graph
+    n, L, T_, burn, batch, draws = 60, 3, 8, 100, 16, 32
+    spike = _TORCH_SURROGATE["fast_sigmoid"](0.04)
+    gen = torch.Generator().manual_seed(3)
+    W = [(wm + ws * torch.randn(n, n, generator=gen, dtype=torch.float64)).requires_grad_(True) for _ in range(L)]
+    x = (torch.rand(burn + T_, batch, n, generator=gen, dtype=torch.float64) < 0.1).double()
+    norms = []
+    for _ in range(draws):
+        B = [wm + ws * torch.randn(n, n, generator=gen, dtype=torch.float64) for _ in range(L)]
+        vs, ss = run_graph(W, B, x, beta=beta, reset=reset, spike=spike, burn_in=burn)
+        e = torch.randn(batch, n, generator=gen, dtype=torch.float64)
+        (torch.stack(ss[-1]).sum(0) * e).sum().backward()
+        norms.append([sum(float((a.grad ** 2).sum()) for a in vs[l]) / batch for l in range(L)])
+    norms = np.array(norms)
+    paths = []
+    for l in range(L):
+        vv = torch.stack(vs[l]).detach()
+        sg = _surrogate_grad(spike, vv - 1.0)
+        paths.append(_path_matrices(sg.numpy(), _time_path(vv, torch.stack(ss[l]).detach(), sg, beta, reset, 0.0, 1.0,
+                                                            True).numpy()))
+    mf = sum(mean_field_map([p[b:b + 1] for p in paths], [n] * (L + 1), wm, ws) for b in range(batch)) / batch
+    got = norms.mean(axis=0)
+    se = norms.std(axis=0, ddof=1) / math.sqrt(draws)
+    # 3 SE + 5 %: with the true backward pass (B = W) this fails at beta = 1 (layer 1: 1.41 +- 0.10
+    # of mf), the weight-symmetry term of section 9
+    assert np.all(np.abs(got - mf) <= 3.0 * se + 0.05 * mf), (got, mf, se)
