@@ -73,6 +73,9 @@ _BREAK_TAIL = 1e-9
 _N_ZERO_STEPS = 200
 #: Rates below ~1e-9 per step are resolved to this absolute accuracy (double-precision solve).
 _ABS_FLOOR = 1e-16
+#: A halving of the panels that shrinks the rate change by less than this factor (after two
+#: halvings) has reached the rounding floor: refinement stops with ConvergenceError.
+_STALL = 0.5
 #: Below this rate the Gaussian chain is re-solved by GTH elimination (relative accuracy kept).
 _GTH_BELOW = 1e-7
 _SQ2PI = math.sqrt(2.0 * math.pi)
@@ -547,7 +550,16 @@ class _Chain:
             err = abs(fine.rate - coarse.rate)
             if err <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
                 return fine
-            last = err / max(abs(fine.rate), _ABS_FLOOR)
+            rel = err / max(abs(fine.rate), _ABS_FLOOR)
+            if refine >= 2 and rel >= _STALL * last:
+                # the panels converge exponentially: a halving that does not shrink the change by
+                # _STALL has reached the floor of the solve's rounding (a tiny rate with an atom in
+                # the increments), and further halvings only cost time (up to 10 s at 2,000 nodes)
+                raise ConvergenceError(
+                    f"grid refinement stalled at {rel:.2g} relative change (previous halving {last:.2g}; "
+                    f"firing probability {fine.rate:.3g}): the solve's rounding floor, reached for tiny rates "
+                    f"with P(no input) = {self.q0:.3g}; raise the drive or the noise, or use Gaussian increments")
+            last = rel
         raise ConvergenceError(f"grid refinement did not reach {_CHECK:g} relative after 6 halvings of the "
                                f"panels (last change {last:.2g})")
 
@@ -1377,8 +1389,9 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     ``increments="mixture"``: ``K ~ Binomial(n_in, p_in)`` active inputs, a random subset of the
     neuron's weights, so ``I | K = k ~ N(k w_bar, k w_var (n-k)/(n-1))`` (the subset sum of
     roughly Gaussian weights); ``"gaussian"``: ``N(n p w_bar, p (1-p) n (w_var + w_bar^2))``.
-    A mixture neuron so far below threshold (rate < 1e-7) that the atom solver cannot resolve it
-    to relative accuracy gets its Gaussian rate (equally negligible).
+    A mixture neuron so far below threshold (rate < 1e-7, or a rate whose grid refinement stalls
+    at the rounding floor of the atom solver, seen at rates ~1e-7..1e-6 with P(no input) > 0.5)
+    that the atom solver cannot resolve to relative accuracy gets its Gaussian rate.
 
     Examples
     --------
