@@ -28,3 +28,18 @@ def test_atom_chain_refinement_stops_at_its_rounding_floor(monkeypatch):
     with pytest.raises(ConvergenceError, match="stalled"):
         chain.converged()
     assert len(calls) <= 6, calls
+
+
+def test_isi_distribution_near_perfect_integrator_keeps_the_kernel_banded():
+    # the deep profile's silent death: beta = 1 - 1e-6 with s = 5000 puts the converged grid at
+    # ~40,000 nodes (sparse solve), and the step kernel was built dense (12.8 GB: the process was
+    # killed). Now banded; the walk is symmetric to 1e-5, so the first-passage law is Sparre
+    # Andersen's P(T = k) = C(2k, k) / ((2k - 1) 4^k) (independent of the step law)
+    import resource
+
+    pmf = discrete.isi_distribution(20, -0.0300029, 5000.0, beta=0.999999)
+    # the process's peak resident set (kB on Linux): a dense kernel would have put it above 12 GB
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 4 << 20
+    for k in (1, 2, 3, 10):
+        exact = math.comb(2 * k, k) / ((2 * k - 1) * 4.0**k)
+        assert abs(pmf[k - 1] - exact) < 2e-3 * exact + 1e-4, (k, pmf[k - 1], exact)
