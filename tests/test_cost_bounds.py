@@ -43,3 +43,20 @@ def test_isi_distribution_near_perfect_integrator_keeps_the_kernel_banded():
     for k in (1, 2, 3, 10):
         exact = math.comb(2 * k, k) / ((2 * k - 1) * 4.0**k)
         assert abs(pmf[k - 1] - exact) < 2e-3 * exact + 1e-4, (k, pmf[k - 1], exact)
+
+
+def test_simulate_ou_refuses_many_spikes_per_step_early():
+    # tau_m = 1e-10 s with dt = 1e-4 s and mu above threshold: hundreds of spikes of each neuron
+    # inside every step (one loop pass each); the run took 5 s, now refuses after 10 steps
+    import time
+
+    from snntheory.simulate import simulate_ou
+
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="lower dt"):
+        simulate_ou(1.45437, 1.8671, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=1e-10, v_th=0.801948,
+                    v_reset=-3.3971)
+    assert time.process_time() - t0 < 1.5
+    # a neuron firing about once per 10 steps runs as before (rate vs. noise-free 1/(tau_m ln 3))
+    run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, t_max=0.5, n_neurons=4, seed=1)
+    assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.05
