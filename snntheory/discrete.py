@@ -1857,6 +1857,27 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
     return _Grid(edges, pts, nb_lo, nb, ref, dead)
 
 
+def _toeplitz_cdf(g: _Grid, src, s, mix):
+    """``_mix_cdf(edges, src)`` of the perfect integrator (beta = 1) from the grid's own states: the
+    bins are uniform, so edge j minus the centre of bin i is ``h (j - i + 1/2)`` and the (n, nb+1)
+    array per drive takes 2 nb + 1 distinct mixture CDFs instead of (nb + 1)^2 (the mixture's
+    cost dominated weights_for_rate at beta = 1). None when ``v_th``, pinned as edge ``nb_lo``, is
+    off the uniform lattice by more than 1e-9 bins (s near underflow), or ``s`` varies per drive."""
+    if np.ndim(s) != 0:
+        return None
+    K, nb = g.pts.shape[0], g.nb
+    lo, h = g.edges[:, 0], (g.edges[:, 1] - g.edges[:, 0])
+    lattice = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]
+    if not np.all(np.abs(g.edges - lattice) <= 1e-9 * h[:, None]) or not np.all(h > 0):
+        return None
+    d = np.arange(-nb, nb + 1) + 0.5                                      # j - i + 1/2
+    F = _mix_cdf(h[:, None, None] * d[None, None, :], np.zeros((K, 1, 1)), s, mix)[:, 0, :]
+    out = np.empty((K, src.shape[1], nb + 1))
+    out[:, 1:, :] = F[:, np.arange(nb + 1)[None, :] - np.arange(1, nb + 1)[:, None] + nb]
+    out[:, :1, :] = _mix_cdf(g.edges[:, None, :], src[:, :1, None], s, mix)  # the reset atom's row
+    return out
+
+
 def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     """Transition probabilities from source potentials ``src`` (K, n) to the states of ``g``
     (K, n, n_st), the firing probability from each (K, n) and, for the subtractive reset, the
@@ -1867,7 +1888,9 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     edges = g.edges
     mu = beta * src[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, n, 1)
     s = s if np.ndim(s) == 0 else np.asarray(s)[:, None, None]           # one SD per drive
-    cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, n, nb+1)
+    cdf = _toeplitz_cdf(g, src, s, mix) if beta == 1.0 and mix is not None and src is g.pts else None
+    if cdf is None:
+        cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                    # (K, n, nb+1)
     P = np.zeros((K, n, g.n_st))
     T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
     T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)

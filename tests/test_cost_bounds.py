@@ -60,3 +60,28 @@ def test_simulate_ou_refuses_many_spikes_per_step_early():
     # a neuron firing about once per 10 steps runs as before (rate vs. noise-free 1/(tau_m ln 3))
     run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, t_max=0.5, n_neurons=4, seed=1)
     assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.05
+
+
+def test_perfect_integrator_grid_rows_from_distinct_offsets_match_the_direct_cdf(monkeypatch):
+    # beta = 1: the grid chain's transition CDFs depend only on edge - centre = h (j - i + 1/2), so
+    # 2 nb + 1 mixture CDFs replace (nb + 1)^2 (weights_for_rate at beta = 1 spent most of its 3.6 s
+    # there); the shortcut must equal the direct evaluation entry by entry
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        m = rng.uniform(0.001, 0.1, 3)
+        s = float(rng.uniform(0.02, 0.3))
+        g = discrete._grid(m, s, 1.0, 1.0, 0.0, "zero", 0, max_bins=200)
+        mix = (np.array([0.3, 0.4, 0.2, 0.1]), m, s)
+        fast = discrete._toeplitz_cdf(g, g.pts, s, mix)
+        direct = discrete._mix_cdf(g.edges[:, None, :], g.pts[:, :, None], s, mix)
+        assert fast is not None
+        assert np.max(np.abs(fast - direct)) < 1e-13
+    # grid_chain's rates through the shortcut against the direct evaluation
+    mix = discrete.CountMixture(np.array([0.5, 0.3, 0.2]), np.array([0.05, 0.08]), 0.1)
+    fast = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)
+    monkeypatch.setattr(discrete, "_toeplitz_cdf", lambda *a: None)
+    direct = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)
+    assert np.all(fast.rate > 0)
+    assert np.max(np.abs(fast.rate / direct.rate - 1)) < 1e-10
