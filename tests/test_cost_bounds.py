@@ -85,3 +85,23 @@ def test_perfect_integrator_grid_rows_from_distinct_offsets_match_the_direct_cdf
     direct = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)
     assert np.all(fast.rate > 0)
     assert np.max(np.abs(fast.rate / direct.rate - 1)) < 1e-10
+
+
+def test_shotnoise_fpt_density_far_below_rest_is_not_nan():
+    # v_start 7,300 jumps below threshold: Kummer's series overflowed and the density was NaN at
+    # t = 5.4e-4 s; the exact route now hands over to the chain route, whose grid cannot span
+    # 100 V at 0.014 V jumps and says so
+    import numpy as np
+
+    from snntheory import shotnoise
+
+    kw = dict(rate_e=1750.75, a_e=0.0139006, tau_m=0.0140631, v_th=1.47203, v_start=-100.0)
+    try:
+        vals = shotnoise.fpt_density(np.array([0.000542872, 0.02]), **kw)
+    except ConvergenceError as err:
+        assert "GRID" in str(err) or "grid" in str(err)
+    else:
+        assert np.all(np.isfinite(vals)) and np.all(vals >= 0), vals
+    # the same start 2 V below rest is unaffected (the exact route, finite and positive)
+    vals = shotnoise.fpt_density(np.array([0.01, 0.05]), **dict(kw, v_start=-2.0))
+    assert np.all(np.isfinite(vals)) and np.all(vals > 0), vals
