@@ -135,6 +135,10 @@ COST_LIMITS: dict[str, tuple[str, str]] = {
         "the busiest neuron fires many times per grid step (tau_m or tau_ref far below dt with mu above "
         "v_th): more than 40,000 within-step passes, projected after 10 steps",
         "lower dt below the inter-spike interval, raise tau_ref, or shorten t_max"),
+    "discrete (Nyström solver: firing_probability, layer_rate, quenched_*, ...)": (
+        "the first two dense solves estimated above 1.5 s of one core (nodes^2 x mixture components "
+        "kernel evaluations plus the LU), e.g. beta = 1 with 68 count components on 2,664 nodes",
+        "increments='gaussian', fewer active inputs per step, or a larger increment SD"),
     "discrete (chains with P(no input) > 0)": (
         "grid refinement whose rate change no longer shrinks (rounding floor at rates ~1e-7..1e-6): stops "
         "after two halvings instead of six",

@@ -73,6 +73,12 @@ _BREAK_TAIL = 1e-9
 _N_ZERO_STEPS = 200
 #: Rates below ~1e-9 per step are resolved to this absolute accuracy (double-precision solve).
 _ABS_FLOOR = 1e-16
+#: Cost model of a dense Nyström solve (CPU seconds per kernel entry and mixture component, and
+#: per cubed node count for the LU; measured on one core) and the budget of the first two solves:
+#: beyond it the solve is refused with ConvergenceError before it starts (issue 14's 2 s bound).
+_SEC_PER_KERNEL_ENTRY = 1.2e-8
+_SEC_PER_LU = 2e-11
+_MAX_SECONDS = 1.5
 #: A halving of the panels that shrinks the rate change by less than this factor (after two
 #: halvings) has reached the rounding floor: refinement stops with ConvergenceError.
 _STALL = 0.5
@@ -116,6 +122,10 @@ def _gl_nodes(breaks, width, order, max_nodes=None):
         los.append(e[:-1])
         his.append(e[1:])
     return np.concatenate(xs), np.concatenate(ws), np.concatenate(los), np.concatenate(his)
+
+
+class _CostRefusal(ConvergenceError):
+    """A solve refused for its estimated cost (not a failed convergence: no fallback applies)."""
 
 
 class _Solution(NamedTuple):
@@ -525,7 +535,26 @@ class _Chain:
         with one_blas_thread():
             return self._converged()
 
+    def _dense_seconds(self):
+        """Estimated CPU seconds of the first two dense solves (orders 12 and 8 on the unrefined
+        panels): the kernel (nodes^2 x mixture components Gaussian evaluations) and the LU."""
+        low, high = self.bounds()
+        edges = np.asarray(self.breakpoints(low, high), float)
+        gaps = np.diff(edges)
+        with np.errstate(over="ignore", invalid="ignore"):
+            panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res)))))
+        return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self.cw.size + _SEC_PER_LU * (panels * k) ** 3
+                   for k in _ORDERS)
+
     def _converged(self) -> _Solution:
+        if self.v_lower is None and not self._banded():
+            cost = self._dense_seconds()
+            if cost > _MAX_SECONDS:
+                raise _CostRefusal(
+                    f"the Nyström solve would take about {cost:.2g} s of one core (> {_MAX_SECONDS:g} s): "
+                    f"{self.cw.size} Gaussian components of the increment on a grid of increment-SD panels; "
+                    "use increments='gaussian' (or fewer active inputs per step: smaller n_in * p_in), or a "
+                    "larger increment SD relative to the voltage range")
         first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
@@ -1384,7 +1413,10 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     ``"gaussian"`` its moment match ``N(E[I], Var[I])``. The neuron's options are mapped onto
     the canonical chain: gain ``1-beta`` scales the increment; ``reset_delay`` with zero reset
     is one clamped step, with subtract reset a subtraction of ``(v_th - v_reset)/beta`` on the
-    pre-reset value; ``tau_s > 0`` is not a one-dimensional chain (ParameterError).
+    pre-reset value; ``tau_s > 0`` is not a one-dimensional chain (ParameterError). A mixture
+    whose Nyström solve is estimated above 1.5 s of one core (many active inputs per step with
+    small increments against the voltage range, e.g. beta = 1 near 25 active inputs) is refused
+    with ConvergenceError before the solve (``snntheory._validate.COST_LIMITS``).
 
     Examples
     --------
@@ -1430,6 +1462,8 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
             return np.float64(_rate_one(inc, beta, v_th, v_reset, reset, ref))
+        except _CostRefusal:
+            raise
         except ConvergenceError:
             pass
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))

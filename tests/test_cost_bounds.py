@@ -105,3 +105,22 @@ def test_shotnoise_fpt_density_far_below_rest_is_not_nan():
     # the same start 2 V below rest is unaffected (the exact route, finite and positive)
     vals = shotnoise.fpt_density(np.array([0.01, 0.05]), **dict(kw, v_start=-2.0))
     assert np.all(np.isfinite(vals)) and np.all(vals > 0), vals
+
+
+def test_layer_rate_refuses_a_dense_mixture_solve_over_budget_before_it_starts(monkeypatch):
+    # beta = 1, subtract reset, 5 ms refractory, 25 % input: 68 mixture components on a 2,664-node
+    # grid took 16 s (two dense solves); the cost model refuses it before any solve
+    import time
+
+    from snntheory.discrete import layer_rate
+
+    n = LIF.from_beta(1.0, reset="subtract", tau_ref=0.005)
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="increments='gaussian'"):
+        layer_rate(n, 100, 0.250488, 0.00163181, 0.0671429)
+    assert not calls and time.process_time() - t0 < 0.5
+    # the advice works: the Gaussian increment is cheap (one component, banded or small)
+    assert 0.0 < layer_rate(n, 100, 0.250488, 0.00163181, 0.0671429, increments="gaussian") < 1.0
