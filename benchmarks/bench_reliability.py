@@ -73,6 +73,12 @@ DOCUMENTED_NAN = {
     "simulate.network": lambda r: {"v_mean": "entry 0", "v_std": "entry 0"},   # the input layer has no membrane
     # the top layer has no layer above it to pass the error through within the step
     "network.bptt_gain": lambda r: {"within_step": np.arange(len(r.within_step)) == len(r.within_step) - 1},
+    # PhaseDiagram: c_star is NaN unless fixed_point=True (then no entry is NaN), chi_c for a silent
+    # layer, grad_gain for the top layer (last axis: layers)
+    "network.phase_diagram": lambda r: {"c_star": bool(np.all(np.isnan(r.c_star))),
+                                        "chi_c": ~(np.asarray(r.rate) > 0) | (np.asarray(r.silent_fraction) >= 1.0),
+                                        "grad_gain": np.arange(np.shape(r.grad_gain)[-1]) == np.shape(r.grad_gain)[-1] - 1
+                                        if np.ndim(r.grad_gain) else True},
     # correlations over no input pair with both replicas' trains varying, and errors from fewer than two
     "simulate.replica_network": lambda r: {"step_corr": r.n_pairs == 0, "count_corr": r.n_pairs == 0,
                                            "step_corr_se": r.n_pairs < 2, "count_corr_se": r.n_pairs < 2},
@@ -100,7 +106,7 @@ def _undocumented_nan(name, res):
             continue
         ok = allowed.get(field, False)
         if isinstance(ok, np.ndarray):   # NaN documented for these entries
-            a = a[~ok]
+            a = a[~np.broadcast_to(ok, a.shape)]
         elif ok == "entry 0":
             a = a[1:]
         elif ok:
@@ -618,6 +624,7 @@ if __name__ == "__main__":
     ap.add_argument("--deep", action="store_true", help="the deep profile over the whole documented domain")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--in-process", action="store_true", help="deep profile in this process (no isolation)")
+    ap.add_argument("--rows-json", help="also write the deep profile's rows to this JSON file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inflight", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -637,6 +644,9 @@ if __name__ == "__main__":
                     isolated=not args.in_process, commit=head)
         if not args.only:
             write_deep(rows, args.seconds, args.seed, info)
+        if args.rows_json:
+            with open(args.rows_json, "w") as fh:
+                json.dump(dict(rows=rows, info=info), fh)
     else:
         rows = run(args.seconds, args.only)
         if not args.only:

@@ -133,7 +133,7 @@ DOMAINS: dict[str, Domain] = {
 COST_LIMITS: dict[str, tuple[str, str]] = {
     "simulate.simulate_ou": (
         "the busiest neuron fires many times per grid step (tau_m or tau_ref far below dt with mu above "
-        "v_th): more than 40,000 within-step passes, projected after 10 steps",
+        "v_th): more than 20,000 within-step passes (~1 s), projected after 10 steps",
         "lower dt below the inter-spike interval, raise tau_ref, or shorten t_max"),
     "discrete (Nyström solver: firing_probability, layer_rate, quenched_*, ...)": (
         "the first two dense solves estimated above 1.5 s of one core (nodes^2 x mixture components "

@@ -45,7 +45,7 @@ __all__ = ["OURun", "simulate_ou"]
 #: Passes of the within-step loop (one per spike of the busiest neuron inside a step, each a few
 #: tens of microseconds) that a run may take, projected from the steps done: beyond it the run
 #: stops with ConvergenceError (a few hundred milliseconds in, not after minutes).
-_MAX_PASSES = 40000
+_MAX_PASSES = 20000
 
 
 @dataclass(frozen=True)
