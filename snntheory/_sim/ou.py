@@ -42,9 +42,10 @@ _POS_S = Domain(low=0.0, low_open=True, unit="s")
 
 __all__ = ["OURun", "simulate_ou"]
 
-#: Passes of the within-step loop (one per spike of the busiest neuron inside a step, each a few
-#: tens of microseconds) that a run may take, projected from the steps done: beyond it the run
-#: stops with ConvergenceError (a few hundred milliseconds in, not after minutes).
+#: Extra passes of the within-step loop (one per re-spike of the busiest neuron inside a step after
+#: its refractoriness ended there, each a few tens of microseconds) that a run may take, projected
+#: from the steps done: beyond it the run stops with ConvergenceError (a few hundred milliseconds
+#: in, not after minutes). The first pass of every step is not counted: long runs are not refused.
 _MAX_PASSES = 20000
 
 
@@ -271,15 +272,18 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         idx = np.flatnonzero(act)
         d = free[idx]
         c0 = counts[0]
+        extra = False
         while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
+            if extra:   # a second (third, ...) pass in this step: count it against the budget
+                passes += 1
+                if passes > _MAX_PASSES or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9:
+                    raise ConvergenceError(
+                        f"the neurons fire many times per grid step (about {passes / (step + 1):.3g} extra passes "
+                        f"for re-spiking neurons per step of dt = {dt:g} s after {step + 1} steps; tau_m = "
+                        f"{tau_m:g} s, tau_ref = {tau_ref:g} s): the run would take over {_MAX_PASSES} such "
+                        "passes; lower dt below the inter-spike interval, raise tau_ref, or shorten t_max")
+            extra = True
             idx, d = advance(idx, d, t_end, recording)
-            passes += 1
-            if passes > _MAX_PASSES or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9:
-                raise ConvergenceError(
-                    f"the neurons fire many times per grid step (about {passes / (step + 1):.3g} spikes of the "
-                    f"busiest neuron per step of dt = {dt:g} s after {step + 1} steps; tau_m = {tau_m:g} s, "
-                    f"tau_ref = {tau_ref:g} s): the run would take over {_MAX_PASSES} within-step passes; "
-                    "lower dt below the inter-spike interval, raise tau_ref, or shorten t_max")
         if recording:
             if single:
                 spk_trace[step - n_burn], v_trace[step - n_burn] = counts[0] - c0, V[0]
