@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Domain", "DOMAINS", "broadcast", "check", "check_below", "check_bool", "check_choice", "check_int",
+__all__ = ["Domain", "DOMAINS", "COST_LIMITS", "broadcast", "check", "check_below", "check_bool", "check_choice", "check_int",
            "check_count", "check_edges", "check_object", "check_scalar", "check_widths", "scalar_or_array"]
 
 
@@ -123,6 +123,30 @@ DOMAINS: dict[str, Domain] = {
     # --- inverse (add entries below this line)
     # the layer-map slope w_std='attracting' aims for: |slope| < 1 attracts
     "map_slope": Domain(low=-1.0, high=1.0, unit="", typical=(0.0, 0.8)),
+}
+
+#: The part of the domain refused for its cost (issue 14: no call over the documented domain takes
+#: more than 2 s of one core): combinations of valid values whose faithful computation would take
+#: longer, refused with ConvergenceError naming what to change once a cost estimate (or the
+#: work done so far, projected) exceeds the budget, and the functions stated as exceptions to the
+#: bound. ``function -> (condition, what the error asks to change)``.
+COST_LIMITS: dict[str, tuple[str, str]] = {
+    "simulate.simulate_ou": (
+        "the busiest neuron fires many times per grid step (tau_m or tau_ref far below dt with mu above "
+        "v_th): more than 20,000 within-step passes (~1 s), projected after 10 steps",
+        "lower dt below the inter-spike interval, raise tau_ref, or shorten t_max"),
+    "discrete (Nyström solver: firing_probability, layer_rate, quenched_*, ...)": (
+        "the first two dense solves estimated above 1.5 s of one core (nodes^2 x mixture components "
+        "kernel evaluations plus the LU), e.g. beta = 1 with 68 count components on 2,664 nodes",
+        "increments='gaussian', fewer active inputs per step, or a larger increment SD"),
+    "discrete (chains with P(no input) > 0)": (
+        "grid refinement whose rate change no longer shrinks (rounding floor at rates ~1e-7..1e-6): stops "
+        "after two halvings instead of six",
+        "raise the drive or the noise, or use Gaussian increments"),
+    "discrete.quenched_layer, quenched_rate_quantiles": (
+        "stated exception: one chain solve per quadrature node (up to ~80), 2-20 s where the mixture "
+        "grid must resolve small increments",
+        "increments='gaussian', or fewer n_hermite / n_laguerre nodes"),
 }
 
 

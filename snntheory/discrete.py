@@ -63,8 +63,12 @@ _ORDERS = (8, 12)
 #: an O(n^3) loop, has the smaller cap).
 _N_MAX = 3000
 _N_MAX_GTH = 900
-#: Renewal chains with one Gaussian component are banded: sparse solve up to this many nodes.
+#: Renewal chains with one Gaussian component are banded: sparse solve up to this many nodes,
+#: and from this many on (the sparse LU agrees with the dense one to ~3e-14 and is 4-9 times
+#: faster at 1,200-2,100 nodes: a dense solve of 2,000-3,000 nodes took 0.4-0.7 s, and a root
+#: finder calls the chain ~8 times).
 _N_MAX_SPARSE = 40000
+_N_DENSE_BANDED = 1000
 #: Zero-input orbits (of the reset state, of the density's breakpoints) are followed until their
 #: weight q0^n (q0^n/beta^n for the size of a density jump) falls below these.
 _Q0_TAIL = 1e-17
@@ -73,6 +77,15 @@ _BREAK_TAIL = 1e-9
 _N_ZERO_STEPS = 200
 #: Rates below ~1e-9 per step are resolved to this absolute accuracy (double-precision solve).
 _ABS_FLOOR = 1e-16
+#: Cost model of a dense Nyström solve (CPU seconds per kernel entry and mixture component, and
+#: per cubed node count for the LU; measured on one core) and the budget of the first two solves:
+#: beyond it the solve is refused with ConvergenceError before it starts (issue 14's 2 s bound).
+_SEC_PER_KERNEL_ENTRY = 1.0e-8
+_SEC_PER_LU = 2e-11
+_MAX_SECONDS = 1.5
+#: A halving of the panels that shrinks the rate change by less than this factor (after two
+#: halvings) has reached the rounding floor: refinement stops with ConvergenceError.
+_STALL = 0.5
 #: Below this rate the Gaussian chain is re-solved by GTH elimination (relative accuracy kept).
 _GTH_BELOW = 1e-7
 _SQ2PI = math.sqrt(2.0 * math.pi)
@@ -113,6 +126,10 @@ def _gl_nodes(breaks, width, order, max_nodes=None):
         los.append(e[:-1])
         his.append(e[1:])
     return np.concatenate(xs), np.concatenate(ws), np.concatenate(los), np.concatenate(his)
+
+
+class _CostRefusal(ConvergenceError):
+    """A solve refused for its estimated cost (not a failed convergence: no fallback applies)."""
 
 
 class _Solution(NamedTuple):
@@ -380,6 +397,15 @@ class _Chain:
         # pivots is stable and keeps the band (1.9e6 entries, 0.1 s)
         sol = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
         p, rate = sol[:n], float(sol[-1])
+        if rate > 0.5:
+            # as in solve: near one spike per step the bordered solve's absolute rounding matters;
+            # the renewal form (I - K) g = b keeps E[ISI] = orbit + ref + int g to relative accuracy
+            inner = mat[:-1, :-1].tocsc()
+            g = splu(inner, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(
+                -mat[:-1, [size - 1]].toarray().ravel())
+            rate = 1.0 / (float(np.sum(wr)) + self.ref + float(mat[[size - 1], :-1].toarray().ravel() @ g))
+            p = rate * g[:n]
+            sol = np.concatenate([rate * g, [rate]])
         atoms_m = rate * wr
         atoms_m[0] = rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref
         return _Solution(rate, u, w, p, xr.copy(), atoms_m, 1.0 / rate if rate > 0 else math.inf,
@@ -391,7 +417,7 @@ class _Chain:
         width = _PANEL * self.s_res / 2**refine
         if self._banded():
             try:
-                _gl_nodes(edges, width, order, _N_MAX)
+                _gl_nodes(edges, width, order, _N_DENSE_BANDED)
             except ConvergenceError:
                 return self.solve_sparse(refine, order)
         u, w, pan_lo, pan_hi = _gl_nodes(edges, width, order, _N_MAX)
@@ -522,7 +548,28 @@ class _Chain:
         with one_blas_thread():
             return self._converged()
 
+    def _dense_seconds(self):
+        """Estimated CPU seconds of the first two dense solves (orders 12 and 8 on the unrefined
+        panels): the kernel (nodes^2 x mixture components Gaussian evaluations) and the LU."""
+        low, high = self.bounds()
+        edges = np.asarray(self.breakpoints(low, high), float)
+        gaps = np.diff(edges)
+        with np.errstate(over="ignore", invalid="ignore"):
+            panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res)))))
+        if panels * _ORDERS[1] > _N_MAX:
+            return 0.0   # the solve refuses its grid itself (cheaply, before allocating)
+        return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self.cw.size + _SEC_PER_LU * (panels * k) ** 3
+                   for k in _ORDERS)
+
     def _converged(self) -> _Solution:
+        if self.v_lower is None and not self._banded():
+            cost = self._dense_seconds()
+            if cost > _MAX_SECONDS:
+                raise _CostRefusal(
+                    f"the Nyström solve would take about {cost:.2g} s of one core (> {_MAX_SECONDS:g} s): "
+                    f"{self.cw.size} Gaussian components of the increment on a grid of increment-SD panels; "
+                    "use increments='gaussian' (or fewer active inputs per step: smaller n_in * p_in), or a "
+                    "larger increment SD relative to the voltage range")
         first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
@@ -547,7 +594,16 @@ class _Chain:
             err = abs(fine.rate - coarse.rate)
             if err <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
                 return fine
-            last = err / max(abs(fine.rate), _ABS_FLOOR)
+            rel = err / max(abs(fine.rate), _ABS_FLOOR)
+            if refine >= 2 and rel >= _STALL * last:
+                # the panels converge exponentially: a halving that does not shrink the change by
+                # _STALL has reached the floor of the solve's rounding (a tiny rate with an atom in
+                # the increments), and further halvings only cost time (up to 10 s at 2,000 nodes)
+                raise ConvergenceError(
+                    f"grid refinement stalled at {rel:.2g} relative change (previous halving {last:.2g}; "
+                    f"firing probability {fine.rate:.3g}): the solve's rounding floor, reached for tiny rates "
+                    f"with P(no input) = {self.q0:.3g}; raise the drive or the noise, or use Gaussian increments")
+            last = rel
         raise ConvergenceError(f"grid refinement did not reach {_CHECK:g} relative after 6 halvings of the "
                                f"panels (last change {last:.2g})")
 
@@ -1167,6 +1223,21 @@ def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
     return B
 
 
+def _banded_kernel(chain, u, w, alive):
+    """Sparse one-step killed kernel K[i, j] = f(u_i - beta u_j) w_j (u_i < v_th) of a chain with one
+    Gaussian increment component and no atom, kept within 11 SDs of each column's mean landing."""
+    from scipy import sparse
+
+    m, sd = float(chain.cm[0]), float(chain.cs[0])
+    lo_i = np.searchsorted(u, chain.beta * u + m - 11.0 * sd)
+    hi_i = np.searchsorted(u, chain.beta * u + m + 11.0 * sd)
+    counts = hi_i - lo_i
+    cols = np.repeat(np.arange(u.size), counts)
+    rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo_i, counts)
+    vals = chain.fc(u[rows] - chain.beta * u[cols]) * w[cols] * alive[rows]
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(u.size, u.size))
+
+
 def _panels(chain, sol, order):
     return _panel_ends(sol.nodes, order)
 
@@ -1293,7 +1364,12 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     order = _ORDERS[-1]
     lo, hi = _panel_ends(u, order)
     alive = u < chain.v_th
-    K = chain.fc(u[:, None] - chain.beta * u[None, :]) * (alive[:, None] * w[None, :])
+    if u.size > _N_MAX and chain._banded():
+        # the sparse solve's grid (up to _N_MAX_SPARSE nodes): a dense kernel would take up to
+        # 12.8 GB; the kernel is negligible (< e^-60) beyond 11 SDs, so keep its band
+        K = _banded_kernel(chain, u, w, alive)
+    else:
+        K = chain.fc(u[:, None] - chain.beta * u[None, :]) * (alive[:, None] * w[None, :])
     q0 = chain.q0
     if q0 > 0.0:
         K = K + (q0 / chain.beta) * _interp_matrix((u - chain.a) / chain.beta, alive, lo, hi, order)
@@ -1352,7 +1428,10 @@ def layer_rate(neuron: LIF, n_in, p_in, w_mean, w_std, *, increments="mixture"):
     ``"gaussian"`` its moment match ``N(E[I], Var[I])``. The neuron's options are mapped onto
     the canonical chain: gain ``1-beta`` scales the increment; ``reset_delay`` with zero reset
     is one clamped step, with subtract reset a subtraction of ``(v_th - v_reset)/beta`` on the
-    pre-reset value; ``tau_s > 0`` is not a one-dimensional chain (ParameterError).
+    pre-reset value; ``tau_s > 0`` is not a one-dimensional chain (ParameterError). A mixture
+    whose Nyström solve is estimated above 1.5 s of one core (many active inputs per step with
+    small increments against the voltage range, e.g. beta = 1 near 25 active inputs) is refused
+    with ConvergenceError before the solve (``snntheory._validate.COST_LIMITS``).
 
     Examples
     --------
@@ -1377,8 +1456,9 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     ``increments="mixture"``: ``K ~ Binomial(n_in, p_in)`` active inputs, a random subset of the
     neuron's weights, so ``I | K = k ~ N(k w_bar, k w_var (n-k)/(n-1))`` (the subset sum of
     roughly Gaussian weights); ``"gaussian"``: ``N(n p w_bar, p (1-p) n (w_var + w_bar^2))``.
-    A mixture neuron so far below threshold (rate < 1e-7) that the atom solver cannot resolve it
-    to relative accuracy gets its Gaussian rate (equally negligible).
+    A mixture neuron so far below threshold (rate < 1e-7, or a rate whose grid refinement stalls
+    at the rounding floor of the atom solver, seen at rates ~1e-7..1e-6 with P(no input) > 0.5)
+    that the atom solver cannot resolve to relative accuracy gets its Gaussian rate.
 
     Examples
     --------
@@ -1397,6 +1477,8 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
             return np.float64(_rate_one(inc, beta, v_th, v_reset, reset, ref))
+        except _CostRefusal:
+            raise
         except ConvergenceError:
             pass
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
@@ -1824,6 +1906,27 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
     return _Grid(edges, pts, nb_lo, nb, ref, dead)
 
 
+def _toeplitz_cdf(g: _Grid, src, s, mix):
+    """``_mix_cdf(edges, src)`` of the perfect integrator (beta = 1) from the grid's own states: the
+    bins are uniform, so edge j minus the centre of bin i is ``h (j - i + 1/2)`` and the (n, nb+1)
+    array per drive takes 2 nb + 1 distinct mixture CDFs instead of (nb + 1)^2 (the mixture's
+    cost dominated weights_for_rate at beta = 1). None when ``v_th``, pinned as edge ``nb_lo``, is
+    off the uniform lattice by more than 1e-9 bins (s near underflow), or ``s`` varies per drive."""
+    if np.ndim(s) != 0:
+        return None
+    K, nb = g.pts.shape[0], g.nb
+    lo, h = g.edges[:, 0], (g.edges[:, 1] - g.edges[:, 0])
+    lattice = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]
+    if not np.all(np.abs(g.edges - lattice) <= 1e-9 * h[:, None]) or not np.all(h > 0):
+        return None
+    d = np.arange(-nb, nb + 1) + 0.5                                      # j - i + 1/2
+    F = _mix_cdf(h[:, None, None] * d[None, None, :], np.zeros((K, 1, 1)), s, mix)[:, 0, :]
+    out = np.empty((K, src.shape[1], nb + 1))
+    out[:, 1:, :] = F[:, np.arange(nb + 1)[None, :] - np.arange(1, nb + 1)[:, None] + nb]
+    out[:, :1, :] = _mix_cdf(g.edges[:, None, :], src[:, :1, None], s, mix)  # the reset atom's row
+    return out
+
+
 def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     """Transition probabilities from source potentials ``src`` (K, n) to the states of ``g``
     (K, n, n_st), the firing probability from each (K, n) and, for the subtractive reset, the
@@ -1834,7 +1937,9 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     edges = g.edges
     mu = beta * src[:, :, None] + (0.0 if mix is not None else m[:, None, None])   # (K, n, 1)
     s = s if np.ndim(s) == 0 else np.asarray(s)[:, None, None]           # one SD per drive
-    cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                        # (K, n, nb+1)
+    cdf = _toeplitz_cdf(g, src, s, mix) if beta == 1.0 and mix is not None and src is g.pts else None
+    if cdf is None:
+        cdf = _mix_cdf(edges[:, None, :], mu, s, mix)                    # (K, n, nb+1)
     P = np.zeros((K, n, g.n_st))
     T = np.diff(cdf[:, :, : nb_lo + 1], axis=2)                          # no spike: V_pre < v_th
     T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)

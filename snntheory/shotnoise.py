@@ -1912,8 +1912,13 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
     inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
     out = np.empty_like(t)
-    out[inner] = _invert_windows(t[inner], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
-                                 _DEHOOG_M_EXACT)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out[inner] = _invert_windows(t[inner], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
+                                     _DEHOOG_M_EXACT)
+    if not np.all(np.isfinite(out[inner])):
+        # Kummer's series at v_start / a_e far below -1e3 (a start hundreds of jumps below rest)
+        # overflows its terms: the chain route instead
+        raise _NoExactTransform
     if not inner.all():
         lam1, c = tail
         out[~inner] = c * np.exp(-lam1 * t[~inner])

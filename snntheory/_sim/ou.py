@@ -35,12 +35,18 @@ import numpy as np
 from .._display import result_repr as _result_repr
 from .._validate import (Domain, check, check_below, check_bool, check_count, check_edges,
                          check_scalar)
-from ..errors import ParameterError
+from ..errors import ConvergenceError, ParameterError
 from .stepmap import N_BLOCKS, as_generator, block_means, stderr_of_mean
 
 _POS_S = Domain(low=0.0, low_open=True, unit="s")
 
 __all__ = ["OURun", "simulate_ou"]
+
+#: Extra passes of the within-step loop (one per re-spike of the busiest neuron inside a step after
+#: its refractoriness ended there, each a few tens of microseconds) that a run may take, projected
+#: from the steps done: beyond it the run stops with ConvergenceError (a few hundred milliseconds
+#: in, not after minutes). The first pass of every step is not counted: long runs are not refused.
+_MAX_PASSES = 20000
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,13 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     -------
     OURun
 
+    Raises
+    ------
+    ConvergenceError
+        When the busiest neuron fires so often inside a grid step (``tau_m`` or ``tau_ref`` far below
+        ``dt`` with the mean above threshold) that the run would take more than ``_MAX_PASSES``
+        within-step passes (about 1 s), projected after 10 steps or reached within one step.
+
     Examples
     --------
     >>> run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.2,
@@ -247,6 +260,7 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         again = carry[sp] < 0.0
         return sp[again], -carry[sp][again]
 
+    passes = 0
     for step in range(n_burn + n_rec):
         t_end = (step + 1) * dt
         recording = step >= n_burn
@@ -258,7 +272,17 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         idx = np.flatnonzero(act)
         d = free[idx]
         c0 = counts[0]
+        extra = False
         while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
+            if extra:   # a second (third, ...) pass in this step: count it against the budget
+                passes += 1
+                if passes > _MAX_PASSES or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9:
+                    raise ConvergenceError(
+                        f"the neurons fire many times per grid step (about {passes / (step + 1):.3g} extra passes "
+                        f"for re-spiking neurons per step of dt = {dt:g} s after {step + 1} steps; tau_m = "
+                        f"{tau_m:g} s, tau_ref = {tau_ref:g} s): the run would take over {_MAX_PASSES} such "
+                        "passes; lower dt below the inter-spike interval, raise tau_ref, or shorten t_max")
+            extra = True
             idx, d = advance(idx, d, t_end, recording)
         if recording:
             if single:

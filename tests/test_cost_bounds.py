@@ -1,0 +1,156 @@
+"""Regression tests for issue 14's time bound: the calls that the deep reliability profile
+(``benchmarks/bench_reliability.py --deep``) found over 2 s now stop early, at their cause, or
+refuse before spending the time. Each test counts the expensive steps (or bounds CPU time
+generously) so that it can fail against the code before the fix."""
+
+import math
+
+import pytest
+
+import snntheory.discrete as discrete
+from snntheory.errors import ConvergenceError
+from snntheory.neuron import LIF, increment_distribution
+
+
+def test_atom_chain_refinement_stops_at_its_rounding_floor(monkeypatch):
+    # a quenched_layer node of the profile (p_in = 0.005: P(no input) = 0.61, rate ~3e-7): the
+    # refinement's rate changes stall at ~3e-3 relative (rounding of the bordered solve); it ran
+    # all 6 halvings (11 solves of ~1,600-2,400 nodes, 10 s) before raising, now stops after the
+    # first halving that does not shrink the change (at most 6 solves)
+    n = LIF.from_beta(0.844348, reset="zero")
+    inc = increment_distribution(100, 0.00491341, -0.1326699693855881, math.sqrt(0.03786837657623175),
+                                 gain=n.gain, quenched=True)
+    beta, v_th, v_reset, reset, ref = n.chain_params()
+    chain = discrete._Chain(beta, inc, v_th, v_reset, reset, ref)
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    with pytest.raises(ConvergenceError, match="stalled"):
+        chain.converged()
+    assert len(calls) <= 6, calls
+
+
+def test_isi_distribution_near_perfect_integrator_keeps_the_kernel_banded():
+    # the deep profile's silent death: beta = 1 - 1e-6 with s = 5000 puts the converged grid at
+    # ~40,000 nodes (sparse solve), and the step kernel was built dense (12.8 GB: the process was
+    # killed). Now banded; the walk is symmetric to 1e-5, so the first-passage law is Sparre
+    # Andersen's P(T = k) = C(2k, k) / ((2k - 1) 4^k) (independent of the step law)
+    import resource
+
+    pmf = discrete.isi_distribution(20, -0.0300029, 5000.0, beta=0.999999)
+    # the process's peak resident set (kB on Linux): a dense kernel would have put it above 12 GB
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 4 << 20
+    for k in (1, 2, 3, 10):
+        exact = math.comb(2 * k, k) / ((2 * k - 1) * 4.0**k)
+        assert abs(pmf[k - 1] - exact) < 2e-3 * exact + 1e-4, (k, pmf[k - 1], exact)
+
+
+def test_simulate_ou_refuses_many_spikes_per_step_early():
+    # tau_m = 1e-10 s with dt = 1e-4 s and mu above threshold: hundreds of spikes of each neuron
+    # inside every step (one loop pass each); the run took 5 s, now refuses after 10 steps
+    import time
+
+    from snntheory.simulate import simulate_ou
+
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="lower dt"):
+        simulate_ou(1.45437, 1.8671, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=1e-10, v_th=0.801948,
+                    v_reset=-3.3971)
+    assert time.process_time() - t0 < 1.5
+    # a neuron firing about once per 10 steps runs as before (rate vs. noise-free 1/(tau_m ln 3))
+    run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, t_max=0.5, n_neurons=4, seed=1)
+    assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.05
+
+
+def test_perfect_integrator_grid_rows_from_distinct_offsets_match_the_direct_cdf(monkeypatch):
+    # beta = 1: the grid chain's transition CDFs depend only on edge - centre = h (j - i + 1/2), so
+    # 2 nb + 1 mixture CDFs replace (nb + 1)^2 (weights_for_rate at beta = 1 spent most of its 3.6 s
+    # there); the shortcut must equal the direct evaluation entry by entry
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        m = rng.uniform(0.001, 0.1, 3)
+        s = float(rng.uniform(0.02, 0.3))
+        g = discrete._grid(m, s, 1.0, 1.0, 0.0, "zero", 0, max_bins=200)
+        mix = (np.array([0.3, 0.4, 0.2, 0.1]), m, s)
+        fast = discrete._toeplitz_cdf(g, g.pts, s, mix)
+        direct = discrete._mix_cdf(g.edges[:, None, :], g.pts[:, :, None], s, mix)
+        assert fast is not None
+        assert np.max(np.abs(fast - direct)) < 1e-13
+    # grid_chain's rates through the shortcut against the direct evaluation
+    mix = discrete.CountMixture(np.array([0.5, 0.3, 0.2]), np.array([0.05, 0.08]), 0.1)
+    fast = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)
+    monkeypatch.setattr(discrete, "_toeplitz_cdf", lambda *a: None)
+    direct = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)
+    assert np.all(fast.rate > 0)
+    assert np.max(np.abs(fast.rate / direct.rate - 1)) < 1e-10
+
+
+def test_shotnoise_fpt_density_far_below_rest_is_not_nan():
+    # v_start 7,300 jumps below threshold: Kummer's series overflowed and the density was NaN at
+    # t = 5.4e-4 s; the exact route now hands over to the chain route, whose grid cannot span
+    # 100 V at 0.014 V jumps and says so
+    import numpy as np
+
+    from snntheory import shotnoise
+
+    kw = dict(rate_e=1750.75, a_e=0.0139006, tau_m=0.0140631, v_th=1.47203, v_start=-100.0)
+    try:
+        vals = shotnoise.fpt_density(np.array([0.000542872, 0.02]), **kw)
+    except ConvergenceError as err:
+        assert "GRID" in str(err) or "grid" in str(err)
+    else:
+        assert np.all(np.isfinite(vals)) and np.all(vals >= 0), vals
+    # the same start 2 V below rest is unaffected (the exact route, finite and positive)
+    vals = shotnoise.fpt_density(np.array([0.01, 0.05]), **dict(kw, v_start=-2.0))
+    assert np.all(np.isfinite(vals)) and np.all(vals > 0), vals
+
+
+def test_layer_rate_refuses_a_dense_mixture_solve_over_budget_before_it_starts(monkeypatch):
+    # beta = 1, subtract reset, 5 ms refractory, 25 % input: 68 mixture components on a 2,664-node
+    # grid took 16 s (two dense solves); the cost model refuses it before any solve
+    import time
+
+    from snntheory.discrete import layer_rate
+
+    n = LIF.from_beta(1.0, reset="subtract", tau_ref=0.005)
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="increments='gaussian'"):
+        layer_rate(n, 100, 0.250488, 0.00163181, 0.0671429)
+    assert not calls and time.process_time() - t0 < 0.5
+    # the advice works: the Gaussian increment is cheap (one component, banded or small)
+    assert 0.0 < layer_rate(n, 100, 0.250488, 0.00163181, 0.0671429, increments="gaussian") < 1.0
+
+
+@pytest.mark.parametrize("beta,m,s", [(0.9999, 0.0002, 0.002), (1.0, 0.0005, 0.0015), (0.9999, 0.6, 0.002)])
+def test_banded_chain_above_1000_nodes_is_solved_sparsely_and_agrees_with_the_dense_solve(monkeypatch, beta, m, s):
+    # a dense LU of 2,000-3,000 nodes took 0.4-0.7 s and a root finder (weight_mean_for_rate,
+    # w_std = 3e-7: 3.4 s) calls the chain ~8 times; the banded sparse LU gives the same rate
+    # (to ~3e-14; near one spike per step via the renewal form, as the dense solve)
+    from snntheory.neuron import IncrementDistribution
+
+    chain = discrete._Chain(beta, IncrementDistribution.gaussian(m, s), 1.0, 0.0, "zero", 0)
+    sparse_calls = []
+    sparse = discrete._Chain.solve_sparse
+    monkeypatch.setattr(discrete._Chain, "solve_sparse", lambda self, *a: sparse_calls.append(a) or sparse(self, *a))
+    fast = chain.solve(0, 12)
+    assert fast.nodes.size > 1000 and sparse_calls
+    monkeypatch.setattr(discrete, "_N_DENSE_BANDED", discrete._N_MAX)
+    dense = chain.solve(0, 12)
+    assert 0.0 < fast.rate <= 1.0
+    assert abs(fast.rate / dense.rate - 1) < 1e-11
+    mass = float(fast.weights @ fast.density) + fast.atoms_mass.sum() + fast.tail_mass
+    assert abs(mass - 1) < 1e-10, (mass, fast.rate, fast.atoms_mass, float(dense.weights @ dense.density))
+
+
+def test_simulate_ou_long_runs_are_not_refused():
+    # the budget counts only the extra within-step passes of re-spiking neurons: 30,000 ordinary
+    # steps (one pass each) run; the rate matches the noise-free 1 / (tau_m ln 3) within 2 %
+    from snntheory.simulate import simulate_ou
+
+    run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.3, n_neurons=2, seed=1)
+    assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.02
