@@ -147,6 +147,11 @@ COST_LIMITS: dict[str, tuple[str, str]] = {
         "stated exception: one chain solve per quadrature node (up to ~80), 2-20 s where the mixture "
         "grid must resolve small increments",
         "increments='gaussian', or fewer n_hermite / n_laguerre nodes"),
+    "discrete.grid_chain (and the depth model of snntheory.network)": (
+        "beta < 1 where the 400-bin grid's bins would exceed half an increment SD for a drive that can "
+        "fire: nearly undamped walks (beta above ~0.999) with no positive drift at the reset, whose "
+        "excursions below the reset span hundreds of increment SDs",
+        "firing_probability (the Nyström solver), a smaller beta, or a positive drift at the reset"),
 }
 
 

@@ -1801,6 +1801,9 @@ def siegert_comparison(m, s, *, beta, v_th=1.0, v_reset=0.0, ref_steps=0) -> Sie
 
 _GRID_MAX = 400      # bins of the dense grid (cost ~ nb^3 per drive)
 _BINS_PER_S = 4.0    # bins per increment SD
+#: beta < 1: a grid coarser than s/2 is refused unless the free law's mean lies this many of its SDs
+#: below v_th (free tail < 1e-12: the rate is negligible, ~1e-13 or below)
+_COARSE_Z = 7.1
 
 
 class CountMixture(NamedTuple):
@@ -1878,7 +1881,13 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
     dead = np.zeros(K, bool)
     if beta < 1.0:
         sd_free = s / math.sqrt(1.0 - beta * beta)
-        lo = np.minimum(v_reset, m / (1.0 - beta)) - 8.0 * sd_free
+        mu = m / (1.0 - beta)
+        lo = np.minimum(v_reset, mu) - 8.0 * sd_free
+        # below v_reset the drift m - (1 - beta) V is at least d0 = m - (1 - beta) v_reset: where
+        # d0 > 0 the ruin bound of beta = 1 with drift d0 also bounds the excursions, and is far
+        # tighter than the free law's 8 SDs when beta is near 1 (1 - 1e-6: 1,700 V against 1 V)
+        d0 = m - (1.0 - beta) * v_reset
+        lo = np.where(d0 > 1e-3 * s, np.maximum(lo, v_reset - 10.0 * s - 8.0 * s * s / np.maximum(d0, 1e-3 * s)), lo)
     else:
         dead = m <= 1e-3 * s
         drift = np.maximum(m, 1e-3 * s)
@@ -1992,7 +2001,11 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     :func:`firing_probability` (the Nyström solver, accurate to 1e-6): the rate agrees with it
     to 0.1–0.6 % (``tests/test_network.py``), which is what the depth model of
     :mod:`snntheory.network` needs at a fraction of the cost. A perfect integrator whose drive
-    is <= 0 has no stationary firing (rate 0, F = 1). A 1e-12 chance per step of a restart at
+    is <= 0 has no stationary firing (rate 0, F = 1). Below the reset the grid reaches a ruin
+    bound set by the drift there, or 8 free-law SDs where there is none; for ``beta < 1`` a
+    drive that can fire but whose grid would need bins wider than ``s/2`` (nearly undamped
+    walks, beta above ~0.999 with no positive drift at the reset) raises ConvergenceError
+    (``_validate.COST_LIMITS``). A 1e-12 chance per step of a restart at
     the reset atom makes every chain irreducible (rates change by ~1e-12).
 
     Parameters
@@ -2069,6 +2082,21 @@ def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, 
         F = np.clip(1.0 + 2.0 * acc / np.maximum(1.0 - p, 1e-12), 1e-6, None)
     p = np.where(dead, 0.0, p)
     F = np.where(dead, 1.0, F)
+    if beta < 1.0 and max_bins >= _GRID_MAX:      # (the phase diagram's coarse grids are approximate by design)
+        # a capped grid whose bins exceed half an increment SD no longer resolves a diffusive walk
+        # (nearly undamped, beta > ~0.999 with drive <= 0 at the reset): refused where it can fire
+        # (at vanishing noise the bins may be coarse: the map is then deterministic and exact)
+        sv = np.broadcast_to(s, (K,))
+        z = (v_th - m / (1.0 - beta)) * math.sqrt(1.0 - beta * beta) / sv     # free-law SDs below v_th
+        diffusive = sv / math.sqrt(1.0 - beta * beta) > v_th - v_reset    # free SD beyond the reset gap
+        coarse = (g.edges[:, 1] - g.edges[:, 0] > 0.5 * sv) & (z < _COARSE_Z) & diffusive
+        if np.any(coarse):
+            k = int(np.argmax(coarse))
+            raise ConvergenceError(
+                f"grid_chain: beta = {beta!r} with s = {float(sv[k]):g} and drive m = "
+                f"{float(m[k]):g} needs bins finer than the cap of {max_bins} allows: the walk is nearly undamped and "
+                "makes excursions of many increment SDs below the reset; use firing_probability (the Nyström "
+                "solver), a smaller beta, or a drive with positive drift at the reset")
     if not density:
         return GridChain(p, F, None, None), g, None, None
     pi_v = pi[:, : nb + 1].copy()

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from snntheory import LIF, diffusion
 from snntheory.discrete import (
     firing_probability, isi_distribution, isi_moments, layer_rate, membrane_moments, quenched_layer,
-    siegert_comparison, stationary_density, quenched_neuron_rate, quenched_rate_quantiles,
+    siegert_comparison, stationary_density, quenched_neuron_rate, quenched_rate_quantiles, grid_chain,
 )
-from snntheory.errors import ParameterError
+from snntheory.errors import ConvergenceError, ParameterError
 from snntheory.neuron import IncrementDistribution, increment_distribution
 from snntheory.simulate import simulate_chain, simulate_layer
 
@@ -541,3 +541,19 @@ def test_simulate_chain_default_burn_in_is_capped():
     r = simulate_chain(0.45, 0.005, beta=0.999999, n_neurons=20, n_steps=300, seed=3)
     assert time.process_time() - t0 < 2.0
     assert r.rate == pytest.approx(float(firing_probability(0.45, 0.005, beta=0.999999)), abs=0.01)
+
+
+@pytest.mark.parametrize("reset", ["zero", "subtract"])
+def test_grid_chain_nearly_undamped_walk(reset):
+    # issue 14: at beta = 1 - 1e-6 the grid started 8 free-law SDs (1,700 V) below the reset and
+    # its 400 bins were 14 increment SDs wide: the rate of a drive with positive drift came out
+    # ~1e-16 instead of ~0.042 (zero reset) / 0.050 (subtract). The drift at the reset now bounds
+    # the excursions (ruin bound); checked against the Nystrom solver (firing_probability, 1e-6),
+    # within grid_chain's stated 0.6 %. Where no drift bounds them (m = 0), the grid cannot resolve
+    # the walk and refuses instead of returning a wrong rate.
+    beta = 1.0 - 1e-6
+    got = float(grid_chain(np.array([0.05]), 0.3, beta=beta, reset=reset).rate[0])
+    ref = firing_probability(0.05, 0.3, beta=beta, reset=reset)
+    assert got == pytest.approx(ref, rel=6e-3)
+    with pytest.raises(ConvergenceError, match="nearly undamped"):
+        grid_chain(np.array([0.0, 0.05]), 0.3, beta=beta, reset=reset)
