@@ -75,6 +75,8 @@ def test_critical_plan_refuses_targets():
         init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", target_rate=50.0)
     with pytest.raises(ParameterError, match="method"):
         init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", method="diffusion")
+    with pytest.raises(ParameterError, match="calibrate"):
+        init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", calibrate=True)
 
 
 def test_critical_warning_points_at_the_init_snn_call():
