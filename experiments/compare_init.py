@@ -532,7 +532,8 @@ def markdown(state):
              f"accuracy at seed 0; then {cfg['seeds']} seeds ({cfg['seeds_deep']} at >= {cfg['deep_from']} hidden layers) "
              f"at that LR. Rate code: Bernoulli p = {cfg['p_max']:g} x pixel per step; latency code: one spike per pixel "
              f"> {cfg['latency_threshold']:g} at step round((1 - x)(T - 1)). Theory plan `discrete` targets "
-             f"{cfg['target_rate']:g} Hz per layer. Surrogates in snnTorch's parameterisation at its default widths.",
+             f"{cfg['target_rate']:g} Hz per layer. Surrogates in snnTorch's parameterisation at its default widths, "
+             "or at the slope / alpha a cell names (`<surrogate>@<value>`).",
              "", f"Cells x methods with results: {done} of {len(summ)}" + ("" if meta.get("complete") else " (partial run)") + ".", "",
              "| cell | method | LR | seeds | test acc (mean ± SD) | acc epoch 1 | acc epoch 3 | init p (L1 / last) | "
              "init silent (mean / last) | final p last | pred p last | pred silent mean | pred log10 BPTT error ratio first/last | "

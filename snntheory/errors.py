@@ -5,7 +5,10 @@ Invalid physics is a :class:`ParameterError`; a target the model cannot reach is
 to meet its tolerance raises :class:`ConvergenceError` with what it tried.
 """
 
-__all__ = ["ParameterError", "NoSolutionError", "ConvergenceError", "ApproximationWarning", "UnitsWarning"]
+import sys
+
+__all__ = ["ParameterError", "NoSolutionError", "ConvergenceError", "ApproximationWarning", "UnitsWarning",
+           "TrainabilityWarning"]
 
 
 class ParameterError(ValueError):
@@ -42,3 +45,15 @@ class TrainabilityWarning(UserWarning):
     """The theory predicts that the surrogate gradient cannot pass through the network as
     planned (it vanishes or explodes over depth at every weight the plan allows); the message
     names the surrogate width or depth that would pass it."""
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` that points at the first frame outside snntheory.
+
+    Call it as the ``stacklevel`` argument of a ``warnings.warn`` call inside snntheory: the warning
+    then names the user's line whether the public function was called directly or through another
+    (``init_snn_`` -> ``init_network`` -> ...)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "snntheory":
+        frame, level = frame.f_back, level + 1
+    return level

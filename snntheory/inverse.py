@@ -40,7 +40,7 @@ from ._calibrate import STATUSES as CALIBRATION_STATUSES
 from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
-from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning
+from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
                       predict_network)
@@ -48,7 +48,8 @@ from .neuron import LIF
 
 __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights", "calibrate_means", "Calibration",
            "CALIBRATION_STATUSES",
-           "METHODS", "BASELINES", "KAPPA", "R_IF", "SIGMA_V_MAX", "ATTRACTING_SLOPE",
+           "METHODS", "BASELINES", "KAPPA", "R_IF", "SIGMA_V_MAX", "ATTRACTING_SLOPE", "GRADIENT_RATE_CAP", "GRADIENT_STEPS",
+           "CRITICAL_RATE_BAND", "CRITICAL_SPAN",
            # deprecated aliases (moved to snntheory.network and snntheory.surrogate), kept for one release
            "LayerInit", "NetworkInit", "predict_network", "gradient_gain", "surrogate_derivative", "SURROGATES"]
 
@@ -695,8 +696,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     cells (5 seeds) it trains to 0.132 ± 0.030 test accuracy with atan (baselines 0.85-0.94:
     the edge optimum's huge SD defeats training) and 0.610 ± 0.038 with the fast sigmoid
     (kaiming 0.828, the rate plan 0.500); with these runs added the predicted layer-1 gradient
-    ranks accuracy at Spearman +0.56 (58 runs), down from +0.77: a large predicted gradient is
-    not sufficient for trainability (``experiments/results/compare/compare.md``).
+    ranks accuracy at Spearman +0.56 (58 runs), down from +0.77, and +0.49 over the 78 runs
+    that include the ``"critical"`` plan's: a large predicted gradient is not sufficient for
+    trainability (``experiments/results/compare/compare.md``).
 
     **Critical plan** (``w_std="critical"``). Balance instead of size: on the same grid and
     :func:`snntheory.network.phase_diagram` as ``"gradient"`` (one (w_mean, w_std) for every
@@ -717,7 +719,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     in-band point (tried at 1/4 to 32 times the given width; for snnTorch's families in its
     own parameter: ATan ``alpha``, fast-sigmoid / sigmoid ``slope``; the rates do not depend on
     the surrogate) and the depth at which the best point's mean per-layer gain stays within
-    the span. Accuracy: the phase diagram's (per-layer gains within 35 % of autograd over three
+    the span (or that no depth of two or more layers does). The warning points at the user's
+    call, also through :func:`snntheory.torch.init_snn_`. Accuracy: the phase diagram's (per-layer gains within 35 % of autograd over three
     layers); on the plan of a 3-layer net of width 100 (ATan, alpha 2) autograd's per-layer
     gains agree within that, and for the fast sigmoid at slope 25, where it warns, autograd's
     error also falls by more than a decade from the top layer to layer 1, and by less at the
@@ -868,7 +871,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     plan = _network_init(rows, method, widths, rate0, neuron, slopes, targets=targets_out)
     if np.all(plan.rates * dt < silent_below):
         warnings.warn(f"the plan is silent in every layer (predicted rates below {silent_below / dt:g} Hz): "
-                      f"check the units of input_rate ({rate0:g} Hz at dt = {dt:g} s)", UnitsWarning, stacklevel=2)
+                      f"check the units of input_rate ({rate0:g} Hz at dt = {dt:g} s)", UnitsWarning,
+                      stacklevel=_user_stacklevel())
     if not calibrate:
         return plan
     model_means = [r[2] for r in rows]
@@ -931,7 +935,7 @@ def _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_di
 
 #: Per-layer rate band (spikes per step) of ``w_std="critical"``: every layer's predicted rate within it
 CRITICAL_RATE_BAND = (0.02, 0.25)
-#: Largest |log10| of the predicted layer-1 / top-layer ratio of the through-time error norm that
+#: Largest absolute log10 of the predicted layer-1 / top-layer ratio of the through-time error norm that
 #: ``w_std="critical"`` counts as balanced (a factor 10 over the whole depth)
 CRITICAL_SPAN = 1.0
 #: Surrogate widths, as multiples of the user's, that the warning of ``w_std="critical"`` tries
@@ -984,7 +988,9 @@ def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_di
         raise NoSolutionError(f"w_std='critical': no grid point keeps every layer's rate within {CRITICAL_RATE_BAND} "
                               "spikes per step and mostly active")
     worst, span = _balance(pd)
-    i = int(np.argmin(np.where(ok, worst + 1e-3 * span, np.inf)))
+    # an allowed point wins over every other even where no allowed point's balance is finite
+    score = np.nan_to_num(worst + 1e-3 * span, nan=np.inf)
+    i = int(np.argmin(np.where(ok, np.minimum(score, np.finfo(float).max), np.inf)))
     if span[i] > CRITICAL_SPAN:
         _warn_critical(pd, ok, i, span[i], widths, neuron, rate0, surrogate, surrogate_width, weight_dist,
                        silent_below, phase_diagram)
@@ -998,7 +1004,8 @@ def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_
     L = len(widths) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log10(pd.grad_gain[i, :-1])
-    direction = "vanishes" if np.log10(pd.delta_ratio[i, 0]) < 0 else "explodes"
+        ratio = np.log10(pd.delta_ratio[i, 0])
+    direction = "explodes" if ratio > 0 else "vanishes"   # NaN: no error reaches even the top layer
     # the surrogate does not move the rates: only the allowed points are evaluated again
     found = None
     for k in sorted(_CRITICAL_WIDTHS, key=lambda k: abs(math.log(k))):
@@ -1011,19 +1018,28 @@ def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_
     name = _surrogate._SNNTORCH.get(surrogate)
     if found is None:
         fix = (f"no {surrogate} width between {min(_CRITICAL_WIDTHS):g}x and {max(_CRITICAL_WIDTHS):g}x the "
-               "current one does")
+               "current one would")
     elif name is not None:
+        # snnTorch's parameter from the width: the inverse of snntheory.surrogate._SNNTORCH's map
         par = {"alpha": lambda w: 2.0 / (math.pi * w), "slope": lambda w: 1.0 / w}[name[0]]
         fix = f"snnTorch's {surrogate} with {name[0]} = {par(found):.3g} (now {par(width):.3g}) would"
     else:
         fix = f"surrogate_width = {found:.3g} V (now {width:.3g} V) would"
-    per = float(np.mean(np.abs(logs))) if logs.size else 0.0
-    depth = max(1, 1 + int(CRITICAL_SPAN / per)) if per > 0 else L
+    finite = logs[np.isfinite(logs)]
+    per = float(np.mean(np.abs(finite))) if finite.size == logs.size and logs.size else math.inf
+    # the layer-1 / top ratio of a depth-D net spans D - 1 per-layer gains
+    depth = 1 + int(CRITICAL_SPAN / per) if per > 0 else L
+    if depth >= 2:
+        fix += f"; so would a depth of at most {depth} layers at this surrogate"
+    else:
+        fix += "; at this surrogate no depth of two or more layers would"
+    shown = (f"10^{ratio:+.1f}" if np.isfinite(ratio) else "inf" if ratio > 0 else "0" if ratio < 0
+             else "undefined (the predicted error is zero even at the top layer)")
     warnings.warn(
         f"w_std='critical': the predicted surrogate gradient {direction} through this depth at every weight the plan "
         f"allows (rates within {CRITICAL_RATE_BAND} spikes per step): the best point's layer-1 / top-layer error ratio "
-        f"is 10^{np.log10(pd.delta_ratio[i, 0]):+.1f} over {L} layers (balanced: within 10^+-{CRITICAL_SPAN:g}); "
-        f"{fix}, and so would a depth of at most {depth} layers at this surrogate", TrainabilityWarning, stacklevel=4)
+        f"is {shown} over {L} layers (balanced: within 10^+-{CRITICAL_SPAN:g}); {fix}", TrainabilityWarning,
+        stacklevel=_user_stacklevel())
 
 
 def _warn_units(rate, dt):
@@ -1032,7 +1048,7 @@ def _warn_units(rate, dt):
     if 0.0 < p < 1e-3 or (0.0 < rate < 1.0 and dt == 1e-3):
         warnings.warn(f"input_rate is in Hz: {rate:g} Hz at dt = {dt:g} s is {p:.3g} spikes per step; if "
                       f"{rate:g} is a probability per step, pass input_rate={rate / dt:g}", UnitsWarning,
-                      stacklevel=3)
+                      stacklevel=_user_stacklevel())
 
 
 def _solve_depth_layer(kw, g, n, state, target, w_std, kappa, neuron, n_out, stats_kw, hint=None,

@@ -591,8 +591,9 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     snntheory.errors.TrainabilityWarning
         With ``w_std="critical"``: the model's surrogate (read from its modules) cannot carry the
         predicted through-time gradient across this depth at any weight the plan allows; the
-        message names the snnTorch surrogate parameter (ATan ``alpha``, fast-sigmoid ``slope``)
-        or the depth that would (:func:`snntheory.inverse.init_network`, Notes).
+        message names the snnTorch surrogate parameter (ATan ``alpha``, fast-sigmoid / sigmoid
+        ``slope``) or the depth that would (:func:`snntheory.inverse.init_network`, Notes), and
+        points at the call of ``init_snn_``.
 
     Notes
     -----

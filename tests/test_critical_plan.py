@@ -2,6 +2,7 @@
 against PyTorch autograd on the planned networks (tests/bptt_reference.py: torch's own weight and input
 draws, snnTorch's surrogate functions, float64)."""
 
+import inspect
 import math
 import warnings
 
@@ -57,7 +58,8 @@ def test_critical_plan_warns_for_narrow_fast_sigmoid():
     plan, warned = _plan("fast_sigmoid", 0.04)
     assert len(warned) == 1
     msg = str(warned[0].message)
-    assert "vanishes" in msg and "slope = " in msg and "(now 25)" in msg
+    assert "vanishes" in msg and "slope = " in msg and "(now 25)" in msg and "nan" not in msg
+    assert warned[0].filename == __file__      # stacklevel: the user's call (here _plan's), not snntheory
     slope = float(msg.split("slope = ")[1].split()[0])
     assert slope < 25.0                      # a wider surrogate (smaller snnTorch slope) is what it names
     # autograd at the plan's weights: the error does fall by more than the balanced span
@@ -73,3 +75,41 @@ def test_critical_plan_refuses_targets():
         init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", target_rate=50.0)
     with pytest.raises(ParameterError, match="method"):
         init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", method="diffusion")
+    with pytest.raises(ParameterError, match="calibrate"):
+        init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", calibrate=True)
+
+
+def test_critical_warning_points_at_the_init_snn_call():
+    # through init_snn_ (which reads the model's surrogate and plans with init_network) the warning
+    # names the line that called init_snn_, not a line inside snntheory
+    from snntheory.torch import SpikingMLP, init_snn_
+    net = SpikingMLP(WIDTHS, NEURON, surrogate="fast_sigmoid", surrogate_width=0.04)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        init_snn_(net, input_rate=RATE, w_std="critical", map_gain=False, weight_dist="normal")
+    warned = [r for r in rec if issubclass(r.category, TrainabilityWarning)]
+    assert len(warned) == 1
+    assert (warned[0].filename, warned[0].lineno) == (__file__, line)
+    assert "(now 25)" in str(warned[0].message)
+
+
+def test_critical_plan_stays_in_band_when_no_point_has_a_finite_balance():
+    # a compact surrogate far narrower than the membrane's spread: the predicted error is zero at
+    # every allowed point (0/0 gains); the plan must still be one of the allowed points (every
+    # layer's rate in the band, checked against simulation) and the warning must say so without NaN
+    from snntheory.simulate import network
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        plan = init_network(WIDTHS, neuron=NEURON, input_rate=RATE, w_std="critical", surrogate="triangle",
+                            surrogate_width=1e-3, map_gain=False, weight_dist="normal")
+    p = plan.rates * NEURON.dt
+    assert np.all((p >= CRITICAL_RATE_BAND[0]) & (p <= CRITICAL_RATE_BAND[1]))
+    sim = network(WIDTHS, plan.w_means, plan.w_stds, neuron=NEURON, input_rate=RATE, n_steps=300, burn_in=100,
+                  batch=2, seed=1)
+    q = sim.rates[1:] * NEURON.dt     # the same tolerance as the autograd check above (model error at 100 wide)
+    assert np.all((q > 0.5 * CRITICAL_RATE_BAND[0]) & (q < 1.2 * CRITICAL_RATE_BAND[1])), q
+    warned = [r for r in rec if issubclass(r.category, TrainabilityWarning)]
+    assert len(warned) == 1
+    msg = str(warned[0].message)
+    assert "nan" not in msg and "vanishes" in msg and "undefined" in msg

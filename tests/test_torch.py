@@ -516,6 +516,8 @@ def test_units_guard_warns_on_a_probability_passed_as_hertz():
     msgs = [str(w.message) for w in caught if issubclass(w.category, UnitsWarning)]
     assert any("input_rate=50" in m for m in msgs), msgs
     assert any("silent in every layer" in m for m in msgs), msgs
+    # both point at the user's call of init_snn_, not at a line inside snntheory
+    assert {w.filename for w in caught if issubclass(w.category, UnitsWarning)} == {__file__}
     assert np.all(plan.rates < 0.1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
