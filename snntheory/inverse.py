@@ -975,7 +975,8 @@ def _balance(pd):
 def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
     """((w_mean, w_std), per-layer full gains) of ``w_std="critical"``: among the grid points whose
     every layer's rate lies in the band and none mostly silent, the one with the smallest largest
-    per-layer |log10 full gain|; warns (TrainabilityWarning) when even that point's layer-1 / top
+    per-layer |log10 full gain| (ties, as for one layer: the mean rate nearest the band's geometric
+    centre); warns (TrainabilityWarning) when even that point's layer-1 / top
     ratio exceeds ``CRITICAL_SPAN``, naming the surrogate width (snnTorch's parameter) or the depth
     that would balance it."""
     from .network import phase_diagram
@@ -989,7 +990,10 @@ def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_di
                               "spikes per step and mostly active")
     worst, span = _balance(pd)
     # an allowed point wins over every other even where no allowed point's balance is finite
-    score = np.nan_to_num(worst + 1e-3 * span, nan=np.inf)
+    # ties (one layer: every point is balanced): the mean rate nearest the band's geometric centre
+    with np.errstate(divide="ignore"):
+        centre = np.abs(np.log(np.mean(p, axis=-1) / math.sqrt(lo * hi)))
+    score = np.nan_to_num(worst + 1e-3 * span + 1e-6 * centre, nan=np.inf)
     i = int(np.argmin(np.where(ok, np.minimum(score, np.finfo(float).max), np.inf)))
     if span[i] > CRITICAL_SPAN:
         _warn_critical(pd, ok, i, span[i], widths, neuron, rate0, surrogate, surrogate_width, weight_dist,

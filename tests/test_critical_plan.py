@@ -113,3 +113,25 @@ def test_critical_plan_stays_in_band_when_no_point_has_a_finite_balance():
     assert len(warned) == 1
     msg = str(warned[0].message)
     assert "nan" not in msg and "vanishes" in msg and "undefined" in msg
+
+
+def test_one_layer_critical_plan_takes_the_band_centre():
+    # one layer: every allowed point is balanced, and the argmin used to fall on the grid's first
+    # point (w_mean -0.3, w_std 2.37, review of issue 16); ties now go to the rate nearest the band's
+    # geometric centre. Checked on a simulation of the plan's own weights (independent of the model):
+    # its rate lies inside the band, within 25 % of the centre
+    plan, warned = _plan_widths([100, 100])
+    assert not warned
+    run = plan.simulate(n_steps=2000, seed=1)
+    p = float(run.rates[-1]) * NEURON.dt
+    centre = math.sqrt(CRITICAL_RATE_BAND[0] * CRITICAL_RATE_BAND[1])
+    assert CRITICAL_RATE_BAND[0] <= p <= CRITICAL_RATE_BAND[1]
+    assert abs(p / centre - 1.0) < 0.25, p
+
+
+def _plan_widths(widths):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        plan = init_network(widths, neuron=NEURON, input_rate=RATE, w_std="critical", surrogate="atan",
+                            surrogate_width=1.0 / math.pi, map_gain=False, weight_dist="normal")
+    return plan, [r for r in rec if issubclass(r.category, TrainabilityWarning)]
