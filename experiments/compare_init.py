@@ -379,15 +379,16 @@ def run(cfg, cells, methods, state, save, log=print):
     return state
 
 
-def repredict(state, cfg, log=print):
-    """Recompute the plan and ``predicted`` of every (cell, method) in ``state`` without training (the plans
-    are deterministic: the same weights' statistics as the runs drew from)."""
+def repredict(state, cfg, log=print, cells=None):
+    """Recompute the plan and ``predicted`` of every (cell, method) in ``state`` (only those of ``cells``
+    if given) without training (the plans are deterministic: the same weights' statistics as the runs
+    drew from)."""
     import torch
 
     torch.set_num_threads(1)
     data = split_data(cfg)
     for key, info in state["cells"].items():
-        if info.get("error"):
+        if info.get("error") or (cells is not None and info["cell"] not in cells):
             continue
         cell = parse_cell(info["cell"])
         rate = input_rate_hz(cfg, cell["code"], data[0])
@@ -687,7 +688,7 @@ def parse_args(argv=None):
     ap.add_argument("--lrs", default=None, help="comma-separated learning rates")
     ap.add_argument("--report-only", action="store_true", help="rewrite compare.md / figure from OUT/compare.json")
     ap.add_argument("--repredict", action="store_true", help="recompute every (cell, method)'s plan and prediction "
-                    "in OUT/compare.json (no training), then rewrite the analysis, compare.md and the figure")
+                    "(those of --cells if given) in OUT/compare.json (no training), then rewrite the analysis, compare.md and the figure")
     return ap.parse_args(argv)
 
 
@@ -725,7 +726,8 @@ def main(argv=None):
     if args.repredict:
         if state is None:
             raise SystemExit(f"--repredict needs {path}")
-        repredict(state, state["meta"]["config"], log=lambda m: print(m, flush=True))
+        repredict(state, state["meta"]["config"], log=lambda m: print(m, flush=True),
+                  cells=args.cells.split(",") if args.cells else None)
         md = report(state, out, state["meta"]["config"], methods)
         save(state)
         print(md)
