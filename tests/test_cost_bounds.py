@@ -154,3 +154,24 @@ def test_simulate_ou_long_runs_are_not_refused():
 
     run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.3, n_neurons=2, seed=1)
     assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.02
+
+
+def test_mixture_neuron_that_crosses_in_one_step_skips_the_solve(monkeypatch):
+    # the deep profile's quenched_rate_quantiles (beta = 0.9999, w_mean = v_th, 21 active inputs
+    # per step): 75 chain solves of ~0.7 s each (20-50 s). A neuron whose first free step from
+    # the reset crosses except with probability P(T > 1) ~ 1e-9 fires at 1/(ref + 1 + P(T > 1)),
+    # the later steps bounded (Chernoff) below 1e-9: no solve. Checked against the solve itself.
+    n = LIF.from_beta(0.9999, reset="zero", tau_ref=0.005)
+    beta, v_th, v_reset, reset, ref = n.chain_params()
+    inc = increment_distribution(100, 0.211775, 0.95, math.sqrt(0.06), gain=n.gain, quenched=True)
+    exact = discrete._Chain(beta, inc, v_th, v_reset, reset, ref).converged().rate
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    rate = discrete.quenched_neuron_rate(n, 100, 0.211775, 0.95, 0.06)
+    assert not calls
+    assert rate == pytest.approx(exact, rel=1e-9)
+    assert 1.0 / rate - 6.0 > 0.0   # P(T > 1) > 0 is kept, not rounded to the limit 1/6
+    q = discrete.quenched_rate_quantiles(n, 100, 0.211775, 1.0, 0.248651, 0.648193)
+    assert len(calls) <= 10, len(calls)
+    assert q == pytest.approx(1.0 / 6.0, rel=1e-7)
