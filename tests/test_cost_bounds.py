@@ -175,3 +175,37 @@ def test_mixture_neuron_that_crosses_in_one_step_skips_the_solve(monkeypatch):
     q = discrete.quenched_rate_quantiles(n, 100, 0.211775, 1.0, 0.248651, 0.648193)
     assert len(calls) <= 10, len(calls)
     assert q == pytest.approx(1.0 / 6.0, rel=1e-7)
+
+
+@pytest.mark.parametrize("which", ["shot", "fpt"])
+def test_shot_noise_simulators_refuse_tens_of_millions_of_events_before_the_loop(which, monkeypatch):
+    # the deep profile's 20 s calls: 5e7 input events/s over 10 ms is 5e5 loop passes (~45 us
+    # each). Refused before the loop: the amplitude draws (one per event and neuron) never run.
+    import time
+
+    import snntheory._sim.shot as shot
+    from snntheory.simulate import simulate_first_passage, simulate_shot_noise
+
+    draws = []
+    jumps = shot._jumps
+    monkeypatch.setattr(shot, "_jumps", lambda *a: draws.append(1) or jumps(*a))
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="SHOT_MAX_SECONDS"):
+        if which == "shot":
+            simulate_shot_noise(5e7, 0.0118703, n_neurons=10, t_max=0.01, burn_in=0.0, tau_m=1e-10,
+                                v_th=0.770935, v_reset=0.770932)
+        else:
+            simulate_first_passage(5e7, 5e-7, n_neurons=10, t_max=0.01, tau_m=0.00157691, v_th=0.979792,
+                                   v_start=-9998.04)
+    assert not draws and time.process_time() - t0 < 1.0
+    # the budget is the module constant: raised, a shorter version of the run goes ahead
+    monkeypatch.setattr(shot, "SHOT_MAX_SECONDS", 1e9)
+    if which == "shot":
+        run = simulate_shot_noise(5e7, 0.0118703, n_neurons=2, t_max=2e-5, burn_in=0.0, tau_m=1e-10,
+                                  v_th=0.770935, v_reset=0.770932, seed=1)
+        assert run.duration == 2e-5
+    else:
+        run = simulate_first_passage(5e7, 5e-7, n_neurons=2, t_max=2e-5, tau_m=0.00157691, v_th=0.979792,
+                                     v_start=-9998.04, seed=1)
+        assert run.n_censored == 2
+    assert draws
