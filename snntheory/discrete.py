@@ -264,10 +264,17 @@ class _Chain:
         if self.cw.size == 1:
             t = (z - self.cm[0]) / self.cs[0]
             return (self.cw[0] / (self.cs[0] * _SQ2PI)) * np.exp(-0.5 * t * t)
-        out = np.zeros(np.shape(z))
+        z = np.asarray(z, float)
+        out = np.zeros(z.shape)
+        t = np.empty(z.shape)
         for c, mu, sd in zip(self.cw, self.cm, self.cs):
-            t = (z - mu) / sd
-            out += (c / (sd * _SQ2PI)) * np.exp(-0.5 * t * t)
+            # in place (the kernel is nodes^2 x components exponentials, the solve's main cost)
+            np.subtract(z, mu, out=t)
+            np.multiply(t, t, out=t)
+            np.multiply(t, -0.5 / (sd * sd), out=t)
+            np.exp(t, out=t)
+            np.multiply(t, c / (sd * _SQ2PI), out=t)
+            out += t
         return out
 
     def qc(self, y):
@@ -277,12 +284,16 @@ class _Chain:
 
     def F(self, u, y):
         """Post-reset landing sub-density at u (rows) from pre-step states y (columns)."""
-        u = np.asarray(u, float)[:, None]
+        u = np.asarray(u, float)
         by = self.beta * np.asarray(y, float)[None, :]
-        below = np.where(u < self.v_th, self.fc(u - by), 0.0)
-        if self.renewal:
-            return below
-        return below + np.where(u >= self.v_reset, self.fc(u + self.theta - by), 0.0)
+        out = np.zeros((u.size, by.size))
+        # the kernel only on the rows where it is not zero (each half of it for subtract reset)
+        rows = np.flatnonzero(u < self.v_th)
+        out[rows] = self.fc(u[rows, None] - by)
+        if not self.renewal:
+            rows = np.flatnonzero(u >= self.v_reset)
+            out[rows] += self.fc(u[rows, None] + self.theta - by)
+        return out
 
     # -- domain ----------------------------------------------------------------------------
     def bounds(self):
