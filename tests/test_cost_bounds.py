@@ -236,3 +236,23 @@ def test_subtract_kernel_is_evaluated_only_on_its_nonzero_rows(monkeypatch):
 
     direct = dens(z) * (u < v_th)[:, None] + dens(z + v_th - v_reset) * (u >= v_reset)[:, None]
     np.testing.assert_allclose(kern, direct, rtol=1e-12, atol=0)
+
+
+def test_correlation_of_a_driftless_perfect_integrator_is_refused_before_the_chain(monkeypatch):
+    # the deep profile's 5 s correlation_fixed_point: beta = 1, subtract reset, mean drive
+    # -1.5e-5 V per step against an SD of 0.12: no stationary law (long-run rate 0, as
+    # discrete.firing_probability says), but the two-replica chain relaxed for ~4,000 steps to
+    # the law of a walk reflected at the grid's lower end and reported f(0.5) = 0.035. Now
+    # NoSolutionError (silent layer) before the chain runs.
+    import snntheory.network as network
+    from snntheory.errors import NoSolutionError
+
+    n = LIF.from_beta(1.0, reset="subtract")
+    assert discrete.firing_probability(-1.5e-5, 0.12, beta=1.0, reset="subtract") == 0.0
+    runs = []
+    chain = network._replica_chain
+    monkeypatch.setattr(network, "_replica_chain", lambda *a, **k: runs.append(1) or chain(*a, **k))
+    with pytest.raises(NoSolutionError, match="silent"):
+        network.correlation_fixed_point(neuron=n, n_in=50, input_rate=3e-7, w_mean=-1000, w_std=3e-7, grid=3,
+                                        n_nodes=2, window=4)
+    assert not runs
