@@ -147,6 +147,11 @@ COST_LIMITS: dict[str, tuple[str, str]] = {
         "stated exception: one chain solve per quadrature node (up to ~80), 2-20 s where the mixture "
         "grid must resolve small increments",
         "increments='gaussian', or fewer n_hermite / n_laguerre nodes"),
+    "simulate.simulate_shot_noise, simulate_first_passage": (
+        "projected above snntheory._sim.shot.SHOT_MAX_SECONDS (10 s, can be raised): one loop pass per input "
+        "event, (rate_e + rate_i) * (burn_in + t_max) passes of ~45 us + 0.04 us per neuron (first passage: "
+        "the horizon (rate_e + rate_i) * t_max of one censored neuron, ~25 us a pass); refused before the loop",
+        "lower rate_e + rate_i, t_max (+ burn_in) or n_neurons, or raise SHOT_MAX_SECONDS"),
     "discrete.grid_chain (and the depth model of snntheory.network)": (
         "beta < 1 where the 400-bin grid's bins would exceed half an increment SD for a drive that can "
         "fire: nearly undamped walks (beta above ~0.999) with no positive drift at the reset, whose "

@@ -264,10 +264,17 @@ class _Chain:
         if self.cw.size == 1:
             t = (z - self.cm[0]) / self.cs[0]
             return (self.cw[0] / (self.cs[0] * _SQ2PI)) * np.exp(-0.5 * t * t)
-        out = np.zeros(np.shape(z))
+        z = np.asarray(z, float)
+        out = np.zeros(z.shape)
+        t = np.empty(z.shape)
         for c, mu, sd in zip(self.cw, self.cm, self.cs):
-            t = (z - mu) / sd
-            out += (c / (sd * _SQ2PI)) * np.exp(-0.5 * t * t)
+            # in place (the kernel is nodes^2 x components exponentials, the solve's main cost)
+            np.subtract(z, mu, out=t)
+            np.multiply(t, t, out=t)
+            np.multiply(t, -0.5 / (sd * sd), out=t)
+            np.exp(t, out=t)
+            np.multiply(t, c / (sd * _SQ2PI), out=t)
+            out += t
         return out
 
     def qc(self, y):
@@ -277,12 +284,16 @@ class _Chain:
 
     def F(self, u, y):
         """Post-reset landing sub-density at u (rows) from pre-step states y (columns)."""
-        u = np.asarray(u, float)[:, None]
+        u = np.asarray(u, float)
         by = self.beta * np.asarray(y, float)[None, :]
-        below = np.where(u < self.v_th, self.fc(u - by), 0.0)
-        if self.renewal:
-            return below
-        return below + np.where(u >= self.v_reset, self.fc(u + self.theta - by), 0.0)
+        out = np.zeros((u.size, by.size))
+        # the kernel only on the rows where it is not zero (each half of it for subtract reset)
+        rows = np.flatnonzero(u < self.v_th)
+        out[rows] = self.fc(u[rows, None] - by)
+        if not self.renewal:
+            rows = np.flatnonzero(u >= self.v_reset)
+            out[rows] += self.fc(u[rows, None] + self.theta - by)
+        return out
 
     # -- domain ----------------------------------------------------------------------------
     def bounds(self):
@@ -766,6 +777,55 @@ _LEAK_TOL = 1e-7
 _WALD_LEVEL = 20.0
 
 
+def _mixture_one_step_rate(inc, beta, v_th, v_reset, reset, ref):
+    """Renewal rate of a mixture-driven neuron whose first free step from ``v_reset`` crosses
+    almost surely, without the Nyström solve; None when that is not the case.
+
+    With the renewal reset (zero reset, or a refractory period) the rate is ``1/(ref + E[T])``,
+    ``E[T] = 1 + P(T > 1) + sum_{k>=2} P(T > k)``, ``P(T > 1) = P(beta v_reset + I < v_th)``
+    exactly. No crossing by step k implies the free membrane ``V_k = beta^k v_reset +
+    sum_j beta^(k-j) I_j`` is below ``v_th`` (a clamp from below only raises it), so
+    ``P(T > k) <= min_lambda exp(lambda (v_th - beta^k v_reset)) prod_i M(-lambda beta^i)``
+    (Chernoff, ``M`` the moment generating function of the mixture). The rate
+    ``1/(ref + 1 + P(T > 1))`` is returned when those bounds for k >= 2 sum below 1e-9 of
+    ``E[T]`` and the last one (k = 64) is below e^-690. Cost: a few thousand exponentials,
+    where the solve on the increments' fine grid takes up to ~1 s (many active inputs with
+    large weights, e.g. w_mean = v_th with beta near 1).
+    """
+    if not (reset == "zero" or ref > 0) or not 0.0 <= beta <= 1.0 or inc.mean <= 0.0:
+        return None
+    w, mu, sd = inc.weights, inc.means, inc.sds
+    x1 = v_th - beta * v_reset
+    stay = float(np.sum(w * special.ndtr((x1 - mu) / sd))) + inc.atom_mass * float(inc.atom_at < x1)
+    if not stay <= 1e-4:   # (the bounds below cannot then reach 1e-9; skip their cost)
+        return None
+    var = max(inc.var, 1e-300)
+    lam = (inc.mean / var) * np.logspace(-3.0, 3.0, 49)                  # (L,)
+    k = np.arange(64)
+    c = beta ** k                                                         # (K,): beta^i
+    t = -lam[:, None, None] * c[None, :, None]                            # (L, K, 1)
+    # log M(t) = logsumexp over components of log(w_j) + t mu_j + t^2 sd_j^2 / 2 (+ the atom)
+    comp = t * mu + 0.5 * t * t * sd * sd                                 # (L, K, J)
+    atom = t * inc.atom_at                                                # (L, K, 1)
+    terms = np.concatenate([comp, atom], axis=-1)
+    wts = np.append(w, inc.atom_mass)
+    with np.errstate(divide="ignore"):
+        log_m = special.logsumexp(terms, axis=-1, b=np.broadcast_to(wts, terms.shape))   # (L, K)
+    # log bound on P(V_n < v_th), n = 1..64: lambda (v_th - beta^n v_reset) + sum_{i<n} log M
+    cum = np.cumsum(log_m, axis=1)
+    n = k + 1
+    log_b = lam[:, None] * (v_th - beta ** n * v_reset)[None, :] + cum
+    best = np.min(log_b, axis=0)                                          # (K,) over lambda
+    best = np.minimum.accumulate(best)                                    # P(T > n) is non-increasing
+    if not best[-1] <= -690.0:
+        return None
+    err = float(np.sum(np.exp(best[1:])))                                 # n = 2..64 (+ < 1e-300 beyond)
+    e_t = 1.0 + stay
+    if not err <= 1e-9 * e_t:
+        return None
+    return 1.0 / (ref + e_t)
+
+
 def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
     """The noise-free or perfect-integrator limit where it is the answer to the stated accuracy.
 
@@ -778,7 +838,7 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
     Returns None when no limit applies.
     """
     if inc.weights.size != 1 or inc.atom_mass > 0.0:
-        return None
+        return _mixture_one_step_rate(inc, beta, v_th, v_reset, reset, ref)
     m, s = float(inc.means[0]), float(inc.sds[0])
     theta = v_th - v_reset
     if reset == "subtract" and ref == 0 and beta < 1.0:
@@ -1458,7 +1518,11 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     roughly Gaussian weights); ``"gaussian"``: ``N(n p w_bar, p (1-p) n (w_var + w_bar^2))``.
     A mixture neuron so far below threshold (rate < 1e-7, or a rate whose grid refinement stalls
     at the rounding floor of the atom solver, seen at rates ~1e-7..1e-6 with P(no input) > 0.5)
-    that the atom solver cannot resolve to relative accuracy gets its Gaussian rate.
+    that the atom solver cannot resolve to relative accuracy gets its Gaussian rate. A renewal
+    neuron (zero reset or a refractory period) whose first step from the reset crosses except with
+    a small probability ``P(T > 1)`` fires at ``1/(ref + 1 + P(T > 1))`` without the solve, when a
+    Chernoff bound puts the later steps below 1e-9 of the interval (many active inputs with
+    weights near ``v_th``).
 
     Examples
     --------

@@ -634,6 +634,15 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
     if isinstance(pair, float) and pair >= 1.0:   # identical drives from identical initial states
         out = _layer_model(cp, gain, n, state, wm, ws)[0]
         return 1.0, 1.0, 1.0, out.ep, out, 1.0
+    if cp.beta == 1.0 and float(np.max(drives)) <= 0.0:
+        # a perfect integrator without upward drift has no stationary law (the walk drifts down,
+        # or is driftless and null recurrent): its long-run rate is 0 at every node. The chain
+        # on the truncated grid (end cells keep their mass) would instead relax for up to
+        # max_iter steps to the law of a walk reflected 6 thresholds below the reset.
+        raise NoSolutionError(
+            f"the layer is silent (beta = 1 and a mean drive of {float(np.max(drives)):.3g} V per step <= 0 at "
+            "every node: the long-run output rate is 0): the correlation of its outputs is not defined; raise "
+            "w_mean or the input rate, or use beta < 1")
     u = _lag_weights(cp, window, lags)
     G = gain * gain * n * (ws * ws + wm * wm)
     if isinstance(pair, float):
@@ -741,6 +750,13 @@ def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_
     Returns
     -------
     CorrelationMap
+
+    Raises
+    ------
+    NoSolutionError
+        A silent layer (output rate below 1e-10 spikes per step), where the output correlation
+        is undefined; for beta = 1 with a mean drive <= 0 at every node (no stationary law, rate
+        0) before the chain is run.
 
     References
     ----------

@@ -154,3 +154,105 @@ def test_simulate_ou_long_runs_are_not_refused():
 
     run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-5, t_max=0.3, n_neurons=2, seed=1)
     assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.02
+
+
+def test_mixture_neuron_that_crosses_in_one_step_skips_the_solve(monkeypatch):
+    # the deep profile's quenched_rate_quantiles (beta = 0.9999, w_mean = v_th, 21 active inputs
+    # per step): 75 chain solves of ~0.7 s each (20-50 s). A neuron whose first free step from
+    # the reset crosses except with probability P(T > 1) ~ 1e-9 fires at 1/(ref + 1 + P(T > 1)),
+    # the later steps bounded (Chernoff) below 1e-9: no solve. Checked against the solve itself.
+    n = LIF.from_beta(0.9999, reset="zero", tau_ref=0.005)
+    beta, v_th, v_reset, reset, ref = n.chain_params()
+    inc = increment_distribution(100, 0.211775, 0.95, math.sqrt(0.06), gain=n.gain, quenched=True)
+    exact = discrete._Chain(beta, inc, v_th, v_reset, reset, ref).converged().rate
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    rate = discrete.quenched_neuron_rate(n, 100, 0.211775, 0.95, 0.06)
+    assert not calls
+    assert rate == pytest.approx(exact, rel=1e-9)
+    assert 1.0 / rate - 6.0 > 0.0   # P(T > 1) > 0 is kept, not rounded to the limit 1/6
+    q = discrete.quenched_rate_quantiles(n, 100, 0.211775, 1.0, 0.248651, 0.648193)
+    assert len(calls) <= 10, len(calls)
+    assert q == pytest.approx(1.0 / 6.0, rel=1e-7)
+
+
+@pytest.mark.parametrize("which", ["shot", "fpt"])
+def test_shot_noise_simulators_refuse_tens_of_millions_of_events_before_the_loop(which, monkeypatch):
+    # the deep profile's 20 s calls: 5e7 input events/s over 10 ms is 5e5 loop passes (~45 us
+    # each). Refused before the loop: the amplitude draws (one per event and neuron) never run.
+    import time
+
+    import snntheory._sim.shot as shot
+    from snntheory.simulate import simulate_first_passage, simulate_shot_noise
+
+    draws = []
+    jumps = shot._jumps
+    monkeypatch.setattr(shot, "_jumps", lambda *a: draws.append(1) or jumps(*a))
+    t0 = time.process_time()
+    with pytest.raises(ConvergenceError, match="SHOT_MAX_SECONDS"):
+        if which == "shot":
+            simulate_shot_noise(5e7, 0.0118703, n_neurons=10, t_max=0.01, burn_in=0.0, tau_m=1e-10,
+                                v_th=0.770935, v_reset=0.770932)
+        else:
+            simulate_first_passage(5e7, 5e-7, n_neurons=10, t_max=0.01, tau_m=0.00157691, v_th=0.979792,
+                                   v_start=-9998.04)
+    assert not draws and time.process_time() - t0 < 1.0
+    # the budget is the module constant: raised, a shorter version of the run goes ahead
+    monkeypatch.setattr(shot, "SHOT_MAX_SECONDS", 1e9)
+    if which == "shot":
+        run = simulate_shot_noise(5e7, 0.0118703, n_neurons=2, t_max=2e-5, burn_in=0.0, tau_m=1e-10,
+                                  v_th=0.770935, v_reset=0.770932, seed=1)
+        assert run.duration == 2e-5
+    else:
+        run = simulate_first_passage(5e7, 5e-7, n_neurons=2, t_max=2e-5, tau_m=0.00157691, v_th=0.979792,
+                                     v_start=-9998.04, seed=1)
+        assert run.n_censored == 2
+    assert draws
+
+
+def test_subtract_kernel_is_evaluated_only_on_its_nonzero_rows(monkeypatch):
+    # quenched_neuron_rate at p_in = 0.003 (14 count components, ~2,000 nodes, 6 solves: 7 s in
+    # the deep profile) spent its time in the kernel's exponentials, evaluated on every row for
+    # both halves of the subtract-reset kernel and then masked. Now only rows u < v_th (below)
+    # and u >= v_reset (after a spike) are evaluated; the values are the direct formula's.
+    import numpy as np
+
+    n = LIF.from_beta(0.97448, reset="subtract")
+    inc = increment_distribution(100, 0.00295435, 0.0109593, math.sqrt(0.00533204), gain=n.gain, quenched=True)
+    beta, v_th, v_reset, reset, ref = n.chain_params()
+    chain = discrete._Chain(beta, inc, v_th, v_reset, reset, ref)
+    u = np.linspace(-1.6, 1.37, 301)
+    evaluated = []
+    fc = discrete._Chain.fc
+    monkeypatch.setattr(discrete._Chain, "fc", lambda self, z: evaluated.append(np.size(z)) or fc(self, z))
+    kern = chain.F(u, u)
+    assert sum(evaluated) <= 1.5 * u.size**2, sum(evaluated)   # was 2 u.size^2
+    z = u[:, None] - beta * u[None, :]
+
+    def dens(x):
+        return sum(c * np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+                   for c, mu, sd in zip(inc.weights, inc.means, inc.sds))
+
+    direct = dens(z) * (u < v_th)[:, None] + dens(z + v_th - v_reset) * (u >= v_reset)[:, None]
+    np.testing.assert_allclose(kern, direct, rtol=1e-12, atol=0)
+
+
+def test_correlation_of_a_driftless_perfect_integrator_is_refused_before_the_chain(monkeypatch):
+    # the deep profile's 5 s correlation_fixed_point: beta = 1, subtract reset, mean drive
+    # -1.5e-5 V per step against an SD of 0.12: no stationary law (long-run rate 0, as
+    # discrete.firing_probability says), but the two-replica chain relaxed for ~4,000 steps to
+    # the law of a walk reflected at the grid's lower end and reported f(0.5) = 0.035. Now
+    # NoSolutionError (silent layer) before the chain runs.
+    import snntheory.network as network
+    from snntheory.errors import NoSolutionError
+
+    n = LIF.from_beta(1.0, reset="subtract")
+    assert discrete.firing_probability(-1.5e-5, 0.12, beta=1.0, reset="subtract") == 0.0
+    runs = []
+    chain = network._replica_chain
+    monkeypatch.setattr(network, "_replica_chain", lambda *a, **k: runs.append(1) or chain(*a, **k))
+    with pytest.raises(NoSolutionError, match="silent"):
+        network.correlation_fixed_point(neuron=n, n_in=50, input_rate=3e-7, w_mean=-1000, w_std=3e-7, grid=3,
+                                        n_nodes=2, window=4)
+    assert not runs

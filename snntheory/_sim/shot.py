@@ -27,7 +27,7 @@ import numpy as np
 
 from .._display import result_repr as _result_repr
 from .._validate import Domain, check, check_below, check_choice, check_count, check_scalar
-from ..errors import ParameterError
+from ..errors import ConvergenceError, ParameterError
 from .stepmap import N_BLOCKS, as_generator, stderr_of_mean
 
 __all__ = ["ShotRun", "simulate_shot_noise", "draw_amplitudes", "FirstPassageRun", "simulate_first_passage"]
@@ -151,6 +151,27 @@ def _jumps(rng, m, p_e, spec_e, a_e, spec_i, a_i):
 
 _POS_S = Domain(low=0.0, low_open=True, unit="s")
 
+#: Budget (estimated CPU seconds of one core) of one call of :func:`simulate_shot_noise` or
+#: :func:`simulate_first_passage`; a run projected above it is refused with ConvergenceError
+#: before its loop starts. Raise it (``snntheory._sim.shot.SHOT_MAX_SECONDS = 120``) for long runs.
+SHOT_MAX_SECONDS = 10.0
+#: Cost model of the event loop: seconds per loop pass (one input event for every live neuron),
+#: plus seconds per neuron-event (measured on one core, n_neurons = 1..4000).
+_SEC_PER_PASS = 45e-6
+_SEC_PER_NEURON_EVENT = 4e-8
+#: the first-passage loop's pass (no reset, refractoriness or sampling)
+_SEC_PER_FPT_PASS = 25e-6
+
+
+def _check_cost(what, passes, per_pass, hint):
+    """Refuse a run projected above SHOT_MAX_SECONDS, before its loop."""
+    seconds = passes * per_pass
+    if seconds > SHOT_MAX_SECONDS:
+        raise ConvergenceError(
+            f"{what} would take about {seconds:.3g} s of one core ({passes:.3g} event-loop passes, one per "
+            f"input event; budget snntheory._sim.shot.SHOT_MAX_SECONDS = {SHOT_MAX_SECONDS:g} s): {hint}, "
+            "or raise SHOT_MAX_SECONDS")
+
 
 def _check_shot(rate_e, a_e, rate_i, a_i, tau_m, v_th, e_l, amplitude):
     """The checks shared by the two event-driven simulators (scalars only)."""
@@ -196,9 +217,11 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
     seed : int or numpy.random.Generator
 
     Cost: one vectorised step per input event, ``(rate_e + rate_i) * (burn_in + t_max)``
-    steps over the neurons (~1-4 µs per neuron-event): calls with millions of events per
-    neuron take longer than the 2 s bound of the theory functions, in proportion to what
-    they simulate.
+    steps over the neurons (~45 µs per step plus ~0.04 µs per neuron-event): calls with
+    millions of events per neuron take longer than the 2 s bound of the theory functions, in
+    proportion to what they simulate. A run projected above ``SHOT_MAX_SECONDS`` (10 s of one
+    core; a module constant of ``snntheory._sim.shot`` that can be raised) is refused with
+    ConvergenceError before it starts.
 
     Returns
     -------
@@ -229,6 +252,11 @@ def simulate_shot_noise(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_rese
     counts = np.zeros(n)
     if total == 0.0:
         return ShotRun(0.0, 0.0, counts, t_max, float("nan"), float("nan"), 0, np.empty(0), 0, float("nan"))
+    # each neuron receives Poisson(total * t_end) events, one loop pass each; the loop runs until
+    # the busiest neuron is done (refractory stretches only shorten it)
+    _check_cost("this run", total * t_end, _SEC_PER_PASS + _SEC_PER_NEURON_EVENT * n,
+                "lower rate_e + rate_i, t_max + burn_in or n_neurons (a rate of many input events per "
+                "tau_m is the diffusion limit: snntheory.diffusion)")
     p_e = rate_e / total
     v = np.full(n, v_reset)
     t = np.zeros(n)            # time at which v is valid (last event, or end of refractoriness)
@@ -339,7 +367,10 @@ def simulate_first_passage(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_s
     inputs, a passage is the first input that takes V to ``v_th`` or above), no reset: each neuron
     is followed until its passage or until ``t_max``. Cost, as for :func:`simulate_shot_noise`:
     one step per input event up to the passage or ``t_max`` (millions of events per neuron take
-    longer than the 2 s bound of the theory functions).
+    longer than the 2 s bound of the theory functions). A run whose censoring horizon alone,
+    ``(rate_e + rate_i) * t_max`` steps of ~25 µs for one neuron that never passes, exceeds
+    ``SHOT_MAX_SECONDS`` (10 s; a module constant of ``snntheory._sim.shot`` that can be
+    raised) is refused with ConvergenceError before it starts.
 
     Examples
     --------
@@ -359,6 +390,10 @@ def simulate_first_passage(rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_s
         return FirstPassageRun(np.zeros(n), 0, float(t_max))
     if total == 0.0:
         return FirstPassageRun(np.empty(0), n, float(t_max))
+    # a neuron that has not passed by t_max receives Poisson(total * t_max) events, one loop pass
+    # each: the cost of following one censored neuron (the ones that pass leave the loop)
+    _check_cost("following a neuron to t_max", total * t_max, _SEC_PER_FPT_PASS,
+                "lower rate_e + rate_i or t_max")
     p_e = rate_e / total
     v = np.full(n, v_start)
     t = np.zeros(n)
