@@ -7,6 +7,7 @@ torch and scikit-learn (the ``experiments`` extra); skipped without them.
 
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -126,7 +127,10 @@ def test_compare_latency_code_and_splits():
     assert not any(r.tobytes() in rows for r in x_val)
     assert np.array_equal(y_te, _load().load_data(0)[3])
     assert ci.parse_cell("L8-b0.95-fast_sigmoid-zero-latency") == dict(
-        name="L8-b0.95-fast_sigmoid-zero-latency", depth=8, beta=0.95, surrogate="fast_sigmoid", reset="zero", code="latency")
+        name="L8-b0.95-fast_sigmoid-zero-latency", depth=8, beta=0.95, surrogate="fast_sigmoid",
+        surrogate_width=pytest.approx(1.0 / 25.0), reset="zero", code="latency")     # snnTorch's default slope 25
+    # a named snnTorch parameter: ATan alpha 4 is the width 2 / (pi alpha) V
+    assert ci.parse_cell("L8-b0.9-atan@4-subtract-rate")["surrogate_width"] == pytest.approx(2.0 / (math.pi * 4.0))
     grid = ci.full_grid()
     assert len(grid) == len(set(grid)) == 18 and grid[0] == "L8-b0.9-atan-subtract-rate"
 

@@ -42,10 +42,11 @@ _POS_S = Domain(low=0.0, low_open=True, unit="s")
 
 __all__ = ["OURun", "simulate_ou"]
 
-#: Extra passes of the within-step loop (one per re-spike of the busiest neuron inside a step after
-#: its refractoriness ended there, each a few tens of microseconds) that a run may take, projected
-#: from the steps done: beyond it the run stops with ConvergenceError (a few hundred milliseconds
-#: in, not after minutes). The first pass of every step is not counted: long runs are not refused.
+#: Extra passes of the within-step loop (one per repeated re-spike of the busiest neuron inside a
+#: step: its second, third ... spike there, each pass a few tens of microseconds) that a run may
+#: take, projected from the steps done: beyond it the run stops with ConvergenceError (a few
+#: hundred milliseconds in, not after minutes). A step's first pass and the re-advance after a
+#: single spike (every spiking step when tau_ref = 0) are not counted: long runs are not refused.
 _MAX_PASSES = 20000
 
 
@@ -272,9 +273,9 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         idx = np.flatnonzero(act)
         d = free[idx]
         c0 = counts[0]
-        extra = False
+        k = 0
         while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
-            if extra:   # a second (third, ...) pass in this step: count it against the budget
+            if k >= 2:   # a neuron that spiked twice within this step (third, fourth ... pass): the budget
                 passes += 1
                 if passes > _MAX_PASSES or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9:
                     raise ConvergenceError(
@@ -282,7 +283,7 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
                         f"for re-spiking neurons per step of dt = {dt:g} s after {step + 1} steps; tau_m = "
                         f"{tau_m:g} s, tau_ref = {tau_ref:g} s): the run would take over {_MAX_PASSES} such "
                         "passes; lower dt below the inter-spike interval, raise tau_ref, or shorten t_max")
-            extra = True
+            k += 1
             idx, d = advance(idx, d, t_end, recording)
         if recording:
             if single:
