@@ -43,7 +43,7 @@ from ._validate import Domain, check_bool, check_choice, check_int, check_object
 from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
                       _network_init, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
-                      predict_network)
+                      phase_diagram, predict_network)
 from .neuron import LIF
 
 __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights", "calibrate_means", "Calibration",
@@ -911,26 +911,15 @@ def _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_di
     """(w_mean, w_std), shared by every layer, maximising the predicted full gradient reaching layer 1
     (``phase_diagram``'s ``delta_ratio`` of layer 1: the product of the layers' through-time gains)
     over a grid, among the points with every layer's rate at most the cap and none mostly silent."""
-    from .network import phase_diagram
-
-    n, p0 = widths[0], rate0 * neuron.dt
-    sd = neuron.theta / math.sqrt(n * p0) * _GRADIENT_SD
-    mean = neuron.theta / (n * p0) * _GRADIENT_MEAN
-    wm, ws = np.meshgrid(mean, sd, indexing="ij")
-    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pd = phase_diagram(list(widths), wm, ws, neuron=neuron, input_rate=rate0, n_steps=GRADIENT_STEPS,
-                           surrogate=surrogate, surrogate_width=surrogate_width, weight_dist=law,
-                           silent_below=silent_below)
+    pd = _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
     p = pd.rate * neuron.dt
-    gain = np.log10(pd.delta_ratio[..., 0]) if len(widths) > 2 else np.zeros(wm.shape)
+    gain = np.log10(pd.delta_ratio[..., 0]) if len(widths) > 2 else np.zeros(pd.w_mean.shape)
     ok = np.all(p <= GRADIENT_RATE_CAP, axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1) & np.isfinite(gain)
     if not ok.any():
         raise NoSolutionError(f"w_std='gradient': no grid point keeps every layer below {GRADIENT_RATE_CAP:g} "
                               "spikes per step and mostly active")
-    i = np.unravel_index(np.argmax(np.where(ok, gain, -np.inf)), gain.shape)
-    return float(wm[i]), float(ws[i])
+    i = int(np.argmax(np.where(ok, gain, -np.inf)))
+    return float(pd.w_mean[i]), float(pd.w_std[i])
 
 
 #: Per-layer rate band (spikes per step) of ``w_std="critical"``: every layer's predicted rate within it
@@ -942,20 +931,20 @@ CRITICAL_SPAN = 1.0
 _CRITICAL_WIDTHS = (0.25, 0.5, 2.0, 4.0, 8.0, 16.0, 32.0)
 
 
-def _critical_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
-    """The shared-(mean, SD) grid of the trainability plans evaluated by :func:`phase_diagram`."""
-    from .network import phase_diagram
-
+def _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """The shared-(mean, SD) grid of the trainability plans (``w_std="gradient"``, ``"critical"``),
+    flattened, evaluated by :func:`phase_diagram`."""
     n, p0 = widths[0], rate0 * neuron.dt
     sd = neuron.theta / math.sqrt(n * p0) * _GRADIENT_SD
     mean = neuron.theta / (n * p0) * _GRADIENT_MEAN
     wm, ws = np.meshgrid(mean, sd, indexing="ij")
+    return _phase(widths, wm.ravel(), ws.ravel(), neuron, rate0, surrogate, surrogate_width, weight_dist,
+                  silent_below)
+
+
+def _phase(widths, wm, ws, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """:func:`phase_diagram` at the points (wm, ws), its warnings silenced (the plans read its NaNs)."""
     law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
-    return _phase(widths, wm.ravel(), ws.ravel(), neuron, rate0, surrogate, surrogate_width, law, silent_below,
-                  phase_diagram)
-
-
-def _phase(widths, wm, ws, neuron, rate0, surrogate, surrogate_width, law, silent_below, phase_diagram):
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return phase_diagram(list(widths), wm, ws, neuron=neuron, input_rate=rate0, n_steps=GRADIENT_STEPS,
@@ -979,9 +968,7 @@ def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_di
     centre); warns (TrainabilityWarning) when even that point's layer-1 / top
     ratio exceeds ``CRITICAL_SPAN``, naming the surrogate width (snnTorch's parameter) or the depth
     that would balance it."""
-    from .network import phase_diagram
-
-    pd = _critical_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
+    pd = _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
     p = pd.rate * neuron.dt
     lo, hi = CRITICAL_RATE_BAND
     ok = np.all((p >= lo) & (p <= hi), axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1)
@@ -996,15 +983,12 @@ def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_di
     score = np.nan_to_num(worst + 1e-3 * span + 1e-6 * centre, nan=np.inf)
     i = int(np.argmin(np.where(ok, np.minimum(score, np.finfo(float).max), np.inf)))
     if span[i] > CRITICAL_SPAN:
-        _warn_critical(pd, ok, i, span[i], widths, neuron, rate0, surrogate, surrogate_width, weight_dist,
-                       silent_below, phase_diagram)
+        _warn_critical(pd, ok, i, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
     return (float(pd.w_mean[i]), float(pd.w_std[i])), pd.grad_gain[i]
 
 
-def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below,
-                   phase_diagram):
+def _warn_critical(pd, ok, i, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
     width = _surrogate._width_of(surrogate, surrogate_width)
-    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
     L = len(widths) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log10(pd.grad_gain[i, :-1])
@@ -1013,10 +997,9 @@ def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_
     # the surrogate does not move the rates: only the allowed points are evaluated again
     found = None
     for k in sorted(_CRITICAL_WIDTHS, key=lambda k: abs(math.log(k))):
-        pk = _phase(widths, pd.w_mean[ok], pd.w_std[ok], neuron, rate0, surrogate, width * k, law, silent_below,
-                    phase_diagram)
-        wk, sk = _balance(pk)
-        if np.any(sk <= CRITICAL_SPAN):
+        pk = _phase(widths, pd.w_mean[ok], pd.w_std[ok], neuron, rate0, surrogate, width * k, weight_dist,
+                    silent_below)
+        if np.any(_balance(pk)[1] <= CRITICAL_SPAN):
             found = width * k
             break
     name = _surrogate._SNNTORCH.get(surrogate)
@@ -1024,8 +1007,8 @@ def _warn_critical(pd, ok, i, span, widths, neuron, rate0, surrogate, surrogate_
         fix = (f"no {surrogate} width between {min(_CRITICAL_WIDTHS):g}x and {max(_CRITICAL_WIDTHS):g}x the "
                "current one would")
     elif name is not None:
-        # snnTorch's parameter from the width: the inverse of snntheory.surrogate._SNNTORCH's map
-        par = {"alpha": lambda w: 2.0 / (math.pi * w), "slope": lambda w: 1.0 / w}[name[0]]
+        # snnTorch's parameter from the width: _SNNTORCH's maps (1/k, 2/(pi a)) are their own inverses
+        par = name[1]
         fix = f"snnTorch's {surrogate} with {name[0]} = {par(found):.3g} (now {par(width):.3g}) would"
     else:
         fix = f"surrogate_width = {found:.3g} V (now {width:.3g} V) would"
