@@ -1935,6 +1935,13 @@ class _Grid(NamedTuple):
         return 0 if self.ref == 0 else self.nb + self.ref
 
 
+def _ruin_floor(drift, s, v_reset):
+    """Lower end of the grid for a walk with upward ``drift`` (>= 1e-3 s used) and step SD ``s``
+    below ``v_reset``: 10 SDs plus 8 s^2/drift, the depth reached with probability ~e^-16 (ruin
+    estimate exp(-2 drift x / s^2))."""
+    return v_reset - 10.0 * s - 8.0 * s * s / np.maximum(drift, 1e-3 * s)
+
+
 def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX):
     """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
     SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and 6 SDs above it for
@@ -1951,11 +1958,10 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         # d0 > 0 the ruin bound of beta = 1 with drift d0 also bounds the excursions, and is far
         # tighter than the free law's 8 SDs when beta is near 1 (1 - 1e-6: 1,700 V against 1 V)
         d0 = m - (1.0 - beta) * v_reset
-        lo = np.where(d0 > 1e-3 * s, np.maximum(lo, v_reset - 10.0 * s - 8.0 * s * s / np.maximum(d0, 1e-3 * s)), lo)
+        lo = np.where(d0 > 1e-3 * s, np.maximum(lo, _ruin_floor(d0, s, v_reset)), lo)
     else:
         dead = m <= 1e-3 * s
-        drift = np.maximum(m, 1e-3 * s)
-        lo = v_reset - 10.0 * s - 8.0 * s * s / drift
+        lo = _ruin_floor(m, s, v_reset)
     if lo_floor is not None:
         lo = np.maximum(lo, lo_floor)
         dead = np.zeros(K, bool)
