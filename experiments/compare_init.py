@@ -398,7 +398,8 @@ def repredict(state, cfg, log=print, cells=None):
             log(f"{key}: plan failed now ({err}); prediction kept")
             continue
         old = info.get("predicted", {})
-        if old and not np.allclose(old["w_std"], [float(v) for v in plan.w_stds], rtol=1e-6):
+        if old and not all(np.allclose(old[k], [float(v) for v in getattr(plan, k + "s")], rtol=1e-6)
+                           for k in ("w_mean", "w_std")):
             log(f"{key}: WARNING the re-planned weights differ from the recorded ones")
         info["predicted"] = predicted(cfg, cell, plan)
         info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
