@@ -1681,6 +1681,16 @@ def _kummer_scaled(s, c, z):
     return terms.sum(axis=-1), np.abs(terms).sum(axis=-1), scale + (z if z < 0 else 0.0)
 
 
+def _exp_k_terms(re, ae, ri, ai, tau):
+    """Terms m of the inhibitory binomial series of the exact transform (1 without inhibition)."""
+    if not (ri > 0.0 and ai > 0.0):
+        return 1
+    rhoi, kappa = ri * tau, ai / (ae + ai)
+    if float(rhoi).is_integer():
+        return int(rhoi) + 1
+    return int(math.ceil(rhoi)) + int(math.ceil(40.0 / -math.log(kappa))) + 1
+
+
 def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     r"""Numerator and denominator series of the exact FPT transform (see :func:`_exp_transform`),
     both scaled by the same factor per p, and an estimate of the absolute rounding error
@@ -1689,14 +1699,9 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     inhib = ri > 0.0 and ai > 0.0
     rhoi = ri * tau if inhib else 0.0
     kappa = ai / (ae + ai) if inhib else 0.0
-    if rhoi == 0.0:
-        k_terms = 1
-    elif float(rhoi).is_integer():
-        k_terms = int(rhoi) + 1
-    else:
-        k_terms = int(math.ceil(rhoi)) + int(math.ceil(40.0 / -math.log(kappa))) + 1
-        if k_terms > _EXACT_MAX_TERMS:
-            raise _NoExactTransform
+    k_terms = _exp_k_terms(re, ae, ri, ai, tau)
+    if k_terms > _EXACT_MAX_TERMS:
+        raise _NoExactTransform
     m = np.arange(k_terms, dtype=float)
     # c_m = (-rho_i)_m kappa^m / m!  (binomial series of (1 - kappa w)^rho_i)
     cm = np.concatenate([[1.0], np.cumprod((m[:-1] - rhoi) * kappa / (m[:-1] + 1.0))])
@@ -1894,7 +1899,8 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
     # sample in blocks from 0 down (a block within the Kummer series' memory bound), stopping
     # after the first sign change
     z_max = max(abs(th_), abs(v_)) / ae
-    block = max(1, min(32, int(_KUMMER_MAX_ELEMENTS / (z_max + 12.0 * math.sqrt(z_max) + 40.0))))
+    per_s = (z_max + 12.0 * math.sqrt(z_max) + 40.0) * _exp_k_terms(re, ae, ri, ai, tau)
+    block = max(1, min(32, int(_KUMMER_MAX_ELEMENTS / per_s)))
     num_s, den_s, abs_s = [], [], []
     for start in range(0, s_pts.size, block):
         nb, db, ab = parts(s_pts[start:start + block])
