@@ -1909,6 +1909,8 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
             break
     num_s, den_s, abs_s = (np.concatenate(x) for x in (num_s, den_s, abs_s))
     s_pts = s_pts[:den_s.size]
+    if not np.any(den_s <= 0.0):
+        return None   # no sign change on (-0.999 R_E, 0): no pole (Erlang-like passage)
     found = _scan(s_pts, num_s, den_s, rho)
     if found is None:
         return _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_)
@@ -1937,17 +1939,26 @@ def _scan(s_pts, num, den, rho):
     if neg.size == 0:
         return None
     k = int(neg[0])
-    f = np.concatenate([[1.0], rho / (s_pts[:k] + rho) * num[:k] / den[:k]])
-    if not np.all(np.diff(f) >= -1e-9 * np.abs(f[1:])):
-        return None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f = np.concatenate([[1.0], rho / (s_pts[:k] + rho) * num[:k] / den[:k]])
+        if not np.all(np.diff(f) >= -1e-9 * np.abs(f[1:])):
+            return None
     return float(s_pts[k]), (float(s_pts[k - 1]) if k > 0 else 0.0)
 
 
 #: Samples of the pole search on (-0.999 R_E tau_m, 0) besides the geometric ones near 0.
 _POLE_SCAN_N = 256
-#: Largest |threshold - e_l| / a_e (and |v_start - e_l| / a_e) for which the slowest mode is
-#: searched with mpmath's Kummer function where double precision cannot resolve it.
-_MP_POLE_MAX_Z = 1e4
+#: Largest R_E tau_m * max(1, z), z = |threshold - e_l| / a_e (or |v_start - e_l| / a_e), for which
+#: the slowest mode is searched (and the tail inverted) with mpmath's Kummer function where double
+#: precision sees a sign change it cannot resolve: one evaluation costs ~0.6 ms at 1e5 (R_E tau_m
+#: = 5000, z = 20) and grows with the product (14 ms at 1e6), and a call makes up to ~1,000.
+_MP_MAX_WORK = 1e5
+
+
+def _mp_affordable(re, ae, ri, ai, tau, th_, v_):
+    """Whether the mpmath route applies: excitation only, within _MP_MAX_WORK."""
+    z = max(abs(th_), abs(v_)) / ae
+    return not (ri > 0.0 and ai > 0.0) and re * tau * max(1.0, z) <= _MP_MAX_WORK
 
 
 def _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_):
@@ -1955,9 +1966,9 @@ def _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_):
     function, whose adaptive precision follows the cancellation of the alternating series at
     s < 0 (double precision keeps ~1e-13 of the terms: in one measured case the denominator was
     ~1e-6 of them near its root, and the inverted far tail came out -2e-11 where the density is
-    +3.7e-12). None where there is inhibition, no pole on (-R_E, 0), the series is long
-    (|z| > _MP_POLE_MAX_Z) or the scan cannot certify the root nearest 0."""
-    if (ri > 0.0 and ai > 0.0) or max(abs(th_), abs(v_)) / ae > _MP_POLE_MAX_Z:
+    +3.7e-12). None where there is inhibition, no pole on (-R_E, 0), the evaluations are costly
+    (beyond _MP_MAX_WORK) or the scan cannot certify the root nearest 0."""
+    if not _mp_affordable(re, ae, ri, ai, tau, th_, v_):
         return None
     import mpmath as mp
 
@@ -2025,18 +2036,18 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
     with np.errstate(over="ignore"):   # a mean FPT beyond the double range: no tail split
         t_tail = float(np.exp(log_t)) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
-    tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
-    inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
-    out = np.empty_like(t)
+    # every time inverted first (an element does not depend on the others asked for): where the
+    # series cannot be summed the chain route takes over before the pole search is paid for
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out[inner] = _invert_windows(t[inner], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
-                                     _DEHOOG_M_EXACT)
-    if not np.all(np.isfinite(out[inner])):
+        out = _invert_windows(t, tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el), _DEHOOG_M_EXACT)
+    if not np.all(np.isfinite(out)):
         # Kummer's series at v_start / a_e far below -1e3 (a start hundreds of jumps below rest)
         # overflows its terms: the chain route instead
         raise _NoExactTransform
-    if not inner.all():
-        out[~inner] = _exp_tail(t[~inner], tail, re, ae, ri, ai, tau, th, v0, el)
+    far = t > t_tail
+    tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(far) else None
+    if tail is not None:
+        out[far] = _exp_tail(t[far], tail, re, ae, ri, ai, tau, th, v0, el)
     return out
 
 
@@ -2050,13 +2061,13 @@ def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
     mean + 14 SD for R_E tau_m = 124). The shifted transform has Re s near -lambda_1 tau_m,
     where the Kummer series alternate and double precision loses them (the numerator's terms
     underflow against the denominator's scale, unflagged by the rounding estimate): mpmath's
-    Kummer function (excitation only, |z| <= _MP_POLE_MAX_Z), else the slowest mode alone."""
+    Kummer function (excitation only, within _MP_MAX_WORK), else the slowest mode alone."""
     lam1, c = tail
     th_, v_ = th - el, v0 - el
     rho = re * tau
     h = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if not (ri > 0.0 and ai > 0.0) and max(abs(th_), abs(v_)) / ae <= _MP_POLE_MAX_Z:
+        if _mp_affordable(re, ae, ri, ai, tau, th_, v_):
             import mpmath as mp
 
             def shifted(p):
