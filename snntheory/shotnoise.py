@@ -2224,9 +2224,11 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     :math:`\hat F(p-\lambda_1)`, so the tail keeps the inversion's relative accuracy (30-digit
     Talbot inversion: 1e-6 relative or better, tests) and is positive; otherwise (the chain
     route, or a transform neither precision can evaluate there) the slowest mode
-    :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0), the passage is
-    Erlang-like and the inversion continues, with an absolute error floor of ~1e-11 of the peak
-    density, of either sign, in the far tail. The density agrees
+    :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0) (an Erlang-like
+    passage), or none that double precision resolves where mpmath would cost too much (many
+    small jumps: :math:`R\tau_m\,|v_\mathrm{th}-e_l|/a > 10^5`, whose far tail decays faster
+    than any exponential before the pole takes over), the inversion continues, with an absolute
+    error floor of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
     with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
     jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
     shows Gibbs-type ripples over about ``T/M``.
