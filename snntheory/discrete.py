@@ -757,7 +757,10 @@ def _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower=None):
     return broadcast(m=m, s=s, beta=beta, v_th=v_th, v_reset=v_reset, ref_steps=ref, v_lower=low)
 
 
-def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None):
+def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None, below_floor=False):
+    """Spikes per step of one chain. ``below_floor=True``: the caller knows the rate to be below the
+    atom solver's floor (a larger drive was): the solve is replaced by the _BelowAtomFloor it would
+    raise, with everything before and after it (limits) as usual."""
     beta, v_th, v_reset, ref = float(beta), float(v_th), float(v_reset), int(ref)
     if v_lower is not None:
         v_lower = float(v_lower)
@@ -785,6 +788,9 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
     if limit is not None:
         return limit
     try:
+        if below_floor and inc.atom_mass > 0.0:
+            raise _BelowAtomFloor("the firing probability is below the atom solver's floor (that of a larger "
+                                  "drive was)")
         return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
     except ConvergenceError as err:
         limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
@@ -1571,13 +1577,14 @@ def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False):
     """:func:`quenched_neuron_rate` (arguments checked) and whether the mixture solve found the rate
     below the atom solver's floor (_BelowAtomFloor). ``below_floor=True``: a neuron with a larger
     weight mean was already below it; the rate rises with the weight mean, so this one is too,
-    and the mixture solve is skipped (its answer would be the Gaussian rate, as here)."""
+    and the mixture solve is skipped (the mixture's limits still apply; otherwise the answer is
+    the Gaussian rate, as that solve's failure would give)."""
     beta, v_th, v_reset, reset, ref = neuron.chain_params()
     g = neuron.gain
-    if increments == "mixture" and v > 0.0 and not below_floor:
+    if increments == "mixture" and v > 0.0:
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
-            return _rate_one(inc, beta, v_th, v_reset, reset, ref), False
+            return _rate_one(inc, beta, v_th, v_reset, reset, ref, below_floor=below_floor), below_floor
         except _CostRefusal:
             raise
         except _BelowAtomFloor:
