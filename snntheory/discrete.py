@@ -105,7 +105,7 @@ def _gl_nodes(breaks, width, order, max_nodes=None):
     allocating when more than ``max_nodes`` nodes would be needed."""
     if max_nodes is not None:
         gaps = np.diff(np.asarray(breaks, float))
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # width 0: inf nodes
             need = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / width)))) * order
         if not need <= max_nodes:
             raise ConvergenceError(
@@ -130,6 +130,10 @@ def _gl_nodes(breaks, width, order, max_nodes=None):
 
 class _CostRefusal(ConvergenceError):
     """A solve refused for its estimated cost (not a failed convergence: no fallback applies)."""
+
+
+class _BelowAtomFloor(ConvergenceError):
+    """A chain with an atom in its increments whose first solve's rate is below _GTH_BELOW."""
 
 
 class _Solution(NamedTuple):
@@ -345,11 +349,27 @@ class _Chain:
                     break
                 out.add(x)
         if self.q0 > 0.0 and self.beta < 1.0:
-            # the density has a power-law singularity |u - u*|^gamma at the fixed point u* of
-            # the zero-input map, gamma = ln q0 / ln beta - 1: break there and grade geometrically
-            # on both sides (the images of v_th already grade one side)
+            # the density has a power-law singularity c |u - u*|^gamma at the fixed point u* of
+            # the zero-input map, gamma = ln q0 / ln beta - 1, with c ~ p / s_res^gamma (the
+            # density varies on the scale of the narrowest increment SD): break there and grade
+            # geometrically (ratio 1/2) on both sides, from the nearest breakpoint on each side
+            # (on the v_th side the last image of v_th kept above), until the innermost panel's
+            # share (d / s_res)^(gamma + 1) is below _BREAK_TAIL. A Gauss–Legendre panel [d/2, d]
+            # has the singularity two half-widths away (error ~ (3 + sqrt 8)^(-2 order)); the
+            # panel [u*, d] next to it integrates c u^gamma to a fixed relative error, so it is
+            # its share that must be small.
             fix = self.a / (1.0 - self.beta)
-            out |= {fix} | {2.0 * fix - x for x in out}
+            power = math.log(self.q0) / math.log(self.beta)   # gamma + 1 > 0
+            tol = 1e-9 * self.s_res
+            # (an increment SD that underflows to 0 gets no grading: its grid is refused anyway)
+            for side in ((1.0, -1.0) if self.s_res > 0.0 else ()):
+                dist = [side * (x - fix) for x in out | {low, high}]
+                dist = [x for x in dist if x > tol]
+                d = min(dist) if dist else 0.0
+                while d > tol and power * math.log(d / self.s_res) > math.log(_BREAK_TAIL):
+                    d *= 0.5
+                    out.add(fix + side * d)
+            out.add(fix)
             seeds.append(fix)
         pts = sorted({x for x in seeds if low <= x <= high} | {x for x in out if low < x < high} | {low, high})
         # breakpoints closer than 1e-9 increment SDs are one point (a panel of width ~1e-308 would
@@ -378,18 +398,24 @@ class _Chain:
         n = u.size
         m, sd = float(self.cm[0]), float(self.cs[0])
         reach = 11.0 * sd
-        rows, cols, vals = [], [], []
         lo_i = np.searchsorted(u, self.beta * u + m - reach)
         hi_i = np.searchsorted(u, self.beta * u + m + reach)
-        for j in range(n):  # column j: landings from u_j
-            i = np.arange(lo_i[j], hi_i[j])
-            rows.append(i)
-            cols.append(np.full(i.size, j))
-            vals.append(-self.F(u[i], u[j:j + 1])[:, 0] * w[j])
+        # column j: landings from u_j on rows lo_i[j]..hi_i[j]-1 (all columns at once: a loop over
+        # the columns took ~2 s at 32,000 nodes); the kernel F(u_i | u_j) = fc(u_i - beta u_j) below v_th
+        size_j = np.maximum(hi_i - lo_i, 0)
+        col = np.repeat(np.arange(n), size_j)
+        start = np.concatenate([[0], np.cumsum(size_j)[:-1]])
+        row = lo_i[col] + (np.arange(col.size) - start[col])
+        band = self.fc(u[row] - self.beta * u[col]) * (u[row] < self.v_th)
         xr, wr = self.reset_orbit()
         b = self.F(u, xr) @ wr
         nt = 1 if self.tail is not None else 0
         size = n + nt + 1
+        # the band is in column order already: compressed directly (a COO conversion of its
+        # millions of entries cost as much as the kernel); the few other entries through COO
+        indptr = np.concatenate([[0], np.cumsum(size_j), np.full(nt + 1, col.size)])
+        band_mat = sparse.csc_matrix((-band * w[col], row, indptr), shape=(size, size))
+        rows, cols, vals = [], [], []
         rows += [np.arange(n), np.arange(n), np.full(n, size - 1), [size - 1]]
         cols += [np.arange(n), np.full(n, size - 1), np.arange(n), [size - 1]]
         vals += [np.ones(n), -b, w, [float(np.sum(wr)) + self.ref]]
@@ -398,8 +424,8 @@ class _Chain:
             cols += [np.full(n, n), np.arange(n), [n], [size - 1], [n]]
             vals += [-self.tail_from(u), -self.tail_to(self.beta * u) * w, [1.0 - self.tail_stay()],
                      [-float(self.tail_to(self.beta * xr) @ wr)], [1.0]]
-        mat = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                                shape=(size, size)).tocsc()
+        mat = (band_mat + sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                            shape=(size, size)).tocsc()).tocsc()
         rhs = np.zeros(size)
         rhs[-1] = 1.0
         # the band follows u_i = beta u_j + m, off the diagonal: a fill-reducing column order and
@@ -565,7 +591,7 @@ class _Chain:
         low, high = self.bounds()
         edges = np.asarray(self.breakpoints(low, high), float)
         gaps = np.diff(edges)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res)))))
         if panels * _ORDERS[1] > _N_MAX:
             return 0.0   # the solve refuses its grid itself (cheaply, before allocating)
@@ -595,7 +621,7 @@ class _Chain:
             raise ConvergenceError(f"grid refinement (GTH) did not reach {_CHECK:g} relative after 4 halvings "
                                    f"(last change {last:.2g})")
         if first.rate < _GTH_BELOW:
-            raise ConvergenceError(
+            raise _BelowAtomFloor(
                 f"the firing probability ({first.rate:.2g}) is below {_GTH_BELOW:g}, where the solver for "
                 "increments with an atom cannot guarantee relative accuracy")
         last = None
@@ -731,7 +757,10 @@ def _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower=None):
     return broadcast(m=m, s=s, beta=beta, v_th=v_th, v_reset=v_reset, ref_steps=ref, v_lower=low)
 
 
-def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None):
+def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None, below_floor=False):
+    """Spikes per step of one chain. ``below_floor=True``: the caller knows the rate to be below the
+    atom solver's floor (a larger drive was): the solve is replaced by the _BelowAtomFloor it would
+    raise, with everything before and after it (limits) as usual."""
     beta, v_th, v_reset, ref = float(beta), float(v_th), float(v_reset), int(ref)
     if v_lower is not None:
         v_lower = float(v_lower)
@@ -759,6 +788,9 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
     if limit is not None:
         return limit
     try:
+        if below_floor and inc.atom_mass > 0.0:
+            raise _BelowAtomFloor("the firing probability is below the atom solver's floor (that of a larger "
+                                  "drive was)")
         return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
     except ConvergenceError as err:
         limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
@@ -1007,8 +1039,9 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     Richardson-extrapolated accuracy, ``discrete_grid.csv``), and within 4 standard errors of
     seeded simulations (``tests/test_discrete.py``). Binomial mixtures cost one kernel
     evaluation per mixture component, and their atom at 0 adds panel breakpoints at the
-    zero-input images of ``v_th`` and ``v_reset``; times per call and the comparison with
-    simulation are in ``benchmarks/results/discrete.md``.
+    zero-input images of ``v_th`` and ``v_reset``, and a geometric grading (ratio 1/2) towards
+    the zero-input map's fixed point, where the density has a power-law singularity; times per
+    call and the comparison with simulation are in ``benchmarks/results/discrete.md``.
 
     *Limits.* ``s = 0``: the noise-free map (zero reset: :math:`1/(n_\mathrm{ref}+n)` with
     :math:`n` the steps to cross; subtract: the rotation number of its periodic orbit; a lower
@@ -1291,11 +1324,12 @@ def _banded_kernel(chain, u, w, alive):
     m, sd = float(chain.cm[0]), float(chain.cs[0])
     lo_i = np.searchsorted(u, chain.beta * u + m - 11.0 * sd)
     hi_i = np.searchsorted(u, chain.beta * u + m + 11.0 * sd)
-    counts = hi_i - lo_i
+    counts = np.maximum(hi_i - lo_i, 0)
     cols = np.repeat(np.arange(u.size), counts)
     rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo_i, counts)
     vals = chain.fc(u[rows] - chain.beta * u[cols]) * w[cols] * alive[rows]
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(u.size, u.size))
+    # in column order already: compressed directly (no COO conversion of millions of entries)
+    return sparse.csc_matrix((vals, rows, np.concatenate([[0], np.cumsum(counts)])), shape=(u.size, u.size))
 
 
 def _panels(chain, sol, order):
@@ -1530,23 +1564,47 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     >>> bool(quenched_neuron_rate(n, 100, 0.05, 0.02, 0.01) > quenched_neuron_rate(n, 100, 0.05, 0.0, 0.01))
     True
     """
-    beta, v_th, v_reset, reset, ref = check_object("neuron", neuron, LIF, "an LIF neuron").chain_params()
+    check_object("neuron", neuron, LIF, "an LIF neuron")
     n = check_int("n_in", n_in)
     p = check_scalar("p_in", p_in)
     wb = check_scalar("w_mean", w_bar, label="w_bar")
     v = check_scalar("w_var", w_var)
     check_choice("increments", increments, ("mixture", "gaussian"))
+    return np.float64(_quenched_rate(neuron, n, p, wb, v, increments)[0])
+
+
+def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False):
+    """:func:`quenched_neuron_rate` (arguments checked) and whether the mixture solve found the rate
+    below the atom solver's floor (_BelowAtomFloor). ``below_floor=True``: a neuron with a larger
+    weight mean was already below it; the rate rises with the weight mean, so this one is too,
+    and the mixture solve is skipped (the mixture's limits still apply; otherwise the answer is
+    the Gaussian rate, as that solve's failure would give)."""
+    beta, v_th, v_reset, reset, ref = neuron.chain_params()
     g = neuron.gain
     if increments == "mixture" and v > 0.0:
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
-            return np.float64(_rate_one(inc, beta, v_th, v_reset, reset, ref))
+            return _rate_one(inc, beta, v_th, v_reset, reset, ref, below_floor=below_floor), below_floor
         except _CostRefusal:
             raise
+        except _BelowAtomFloor:
+            below_floor = True
         except ConvergenceError:
             pass
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
-    return np.float64(_rate_one(gauss, beta, v_th, v_reset, reset, ref))
+    return _rate_one(gauss, beta, v_th, v_reset, reset, ref), below_floor
+
+
+def _quenched_rates(neuron, n, p, wbars, v, increments):
+    """Rates of quenched neurons with weight spread v at the weight means ``wbars`` (any order),
+    from the largest down: once the mixture solve is below its floor, the smaller means skip it
+    (their rates are smaller: the rate rises with the weight mean for a positive gain)."""
+    wbars = np.asarray(wbars, float)
+    out = np.empty(wbars.size)
+    below = False
+    for i in np.argsort(-wbars, kind="stable"):
+        out[i], below = _quenched_rate(neuron, n, p, float(wbars[i]), v, increments, below)
+    return out
 
 
 class QuenchedLayer(NamedTuple):
@@ -1633,7 +1691,10 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     lumpiness of the input (zero-input steps); :func:`layer_rate` reports its size. Cost: one
     chain solve per quadrature node (``n_hermite * n_laguerre``, ~20 ms each for mixtures, up to
     ~0.5 s where the grid must resolve small increments over the voltage range the membrane
-    visits): a call can take 2–20 s, a stated exception to the 2 s bound of the other functions.
+    visits; the nodes of one weight spread are solved from the largest weight mean down, and
+    below the first whose mixture rate is under the atom solver's floor of 1e-7 the mixture solve
+    is skipped, the Gaussian rate being the answer there): a call can take 2–20 s, a stated
+    exception to the 2 s bound of the other functions.
 
     Examples
     --------
@@ -1654,10 +1715,7 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     wbar, wh = normal_nodes(mu_w, sd_w / math.sqrt(n), int(n_hermite))
     spread, wl = _spread_nodes(n, sd_w, n_laguerre)
 
-    def rate_at(wb, v):
-        return quenched_neuron_rate(neuron, n, p, wb, v, increments=increments)
-
-    rates = np.array([[rate_at(wb, v) for v in spread] for wb in wbar]) @ wl
+    rates = np.array([_quenched_rates(neuron, n, p, wbar, v, increments) for v in spread]).T @ wl
     mean_rate = float(wh @ rates)
     rate_sd = float(math.sqrt(max(wh @ rates**2 - mean_rate**2, 0.0)))
     annealed = _rate_one(IncrementDistribution.gaussian(
@@ -1703,8 +1761,7 @@ class _RateCDF:
         z = np.linspace(-z_max, z_max, n_grid)
         self.parts = []
         for v, weight in zip(spread, wl):
-            r = np.array([quenched_neuron_rate(neuron, n, p, mu_w + sd_w / math.sqrt(n) * zz, v,
-                                               increments=increments) for zz in z])
+            r = _quenched_rates(neuron, n, p, mu_w + sd_w / math.sqrt(n) * z, v, increments)
             # strictly above every earlier value (a rate flat to rounding, or dipping, is dropped),
             # so that the log rates are strictly increasing for the interpolant
             keep = np.concatenate([[True], r[1:] > np.maximum.accumulate(r)[:-1]]) & (r > 0)
@@ -1761,8 +1818,9 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     :math:`P(p_i < r) = \sum_l w_l\,\Phi(z_l(r))` (Gauss–Laguerre over :math:`v`, and
     :math:`z_l(r)` the standardised weight mean at which a neuron with spread :math:`v_l` has rate
     :math:`r`, interpolated from 25 chain solves over :math:`\pm 6` SDs) is inverted by bisection.
-    Cost: ``25 * n_laguerre`` chain solves (as :func:`quenched_layer`: 2–20 s for mixture
-    increments on fine grids, a stated exception to the 2 s bound of the other functions).
+    Cost: ``25 * n_laguerre`` chain solves (as :func:`quenched_layer`, which also describes the
+    mixture solves skipped below the atom solver's floor: 2–20 s for mixture increments on fine
+    grids, a stated exception to the 2 s bound of the other functions).
     ``q`` is array_like in (0, 1). Checked against the per-neuron rates of neurons whose weight
     statistics are sampled from their exact laws (``tests/test_discrete.py``); simulated layers
     are somewhat wider in the tails for sparse input (n_in = 50, p_in = 0.1: upper quartile

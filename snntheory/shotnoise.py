@@ -1681,6 +1681,16 @@ def _kummer_scaled(s, c, z):
     return terms.sum(axis=-1), np.abs(terms).sum(axis=-1), scale + (z if z < 0 else 0.0)
 
 
+def _exp_k_terms(re, ae, ri, ai, tau):
+    """Terms m of the inhibitory binomial series of the exact transform (1 without inhibition)."""
+    if not (ri > 0.0 and ai > 0.0):
+        return 1
+    rhoi, kappa = ri * tau, ai / (ae + ai)
+    if float(rhoi).is_integer():
+        return int(rhoi) + 1
+    return int(math.ceil(rhoi)) + int(math.ceil(40.0 / -math.log(kappa))) + 1
+
+
 def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     r"""Numerator and denominator series of the exact FPT transform (see :func:`_exp_transform`),
     both scaled by the same factor per p, and an estimate of the absolute rounding error
@@ -1689,14 +1699,9 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     inhib = ri > 0.0 and ai > 0.0
     rhoi = ri * tau if inhib else 0.0
     kappa = ai / (ae + ai) if inhib else 0.0
-    if rhoi == 0.0:
-        k_terms = 1
-    elif float(rhoi).is_integer():
-        k_terms = int(rhoi) + 1
-    else:
-        k_terms = int(math.ceil(rhoi)) + int(math.ceil(40.0 / -math.log(kappa))) + 1
-        if k_terms > _EXACT_MAX_TERMS:
-            raise _NoExactTransform
+    k_terms = _exp_k_terms(re, ae, ri, ai, tau)
+    if k_terms > _EXACT_MAX_TERMS:
+        raise _NoExactTransform
     m = np.arange(k_terms, dtype=float)
     # c_m = (-rho_i)_m kappa^m / m!  (binomial series of (1 - kappa w)^rho_i)
     cm = np.concatenate([[1.0], np.cumprod((m[:-1] - rhoi) * kappa / (m[:-1] + 1.0))])
@@ -1705,6 +1710,11 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     def pochhammer_ratio(r):
         return np.concatenate([np.ones((s.size, 1)), np.cumprod((r + m[:-1]) / (s2 + r + m[:-1]), axis=1)], axis=1)
     ratio_n, ratio_d = pochhammer_ratio(rho + 1.0), pochhammer_ratio(rho)
+    # both series' sizes before either is summed (the numerator's can fit where the
+    # denominator's does not, at threshold/a_e > 1e6: summing it first wasted ~1 s)
+    for z in (v_ / ae, th_ / ae):
+        if (abs(z) + 12.0 * math.sqrt(abs(z)) + 40.0) * s.size * k_terms > _KUMMER_MAX_ELEMENTS:
+            raise _NoExactTransform
     kn, kn_abs, ln_n = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae)
     kd, kd_abs, ln_d = _kummer_scaled(s2, rho + m[None, :], th_ / ae)
     # one scale per p for numerator and denominator (their ratio is wanted)
@@ -1858,33 +1868,150 @@ def _slowest_mode(chains, geometries, mean):
     return lam1, 1.0 / slope
 
 
+def _pole_scan_points(rho):
+    """Real s in (-0.999 rho, 0), descending from 0, where the pole search samples the
+    denominator: geometric from -min(0.05, rho/2) (slow modes near 0) and uniform with
+    _POLE_SCAN_N points (the roots crowd towards -rho: in one measured case eleven of them,
+    the rightmost 0.03 rho from the next)."""
+    far = 0.999 * rho
+    geo = min(0.05, 0.5 * rho) * 2.0 ** np.arange(max(1, int(math.ceil(math.log2(far / min(0.05, 0.5 * rho)))) + 1))
+    pts = np.unique(np.concatenate([geo[geo < far], far * np.arange(1, _POLE_SCAN_N + 1) / _POLE_SCAN_N]))
+    return -pts
+
+
 def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
-    """Pole -lambda_1 of the exact exponential-amplitude transform on (-R_E, 0) and its residue C
-    (f ~ C exp(-lambda_1 t)), or None; the denominator series is real there and changes sign at
-    the pole (it is positive at p = 0)."""
+    """Pole -lambda_1 of the exact exponential-amplitude transform on (-R_E, 0) nearest 0 and its
+    residue C (f ~ C exp(-lambda_1 t)), or None; the denominator series is real there and changes
+    sign at the pole (it is positive at p = 0). Where double precision does not resolve the sign
+    change (the Kummer series alternate for s < 0), mpmath's Kummer function is used
+    (:func:`_exp_slowest_mode_mp`)."""
     th_, v_ = th - el, v0 - el
     rho = re * tau
 
-    def den(s):
-        return _exp_transform_parts(np.array([s + 0j]), re, ae, ri, ai, tau, th_, v_)[1][0].real
+    def parts(s):
+        num, den, _, den_abs = _exp_transform_parts(np.asarray(s, float) + 0j, re, ae, ri, ai, tau, th_, v_)
+        return num.real, den.real, den_abs
 
-    hi = 0.0
-    lo = -min(0.05, 0.5 * rho)
-    while den(lo) > 0.0:
-        hi = lo
-        if lo <= -0.999 * rho:
-            return None
-        lo = max(2.0 * lo, -0.999 * rho)
+    def den(s):
+        return parts([s])[1][0]
+
+    s_pts = _pole_scan_points(rho)
+    # sample in blocks from 0 down (a block within the Kummer series' memory bound), stopping
+    # after the first sign change
+    z_max = max(abs(th_), abs(v_)) / ae
+    per_s = (z_max + 12.0 * math.sqrt(z_max) + 40.0) * _exp_k_terms(re, ae, ri, ai, tau)
+    block = max(1, min(32, int(_KUMMER_MAX_ELEMENTS / per_s)))
+    num_s, den_s, abs_s = [], [], []
+    for start in range(0, s_pts.size, block):
+        nb, db, ab = parts(s_pts[start:start + block])
+        num_s.append(nb), den_s.append(db), abs_s.append(ab)
+        if db.min() <= 0.0:
+            break
+    num_s, den_s, abs_s = (np.concatenate(x) for x in (num_s, den_s, abs_s))
+    s_pts = s_pts[:den_s.size]
+    if not np.any(den_s <= 0.0):
+        return None   # no sign change on (-0.999 R_E, 0): no pole (Erlang-like passage)
+    found = _scan(s_pts, num_s, den_s, rho)
+    if found is None:
+        return _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_)
+    lo, hi = found
     s1 = optimize.brentq(den, lo, hi, xtol=1e-14 * abs(lo), rtol=1e-14)
     step = 1e-6 * max(abs(s1), 1e-3)
-    num, _, _, den_abs = _exp_transform_parts(np.array([s1 - step, s1 + step], complex), re, ae, ri, ai, tau, th_, v_)
-    slope = (den(s1 + step) - den(s1 - step)) / (2.0 * step)
-    if not 1e-16 * den_abs.max() < 1e-8 * abs(slope * s1):
-        # for s < 0 the Kummer series alternate: a sign change that rounding can move is no pole
-        return None
-    num = 0.5 * (num[0] + num[1]).real
+    num, den_pm, den_abs = parts([s1 - step, s1 + step])
+    slope = (den_pm[1] - den_pm[0]) / (2.0 * step)
+    resolved = 1e-16 * abs_s[s_pts >= hi] < 1e-8 * np.abs(den_s[s_pts >= hi])
+    if not (1e-16 * den_abs.max() < 1e-8 * abs(slope * s1) and np.all(resolved)):
+        # for s < 0 the Kummer series alternate: a sign change (or a positive stretch before it)
+        # that rounding can move is not resolved in double precision (the series cancel to
+        # ~1e-13 of their terms)
+        return _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_)
+    num = 0.5 * (num[0] + num[1])
     # F = rho/(s + rho) num/den, s = p tau: residue in p
     return -s1 / tau, rho / (s1 + rho) * num / (slope * tau)
+
+
+def _scan(s_pts, num, den, rho):
+    """Bracket (lo, hi) of the first sign change of the denominator sampled at s_pts (descending
+    from 0; positive at 0), or None when there is none or when the transform
+    rho/(s + rho) num/den, which is E[exp(-p T)] and so increases as s decreases to the pole, does
+    not increase over the samples before it (two roots between samples, or rounding)."""
+    neg = np.flatnonzero(den <= 0.0)
+    if neg.size == 0:
+        return None
+    k = int(neg[0])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f = np.concatenate([[1.0], rho / (s_pts[:k] + rho) * num[:k] / den[:k]])
+        if not np.all(np.diff(f) >= -1e-9 * np.abs(f[1:])):
+            return None
+    return float(s_pts[k]), (float(s_pts[k - 1]) if k > 0 else 0.0)
+
+
+#: Samples of the pole search on (-0.999 R_E tau_m, 0) besides the geometric ones near 0.
+_POLE_SCAN_N = 256
+#: Largest R_E tau_m * max(1, z), z = |threshold - e_l| / a_e (or |v_start - e_l| / a_e), for which
+#: the slowest mode is searched (and the tail inverted) with mpmath's Kummer function where double
+#: precision sees a sign change it cannot resolve: one evaluation costs ~0.6 ms at 1e5 (R_E tau_m
+#: = 5000, z = 20) and grows with the product (14 ms at 1e6), and a call makes up to ~1,000.
+_MP_MAX_WORK = 1e5
+
+
+def _mp_affordable(re, ae, ri, ai, tau, th_, v_):
+    """Whether the mpmath route applies: excitation only, within _MP_MAX_WORK."""
+    z = max(abs(th_), abs(v_)) / ae
+    return not (ri > 0.0 and ai > 0.0) and re * tau * max(1.0, z) <= _MP_MAX_WORK
+
+
+def _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_):
+    """The pole search of :func:`_exp_slowest_mode` (excitation only) with mpmath's Kummer
+    function, whose adaptive precision follows the cancellation of the alternating series at
+    s < 0 (double precision keeps ~1e-13 of the terms: in one measured case the denominator was
+    ~1e-6 of them near its root, and the inverted far tail came out -2e-11 where the density is
+    +3.7e-12). None where there is inhibition, no pole on (-R_E, 0), the evaluations are costly
+    (beyond _MP_MAX_WORK) or the scan cannot certify the root nearest 0."""
+    if not _mp_affordable(re, ae, ri, ai, tau, th_, v_):
+        return None
+    import mpmath as mp
+
+    try:
+        return _exp_slowest_mode_mp_search(mp, re, ae, tau, th_, v_)
+    except (mp.NoConvergence, ZeroDivisionError):
+        return None   # mpmath's series too long for its term cap
+
+
+def _exp_slowest_mode_mp_search(mp, re, ae, tau, th_, v_):
+    with mp.workdps(30):
+        rho = mp.mpf(re) * mp.mpf(tau)
+        z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
+
+        def den(s):
+            return mp.hyp1f1(s, s + rho, z)
+
+        def num(s):
+            return mp.hyp1f1(s, s + rho + 1, zv)
+
+        s_pts = _pole_scan_points(float(rho))
+        # sample in blocks from 0 down, stopping after the first sign change
+        dens, nums = [], []
+        for start in range(0, s_pts.size, 16):
+            block = s_pts[start:start + 16]
+            dens += [float(den(mp.mpf(x))) for x in block]
+            nums += [float(num(mp.mpf(x))) for x in block]
+            if min(dens[-block.size:]) <= 0.0:
+                break
+        k = len(dens)
+        found = _scan(s_pts[:k], np.array(nums), np.array(dens), float(rho))
+        if found is None:
+            return None
+        lo, hi = mp.mpf(found[0]), mp.mpf(found[1])
+        s1 = mp.findroot(den, (lo, hi), solver="anderson")
+        if not lo <= s1 <= hi:
+            return None
+        slope = mp.diff(den, s1)
+        # F = rho/(s + rho) M(s, s + rho + 1, v/a) / M(s, s + rho, theta/a), s = p tau: residue in p
+        c = rho / (s1 + rho) * num(s1) / (slope * tau)
+        lam, c = float(-s1 / tau), float(c)
+    # the slowest mode of a density is positive (its transform's abscissa is a pole)
+    return (lam, c) if c > 0.0 and math.isfinite(c) and lam > 0.0 else None
 
 
 def _invert_windows(t, tau, transform, m):
@@ -1909,20 +2036,56 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
     with np.errstate(over="ignore"):   # a mean FPT beyond the double range: no tail split
         t_tail = float(np.exp(log_t)) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
-    tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(t > t_tail) else None
-    inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
-    out = np.empty_like(t)
+    # every time inverted first (an element does not depend on the others asked for): where the
+    # series cannot be summed the chain route takes over before the pole search is paid for
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out[inner] = _invert_windows(t[inner], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
-                                     _DEHOOG_M_EXACT)
-    if not np.all(np.isfinite(out[inner])):
+        out = _invert_windows(t, tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el), _DEHOOG_M_EXACT)
+    if not np.all(np.isfinite(out)):
         # Kummer's series at v_start / a_e far below -1e3 (a start hundreds of jumps below rest)
         # overflows its terms: the chain route instead
         raise _NoExactTransform
-    if not inner.all():
-        lam1, c = tail
-        out[~inner] = c * np.exp(-lam1 * t[~inner])
+    far = t > t_tail
+    tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(far) else None
+    if tail is not None:
+        out[far] = _exp_tail(t[far], tail, re, ae, ri, ai, tau, th, v0, el)
     return out
+
+
+def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
+    r"""The density beyond the inversion windows, :math:`g(t) = e^{-\lambda_1 t} h(t)` with
+    :math:`h` the inverse of the shifted transform :math:`\hat F(p - \lambda_1)` (a pole at 0,
+    so :math:`h \to C`): the inversion's error is relative to :math:`h`, not to the peak of
+    :math:`g`, so the far tail keeps its relative accuracy and sign (unshifted, an absolute
+    error floor ~1e-11 of the peak made it negative where it is smaller; the slowest mode alone,
+    :math:`C e^{-\lambda_1 t}`, is off by factors where the next poles lie close, e.g. 4.7 at
+    mean + 14 SD for R_E tau_m = 124). The shifted transform has Re s near -lambda_1 tau_m,
+    where the Kummer series alternate and double precision loses them (the numerator's terms
+    underflow against the denominator's scale, unflagged by the rounding estimate): mpmath's
+    Kummer function (excitation only, within _MP_MAX_WORK), else the slowest mode alone."""
+    lam1, c = tail
+    th_, v_ = th - el, v0 - el
+    rho = re * tau
+    h = None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if _mp_affordable(re, ae, ri, ai, tau, th_, v_):
+            import mpmath as mp
+
+            def shifted(p):
+                with mp.workdps(30):
+                    z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
+                    out = []
+                    for pk in np.atleast_1d(p):
+                        sk = (mp.mpc(complex(pk)) - lam1) * tau
+                        out.append(complex(rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv)
+                                           / mp.hyp1f1(sk, sk + rho, z)))
+                    return np.array(out)
+            try:
+                h = _invert_windows(t, tau, shifted, _DEHOOG_M_EXACT)
+            except (mp.NoConvergence, ZeroDivisionError):
+                h = None
+        if h is None or not np.all(np.isfinite(h) & (h > 0.0)):
+            return c * np.exp(-lam1 * t)
+        return np.exp(np.log(h) - lam1 * t)
 
 
 def _n_windows(t, tau):
@@ -2054,10 +2217,18 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
 
     Both routes: ``t`` in :math:`(8^{k-1}, 8^k]\,\tau_m/2` uses the period :math:`8^k\tau_m`
     (an element's value does not depend on the other times asked for). Beyond the mean plus 12
-    standard deviations of the FPT the slowest mode :math:`Ce^{-\lambda_1t}` is used, with
-    :math:`-\lambda_1` the pole of :math:`\hat F` nearest 0 and C its residue (if there is none
-    on (-R, 0), the passage is Erlang-like and the inversion continues, with an absolute error
-    floor of ~1e-11 of the peak density, of either sign, in the far tail). The density agrees
+    standard deviations of the FPT the tail is taken from the pole :math:`-\lambda_1` of
+    :math:`\hat F` nearest 0 (found by a sign-change scan of the denominator, in mpmath's
+    arbitrary precision where the alternating series cancel in double precision): with
+    exponential amplitudes :math:`g(t) = e^{-\lambda_1 t}h(t)`, :math:`h` the inverse of
+    :math:`\hat F(p-\lambda_1)`, so the tail keeps the inversion's relative accuracy (30-digit
+    Talbot inversion: 1e-6 relative or better, tests) and is positive; otherwise (the chain
+    route, or a transform neither precision can evaluate there) the slowest mode
+    :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0) (an Erlang-like
+    passage), or none that double precision resolves where mpmath would cost too much (many
+    small jumps: :math:`R\tau_m\,|v_\mathrm{th}-e_l|/a > 10^5`, whose far tail decays faster
+    than any exponential before the pole takes over), the inversion continues, with an absolute
+    error floor of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
     with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
     jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
     shows Gibbs-type ripples over about ``T/M``.

@@ -557,3 +557,71 @@ def test_grid_chain_nearly_undamped_walk(reset):
     assert got == pytest.approx(ref, rel=6e-3)
     with pytest.raises(ConvergenceError, match="nearly undamped"):
         grid_chain(np.array([0.0, 0.05]), 0.3, beta=beta, reset=reset)
+
+
+def test_fixed_point_of_the_zero_input_map_is_graded_not_mirrored():
+    """Atom at 0 with q0 = 0.74, beta = 0.974 (issue 14's deep profile: quenched_neuron_rate 4.1 s).
+    The density's power-law singularity at the zero-input fixed point is graded geometrically on both
+    sides down to (d / s_res)^(gamma + 1) < 1e-9; the former mirror image of the whole v_th orbit
+    (76 panels 2.6 % apart) is gone, and the innermost orbit panel [0, 0.14] that kept the order-8
+    solve 1.5e-5 from the order-12 one (three grid halvings) is split. The rate agrees with the one
+    on the former (mirrored-orbit) panels, a different grid, to 1e-8."""
+    import snntheory.discrete as discrete
+
+    neuron = LIF.from_beta(0.97448, reset="subtract", tau_ref=0.0)
+    args = (100, 0.0029543544138301847, 0.010959310525408295, 0.005332037591673632)
+    beta, v_th, v_reset, reset, ref = neuron.chain_params()
+    inc = increment_distribution(*args[:3], math.sqrt(args[3]), gain=neuron.gain, quenched=True)
+    chain = discrete._Chain(beta, inc, v_th, v_reset, reset, ref)
+    edges = np.array(chain.breakpoints(*chain.bounds()))
+    fix = chain.a / (1.0 - chain.beta)
+    assert np.sum(edges < fix - 0.1) < 10          # no mirrored orbit below the fixed point
+    for side in (edges[edges > fix], fix - edges[edges < fix]):
+        assert side.min() < 0.2 * chain.s_res       # graded towards it on both sides
+    assert chain.solve(0, 12).nodes.size < 1300    # was 1,920
+    rate = quenched_neuron_rate(neuron, *args)
+    assert rate == pytest.approx(4.066689759823901e-06, rel=1e-8)
+
+
+def test_quenched_rates_skip_the_mixture_solve_below_its_floor():
+    """Neurons of one weight spread, from the largest weight mean down: once the mixture solve is
+    below its floor (rate < 1e-7: the Gaussian rate is returned), the smaller means skip it (their
+    rates are smaller); every rate is the one quenched_neuron_rate gives on its own."""
+    import snntheory.discrete as discrete
+
+    neuron = LIF.from_beta(0.819597, reset="subtract", tau_ref=0.0)
+    n, p, v = 100, 0.022020040075237467, 0.011924597423519596
+    wbars = -0.0971135468993996 + 0.009633148139283784 * np.array([6.0, -3.0, 5.0, 4.5, 0.0])
+    alone = np.array([quenched_neuron_rate(neuron, n, p, wb, v) for wb in wbars])
+    calls = []
+    orig = discrete._Chain.converged
+    discrete._Chain.converged = lambda self: calls.append(self.q0) or orig(self)
+    try:
+        batch = discrete._quenched_rates(neuron, n, p, wbars, v, "mixture")
+    finally:
+        discrete._Chain.converged = orig
+    np.testing.assert_array_equal(batch, alone)
+    assert alone[0] > 1e-7 > alone[2] > alone[3] > alone[4] > alone[1]
+    # mixture solves (an atom at 0): z = 6 (above the floor) and z = 5 (the first below it)
+    assert sum(q0 > 0.0 for q0 in calls) == 2
+
+
+def test_isi_distribution_first_steps_against_quadrature():
+    """Nearly undamped walk with large steps (beta = 1 - 1e-6, s = 50; the sparse banded solve on
+    32,000 nodes): P(T = 1) = P(m + s Z >= 1) and P(T = 2) = int_{v < 1} phi P(beta v + I >= 1) dv."""
+    from scipy import integrate, stats
+
+    m, s, beta = 0.18783372865246012, 50.0, 0.999999
+    pmf = isi_distribution(20, m, s, beta=beta)
+    p1 = stats.norm.sf((1.0 - m) / s)
+    p2 = integrate.quad(lambda v: stats.norm.pdf(v, m, s) * stats.norm.sf((1.0 - beta * v - m) / s),
+                        -np.inf, 1.0, epsabs=0.0, epsrel=1e-12)[0]
+    assert pmf[0] == pytest.approx(p1, rel=1e-7)
+    assert pmf[1] == pytest.approx(p2, rel=1e-7)
+
+
+def test_underflowing_increment_sd_is_refused_not_divided_by():
+    """w_std = 3e-201 with gain 0.999: the narrowest component SD underflows to 0; the fixed-point
+    grading (which measures distances in it) leaves such a chain alone and the grid refuses it."""
+    with pytest.raises(ConvergenceError):
+        layer_rate(LIF.from_beta(0.001, reset="subtract", tau_ref=0.0), 100, 0.999, 0.0792109, 3e-201)

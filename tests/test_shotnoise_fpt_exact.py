@@ -174,3 +174,47 @@ def test_density_at_small_jumps_agrees_with_simulation(case, mc_scale):
     se = np.sqrt(prob * (1.0 - prob) / n)
     slack = 2e-3 if amp == "fixed" else 0.0
     assert np.all(np.abs(counts / n - prob) < NSE * se + slack * prob), (counts / n - prob) / se
+
+
+# R_E tau_m = 124: eleven poles of the transform on (-R_E, 0), the rightmost 0.03 R_E from the next,
+# where the Kummer series cancel to ~1e-13 of their terms (issue 14's deep profile: the far tail
+# came out -7.5e-11)
+CROWDED = dict(rate_e=3479.0010781334768, a_e=0.4106252791396479, tau_m=0.035637378381394136,
+               v_th=0.9834988147471909, v_start=0.18369498326769462)
+
+
+def _mp_density(t, rate_e, a_e, tau_m, v_th, v_start):
+    with mp.workdps(30):
+        rho = mp.mpf(rate_e) * tau_m
+
+        def f(p):
+            s = p * tau_m
+            return rho / (s + rho) * mp.hyp1f1(s, s + rho + 1, mp.mpf(v_start) / a_e) / mp.hyp1f1(s, s + rho,
+                                                                                                mp.mpf(v_th) / a_e)
+        return float(mp.invertlaplace(f, t, method="talbot"))
+
+
+def test_far_tail_with_crowded_poles_against_mpmath_talbot():
+    """Beyond mean + 12 SD (8.6 ms) the density is the inverse of the transform shifted by its slowest
+    pole: relative accuracy and sign kept in the far tail (the unshifted inversion's floor gave a
+    negative density at 15 ms; the slowest mode alone is 4.7 times too large at 10 ms)."""
+    t = np.array([0.01, 0.014995025129415949, 0.03])
+    g = sn.fpt_density(t, **CROWDED)
+    ref = np.array([_mp_density(tk, **CROWDED) for tk in t])
+    np.testing.assert_allclose(g, ref, rtol=1e-6)
+    lam1, c = sn._exp_slowest_mode(CROWDED["rate_e"], CROWDED["a_e"], 0.0, 0.0, CROWDED["tau_m"],
+                                   CROWDED["v_th"], CROWDED["v_start"], 0.0)
+    # the pole nearest 0 (mpmath: s1 = -0.77784 R_E tau_m), not one of the ten beyond it
+    assert lam1 == pytest.approx(0.7778415018271581 * CROWDED["rate_e"], rel=1e-10)
+    assert not np.allclose(c * np.exp(-lam1 * t), ref, rtol=0.1)
+
+
+def test_exact_series_sizes_checked_before_either_is_summed(monkeypatch):
+    """threshold / a_e = 2.6e6 overflows the Kummer series' size bound; the start's series
+    (5e4 terms, ~1 s) is not summed first."""
+    calls = []
+    monkeypatch.setattr(sn, "_kummer_scaled", lambda *a: calls.append(a))
+    p = 1j * np.arange(65.0)
+    with pytest.raises(sn._NoExactTransform):
+        sn._exp_transform_parts(p * 0.00154 + 0.1, 50000.0, 5e-7, 0.0, 0.0, 0.00154, 1.3017, -0.02508)
+    assert calls == []
