@@ -395,18 +395,9 @@ def _lattice_weights(spec, scale, h, m_max):
 
 def _relax_matrix(x, h, el, rho):
     """Hat-function weights of e_L + (y - e_L) U, U ~ Beta(rho, 1) (the exact relaxation over an
-    Exp(R) waiting time), column j for the source node y = x[j]."""
-    xe = np.concatenate([[x[0] - h], x, [x[-1] + h]])
-    y = x[None, :]
-    d = np.abs(y - el)
-    up = y > el
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(up, (xe[:, None] - el) / d, (el - xe[:, None]) / d)
-    t = np.clip(np.where(d > 0, t, 0.0), 0.0, 1.0)
-    tp = t ** (rho + 1.0)
-    w = (tp[2:] - 2.0 * tp[1:-1] + tp[:-2]) * (d / ((rho + 1.0) * h))
-    w += np.maximum(0.0, 1.0 - np.abs(x[:, None] - y) / h)
-    return w
+    Exp(R) waiting time), column j for the source node y = x[j]: :func:`_relax_projection` of
+    that law (G(t) = t^(rho+1)/(rho+1), total mass 1)."""
+    return _relax_projection(x, h, el, _power_g(rho), 1.0)
 
 
 #: Beyond this many inputs per inter-spike interval the LU solve of the renewal equation is left
