@@ -163,6 +163,27 @@ def _drive_stats(gain, n, ep, evf, quenched, wm, ws):
     return m, s, sdm
 
 
+class _UnresolvedLayer(ConvergenceError):
+    """grid_chain refused a layer of the depth model (its cost limit); :func:`_propagate` names
+    the layer and what the calling function can change."""
+
+
+def _layer_chain(cp, n, state, wm, ws, drives, s, mix, density):
+    """:func:`discrete.grid_chain` for a layer's drive nodes; its refusal of a nearly undamped walk
+    re-raised in the network's terms (the neuron's beta, the layer's weights and input)."""
+    try:
+        return discrete.grid_chain(drives, s, counts=mix, density=density, **cp._asdict())
+    except ConvergenceError as e:
+        if not str(e).startswith("grid_chain"):
+            raise
+        raise _UnresolvedLayer(
+            f"the depth model cannot resolve this layer within its cost limit (_validate.COST_LIMITS): with "
+            f"beta = {cp.beta!r}, n_in = {n}, {state.ep:.4g} input spikes per step per input, w_mean = {wm:.4g} V "
+            f"and w_std = {ws:.4g} V, neurons with mean drive {float(np.min(drives)):.3g}..{float(np.max(drives)):.3g} "
+            f"V/step and temporal SD {s:.3g} V/step are nearly undamped walks with (almost) no drift at the reset, "
+            "whose excursions below it span hundreds of SDs (the model's 400-bin grid cannot resolve them)") from None
+
+
 def _layer_model(cp, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, want_density=False):
     """Depth model of one layer. Returns (output _State, node rates, node weights, node drives, s),
     and with ``want_density`` also the chain's stationary law ``(pi, states, mixture)`` (None
@@ -190,7 +211,7 @@ def _layer_model(cp, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, wa
     else:
         mix = _count_mixture(n, state, drives, s, m)
         try:
-            ch = discrete.grid_chain(drives, s, counts=mix, density=want_density, **cp._asdict())
+            ch = _layer_chain(cp, n, state, wm, ws, drives, s, mix, want_density)
             p, F = ch.rate, ch.regularity
             dens = (ch.pi, ch.states, mix) if want_density else None
         except np.linalg.LinAlgError:   # a (nearly) reducible chain: exact rates, Bernoulli regularity
@@ -219,42 +240,59 @@ def _silent_fraction(p_nodes, drives, m, sdm, silent_below):
     return float(special.ndtr(z0))
 
 
-def _smoothed_g2(mu, wts, sd, xe, g2):
-    r"""Sum over i of ``wts[i] E[g2(mu[i] + sd Z)]``, Z ~ N(0, 1), for a g2 smooth inside every
-    cell of the edges ``xe`` (its kinks on edges). Per cell: 3-point Gauss-Legendre where the
-    cell is narrower than sd / 2 (error ~ (h / sd)^6 / 1e5 and (h / w)^6 / 30 relative), else
-    the exact Gaussian partial moments of g2's quadratic interpolant through the cell's ends
-    and midpoint (error ~ g2''' h^3 / 48, no resolution of the Gaussian needed: a narrow
-    Gaussian is integrated as exactly as a wide one); below ``xe[0]`` and above ``xe[-1]`` the
-    tail mass at g2 of its conditional mean."""
-    if sd <= 0.0:
-        return float(wts @ g2(mu))
-    h = np.diff(xe)
-    xm = 0.5 * (xe[1:] + xe[:-1])
-    z = (xe[None, :] - mu[:, None]) / sd                     # (N, E)
-    tail = special.ndtr(-np.abs(z))                          # the smaller tail at every edge
-    phi = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
-    za, zb, ta, tb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:]
-    p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
-    t1 = phi[:, :-1] - phi[:, 1:]                            # E[Z; cell]
-    t2 = p + za * phi[:, :-1] - zb * phi[:, 1:]              # E[Z^2; cell]
-    ga, gm, gb = g2(xe[:-1]), g2(xm), g2(xe[1:])
-    d1 = (gb - ga) / h
-    d2 = 2.0 * (ga - 2.0 * gm + gb) / (h * h)
-    d = mu[:, None] - xm[None, :]
-    cell = p * (gm + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2
-    fine = h < 0.5 * sd
-    if fine.any():                                           # cells the Gaussian varies slowly on
+class _G2Cells:
+    """sigma'^2 tabulated on the cells of :func:`_smoothed_g2`: fine cells (edges ``xe``) for the
+    partial-moment rule and the coarse cells of 4 fine ones for 3-point Gauss-Legendre."""
+
+    def __init__(self, xe, g2):
+        self.xe, self.g2 = xe, g2
+        self.h = np.diff(xe)
+        self.xm = 0.5 * (xe[1:] + xe[:-1])
+        ga, self.gm, gb = g2(xe[:-1]), g2(self.xm), g2(xe[1:])
+        self.d1 = (gb - ga) / self.h
+        self.d2 = 2.0 * (ga - 2.0 * self.gm + gb) / (self.h * self.h)
+        xc = xe[::4]
+        self.hc = np.diff(xc)
         x, gw = gauss_legendre(3)
-        nodes = xm[fine, None] + 0.5 * h[fine, None] * x     # (Cf, 3)
-        gq = (0.5 * h[fine, None] * gw) * g2(nodes)
-        zq = (nodes[None] - mu[:, None, None]) / sd
-        cell[:, fine] = (np.exp(-0.5 * zq * zq) * gq).sum(axis=2) * (_INV_SQRT_2PI / sd)
-    tot = cell.sum(axis=1)
+        self.nodes = 0.5 * (xc[1:] + xc[:-1])[:, None] + 0.5 * self.hc[:, None] * x     # (C/4, 3)
+        self.gq = (0.5 * self.hc[:, None] * gw) * g2(self.nodes)
+
+
+def _smoothed_g2(mu, wts, sd, t: _G2Cells):
+    r"""Sum over i of ``wts[i] E[g2(mu[i] + sd Z)]``, Z ~ N(0, 1), g2 = ``t.g2`` smooth inside every
+    cell (its kinks on edges). Coarse cells narrower than sd / 2: 3-point Gauss-Legendre (error
+    ~(h / sd)^6 / 1e5 and, h = 0.1 w cosh(u), ~1e-7 from g2); elsewhere, per fine cell, the exact
+    Gaussian partial moments of g2's quadratic interpolant through the cell's ends and midpoint
+    (error ~ g2''' h^3 / 48; a narrow Gaussian is integrated as exactly as a wide one); below
+    and above the grid the tail mass at g2 of its conditional mean."""
+    if sd <= 0.0:
+        return float(wts @ t.g2(mu))
+    xe = t.xe
+    tot = np.zeros(mu.size)
+    gl = np.flatnonzero(t.hc < 0.5 * sd)     # a contiguous central block (cells widen outwards)
+    if gl.size:
+        zq = (t.nodes[gl][None] - mu[:, None, None]) / sd
+        tot += (np.exp(-0.5 * zq * zq) * t.gq[gl]).sum(axis=(1, 2)) * (_INV_SQRT_2PI / sd)
+        blocks = ((0, 4 * gl[0]), (4 * (gl[-1] + 1), t.h.size))
+    else:
+        blocks = ((0, t.h.size),)
+    for i, j in blocks:       # fine cells i..j-1 by their partial moments
+        if j <= i:
+            continue
+        z = (xe[None, i:j + 1] - mu[:, None]) / sd
+        tail = special.ndtr(-np.abs(z))                      # the smaller tail at every edge
+        phi = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+        za, zb, ta, tb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:]
+        p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
+        t1 = phi[:, :-1] - phi[:, 1:]                        # E[Z; cell]
+        t2 = p + za * phi[:, :-1] - zb * phi[:, 1:]          # E[Z^2; cell]
+        d1, d2 = t.d1[i:j], t.d2[i:j]
+        d = mu[:, None] - t.xm[None, i:j]
+        tot += (p * (t.gm[i:j] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2).sum(axis=1)
     # the tails beyond the grid: mass x g2 at the conditional mean (E[Z | Z > b] = phi(b) / Q(b))
-    lo, hi = z[:, 0], z[:, -1]
-    tot += special.ndtr(lo) * g2(mu - sd * _SQRT_2_PI / special.erfcx(-lo / _SQRT2))
-    tot += special.ndtr(-hi) * g2(mu + sd * _SQRT_2_PI / special.erfcx(hi / _SQRT2))
+    lo, hi = (xe[0] - mu) / sd, (xe[-1] - mu) / sd
+    tot += special.ndtr(lo) * t.g2(mu - sd * _SQRT_2_PI / special.erfcx(-lo / _SQRT2))
+    tot += special.ndtr(-hi) * t.g2(mu + sd * _SQRT_2_PI / special.erfcx(hi / _SQRT2))
     return float(wts @ tot)
 
 
@@ -271,24 +309,22 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
     pi, pts = density
     reach = {"triangle": w, "gaussian": 12.0 * w, "sigmoid": 40.0 * w}.get(kind, 300.0 * w)
     big_u = math.asinh(reach / w)
-    u = np.linspace(-big_u, big_u, 2 * int(math.ceil(big_u / _DU_SURROGATE)) + 1)
+    u = np.linspace(-big_u, big_u, 8 * int(math.ceil(big_u / (4.0 * _DU_SURROGATE))) + 1)
     xe = v_th + w * np.sinh(u)
     xe[u.size // 2] = v_th
-
-    def g2(x):
-        return _surrogate.derivative(x - v_th, kind, w) ** 2
+    t = _G2Cells(xe, lambda x: _surrogate.derivative(x - v_th, kind, w) ** 2)
 
     tot = 0.0
     for k in range(drives.size):
         keep = pi[k] > 1e-13
         base, wts = beta * pts[k, keep], pi[k, keep]
         if mix is None:
-            e = _smoothed_g2(base + drives[k], wts, s, xe, g2)
+            e = _smoothed_g2(base + drives[k], wts, s, t)
         else:
             e = 0.0
             for j, qj in enumerate(mix.q):
                 if qj >= 1e-11:
-                    e += qj * _smoothed_g2(base + j * mix.c[k], wts, math.sqrt(j) * mix.sc, xe, g2)
+                    e += qj * _smoothed_g2(base + j * mix.c[k], wts, math.sqrt(j) * mix.sc, t)
         tot += weights[k] * e
     return tot
 
@@ -303,7 +339,7 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
     if s > 0.0:
         if dens is None:   # the model took a special case: solve the chain for the density
             mix = _count_mixture(n, state, drives, s, neuron.gain * n * state.ep * wm)
-            ch = discrete.grid_chain(drives, s, counts=mix, density=True, **cp._asdict())
+            ch = _layer_chain(cp, n, state, wm, ws, drives, s, mix, True)
             dens = (ch.pi, ch.states, mix)
         pi, pts, mix = dens
         mean_k = (pi * pts).sum(axis=1)
@@ -1180,15 +1216,29 @@ def _stats_kw(surrogate, surrogate_width, silent_below):
                 silent_below=check_scalar("p_out", silent_below, label="silent_below"))
 
 
-def _propagate(widths, neuron, state, choose, stats_kw):
+#: what a caller of the depth model can change where a layer is refused (:class:`_UnresolvedLayer`)
+_UNRESOLVED_ADVICE = {
+    "predict": "use a neuron with beta <= 0.999, or weights that give every neuron a clearly positive mean "
+               "drive at the reset (a larger w_mean against w_std, or weight_dist='rows', which removes the "
+               "spread of the neurons' mean drives)",
+    "init": "use a neuron with beta <= 0.999, or a higher target_rate (whose planned weights give the "
+            "neurons a clearly positive mean drive)",
+}
+
+
+def _propagate(widths, neuron, state, choose, stats_kw, advice="predict"):
     """Walk the depth model through the layers: ``choose(l, n, n_out, state, rows)`` gives each
     layer's (w_mean, w_std, law); one model evaluation per layer gives this layer's statistics and
-    the next layer's input state. Rows: (n, n_out, w_mean, w_std, law, input state, statistics)."""
+    the next layer's input state. Rows: (n, n_out, w_mean, w_std, law, input state, statistics).
+    A layer the model cannot resolve raises ConvergenceError naming it and ``advice``'s remedy."""
     rows = []
     for l in range(len(widths) - 1):
         n, n_out = widths[l], widths[l + 1]
-        wm, ws, dist = choose(l, n, n_out, state, rows)
-        stats = _layer_stats(neuron, n, state, wm, ws, n_out, **stats_kw)
+        try:
+            wm, ws, dist = choose(l, n, n_out, state, rows)
+            stats = _layer_stats(neuron, n, state, wm, ws, n_out, **stats_kw)
+        except _UnresolvedLayer as e:
+            raise ConvergenceError(f"layer {l + 1} of {len(widths) - 1}: {e}; {_UNRESOLVED_ADVICE[advice]}") from None
         rows.append((n, n_out, wm, ws, dist, state, stats))
         state = stats[4]
     return rows
@@ -1271,6 +1321,16 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     Returns
     -------
     NetworkInit
+
+    Raises
+    ------
+    ParameterError
+        For an invalid argument (naming it).
+    ConvergenceError
+        Where a layer's neurons are nearly undamped walks (beta above ~0.999) without positive
+        drift at the reset that can fire (``_validate.COST_LIMITS``): the message names the
+        layer, its weights and drives, and what to change (beta <= 0.999, a clearly positive
+        mean drive for every neuron, or ``weight_dist="rows"``).
 
     Notes
     -----
