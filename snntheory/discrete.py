@@ -378,14 +378,16 @@ class _Chain:
         n = u.size
         m, sd = float(self.cm[0]), float(self.cs[0])
         reach = 11.0 * sd
-        rows, cols, vals = [], [], []
         lo_i = np.searchsorted(u, self.beta * u + m - reach)
         hi_i = np.searchsorted(u, self.beta * u + m + reach)
-        for j in range(n):  # column j: landings from u_j
-            i = np.arange(lo_i[j], hi_i[j])
-            rows.append(i)
-            cols.append(np.full(i.size, j))
-            vals.append(-self.F(u[i], u[j:j + 1])[:, 0] * w[j])
+        # column j: landings u_i, lo_i[j] <= i < hi_i[j], from u_j (the band of F, all columns at once;
+        # a banded chain is a renewal one: F = fc(u - beta y) below v_th, 0 above)
+        cnt = hi_i - lo_i
+        jj = np.repeat(np.arange(n), cnt)
+        ii = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo_i, cnt)
+        ui = u[ii]
+        band = np.where(ui < self.v_th, self.fc(ui - self.beta * u[jj]), 0.0)
+        rows, cols, vals = [ii], [jj], [-band * w[jj]]
         xr, wr = self.reset_orbit()
         b = self.F(u, xr) @ wr
         nt = 1 if self.tail is not None else 0
