@@ -156,7 +156,9 @@ COST_LIMITS: dict[str, tuple[str, str]] = {
         "beta < 1 where the 400-bin grid's bins would exceed half an increment SD for a drive that can "
         "fire: nearly undamped walks (beta above ~0.999) with no positive drift at the reset, whose "
         "excursions below the reset span hundreds of increment SDs",
-        "firing_probability (the Nyström solver), a smaller beta, or a positive drift at the reset"),
+        "firing_probability (the Nyström solver), a smaller beta, or a positive drift at the reset (the "
+        "network functions name the layer and ask for beta <= 0.999, a clearly positive mean drive per "
+        "neuron, weight_dist='rows', or for init_network a higher target rate)"),
 }
 
 

@@ -632,6 +632,11 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     ------
     ParameterError, NoSolutionError
         As :func:`weights_for_rate`.
+    ConvergenceError
+        Where the depth model cannot resolve a layer (as in
+        :func:`snntheory.network.predict_network`: beta above ~0.999 with the planned weights
+        giving (almost) no drift at the reset); the message names the layer and asks for
+        beta <= 0.999 or a higher target rate.
 
     Notes
     -----
@@ -836,7 +841,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
             best = _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
         else:
             best, gains = _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
-        rows = _propagate(widths, neuron, start, lambda *_: best + (weight_dist,), stats_kw)
+        rows = _propagate(widths, neuron, start, lambda *_: best + (weight_dist,), stats_kw, advice="init")
         plan = _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None)
         if gains is not None:
             plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)))
@@ -863,7 +868,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                                surrogate_width=surrogate_width)
         return res.mean, res.std, weight_dist
 
-    rows = _propagate(widths, neuron, start, choose, stats_kw)
+    rows = _propagate(widths, neuron, start, choose, stats_kw, advice="init")
     targets_out = None if method in BASELINES else targets
     # map slopes of the model's plan: reported when it is final; before a calibration they give
     # the draw-to-draw spread its check allows for (zero for row-standardised weights: skipped)
@@ -888,7 +893,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
                           **({} if calibration_input is None else dict(burn_in=0)))
     # the model's prediction at the calibrated weights, propagated from the input
     final = [(float(m), r[3], r[4]) for r, m in zip(rows, cal.w_means)]
-    rows = _propagate(widths, neuron, start, lambda l, *_: final[l], stats_kw)
+    rows = _propagate(widths, neuron, start, lambda l, *_: final[l], stats_kw, advice="init")
     # the draw-to-draw spread of a network at the targets is the model's at its own plan (whose
     # rates are the targets), relative to the rate: at the calibrated means the model's rates can
     # be far off (deep i.i.d. layers of width 100 at 1 % input: 2.6x), and its spread in Hz with them
