@@ -72,8 +72,14 @@ _spec.loader.exec_module(td)      # data, rate code, rate/silent measurement, ac
 BASELINE_METHODS = ("pytorch", "kaiming", "glorot", "fluctuation", "micheli")
 # snntheory plans: method name -> extra init_snn_ keywords (a "method" entry overrides the name).
 PLANS = {"discrete": dict(), "trainable": dict(method="discrete", w_std="gradient"),
-         "critical": dict(method="discrete", w_std="critical")}
+         "critical": dict(method="discrete", w_std="critical"),
+         "discrete-stationary": dict(method="discrete")}
 METHODS = BASELINE_METHODS + ("discrete", "trainable", "critical")
+#: variants outside the protocol's grid (``--methods`` only): the rate plan with every trial (training
+#: and evaluation) starting from the plan's stationary membrane law instead of V = 0
+STATIONARY_START = ("discrete-stationary",)
+#: stationary membranes drawn once per run (``init_membrane`` of the plan), then resampled per trial
+STATIONARY_BANK = 4096
 RATE_FREE_PLANS = ("gradient", "critical")      # w_std values whose plan chooses its own rates (no target)
 SURROGATE_NAMES = {"atan": "ATan (alpha 2)", "fast_sigmoid": "fast sigmoid (slope 25)"}
 
@@ -251,6 +257,25 @@ def predicted(cfg, cell, plan):
 # =============================================================================================
 
 
+def start_stationary(model, plan, seed):
+    """Make every forward pass of ``model.snn`` start each trial from the plan's stationary membrane
+    law: a bank of ``STATIONARY_BANK`` draws per LIF layer (:func:`snntheory.torch.init_membrane`,
+    each layer's law mixed over its neurons) from which every trial takes a row at random."""
+    import torch
+    from snntheory.torch import init_membrane
+
+    bank = init_membrane(plan, batch=STATIONARY_BANK, generator=torch.Generator().manual_seed(seed + 2))
+    layers = td.lif_layers(model)
+    g = torch.Generator().manual_seed(seed + 3)
+
+    def draw(module, args):
+        idx = torch.randint(0, STATIONARY_BANK, (args[0].shape[1],), generator=g)
+        for layer, v in zip(layers, bank):
+            layer.mem0 = v[idx]
+
+    model.snn.register_forward_pre_hook(draw)
+
+
 def train_run(cfg, cell, method, seed, lr, plan, input_rate, data, with_val):
     """Initialise from ``plan`` (new draw for ``seed``), train ``cfg['epochs']`` epochs at ``lr``; the record."""
     import torch
@@ -269,6 +294,8 @@ def train_run(cfg, cell, method, seed, lr, plan, input_rate, data, with_val):
     torch.manual_seed(seed)                               # readout init: the same for every method
     model = build_model(cfg, cell)
     init_snn_(model.snn, generator=torch.Generator().manual_seed(seed), input_rate=input_rate, plan=plan)
+    if method in STATIONARY_START:
+        start_stationary(model, plan, seed)
     rec = dict(cell=cell["name"], method=method, seed=seed, lr=lr)
     rec["init_rates"], rec["init_silent"] = td.measure_rates(model, x_probe)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -703,9 +730,9 @@ def main(argv=None):
         cfg["lrs"] = tuple(float(v) for v in args.lrs.split(","))
     cfg["lrs"] = list(cfg["lrs"])
     methods = [m for m in args.methods.split(",") if m]
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in METHODS + STATIONARY_START]
     if bad:
-        raise SystemExit(f"unknown methods {bad}; choose from {METHODS}")
+        raise SystemExit(f"unknown methods {bad}; choose from {METHODS + STATIONARY_START}")
     cells = args.cells.split(",") if args.cells else (list(QUICK_CELLS) if args.quick else full_grid())
     for c in cells:
         parse_cell(c)
