@@ -211,11 +211,15 @@ def plan_for(cfg, cell, method, input_rate):
         print(f"{cell['name']}/{method}: {w}", flush=True)
     if plan_warnings:
         _PLAN_WARNINGS[f"{cell['name']}/{method}"] = plan_warnings
+    if getattr(plan, "notes", ()):
+        _PLAN_NOTES[f"{cell['name']}/{method}"] = list(plan.notes)
     return plan, None, time.perf_counter() - t0
 
 
 #: TrainabilityWarnings raised while planning, by "cell/method" (recorded in the json's cell entry)
 _PLAN_WARNINGS = {}
+#: the plans' notes (``NetworkInit.notes``: the critical plan's imbalance and its advice), by "cell/method"
+_PLAN_NOTES = {}
 
 
 def predicted(cfg, cell, plan):
@@ -361,6 +365,7 @@ def run(cfg, cells, methods, state, save, log=print):
                 if plan is not None:
                     t0 = time.perf_counter()
                     info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
+                    info["plan_notes"] = _PLAN_NOTES.get(key, [])
                     info["predicted"] = predicted(cfg, cell, plan)
                     info["predict_seconds"] = time.perf_counter() - t0
                 state["cells"][key] = info
@@ -406,16 +411,17 @@ def run(cfg, cells, methods, state, save, log=print):
     return state
 
 
-def repredict(state, cfg, log=print, cells=None):
+def repredict(state, cfg, log=print, cells=None, methods=None):
     """Recompute the plan and ``predicted`` of every (cell, method) in ``state`` (only those of ``cells``
-    if given) without training (the plans are deterministic: the same weights' statistics as the runs
-    drew from)."""
+    and ``methods`` if given) without training (the plans are deterministic: the same weights'
+    statistics as the runs drew from)."""
     import torch
 
     torch.set_num_threads(1)
     data = split_data(cfg)
     for key, info in state["cells"].items():
-        if info.get("error") or (cells is not None and info["cell"] not in cells):
+        if info.get("error") or (cells is not None and info["cell"] not in cells) or (
+                methods is not None and info["method"] not in methods):
             continue
         cell = parse_cell(info["cell"])
         rate = input_rate_hz(cfg, cell["code"], data[0])
@@ -430,6 +436,7 @@ def repredict(state, cfg, log=print, cells=None):
             log(f"{key}: WARNING the re-planned weights differ from the recorded ones")
         info["predicted"] = predicted(cfg, cell, plan)
         info["plan_warnings"] = _PLAN_WARNINGS.get(key, [])
+        info["plan_notes"] = _PLAN_NOTES.get(key, [])
         info["predict_seconds"] = time.perf_counter() - t0 - secs
         log(f"{key}: re-predicted in {time.perf_counter() - t0:.1f} s")
     state["meta"]["repredicted_with"] = td.code_version()
@@ -550,6 +557,38 @@ def _fmt_rho(d):
     return "–" if not d else f"{d['rho']:+.2f} (p={d['p']:.2g}, n={d['n']})"
 
 
+def warning_check(state, summ, chance=0.2):
+    """Report lines: per cell, whether the critical plan warned (TrainabilityWarning) or only noted an
+    imbalance, against whether any method trained (best mean accuracy above ``chance``)."""
+    lines = ["## Does the warning fire exactly where nothing trains?", "",
+             f"Per cell: the best method's mean test accuracy (a cell *fails* where it is <= {chance:g}) and the "
+             "critical plan's verdict before training (`init_network(w_std='critical')`, as through `init_snn_`: "
+             "TrainabilityWarning where the predicted error vanishes beyond `UNTRAINABLE_DECADES` at every allowed "
+             "weight; otherwise a note on the plan where it is unbalanced beyond `CRITICAL_SPAN`).", "",
+             "| cell | best method (acc) | fails | critical plan's verdict | agrees |", "|---|---|---|---|---|"]
+    for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
+        rows = [r for r in summ if r["cell"] == c and r["n_seeds"]]
+        best = max(rows, key=lambda r: r["acc_mean"])
+        info = state["cells"].get(f"{c}/critical")
+        if info is None or "predicted" not in info:
+            verdict, agrees = "not planned", "–"
+        else:
+            warned, noted = bool(info.get("plan_warnings")), bool(info.get("plan_notes"))
+            verdict = "warning" if warned else "note (unbalanced)" if noted else "balanced"
+            agrees = "yes" if warned == (best["acc_mean"] <= chance) else "**no**"
+        lines.append(f"| {c} | {best['method']} ({best['acc_mean']:.3f}) | {'yes' if best['acc_mean'] <= chance else 'no'} "
+                     f"| {verdict} | {agrees} |")
+    warned = [(k, w) for k, i in state["cells"].items() for w in i.get("plan_warnings") or []]
+    noted = [(k, n) for k, i in state["cells"].items() if not i.get("plan_warnings") for n in i.get("plan_notes") or []]
+    if warned:
+        lines += ["", "Warnings before training (`init_snn_`'s TrainabilityWarning):", ""]
+        lines += [f"- {k}: {w}" for k, w in warned]
+    if noted:
+        lines += ["", "Notes on the plans (`NetworkInit.notes`, no warning):", ""]
+        lines += [f"- {k}: {n}" for k, n in noted]
+    return lines + [""]
+
+
 def markdown(state):
     meta, cfg = state["meta"], state["meta"]["config"]
     summ, ana = state["summary"], state["analysis"]
@@ -588,10 +627,7 @@ def markdown(state):
               "readout, T steps; finite through silent layers, where the surrogate's tail at rest carries the error); "
               "full gain = that norm's ratio between adjacent layers (l+1 -> l), |log10| averaged over the layers.", "",
               ""]
-    warned = [(k, w) for k, i in state["cells"].items() for w in i.get("plan_warnings") or []]
-    if warned:
-        lines += ["Warnings before training (`init_snn_`'s TrainabilityWarning):", ""]
-        lines += [f"- {k}: {w}" for k, w in warned]
+    lines += warning_check(state, summ)
     lines += ["", "## Per-layer rates (spikes per step) and silent fractions", "",
               "Measured at initialisation / predicted by the depth model / measured after training (mean over seeds), "
               "hidden layer 1 first; silent at init / after training.", ""]
@@ -716,7 +752,8 @@ def parse_args(argv=None):
     ap.add_argument("--lrs", default=None, help="comma-separated learning rates")
     ap.add_argument("--report-only", action="store_true", help="rewrite compare.md / figure from OUT/compare.json")
     ap.add_argument("--repredict", action="store_true", help="recompute every (cell, method)'s plan and prediction "
-                    "(those of --cells if given) in OUT/compare.json (no training), then rewrite the analysis, compare.md and the figure")
+                    "(those of --cells and --methods if given) in OUT/compare.json (no training), then rewrite the analysis, "
+                    "compare.md and the figure")
     return ap.parse_args(argv)
 
 
@@ -755,7 +792,8 @@ def main(argv=None):
         if state is None:
             raise SystemExit(f"--repredict needs {path}")
         repredict(state, state["meta"]["config"], log=lambda m: print(m, flush=True),
-                  cells=args.cells.split(",") if args.cells else None)
+                  cells=args.cells.split(",") if args.cells else None,
+                  methods=None if args.methods == ",".join(METHODS) else methods)
         md = report(state, out, state["meta"]["config"], methods)
         save(state)
         print(md)

@@ -43,8 +43,9 @@ class UnitsWarning(UserWarning):
 
 class TrainabilityWarning(UserWarning):
     """The theory predicts that the surrogate gradient cannot pass through the network as
-    planned (it vanishes or explodes over depth at every weight the plan allows); the message
-    names the surrogate width or depth that would pass it."""
+    planned: at every weight the plan allows, the error reaching layer 1 is more than
+    ``snntheory.inverse.UNTRAINABLE_DECADES`` decades below the top layer's; the message names
+    the surrogate width or depth that would pass it."""
 
 
 def _user_stacklevel() -> int:

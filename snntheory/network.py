@@ -26,6 +26,7 @@ synapse (``tau_s = 0``), Gaussian (or uniform, by its moments) weights.
 
 from __future__ import annotations
 
+import html
 import math
 import warnings
 from dataclasses import dataclass, field, replace
@@ -1082,9 +1083,11 @@ class LayerInit:
 class NetworkInit:
     """Per-layer weights of a feed-forward network and the depth model's prediction for them.
 
-    ``print(plan)`` shows a table; ``plan.w_means``, ``plan.w_stds``, ``plan.rates`` (predicted,
-    Hz) and ``plan.targets`` (Hz, NaN for a prediction) are arrays; :meth:`simulate` runs
-    :func:`snntheory.simulate.network` with the weights.
+    ``print(plan)`` shows a table and the plan's ``notes``; ``plan.w_means``, ``plan.w_stds``,
+    ``plan.rates`` (predicted, Hz) and ``plan.targets`` (Hz, NaN for a prediction) are arrays;
+    :meth:`simulate` runs :func:`snntheory.simulate.network` with the weights. ``notes``: what
+    the planner wants the user to know beyond the table (``w_std="critical"``: where its best
+    point's gradient is unbalanced over the depth, by how much and what would balance it).
     """
 
     layers: tuple
@@ -1092,6 +1095,7 @@ class NetworkInit:
     widths: tuple
     input_rate: float
     neuron: LIF = field(repr=False)
+    notes: tuple = field(default=(), repr=False)
 
     def _column(self, name):
         return np.array([getattr(l, name) for l in self.layers])
@@ -1148,7 +1152,7 @@ class NetworkInit:
         return heads, rows
 
     def __str__(self) -> str:
-        return _text_table(self._header(), *self._cells())
+        return _text_table(self._header(), *self._cells()) + "".join(f"\nnote: {n}" for n in self.notes)
 
     def __repr__(self) -> str:
         return (f"<{self._header()}: {len(self.layers)} layers, rates "
@@ -1156,7 +1160,8 @@ class NetworkInit:
 
     def _repr_html_(self) -> str:
         """A compact HTML table with units (Jupyter's rich display)."""
-        return _html_table(self._header(), *self._cells())
+        return _html_table(self._header(), *self._cells()) + "".join(f"<p>note: {html.escape(n)}</p>"
+                                                                     for n in self.notes)
 
 
 # =============================================================================================

@@ -590,7 +590,9 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
     -----
     snntheory.errors.TrainabilityWarning
         With ``w_std="critical"``: the model's surrogate (read from its modules) cannot carry the
-        predicted through-time gradient across this depth at any weight the plan allows; the
+        predicted through-time gradient across this depth at any weight the plan allows (it
+        vanishes by more than :data:`snntheory.inverse.UNTRAINABLE_DECADES` decades; a smaller
+        imbalance is only in the returned plan's ``notes``); the
         message names the snnTorch surrogate parameter (ATan ``alpha``, fast-sigmoid / sigmoid
         ``slope``) or the depth that would (:func:`snntheory.inverse.init_network`, Notes), and
         points at the call of ``init_snn_``.
