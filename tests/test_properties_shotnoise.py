@@ -124,6 +124,29 @@ def test_issue_regressions():
         sn.free_cumulants(500, 10.0, tau_m=0.02, order=170)
 
 
+@pytest.mark.parametrize("re,ae", [(4075.6, 0.4987), (2469.8, 0.4894), (1500.0, 0.499)])
+def test_fixed_jumps_just_below_half_the_threshold_fire_every_third_input(re, ae):
+    """Fixed jumps a_e just below (v_th - v_reset)/2, reset at rest, no inhibition: two jumps
+    never cross (V < 2 a_e < v_th), and the third crosses unless U2 (1 + U1) < 1/a_e - 1 for the
+    relaxation factors U ~ Beta(R tau_m, 1) between inputs, a probability bounded by
+    E[min(1, (c/(1 + U1))^(R tau_m))] (computed here, < 1e-6). So 1/rate = E[inputs]/R with
+    E[inputs] = 3 up to that bound. (The grid solver's rate was 14 % too high at (4075.6, 0.4987)
+    with a 0.8 % Richardson estimate: the density's atoms and layers were not resolved.)"""
+    tau = 0.02
+    rho, c = re * tau, 1.0 / ae - 1.0
+    from scipy import integrate
+    p_more = integrate.quad(lambda u: min(1.0, (c / (1.0 + u)) ** rho) * rho * u ** (rho - 1.0), 0.0, 1.0,
+                            epsabs=1e-16, limit=200)[0]
+    assert p_more < 1e-6
+    r = sn.firing_rate(re, ae, tau_m=tau, v_th=1.0, v_reset=0.0, amplitude="fixed")
+    assert abs(r / (re / 3.0) - 1.0) < 5e-3, (r, re / 3.0)
+    # the continuous density and the reset atom add up to 1
+    v = np.linspace(0.0, 1.0, 40001)
+    p = sn.stationary_density(v, re, ae, tau_m=tau, v_th=1.0, v_reset=0.0, amplitude="fixed")
+    m = sn.reset_mass(re, ae, tau_m=tau, v_th=1.0, v_reset=0.0, amplitude="fixed")
+    assert abs(m - 1.0 / 3.0) < 5e-3 and abs(np.trapezoid(p, v) + m - 1.0) < MASS_TOL
+
+
 def test_huge_jumps_refused_before_allocating():
     """A grid that would need tens of GiB raises ConvergenceError at once (issue: 27-46 GiB)."""
     with pytest.raises(ConvergenceError, match="GRID_MAX_POINTS"):
