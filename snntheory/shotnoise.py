@@ -1490,15 +1490,18 @@ def _relax_projection(x, h, el, g_fun, mass):
     :math:`G(t)=\int_0^t F` is the second antiderivative of the measure of U (``g_fun``, vectorised,
     G(0) = 0) and ``mass`` its total (integration by parts against the hats)."""
     xe = np.concatenate([[x[0] - h], x, [x[-1] + h]])
-    y = x[None, :]
-    d = np.abs(y - el)
-    up = y > el
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(up, (xe[:, None] - el) / d, (el - xe[:, None]) / d)
-    t = np.clip(np.where(d > 0, t, 0.0), 0.0, 1.0)
+    d = np.abs(x - el)
+    # t = (x_e - e_L)/(y - e_L) for the sources y above e_L, (e_L - x_e)/(e_L - y) below, 0 at e_L
+    t = np.divide.outer(xe - el, np.where(d > 0, np.where(x > el, d, -d), np.inf))
+    np.clip(t, 0.0, 1.0, out=t)
     gt = g_fun(t)
-    w = (gt[2:] - 2.0 * gt[1:-1] + gt[:-2]) * (d / h)
-    return w + mass * np.maximum(0.0, 1.0 - np.abs(x[:, None] - y) / h)
+    w = gt[1:-1] * -2.0
+    w += gt[2:]
+    w += gt[:-2]
+    w *= d / h
+    # the point mass at the source: the grid is uniform (x = v_th - h k), so its hat is node j's own
+    w[np.diag_indices(x.size)] += mass
+    return w
 
 
 def _power_g(rho):
