@@ -30,8 +30,9 @@ COSTLY = settings(parent=_DEF, max_examples=_DEF.max_examples if _DEF.max_exampl
                   else max(5, _DEF.max_examples // 10))
 #: batch vs element-wise calls: the same per-element computation
 BATCH_RTOL = 1e-12
-#: node masses of the grid solution integrate exactly; the interpolated density is smeared over
-#: one cell at the reset jump (documented, up to ~2e-3 of the mass)
+#: the density's integral is normalised to 1 - reset_mass - rate*tau_ref (the interpolant integrates
+#: exactly); the trapezoid on a 2.5e-4 V grid adds at most that spacing times the density at its
+#: jumps (v_reset, v_th); the interpolant's local smearing over one cell is up to ~2e-3 of the mass
 MASS_TOL = 3e-3
 N_SE = 4.0
 KW = dict(tau_m=0.02, v_th=1.0, v_reset=0.0)
