@@ -53,13 +53,17 @@ def _neuron(reset):
 
 
 def compute_plane(*, reset, n):
+    import warnings
+    from snntheory.errors import ApproximationWarning
     from snntheory.network import phase_diagram
     M, S = np.meshgrid(np.linspace(*W_MEAN, n), np.geomspace(*W_STD, n), indexing="ij")
-    pd = phase_diagram([WIDTH] * (LAYERS + 1), M, S, neuron=_neuron(reset), input_rate=P_IN * 1e3, n_steps=T,
-                       surrogate=SURROGATE, surrogate_width=SURROGATE_WIDTH)
+    with warnings.catch_warnings():      # its points are marked on the plane instead (PhaseDiagram.unresolved)
+        warnings.simplefilter("ignore", ApproximationWarning)
+        pd = phase_diagram([WIDTH] * (LAYERS + 1), M, S, neuron=_neuron(reset), input_rate=P_IN * 1e3, n_steps=T,
+                           surrogate=SURROGATE, surrogate_width=SURROGATE_WIDTH)
     gain = pd.delta_ratio[..., 0] ** (1.0 / (LAYERS - 1))       # geometric mean gain per layer
     return {"w_mean": M, "w_std": S, "rate": pd.rate[..., -1], "silent": pd.silent_fraction[..., -1],
-            "chi": pd.chi_c[..., -1], "gain": gain}
+            "chi": pd.chi_c[..., -1], "gain": gain, "unresolved": pd.unresolved.any(axis=-1)}
 
 
 def compute_schemes(*, reset):
@@ -128,6 +132,9 @@ def fig_trainability(quick=False):
         ax.contour(X, Y, g, levels=[0.0], colors="w", linewidths=1.2)
         gs = ax.contour(X, Y, g, levels=[np.log10(0.03), -1.0], colors="w", linewidths=0.7, linestyles=":")
         ax.clabel(gs, fmt=lambda v: f"gain {10 ** v:.2g}", fontsize=5)
+        u = np.asarray(d.get("unresolved", np.zeros(X.shape)), bool)   # caches from before the flag: none
+        ax.plot(X[u], Y[u], marker="x", color="0.85", markersize=3, markeredgewidth=0.5, linestyle="none",
+                label="grid unresolved (rates approximate)" if reset == RESETS[0] and u.any() else None)
         for name, (wm, ws, lo, hi) in sch.items():
             kw = dict(marker=MARKERS[name], color=COLORS.get({"plan": "snntheory"}.get(name, name), "w"), markeredgecolor="k", markersize=6,
                       linestyle="none", label=name if reset == RESETS[0] else None)

@@ -375,7 +375,6 @@ def test_fpt_density_mass_and_batch_independence(data):
     kw = dict(tau_m=p["tau_m"], v_th=p["v_th"], v_start=v_start)
     T = dif.mean_fpt(p["mu"], p["sigma"], **kw)
     assume(T < 50 * p["tau_m"])  # the quadrature below needs a reachable range
-    f = lambda t: float(dif.fpt_density(t, p["mu"], p["sigma"], **kw))
     t0 = time.process_time()
     try:
         g_alone = dif.fpt_density(np.array([0.7 * T]), p["mu"], p["sigma"], **kw)[0]
