@@ -396,25 +396,12 @@ class _Chain:
         edges = self.breakpoints(low, high)
         u, w, _, _ = _gl_nodes(edges, _PANEL * self.s_res / 2**refine, order, _N_MAX_SPARSE)
         n = u.size
-        m, sd = float(self.cm[0]), float(self.cs[0])
-        reach = 11.0 * sd
-        lo_i = np.searchsorted(u, self.beta * u + m - reach)
-        hi_i = np.searchsorted(u, self.beta * u + m + reach)
-        # column j: landings from u_j on rows lo_i[j]..hi_i[j]-1 (all columns at once: a loop over
-        # the columns took ~2 s at 32,000 nodes); the kernel F(u_i | u_j) = fc(u_i - beta u_j) below v_th
-        size_j = np.maximum(hi_i - lo_i, 0)
-        col = np.repeat(np.arange(n), size_j)
-        start = np.concatenate([[0], np.cumsum(size_j)[:-1]])
-        row = lo_i[col] + (np.arange(col.size) - start[col])
-        band = self.fc(u[row] - self.beta * u[col]) * (u[row] < self.v_th)
         xr, wr = self.reset_orbit()
         b = self.F(u, xr) @ wr
         nt = 1 if self.tail is not None else 0
         size = n + nt + 1
-        # the band is in column order already: compressed directly (a COO conversion of its
-        # millions of entries cost as much as the kernel); the few other entries through COO
-        indptr = np.concatenate([[0], np.cumsum(size_j), np.full(nt + 1, col.size)])
-        band_mat = sparse.csc_matrix((-band * w[col], row, indptr), shape=(size, size))
+        band_mat = -_banded_kernel(self, u, w, u < self.v_th)
+        band_mat.resize((size, size))     # the tail and rate rows / columns: the few entries below
         rows, cols, vals = [], [], []
         rows += [np.arange(n), np.arange(n), np.full(n, size - 1), [size - 1]]
         cols += [np.arange(n), np.full(n, size - 1), np.arange(n), [size - 1]]
