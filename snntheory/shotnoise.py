@@ -622,6 +622,11 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
 _GRID_CONVERGED = 1e-4
 
 
+def _h2_ratio(k0, k1, k2):
+    """Ratio of successive changes of an O(h^2) quantity on grids of k0, k1, k2 cells (4 for halvings)."""
+    return (1.0 / k0 ** 2 - 1.0 / k1 ** 2) / (1.0 / k1 ** 2 - 1.0 / k2 ** 2)
+
+
 def _has_atoms(spec):
     """Whether the jump factor law has atoms (fixed, a number, samples, a discrete scipy law)."""
     if isinstance(spec, str):
@@ -654,7 +659,7 @@ def _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, point
             # of the change (the fastest steady one; slower ones give larger corrections) would
             # leave it above GRID_RTOL
             d1 = math.log(sols[1].rate) - math.log(sols[0].rate)
-            r_pred = (1.0 / ks[0] ** 2 - 1.0 / ks[1] ** 2) / (1.0 / ks[1] ** 2 - 1.0 / k ** 2)
+            r_pred = _h2_ratio(ks[0], ks[1], k)
             predicted = abs(math.expm1(d1 / r_pred / 3.0))
             if predicted > GRID_RTOL:
                 return sols[0], sols[1], sols[1].rate, predicted * sols[1].rate, "predicted"
@@ -668,7 +673,7 @@ def _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, point
         if len(lr) == 3:
             d1 = lr[1] - lr[0]
             kk = ks[-3:]
-            r_pred = (1.0 / kk[0] ** 2 - 1.0 / kk[1] ** 2) / (1.0 / kk[1] ** 2 - 1.0 / kk[2] ** 2)
+            r_pred = _h2_ratio(*kk)
             asymptotic = d1 * d2 > 0.0 and 0.75 * r_pred <= d1 / d2 <= r_pred / 0.75
             converged = max(abs(d1), abs(d2)) <= _GRID_CONVERGED
             # faster than O(h^2) (the grid has just resolved a layer): no extrapolation, the last
