@@ -1864,9 +1864,20 @@ _DEHOOG_M_EXACT = 32
 #: Ratio of the ends of a time window: t in (T/(2 _WINDOW), T/2] is inverted with period T
 #: (smooth test transforms: error <= 1e-5 of the density scale with M = 10).
 _WINDOW = 8
+#: Largest M of the exact route's adaptive de Hoog inversion, and its agreement criterion
+#: (relative to the window's largest value asked for) between M and 2M.
+_DEHOOG_M_MAX = 256
+_DEHOOG_RTOL = 1e-9
+#: Probe times of a window (fractions of its period T; the window holds (T/16, T/2]).
+_DEHOOG_PROBES = np.geomspace(1.0 / 16.0, 0.5, 7)
 #: The inversion windows cover [0, mean + _FPT_WINDOW_SD standard deviations] of the FPT; beyond,
 #: the slowest mode C exp(-lambda_1 t) (pole and residue of the transform) continues.
 _FPT_WINDOW_SD = 12.0
+#: Smallest h(t) / C (the shifted tail over its limit) that de Hoog's double-precision inversion
+#: resolves to ~1e-8 relative (it keeps ~1e-14 of C); below it the tail time is Talbot-inverted in mpmath.
+_TAIL_RESOLVED = 1e-6
+#: Upper estimate of one 30-digit Talbot inversion of the shifted tail transform (measured: 0.05-0.45 s).
+_TALBOT_SECONDS = 0.5
 
 
 def _relax_geometry(ch):
@@ -2069,7 +2080,7 @@ def _exp_slowest_mode_mp(re, ae, ri, ai, tau, th_, v_):
 
     try:
         return _exp_slowest_mode_mp_search(mp, re, ae, tau, th_, v_)
-    except (mp.NoConvergence, ZeroDivisionError):
+    except (mp.libmp.NoConvergence, ZeroDivisionError):
         return None   # mpmath's series too long for its term cap
 
 
@@ -2098,10 +2109,16 @@ def _exp_slowest_mode_mp_search(mp, re, ae, tau, th_, v_):
         if found is None:
             return None
         lo, hi = mp.mpf(found[0]), mp.mpf(found[1])
-        s1 = mp.findroot(den, (lo, hi), solver="anderson")
-        if not lo <= s1 <= hi:
-            return None
-        slope = mp.diff(den, s1)
+        # the denominator can be ~1e-59 across the bracket (it falls by decades per unit of s near
+        # -rho): findroot's test |f| < eps would accept any point, so it solves den / den(hi)
+        scale = den(hi)
+
+        def den_n(s):
+            return den(s) / scale
+
+        s1 = mp.mpf(optimize.brentq(lambda s: float(den_n(mp.mpf(s))), float(lo), float(hi),
+                                    xtol=1e-15 * abs(float(lo)), rtol=1e-15))
+        slope = mp.diff(den_n, s1) * scale
         # F = rho/(s + rho) M(s, s + rho + 1, v/a) / M(s, s + rho, theta/a), s = p tau: residue in p
         c = rho / (s1 + rho) * num(s1) / (slope * tau)
         lam, c = float(-s1 / tau), float(c)
@@ -2109,19 +2126,39 @@ def _exp_slowest_mode_mp_search(mp, re, ae, tau, th_, v_):
     return (lam, c) if c > 0.0 and math.isfinite(c) and lam > 0.0 else None
 
 
-def _invert_windows(t, tau, transform, m):
+def _invert_windows(t, tau, transform, m, m_max=None):
     """de Hoog inversion of ``transform`` (vectorised over complex p) at the times t, window k
     for t in (W^(k-1), W^k] tau_m/2 with period T = W^k tau_m (an element's value does not
-    depend on the other times asked for)."""
+    depend on the other times asked for). With ``m_max``, M doubles (the 2M+1 transform values
+    of M are a subset of those of 2M) until two successive inversions agree within
+    _DEHOOG_RTOL of their largest value, or M reaches m_max: a density much
+    narrower than the window (a strongly driven neuron, FPT ~ 1e-3 tau_m) needs more terms.
+    The agreement is judged on fixed probe times of each window (so an element's value does not
+    depend on the others asked for)."""
     k_win = np.ceil(np.log(2.0 * t / tau) / math.log(_WINDOW) - 1e-12).astype(int)
     res = np.empty(k_win.size)
     for k in np.unique(k_win):
         big_t = float(_WINDOW) ** k * tau
         gamma = -math.log(1e-14) / (2.0 * big_t)
-        fp = np.asarray(transform(gamma + 1j * math.pi * np.arange(2 * m + 1) / big_t))
         sel = k_win == k
+        mk = m
+        fp = np.asarray(transform(gamma + 1j * math.pi * np.arange(2 * mk + 1) / big_t))
         # |F(p)| <= F(Re p) = fp[0]: if that underflows, so does the density (far below 1e-300)
-        res[sel] = _dehoog(fp, t[sel], big_t, gamma) if fp[0] != 0.0 else 0.0
+        if fp[0] == 0.0:
+            res[sel] = 0.0
+            continue
+        # M is judged on fixed probe times of the window, not on the times asked for, so an
+        # element's value stays independent of the others
+        tk = np.concatenate([t[sel], big_t * _DEHOOG_PROBES])
+        val = _dehoog(fp, tk, big_t, gamma)
+        while m_max is not None and mk < m_max:
+            fp = np.concatenate([fp, transform(gamma + 1j * math.pi * np.arange(2 * mk + 1, 4 * mk + 1) / big_t)])
+            mk *= 2
+            prev, val = val, _dehoog(fp, tk, big_t, gamma)
+            probe = slice(-_DEHOOG_PROBES.size, None)
+            if np.max(np.abs(val[probe] - prev[probe])) <= _DEHOOG_RTOL * np.max(np.abs(val[probe])):
+                break
+        res[sel] = val[:sel.sum()]
     return res
 
 
@@ -2134,7 +2171,8 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     # every time inverted first (an element does not depend on the others asked for): where the
     # series cannot be summed the chain route takes over before the pole search is paid for
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = _invert_windows(t, tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el), _DEHOOG_M_EXACT)
+        out = _invert_windows(t, tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el), _DEHOOG_M_EXACT,
+                              _DEHOOG_M_MAX)
     if not np.all(np.isfinite(out)):
         # Kummer's series at v_start / a_e far below -1e3 (a start hundreds of jumps below rest)
         # overflows its terms: the chain route instead
@@ -2156,31 +2194,56 @@ def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
     mean + 14 SD for R_E tau_m = 124). The shifted transform has Re s near -lambda_1 tau_m,
     where the Kummer series alternate and double precision loses them (the numerator's terms
     underflow against the denominator's scale, unflagged by the rounding estimate): mpmath's
-    Kummer function (excitation only, within _MP_MAX_WORK), else the slowest mode alone."""
+    Kummer function (excitation only, within _MP_MAX_WORK), else the slowest mode alone.
+
+    Where many poles crowd towards -R_E with large residues of alternating sign (strong drive,
+    R_E tau_m in the thousands) h is a sum that cancels to a small fraction of C; de Hoog's
+    inversion in double precision keeps ~1e-14 of C, so where h < _TAIL_RESOLVED C the time is
+    inverted instead by mpmath's Talbot method in 30 digits (~0.05-0.5 s per time; more such
+    times than FPT_CHAIN_MAX_SECONDS allows are refused with a ConvergenceError)."""
     lam1, c = tail
     th_, v_ = th - el, v0 - el
     rho = re * tau
-    h = None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if _mp_affordable(re, ae, ri, ai, tau, th_, v_):
-            import mpmath as mp
+    if not _mp_affordable(re, ae, ri, ai, tau, th_, v_):
+        return c * np.exp(-lam1 * t)
+    import mpmath as mp
 
-            def shifted(p):
-                with mp.workdps(30):
-                    z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
-                    out = []
-                    for pk in np.atleast_1d(p):
-                        sk = (mp.mpc(complex(pk)) - lam1) * tau
-                        out.append(complex(rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv)
-                                           / mp.hyp1f1(sk, sk + rho, z)))
-                    return np.array(out)
-            try:
-                h = _invert_windows(t, tau, shifted, _DEHOOG_M_EXACT)
-            except (mp.NoConvergence, ZeroDivisionError):
-                h = None
-        if h is None or not np.all(np.isfinite(h) & (h > 0.0)):
+    def shifted_mp(p):
+        z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
+        sk = (p - lam1) * tau
+        return rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv) / mp.hyp1f1(sk, sk + rho, z)
+
+    def shifted(p):
+        with mp.workdps(30):
+            return np.array([complex(shifted_mp(mp.mpc(complex(pk)))) for pk in np.atleast_1d(p)])
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            h = _invert_windows(t, tau, shifted, _DEHOOG_M_EXACT)
+        except (mp.libmp.NoConvergence, ZeroDivisionError):
             return c * np.exp(-lam1 * t)
-        return np.exp(np.log(h) - lam1 * t)
+        out = np.exp(np.log(h) - lam1 * t)
+    ok = np.isfinite(h) & (h >= _TAIL_RESOLVED * c)
+    todo = np.unique(t[~ok])
+    if todo.size * _TALBOT_SECONDS > FPT_CHAIN_MAX_SECONDS:
+        raise ConvergenceError(
+            f"shot-noise fpt_density: {todo.size} of the times asked for lie in the far tail (beyond the mean "
+            f"FPT + {_FPT_WINDOW_SD:g} SD = {t.min():.4g} s or so) where the density's modes cancel (R_E tau_m = "
+            f"{rho:.4g}) and each needs a 30-digit Talbot inversion (up to {_TALBOT_SECONDS:g} s): estimated more "
+            f"than FPT_CHAIN_MAX_SECONDS = {FPT_CHAIN_MAX_SECONDS:g} s. Ask for fewer far-tail times, or raise "
+            "snntheory.shotnoise.FPT_CHAIN_MAX_SECONDS")
+    for tk in todo:
+        with mp.workdps(30):
+            try:
+                hk = mp.invertlaplace(shifted_mp, mp.mpf(float(tk)), method="talbot")
+            except (mp.libmp.NoConvergence, ZeroDivisionError):
+                hk = mp.mpf(-1)
+            if not (mp.isfinite(hk) and hk > 0):
+                raise ConvergenceError(
+                    f"shot-noise fpt_density: the far tail at t = {tk:.6g} s did not resolve in 30 digits "
+                    f"(inverse of the shifted transform {mp.nstr(hk, 5)}); ask for times nearer the mean FPT")
+            out[t == tk] = float(hk * mp.exp(-lam1 * mp.mpf(float(tk))))
+    return out
 
 
 def _n_windows(t, tau):
@@ -2292,8 +2355,10 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     Beta-function factor of the integral taken out analytically (so no cancellation at large
     :math:`|p|`). The series' rounding error is estimated from the moduli of its terms; where it
     exceeds 1e-11 (strong inhibition: the binomial series alternates) the chain route below is
-    used. Inverted by de Hoog's method with 2M+1 = 65 values per window; measured error <= 2e-8
-    of the peak density against 30-digit mpmath Talbot inversion (tests), cost ~0.05 s.
+    used. Inverted by de Hoog's method with M doubled from 32 (up to 256) until two successive
+    inversions agree to 1e-9 on fixed probe times of the window (a strongly driven neuron's
+    density is far narrower than the window); measured error <= 2e-8 of the peak density against
+    30-digit mpmath Talbot inversion (tests), cost ~0.05-0.3 s.
 
     *Fixed and arbitrary amplitudes* (and the fallback): the embedded chain of
     :func:`firing_rate` (grid aligned to ``v_start``): weighting each waiting time
@@ -2317,7 +2382,9 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     arbitrary precision where the alternating series cancel in double precision): with
     exponential amplitudes :math:`g(t) = e^{-\lambda_1 t}h(t)`, :math:`h` the inverse of
     :math:`\hat F(p-\lambda_1)`, so the tail keeps the inversion's relative accuracy (30-digit
-    Talbot inversion: 1e-6 relative or better, tests) and is positive; otherwise (the chain
+    Talbot inversion: 1e-6 relative or better, tests) and is positive (where the poles crowd towards
+    :math:`-R_E` with large residues of alternating sign, h cancels below what double precision
+    keeps and is Talbot-inverted in 30 digits, ~0.05-0.5 s per time); otherwise (the chain
     route, or a transform neither precision can evaluate there) the slowest mode
     :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0) (an Erlang-like
     passage), or none that double precision resolves where mpmath would cost too much (many

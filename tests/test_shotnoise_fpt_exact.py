@@ -209,6 +209,29 @@ def test_far_tail_with_crowded_poles_against_mpmath_talbot():
     assert not np.allclose(c * np.exp(-lam1 * t), ref, rtol=0.1)
 
 
+# strongly driven (R_E tau_m = 3791, mean FPT 2.7 ms = 0.0027 tau_m): the density is far narrower than
+# the inversion window and the poles crowd towards -R_E with residues ~1e48 of alternating sign
+# (issue 14's deep profile: -1.2e-14 at t = 10 s; with M = 32 the body was 4.5e-4 off at 8 ms)
+DRIVEN = dict(rate_e=3790.97, a_e=0.124182, tau_m=1.0, v_th=1.4504, v_start=0.290816)
+
+
+def test_strongly_driven_density_body_and_far_tail_against_mpmath_talbot():
+    """Body: the adaptive de Hoog M; far tail (beyond mean + 12 SD = 16.8 ms): the shifted transform,
+    Talbot-inverted in 30 digits where it cancels below 1e-6 of its limit C; beyond the double
+    range the density underflows to 0, never negative. The slowest mode alone is 1e12 times too large."""
+    t = np.array([0.002, 0.008, 0.012, 0.02, 0.03])
+    g = sn.fpt_density(t, **DRIVEN)
+    ref = np.array([_mp_density(tk, **DRIVEN) for tk in t])
+    assert np.max(np.abs(g[:3] - ref[:3])) < 1e-10 * ref[0]     # ref[0] ~ the peak (docstring: 2e-8 of it)
+    np.testing.assert_allclose(g[3:], ref[3:], rtol=1e-6)
+    lam1, c = sn._exp_slowest_mode(DRIVEN["rate_e"], DRIVEN["a_e"], 0.0, 0.0, DRIVEN["tau_m"],
+                                   DRIVEN["v_th"], DRIVEN["v_start"], 0.0)
+    # mpmath (40 digits, bisection of 1F1(s; s + rho; theta/a)): s1 = -3394.2112595663580
+    assert lam1 == pytest.approx(3394.211259566358, rel=1e-12)
+    assert c * np.exp(-lam1 * 0.02) > 1e10 * ref[3]
+    assert sn.fpt_density(10.0, **DRIVEN) == 0.0
+
+
 def test_exact_series_sizes_checked_before_either_is_summed(monkeypatch):
     """threshold / a_e = 2.6e6 overflows the Kummer series' size bound; the start's series
     (5e4 terms, ~1 s) is not summed first."""
