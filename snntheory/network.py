@@ -72,6 +72,8 @@ _SPARSE = 1e-15
 _MIX_BELOW = 8.0
 #: cell width, in u of x - v_th = w sinh(u), of the surrogate-moment integral (:func:`_smoothed_g2`)
 _DU_SURROGATE = 0.025
+#: Half-width (in SDs) of the cells around a state that _smoothed_g2 integrates by partial moments.
+_Z_SUPPORT = 10.0
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _SQRT2 = math.sqrt(2.0)
@@ -265,7 +267,8 @@ def _smoothed_g2(mu, wts, sd, t: _G2Cells):
     cell (its kinks on edges). Coarse cells narrower than sd / 2: 3-point Gauss-Legendre (error
     ~(h / sd)^6 / 1e5 and, h = 0.1 w cosh(u), ~1e-7 from g2); elsewhere, per fine cell, the exact
     Gaussian partial moments of g2's quadratic interpolant through the cell's ends and midpoint
-    (error ~ g2''' h^3 / 48; a narrow Gaussian is integrated as exactly as a wide one); below
+    (error ~ g2''' h^3 / 48; a narrow Gaussian is integrated as exactly as a wide one), over
+    the cells within 10 SD of the state (the mass beyond is below 1e-23); below
     and above the grid the tail mass at g2 of its conditional mean."""
     if sd <= 0.0:
         return float(wts @ t.g2(mu))
@@ -281,16 +284,27 @@ def _smoothed_g2(mu, wts, sd, t: _G2Cells):
     for i, j in blocks:       # fine cells i..j-1 by their partial moments
         if j <= i:
             continue
-        z = (xe[None, i:j + 1] - mu[:, None]) / sd
-        tail = special.ndtr(-np.abs(z))                      # the smaller tail at every edge
-        phi = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
-        za, zb, ta, tb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:]
+        # only the cells within _Z_SUPPORT SDs of each state (beyond, a cell's Gaussian mass is
+        # below 1e-23 of the state's): a narrow Gaussian touches a few of the hundreds of cells
+        lo = np.clip(np.searchsorted(xe, mu - _Z_SUPPORT * sd, "right") - 1, i, j)
+        n_c = np.clip(np.searchsorted(xe, mu + _Z_SUPPORT * sd, "left"), i, j) - lo
+        width = int(n_c.max())
+        if width == 0:
+            continue
+        cell = lo[:, None] + np.arange(width)[None, :]
+        inside = cell < (lo + n_c)[:, None]
+        cell = np.minimum(cell, j - 1)
+        za = (xe[cell] - mu[:, None]) / sd
+        zb = (xe[cell + 1] - mu[:, None]) / sd
+        ta, tb = special.ndtr(-np.abs(za)), special.ndtr(-np.abs(zb))     # the smaller tail at each edge
+        pa, pb = np.exp(-0.5 * za * za) * _INV_SQRT_2PI, np.exp(-0.5 * zb * zb) * _INV_SQRT_2PI
         p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
-        t1 = phi[:, :-1] - phi[:, 1:]                        # E[Z; cell]
-        t2 = p + za * phi[:, :-1] - zb * phi[:, 1:]          # E[Z^2; cell]
-        d1, d2 = t.d1[i:j], t.d2[i:j]
-        d = mu[:, None] - t.xm[None, i:j]
-        tot += (p * (t.gm[i:j] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2).sum(axis=1)
+        t1 = pa - pb                                         # E[Z; cell]
+        t2 = p + za * pa - zb * pb                           # E[Z^2; cell]
+        d1, d2 = t.d1[cell], t.d2[cell]
+        d = mu[:, None] - t.xm[cell]
+        part = p * (t.gm[cell] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2
+        tot += np.where(inside, part, 0.0).sum(axis=1)
     # the tails beyond the grid: mass x g2 at the conditional mean (E[Z | Z > b] = phi(b) / Q(b))
     lo, hi = (xe[0] - mu) / sd, (xe[-1] - mu) / sd
     tot += special.ndtr(lo) * t.g2(mu - sd * _SQRT_2_PI / special.erfcx(-lo / _SQRT2))
