@@ -157,6 +157,13 @@ def run(seconds, only=None):
 
 #: per-call CPU bound of issue 14 (one thread)
 BOUND = 2.0
+#: functions whose docstrings state an exception to BOUND (issue 14: "state exceptions in the
+#: docstring"), with the stated cost; their calls over BOUND are counted apart
+DOCUMENTED_SLOW = {
+    "discrete.quenched_layer": "2-20 s: one chain solve per quadrature node (its docstring, Notes)",
+    "discrete.quenched_rate_quantiles": "as quenched_layer: 25 chain solves per weight-spread node",
+    "network.predict_transient": "linear in layers x steps asked for (8 layers x 100 steps at beta 0.95 ~5 s)",
+}
 #: CPU seconds after which a deep-profile call is interrupted (and counted as a failure); CPU, not
 #: wall time, so that the load of a shared machine does not turn a 4 s call into a "hang"
 WALL = 20
@@ -591,9 +598,13 @@ def write_deep(rows, seconds, seed, info=None):
             "less than wall time (cache and memory-bandwidth sharing remain).",
             "",
         ]
+    n_doc = sum(len(r["over"]) for r in rows if r["name"] in DOCUMENTED_SLOW)
     lines += [
-        f"Functions: {len(rows)}; examples: {tot}; failures: {nfail}; calls over {BOUND:g} s: {nover}; slowest "
-        f"call: `{worst['name']}` {worst['slowest']:.2f} s.",
+        f"Functions: {len(rows)}; examples: {tot}; failures: {nfail}; calls over {BOUND:g} s: {nover - n_doc} "
+        f"outside the documented exceptions, {n_doc} in them; slowest call: `{worst['name']}` {worst['slowest']:.2f} s.",
+        "",
+        "Documented exceptions to the bound (stated in the docstring, as issue 14 allows): "
+        + "; ".join(f"`{k}` {v}" for k, v in DOCUMENTED_SLOW.items()) + ".",
         "",
         "| function | examples (typical / extreme / invalid) | refused | failures | calls > 2 s | slowest call (CPU s) |",
         "|---|---:|---:|---:|---:|---:|",
