@@ -68,6 +68,8 @@ _N_MAX_GTH = 900
 #: faster at 1,200-2,100 nodes: a dense solve of 2,000-3,000 nodes took 0.4-0.7 s, and a root
 #: finder calls the chain ~8 times).
 _N_MAX_SPARSE = 40000
+#: Largest grid of isi_moments' dense backward solve (beyond: the kernel's band, sparse LU)
+_N_DENSE_BACKWARD = _N_MAX
 _N_DENSE_BANDED = 1000
 #: Zero-input orbits (of the reset state, of the density's breakpoints) are followed until their
 #: weight q0^n (q0^n/beta^n for the size of a density jump) falls below these.
@@ -572,14 +574,14 @@ class _Chain:
         with one_blas_thread():
             return self._converged()
 
-    def _dense_seconds(self):
-        """Estimated CPU seconds of the first two dense solves (orders 12 and 8 on the unrefined
-        panels): the kernel (nodes^2 x mixture components Gaussian evaluations) and the LU."""
+    def _dense_seconds(self, refine=0):
+        """Estimated CPU seconds of the two dense solves (orders 12 and 8) on the panels halved
+        ``refine`` times: the kernel (nodes^2 x mixture components Gaussian evaluations) and the LU."""
         low, high = self.bounds()
         edges = np.asarray(self.breakpoints(low, high), float)
         gaps = np.diff(edges)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res)))))
+            panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res / 2**refine)))))
         if panels * _ORDERS[1] > _N_MAX:
             return 0.0   # the solve refuses its grid itself (cheaply, before allocating)
         return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self.cw.size + _SEC_PER_LU * (panels * k) ** 3
@@ -612,7 +614,18 @@ class _Chain:
                 f"the firing probability ({first.rate:.2g}) is below {_GTH_BELOW:g}, where the solver for "
                 "increments with an atom cannot guarantee relative accuracy")
         last = None
+        spent = 0.0 if self._banded() else self._dense_seconds()
         for refine in range(6):
+            if refine and not self._banded():
+                # each halving costs ~8x the last (dense n^3): refuse, with the change reached, before
+                # the sum of the solves exceeds the budget (one case took 3.3 s to reach the node cap)
+                spent += self._dense_seconds(refine)
+                if spent > _MAX_SECONDS:
+                    raise ConvergenceError(
+                        f"grid refinement stopped at a {last:.2g} relative change of the rate (> {_CHECK:g}) after "
+                        f"{refine} halving(s): the next would bring the solves to about {spent:.2g} s of one core "
+                        f"(> {_MAX_SECONDS:g} s); the increment SD is small relative to the voltage range the "
+                        "membrane visits (raise it, or move beta away from 1), or use Gaussian increments")
             coarse = self.solve(refine, _ORDERS[0])
             fine = first if refine == 0 else self.solve(refine, _ORDERS[1])
             err = abs(fine.rate - coarse.rate)
@@ -1291,6 +1304,31 @@ def _moments(d: StationaryDensity):
     return mean, var
 
 
+def _backward_moments(chain: _Chain, sol: _Solution):
+    """(h1, h2) = (E[T], E[T^2]) on the solution's nodes from the killed backward equations
+    h1 = 1 + B h1, h2 = 2 h1 - 1 + B h2. Dense LU up to _N_DENSE_BACKWARD nodes; beyond (the sparse rate solve's
+    grids, a Gaussian increment without atom) through the forward kernel's band: B = W^-1 K^T W with
+    W = diag(w), so (I - K^T)(W h) = W rhs (sparse LU, natural order as in solve_sparse)."""
+    u, w = sol.nodes, sol.weights
+    if u.size <= _N_DENSE_BACKWARD:
+        A = np.eye(u.size) - _backward(chain, sol)
+        with one_blas_thread():
+            lu = linalg.lu_factor(A, check_finite=False)
+            h1 = linalg.lu_solve(lu, np.ones(u.size), check_finite=False)
+            return h1, linalg.lu_solve(lu, 2.0 * h1 - 1.0, check_finite=False)
+    if chain.q0 > 0.0 or chain.cw.size != 1:
+        raise ConvergenceError(f"isi_moments: the backward solve would need a dense {u.size} x {u.size} matrix "
+                               f"(> {_N_DENSE_BACKWARD} nodes) for an increment law with several components; use Gaussian "
+                               "increments, or a larger increment SD relative to the voltage range")
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    mat = (sparse.identity(u.size, format="csc") - _banded_kernel(chain, u, w, u < chain.v_th).T).tocsc()
+    lu = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+    h1 = lu.solve(w) / w
+    return h1, lu.solve(w * (2.0 * h1 - 1.0)) / w
+
+
 def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
     """Killed backward operator on the solution's nodes: (Bf)(v) = E[f(next) ; no spike]."""
     u, w = sol.nodes, sol.weights
@@ -1303,18 +1341,19 @@ def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
     return B
 
 
-def _banded_kernel(chain, u, w, alive):
-    """Sparse one-step killed kernel K[i, j] = f(u_i - beta u_j) w_j (u_i < v_th) of a chain with one
-    Gaussian increment component and no atom, kept within 11 SDs of each column's mean landing."""
+def _banded_kernel(chain, u, w, alive, shift=0.0):
+    """Sparse one-step killed kernel K[i, j] = f(u_i + shift - beta u_j) w_j (``alive[i]``: u_i < v_th for
+    the chain's step) of a chain with one Gaussian increment component and no atom, kept within 11 SDs
+    of each column's mean landing."""
     from scipy import sparse
 
     m, sd = float(chain.cm[0]), float(chain.cs[0])
-    lo_i = np.searchsorted(u, chain.beta * u + m - 11.0 * sd)
-    hi_i = np.searchsorted(u, chain.beta * u + m + 11.0 * sd)
+    lo_i = np.searchsorted(u + shift, chain.beta * u + m - 11.0 * sd)
+    hi_i = np.searchsorted(u + shift, chain.beta * u + m + 11.0 * sd)
     counts = np.maximum(hi_i - lo_i, 0)
     cols = np.repeat(np.arange(u.size), counts)
     rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo_i, counts)
-    vals = chain.fc(u[rows] - chain.beta * u[cols]) * w[cols] * alive[rows]
+    vals = chain.fc(u[rows] + shift - chain.beta * u[cols]) * w[cols] * alive[rows]
     # in column order already: compressed directly (no COO conversion of millions of entries)
     return sparse.csc_matrix((vals, rows, np.concatenate([[0], np.cumsum(counts)])), shape=(u.size, u.size))
 
@@ -1365,12 +1404,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         # ISI is geometric with that mean (the rare-escape limit below: CV -> 1)
         return ISIMoments(np.float64(math.inf), np.float64(math.inf), np.float64(1.0))
     u, w = sol.nodes, sol.weights
-    B = _backward(chain, sol)
-    A = np.eye(u.size) - B
-    with one_blas_thread():
-        lu = linalg.lu_factor(A, check_finite=False)
-        h1 = linalg.lu_solve(lu, np.ones(u.size), check_finite=False)
-        h2 = linalg.lu_solve(lu, 2.0 * h1 - 1.0, check_finite=False)
+    h1, h2 = _backward_moments(chain, sol)
     lo, hi = _panels(chain, sol, _ORDERS[-1])
     if chain.renewal:
         # start at v_reset: one step by the backward equation, zero-input orbit handled by interpolation
@@ -1394,7 +1428,10 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     else:
         p = sol.density
         theta = chain.theta
-        rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (w * p)
+        if u.size > _N_DENSE_BACKWARD:      # the post-spike landing law by the kernel's band (a dense n x n would not fit)
+            rho = _banded_kernel(chain, u, w, u >= chain.v_reset, shift=theta) @ p
+        else:
+            rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (w * p)
         if chain.q0 > 0.0:
             y = (u + theta - chain.a) / chain.beta
             rho = rho + chain.q0 / chain.beta * (_interp_matrix(y, u >= chain.v_reset, lo, hi, _ORDERS[-1]) @ p)

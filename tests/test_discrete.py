@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from snntheory import LIF, diffusion
+from snntheory import LIF, diffusion, discrete
 from snntheory.discrete import (
     firing_probability, isi_distribution, isi_moments, layer_rate, membrane_moments, quenched_layer,
     siegert_comparison, stationary_density, quenched_neuron_rate, quenched_rate_quantiles, grid_chain,
@@ -625,3 +625,23 @@ def test_underflowing_increment_sd_is_refused_not_divided_by():
     grading (which measures distances in it) leaves such a chain alone and the grid refuses it."""
     with pytest.raises(ConvergenceError):
         layer_rate(LIF.from_beta(0.001, reset="subtract", tau_ref=0.0), 100, 0.999, 0.0792109, 3e-201)
+
+
+@pytest.mark.parametrize("m,s,beta,reset", [(0.03, 0.15, 0.95, "zero"), (0.0, 0.2, 0.99, "subtract"),
+                                            (0.05, 0.1, 0.999, "subtract")])
+def test_isi_moments_banded_backward_solve_equals_the_dense_one(monkeypatch, m, s, beta, reset):
+    """Beyond _N_DENSE_BACKWARD nodes isi_moments solves the backward equations through the forward
+    kernel's band (B = W^-1 K^T W) instead of a dense n x n matrix; on grids small enough for both the
+    two agree to rounding."""
+    dense = discrete.isi_moments(m, s, beta=beta, reset=reset)
+    monkeypatch.setattr(discrete, "_N_DENSE_BACKWARD", 10)
+    banded = discrete.isi_moments(m, s, beta=beta, reset=reset)
+    np.testing.assert_allclose([banded.mean, banded.var], [dense.mean, dense.var], rtol=1e-11)
+
+
+def test_isi_moments_on_a_sparse_grid_needs_no_dense_matrix():
+    # issue 14's deep profile: beta = 1 - 1e-6 and a huge noise put the rate on a 38,340-node sparse
+    # grid, and the backward solve then asked for an 11 GiB dense matrix (MemoryError)
+    isi = discrete.isi_moments(-0.11764, 5000.0, beta=0.999999)
+    p = discrete.firing_probability(-0.11764, 5000.0, beta=0.999999)
+    assert isi.mean * p == pytest.approx(1.0, rel=1e-9) and np.isfinite(isi.var) and isi.cv > 0
