@@ -558,26 +558,32 @@ def _fmt_rho(d):
 
 
 def warning_check(state, summ, chance=0.2):
-    """Report lines: per cell, whether the critical plan warned (TrainabilityWarning) or only noted an
-    imbalance, against whether any method trained (best mean accuracy above ``chance``)."""
+    """Report lines: per cell, whether the rate plan (``init_snn_``'s default) and the critical plan warned
+    (TrainabilityWarning) or only noted an imbalance, against whether any method trained (best mean
+    accuracy above ``chance``)."""
     lines = ["## Does the warning fire exactly where nothing trains?", "",
-             f"Per cell: the best method's mean test accuracy (a cell *fails* where it is <= {chance:g}) and the "
-             "critical plan's verdict before training (`init_network(w_std='critical')`, as through `init_snn_`: "
-             "TrainabilityWarning where the predicted error vanishes beyond `UNTRAINABLE_DECADES` at every allowed "
-             "weight; otherwise a note on the plan where it is unbalanced beyond `CRITICAL_SPAN`).", "",
-             "| cell | best method (acc) | fails | critical plan's verdict | agrees |", "|---|---|---|---|---|"]
+             f"Per cell: the best method's mean test accuracy (a cell *fails* where it is <= {chance:g}) and each "
+             "plan's verdict before training (as through `init_snn_`): TrainabilityWarning where the predicted "
+             "through-time error vanishes beyond `UNTRAINABLE_DECADES` (the rate plan: at its weights; the "
+             "critical plan, `w_std='critical'`: at every weight it allows); otherwise a note on the plan where it "
+             "is unbalanced beyond `CRITICAL_SPAN`. *agrees*: a warning exactly where the cell fails.", "",
+             "| cell | best method (acc) | fails | rate plan's verdict | agrees | critical plan's verdict | agrees |",
+             "|---|---|---|---|---|---|---|"]
+
+    def verdict(info, fails):
+        if info is None or "predicted" not in info:
+            return "not planned", "–"
+        warned, noted = bool(info.get("plan_warnings")), bool(info.get("plan_notes"))
+        return ("warning" if warned else "note (unbalanced)" if noted else "balanced",
+                "yes" if warned == fails else "**no**")
+
     for c in dict.fromkeys(r["cell"] for r in summ if r["n_seeds"]):
         rows = [r for r in summ if r["cell"] == c and r["n_seeds"]]
         best = max(rows, key=lambda r: r["acc_mean"])
-        info = state["cells"].get(f"{c}/critical")
-        if info is None or "predicted" not in info:
-            verdict, agrees = "not planned", "–"
-        else:
-            warned, noted = bool(info.get("plan_warnings")), bool(info.get("plan_notes"))
-            verdict = "warning" if warned else "note (unbalanced)" if noted else "balanced"
-            agrees = "yes" if warned == (best["acc_mean"] <= chance) else "**no**"
-        lines.append(f"| {c} | {best['method']} ({best['acc_mean']:.3f}) | {'yes' if best['acc_mean'] <= chance else 'no'} "
-                     f"| {verdict} | {agrees} |")
+        fails = best["acc_mean"] <= chance
+        cols = [x for m in ("discrete", "critical") for x in verdict(state["cells"].get(f"{c}/{m}"), fails)]
+        lines.append(f"| {c} | {best['method']} ({best['acc_mean']:.3f}) | {'yes' if fails else 'no'} | "
+                     + " | ".join(cols) + " |")
     warned = [(k, w) for k, i in state["cells"].items() for w in i.get("plan_warnings") or []]
     noted = [(k, n) for k, i in state["cells"].items() if not i.get("plan_warnings") for n in i.get("plan_notes") or []]
     if warned:

@@ -13,7 +13,8 @@ One panel per reset (a: to zero, b: by subtraction), all from ``network.phase_di
 - markers: the ANN schemes (``inverse.baseline_weights``: kaiming, glorot, pytorch (uniform,
   its SD), fluctuation), Micheli et al. 2024 (Var w = 1 / (n P(u > theta)), P(u > theta) the
   input's spike probability, its first matrix), snntheory's plan (``inverse.init_network``, target
-  50 Hz, the range of its per-layer means);
+  50 Hz, the range of its per-layer means; at this depth and surrogate it warns that the gradient
+  vanishes, TrainabilityWarning, as the plane's gain contours show);
 - the chi_c = 1 and gain = 1 contours are drawn but empty when the plane has no such point
   (the panel's note gives the range);
 - open circles: a two-replica simulation (``simulate.replica_network``) of layer 1's per-step
@@ -73,8 +74,12 @@ def compute_schemes(*, reset):
     for name in ("kaiming", "glorot", "pytorch", "fluctuation", "micheli"):   # micheli: its first matrix
         wm, ws, _ = baseline_weights(name, n_in=WIDTH, n_out=WIDTH, neuron=nrn, input_rate=P_IN * 1e3)
         out[name] = np.array([wm, ws, wm, wm])
-    plan = init_network([WIDTH] * (LAYERS + 1), neuron=nrn, input_rate=P_IN * 1e3, target_rate=50.0,
-                        calibrate=False, map_gain=False)
+    import warnings
+    from snntheory.errors import TrainabilityWarning
+    with warnings.catch_warnings():     # the plan warns at this depth and surrogate: the plane shows why
+        warnings.simplefilter("ignore", TrainabilityWarning)
+        plan = init_network([WIDTH] * (LAYERS + 1), neuron=nrn, input_rate=P_IN * 1e3, target_rate=50.0,
+                            calibrate=False, map_gain=False, surrogate=SURROGATE, surrogate_width=SURROGATE_WIDTH)
     out["plan"] = np.array([plan.w_means.mean(), plan.w_stds.mean(), plan.w_means.min(), plan.w_means.max()])
     return out
 

@@ -42,7 +42,7 @@ from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
 from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
-                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, gradient_gain,
+                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability, gradient_gain,
                       phase_diagram, predict_network)
 from .neuron import LIF
 
@@ -559,7 +559,7 @@ def _micheli_tail(neuron) -> float:
 
 
 def init_network(widths, *, neuron, input_rate, target_rate=None, method="discrete", w_std=None, kappa=KAPPA,
-                 surrogate="fast_sigmoid", surrogate_width=None, xi=1.0, map_gain=True,
+                 surrogate=None, surrogate_width=None, xi=1.0, map_gain=True,
                  silent_below=SILENT_BELOW, weight_dist="rows", calibrate=None, calibrate_steps=None,
                  calibrate_batch=None, calibrate_seed=20260, calibration_input=None,
                  map_slope=ATTRACTING_SLOPE) -> NetworkInit:
@@ -594,7 +594,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     kappa : float, keyword-only
         Balance of the default (``w_std=None``) family: free mean = kappa x free SD.
     surrogate, surrogate_width : keyword-only
-        For the gradient gain (see :mod:`snntheory.surrogate`).
+        For the gradient gain (see :mod:`snntheory.surrogate`). ``surrogate=None`` (default):
+        snnTorch's fast sigmoid for the gains, and no trainability check of a rate plan (see
+        Notes); :func:`snntheory.torch.init_snn_` passes the model's own surrogate.
     xi : float, keyword-only
         Distance to threshold in free SDs of the fluctuation-driven baseline.
     map_gain : bool, keyword-only
@@ -745,6 +747,22 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     the slope the fast-sigmoid note names (3.12) it trains to 0.811 ± 0.024 and Kaiming to
     0.928 ± 0.005 (``experiments/results/compare/compare.md``).
 
+    **Trainability check of the rate plans** (every ``method`` but the baselines, every ``w_std``
+    but ``"gradient"`` and ``"critical"``; two or more layers; neurons without refractoriness or
+    a delayed reset). The weights are set by the rate targets, so the plan cannot move them for
+    the gradient; it reports at them each layer's full (through-time) gradient gain
+    (``LayerInit.full_grad_gain``: :func:`predict_network`'s fast route, :data:`GRADIENT_STEPS`
+    steps, count readout, the given surrogate and width; ~0.1-0.5 s) and judges the layer-1 /
+    top-layer error ratio by the critical plan's rules: beyond :data:`CRITICAL_SPAN` a note,
+    beyond a fall of :data:`UNTRAINABLE_DECADES` a :class:`~snntheory.errors.TrainabilityWarning`
+    (through :func:`snntheory.torch.init_snn_`, before training, pointing at the user's line),
+    both naming the surrogate width (snnTorch's parameter) or depth that would balance it. On
+    ``compare_init.py``'s digits cells the rate plan's prediction falls 10^-21.8 at 16 layers with
+    the fast sigmoid at slope 25 (where no method trains), 10^-9.3 at 8 and 10^-3.7 at 4 (notes;
+    they train), and stays within 10^+-1 with ATan. Accuracy: the fast route's per-layer gains
+    within 35 % of autograd at snnTorch's default widths (tests); for surrogates much narrower
+    than the membrane's per-step spread it under-resolves sigma' and is not reliable.
+
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
@@ -829,6 +847,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         raise ParameterError(f"calibrate applies to the planned methods {METHODS}, not to the baseline {method!r}")
     rows_law = weight_dist == "rows" and method not in BASELINES
     start = _State.bernoulli(p0, rows_law)
+    surrogate_given = surrogate is not None
+    surrogate = "fast_sigmoid" if surrogate is None else surrogate
     stats_kw = _stats_kw(surrogate, surrogate_width, silent_below)
     if w_std in ("gradient", "critical"):
         if method != "discrete":
@@ -885,8 +905,10 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         warnings.warn(f"the plan is silent in every layer (predicted rates below {silent_below / dt:g} Hz): "
                       f"check the units of input_rate ({rate0:g} Hz at dt = {dt:g} s)", UnitsWarning,
                       stacklevel=_user_stacklevel())
+    check = (lambda pl: pl) if method in BASELINES or not surrogate_given else (lambda pl: _check_trainability(
+        pl, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below))
     if not calibrate:
-        return plan
+        return check(plan)
     model_means = [r[2] for r in rows]
     # each layer starts from the model's stationary membrane law (no start-up transient); recorded
     # trials start from rest, as in training
@@ -906,8 +928,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     # be far off (deep i.i.d. layers of width 100 at 1 % input: 2.6x), and its spread in Hz with them
     spreads = ([l.rate_spread / l.rate * t if l.rate > 0 else math.nan for l, t in zip(plan.layers, targets)]
                if map_gain and slopes else None)
-    return _network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out,
-                         model_means=model_means, calibration=cal, spreads=spreads)
+    return check(_network_init(rows, method, widths, rate0, neuron, map_gain, targets=targets_out,
+                               model_means=model_means, calibration=cal, spreads=spreads))
 
 
 #: Largest per-layer spike probability per step the plan ``w_std="gradient"`` may predict
@@ -1021,18 +1043,32 @@ def _critical_advice(pd, ok, i, ratio, widths, neuron, rate0, surrogate, surroga
     """The critical plan's imbalance in words: how far the error falls or grows over the depth at the
     chosen point, and the surrogate width (snnTorch's parameter) or depth that would balance it."""
     width = _surrogate._width_of(surrogate, surrogate_width)
-    L = len(widths) - 1
+    # the surrogate does not move the rates: only the allowed points are evaluated again
+    found = _balancing_width(width, lambda w: np.any(_balance(
+        _phase(widths, pd.w_mean[ok], pd.w_std[ok], neuron, rate0, surrogate, w, weight_dist, silent_below))[1]
+        <= CRITICAL_SPAN))
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log10(pd.grad_gain[i, :-1])
-    direction = "explodes" if ratio > 0 else "vanishes"
-    # the surrogate does not move the rates: only the allowed points are evaluated again
-    found = None
+    return _imbalance_text(f"w_std='critical': the predicted surrogate gradient {{direction}} through this depth at "
+                           f"every weight the plan allows (rates within {CRITICAL_RATE_BAND} spikes per step): the "
+                           "best point's", ratio, logs, surrogate, width, found, untrainable)
+
+
+def _balancing_width(width, balanced):
+    """The first surrogate width ``k * width`` (k in _CRITICAL_WIDTHS, nearest 1 first) at which
+    ``balanced(width)`` holds, or None."""
     for k in sorted(_CRITICAL_WIDTHS, key=lambda k: abs(math.log(k))):
-        pk = _phase(widths, pd.w_mean[ok], pd.w_std[ok], neuron, rate0, surrogate, width * k, weight_dist,
-                    silent_below)
-        if np.any(_balance(pk)[1] <= CRITICAL_SPAN):
-            found = width * k
-            break
+        if balanced(width * k):
+            return width * k
+    return None
+
+
+def _imbalance_text(head, ratio, logs, surrogate, width, found, untrainable):
+    """How far the predicted error falls or grows from the top layer to layer 1 (``ratio``, log10;
+    ``logs`` the per-layer log10 full gains below the top) and what would balance it: the surrogate
+    width ``found`` (snnTorch's parameter where it has one) or a smaller depth. ``head`` may hold
+    ``{direction}``."""
+    L = logs.size + 1
     name = _surrogate._SNNTORCH.get(surrogate)
     if found is None:
         fix = (f"no {surrogate} width between {min(_CRITICAL_WIDTHS):g}x and {max(_CRITICAL_WIDTHS):g}x the "
@@ -1055,10 +1091,48 @@ def _critical_advice(pd, ok, i, ratio, widths, neuron, rate0, surrogate, surroga
              else "undefined (the predicted error is zero even at the top layer)")
     verdict = (f"below 10^-{UNTRAINABLE_DECADES:g}, where every digits net of compare_init.py stayed at or below "
                "0.29 accuracy"
-               if untrainable else f"balanced: within 10^+-{CRITICAL_SPAN:g}")
-    return (f"w_std='critical': the predicted surrogate gradient {direction} through this depth at every weight the "
-            f"plan allows (rates within {CRITICAL_RATE_BAND} spikes per step): the best point's layer-1 / top-layer "
-            f"error ratio is {shown} over {L} layers ({verdict}); {fix}")
+               if untrainable else f"beyond the balanced span of 10^+-{CRITICAL_SPAN:g}")
+    head = head.format(direction="explodes" if ratio > 0 else "vanishes")
+    return f"{head} layer-1 / top-layer error ratio is {shown} over {L} layers ({verdict}); {fix}"
+
+
+def _full_gains(widths, w_means, w_stds, neuron, rate0, surrogate, width, weight_dist, silent_below):
+    """Per-layer full (through-time) gradient gains of fixed weights: predict_network's fast route
+    (its closures only: the rates are the plan's), :data:`GRADIENT_STEPS` steps, count readout
+    (the top layer's is NaN)."""
+    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _trainability(list(widths), np.asarray(w_means, float), np.asarray(w_stds, float), neuron, rate0, law,
+                             _stats_kw(surrogate, width, silent_below), "fast", GRADIENT_STEPS, None)[2]
+
+
+def _check_trainability(plan, widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
+    """A rate plan with its per-layer full gradient gains and, where the predicted error is out of
+    balance over the depth (beyond CRITICAL_SPAN), a note naming what would balance it; a
+    TrainabilityWarning where it vanishes beyond UNTRAINABLE_DECADES (the critical plan's rules,
+    at the plan's own weights). Skipped (nothing added) for one layer and for neurons without the
+    chain model of the trainability theory (a refractory period or a delayed reset)."""
+    cp = neuron.chain_params()
+    if len(widths) < 3 or cp.ref_steps or neuron.reset_delay:
+        return plan
+    width = _surrogate._width_of(surrogate, surrogate_width)
+    args = (widths, plan.w_means, plan.w_stds, neuron, rate0, surrogate)
+    gains = _full_gains(*args, width, weight_dist, silent_below)
+    plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(gains[:-1])
+    ratio = float(np.sum(logs))
+    if abs(ratio) <= CRITICAL_SPAN:
+        return plan
+    untrainable = not ratio >= -UNTRAINABLE_DECADES
+    found = _balancing_width(width, lambda w: abs(float(np.sum(np.log10(
+        _full_gains(*args, w, weight_dist, silent_below)[:-1])))) <= CRITICAL_SPAN)
+    text = _imbalance_text("the predicted surrogate gradient {direction} through this depth at the planned "
+                           "weights: their", ratio, logs, surrogate, width, found, untrainable)
+    if untrainable:
+        warnings.warn(text, TrainabilityWarning, stacklevel=_user_stacklevel())
+    return replace(plan, notes=plan.notes + (text,))
 
 
 def _warn_units(rate, dt):

@@ -86,6 +86,12 @@ def test_init_network_depth_model_round_trip_and_table():
     assert all(0 <= l.map_gain < 1 for l in plan.layers)  # the default weights make the target attracting
     text = str(plan)
     assert "map gain" in text and "target Hz" in text and len(text.splitlines()) == 5
+    # no surrogate passed: the gains use snnTorch's fast sigmoid, and no trainability note is made
+    assert plan.notes == ()
+    noted = init_network([200, 250, 300, 100], neuron=NEURON, input_rate=100.0, target_rate=[100.0, 80.0, 60.0],
+                         calibrate=False, surrogate="fast_sigmoid")
+    # ... passed (as init_snn_ does): over 3 layers the error falls ~10^-3, a note naming a wider slope
+    assert len(noted.notes) == 1 and "slope = " in noted.notes[0] and "note: " + noted.notes[0] in str(noted)
 
 
 def test_init_network_other_methods_chain_their_targets():
