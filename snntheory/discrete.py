@@ -588,14 +588,14 @@ class _Chain:
                    for k in _ORDERS)
 
     def _converged(self) -> _Solution:
-        if self.v_lower is None and not self._banded():
-            cost = self._dense_seconds()
-            if cost > _MAX_SECONDS:
-                raise _CostRefusal(
-                    f"the Nyström solve would take about {cost:.2g} s of one core (> {_MAX_SECONDS:g} s): "
-                    f"{self.cw.size} Gaussian components of the increment on a grid of increment-SD panels; "
-                    "use increments='gaussian' (or fewer active inputs per step: smaller n_in * p_in), or a "
-                    "larger increment SD relative to the voltage range")
+        dense = self.v_lower is None and not self._banded()
+        cost = self._dense_seconds() if dense else 0.0
+        if cost > _MAX_SECONDS:
+            raise _CostRefusal(
+                f"the Nyström solve would take about {cost:.2g} s of one core (> {_MAX_SECONDS:g} s): "
+                f"{self.cw.size} Gaussian components of the increment on a grid of increment-SD panels; "
+                "use increments='gaussian' (or fewer active inputs per step: smaller n_in * p_in), or a "
+                "larger increment SD relative to the voltage range")
         first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
@@ -614,9 +614,9 @@ class _Chain:
                 f"the firing probability ({first.rate:.2g}) is below {_GTH_BELOW:g}, where the solver for "
                 "increments with an atom cannot guarantee relative accuracy")
         last = None
-        spent = 0.0 if self._banded() else self._dense_seconds()
+        spent = cost       # this loop runs with v_lower None: dense unless banded
         for refine in range(6):
-            if refine and not self._banded():
+            if refine and dense:
                 # each halving costs ~8x the last (dense n^3): refuse, with the change reached, before
                 # the sum of the solves exceeds the budget (one case took 3.3 s to reach the node cap)
                 spent += self._dense_seconds(refine)
@@ -1306,9 +1306,10 @@ def _moments(d: StationaryDensity):
 
 def _backward_moments(chain: _Chain, sol: _Solution):
     """(h1, h2) = (E[T], E[T^2]) on the solution's nodes from the killed backward equations
-    h1 = 1 + B h1, h2 = 2 h1 - 1 + B h2. Dense LU up to _N_DENSE_BACKWARD nodes; beyond (the sparse rate solve's
-    grids, a Gaussian increment without atom) through the forward kernel's band: B = W^-1 K^T W with
-    W = diag(w), so (I - K^T)(W h) = W rhs (sparse LU, natural order as in solve_sparse)."""
+    h1 = 1 + B h1, h2 = 2 h1 - 1 + B h2. Dense LU up to _N_DENSE_BACKWARD nodes; beyond (the sparse
+    rate solve's grids, a Gaussian increment without atom) through the forward kernel's band:
+    B = W^-1 K^T W with W = diag(w), so (I - K^T)(W h) = W rhs (sparse LU, natural order as in
+    solve_sparse)."""
     u, w = sol.nodes, sol.weights
     if u.size <= _N_DENSE_BACKWARD:
         A = np.eye(u.size) - _backward(chain, sol)
@@ -1318,8 +1319,8 @@ def _backward_moments(chain: _Chain, sol: _Solution):
             return h1, linalg.lu_solve(lu, 2.0 * h1 - 1.0, check_finite=False)
     if chain.q0 > 0.0 or chain.cw.size != 1:
         raise ConvergenceError(f"isi_moments: the backward solve would need a dense {u.size} x {u.size} matrix "
-                               f"(> {_N_DENSE_BACKWARD} nodes) for an increment law with several components; use Gaussian "
-                               "increments, or a larger increment SD relative to the voltage range")
+                               f"(> {_N_DENSE_BACKWARD} nodes) for an increment law with several components; use "
+                               "Gaussian increments, or a larger increment SD relative to the voltage range")
     from scipy import sparse
     from scipy.sparse.linalg import splu
 
@@ -1428,7 +1429,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     else:
         p = sol.density
         theta = chain.theta
-        if u.size > _N_DENSE_BACKWARD:      # the post-spike landing law by the kernel's band (a dense n x n would not fit)
+        if u.size > _N_DENSE_BACKWARD:      # the post-spike landing law by the kernel's band (no dense n x n)
             rho = _banded_kernel(chain, u, w, u >= chain.v_reset, shift=theta) @ p
         else:
             rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (w * p)

@@ -42,7 +42,8 @@ from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
 from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
 from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
-                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability, gradient_gain,
+                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability,
+                      _trainability_covers, gradient_gain,
                       phase_diagram, predict_network)
 from .neuron import LIF
 
@@ -984,9 +985,14 @@ def _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, s
                   silent_below)
 
 
+def _gain_law(weight_dist):
+    """The weight law the trainability routes model for a plan's ``weight_dist`` (others: "normal")."""
+    return weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+
+
 def _phase(widths, wm, ws, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below):
     """:func:`phase_diagram` at the points (wm, ws), its warnings silenced (the plans read its NaNs)."""
-    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
+    law = _gain_law(weight_dist)
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return phase_diagram(list(widths), wm, ws, neuron=neuron, input_rate=rate0, n_steps=GRADIENT_STEPS,
@@ -1100,10 +1106,10 @@ def _full_gains(widths, w_means, w_stds, neuron, rate0, surrogate, width, weight
     """Per-layer full (through-time) gradient gains of fixed weights: predict_network's fast route
     (its closures only: the rates are the plan's), :data:`GRADIENT_STEPS` steps, count readout
     (the top layer's is NaN)."""
-    law = weight_dist if weight_dist in ("normal", "uniform", "rows") else "normal"
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _trainability(list(widths), np.asarray(w_means, float), np.asarray(w_stds, float), neuron, rate0, law,
+        return _trainability(list(widths), np.asarray(w_means, float), np.asarray(w_stds, float), neuron, rate0,
+                             _gain_law(weight_dist),
                              _stats_kw(surrogate, width, silent_below), "fast", GRADIENT_STEPS, None)[2]
 
 
@@ -1113,21 +1119,25 @@ def _check_trainability(plan, widths, neuron, rate0, surrogate, surrogate_width,
     TrainabilityWarning where it vanishes beyond UNTRAINABLE_DECADES (the critical plan's rules,
     at the plan's own weights). Skipped (nothing added) for one layer and for neurons without the
     chain model of the trainability theory (a refractory period or a delayed reset)."""
-    cp = neuron.chain_params()
-    if len(widths) < 3 or cp.ref_steps or neuron.reset_delay:
+    if len(widths) < 3 or not _trainability_covers(neuron):
         return plan
     width = _surrogate._width_of(surrogate, surrogate_width)
-    args = (widths, plan.w_means, plan.w_stds, neuron, rate0, surrogate)
-    gains = _full_gains(*args, width, weight_dist, silent_below)
+
+    def gains_at(w):
+        return _full_gains(widths, plan.w_means, plan.w_stds, neuron, rate0, surrogate, w, weight_dist, silent_below)
+
+    def log_below_top(gains):       # per-layer log10 full gains below the top layer (0 gain: -inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(gains[:-1])
+
+    gains = gains_at(width)
     plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.log10(gains[:-1])
+    logs = log_below_top(gains)
     ratio = float(np.sum(logs))
     if abs(ratio) <= CRITICAL_SPAN:
         return plan
     untrainable = not ratio >= -UNTRAINABLE_DECADES
-    found = _balancing_width(width, lambda w: abs(float(np.sum(np.log10(
-        _full_gains(*args, w, weight_dist, silent_below)[:-1])))) <= CRITICAL_SPAN)
+    found = _balancing_width(width, lambda w: abs(float(np.sum(log_below_top(gains_at(w))))) <= CRITICAL_SPAN)
     text = _imbalance_text("the predicted surrogate gradient {direction} through this depth at the planned "
                            "weights: their", ratio, logs, surrogate, width, found, untrainable)
     if untrainable:

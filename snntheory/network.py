@@ -1398,8 +1398,7 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     plan = _network_init(rows, "given", widths, rate0, neuron, map_gain)
     check_choice("trainability", trainability, TRAINABILITY_ROUTES)
     window = check_int("n_steps", window, label="window")
-    no_chain = bool(neuron.chain_params().ref_steps or neuron.reset_delay)
-    if trainability == "exact" or (trainability == "fast" and not no_chain):
+    if trainability == "exact" or (trainability == "fast" and _trainability_covers(neuron)):
         chi, cst, gains = _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, trainability,
                                         window, rows)
         plan = replace(plan, layers=tuple(replace(l, chi_c=float(chi[i]), c_star=float(cst[i]),
@@ -2128,7 +2127,7 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
     1.0
     """
     widths, rate0, wms, wss = _check_layers(widths, w_means, w_stds, neuron, input_rate, weight_dist)
-    if neuron.ref_steps or neuron.reset_delay:
+    if not _trainability_covers(neuron):
         raise ParameterError("bptt_gain needs no refractoriness (tau_ref = 0) and an immediate reset "
                              "(reset_delay=False)")
     T = check_int("n_steps", n_steps)
@@ -2655,6 +2654,11 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
                       "10-100 %; check them with predict_network or discrete.firing_probability, or use a smaller "
                       "beta", ApproximationWarning, stacklevel=2)
     return PhaseDiagram(wm, ws, *res, T, unresolved)
+
+
+def _trainability_covers(neuron):
+    """Whether the trainability chain models this neuron: no refractoriness, an immediate reset."""
+    return not (neuron.ref_steps or neuron.reset_delay)
 
 
 def _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, route, window, rows):

@@ -1864,8 +1864,8 @@ _DEHOOG_M_EXACT = 32
 #: Ratio of the ends of a time window: t in (T/(2 _WINDOW), T/2] is inverted with period T
 #: (smooth test transforms: error <= 1e-5 of the density scale with M = 10).
 _WINDOW = 8
-#: Largest M of the exact route's adaptive de Hoog inversion, and its agreement criterion
-#: (relative to the window's largest value asked for) between M and 2M.
+#: Largest M of the exact route's adaptive de Hoog inversion, and its agreement criterion between
+#: M and 2M (relative to the largest value at the window's probe times, _DEHOOG_PROBES).
 _DEHOOG_M_MAX = 256
 _DEHOOG_RTOL = 1e-9
 #: Probe times of a window (fractions of its period T; the window holds (T/16, T/2]).
@@ -2151,11 +2151,11 @@ def _invert_windows(t, tau, transform, m, m_max=None):
         # element's value stays independent of the others
         tk = np.concatenate([t[sel], big_t * _DEHOOG_PROBES])
         val = _dehoog(fp, tk, big_t, gamma)
+        probe = slice(-_DEHOOG_PROBES.size, None)
         while m_max is not None and mk < m_max:
             fp = np.concatenate([fp, transform(gamma + 1j * math.pi * np.arange(2 * mk + 1, 4 * mk + 1) / big_t)])
             mk *= 2
             prev, val = val, _dehoog(fp, tk, big_t, gamma)
-            probe = slice(-_DEHOOG_PROBES.size, None)
             if np.max(np.abs(val[probe] - prev[probe])) <= _DEHOOG_RTOL * np.max(np.abs(val[probe])):
                 break
         res[sel] = val[:sel.sum()]
@@ -2208,8 +2208,10 @@ def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
         return c * np.exp(-lam1 * t)
     import mpmath as mp
 
-    def shifted_mp(p):
+    with mp.workdps(30):
         z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
+
+    def shifted_mp(p):
         sk = (p - lam1) * tau
         return rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv) / mp.hyp1f1(sk, sk + rho, z)
 
@@ -2227,8 +2229,8 @@ def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
     todo = np.unique(t[~ok])
     if todo.size * _TALBOT_SECONDS > FPT_CHAIN_MAX_SECONDS:
         raise ConvergenceError(
-            f"shot-noise fpt_density: {todo.size} of the times asked for lie in the far tail (beyond the mean "
-            f"FPT + {_FPT_WINDOW_SD:g} SD = {t.min():.4g} s or so) where the density's modes cancel (R_E tau_m = "
+            f"shot-noise fpt_density: {todo.size} of the times asked for (from t = {todo.min():.4g} s) lie in the far "
+            f"tail, beyond the mean FPT + {_FPT_WINDOW_SD:g} SD, where the density's modes cancel (R_E tau_m = "
             f"{rho:.4g}) and each needs a 30-digit Talbot inversion (up to {_TALBOT_SECONDS:g} s): estimated more "
             f"than FPT_CHAIN_MAX_SECONDS = {FPT_CHAIN_MAX_SECONDS:g} s. Ask for fewer far-tail times, or raise "
             "snntheory.shotnoise.FPT_CHAIN_MAX_SECONDS")
