@@ -29,11 +29,13 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
 
 from _report import Report  # noqa: E402
 from snntheory import LIF  # noqa: E402
 from snntheory.errors import NoSolutionError, ParameterError  # noqa: E402
-from snntheory.inverse import BASELINES, init_network  # noqa: E402
+from snntheory import network as _nw  # noqa: E402
+from snntheory.inverse import BASELINES, _solve_depth_layer, init_network  # noqa: E402
 from snntheory.simulate import network  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -157,9 +159,97 @@ def grid(seeds=(0, 1, 2, 3, 4)):
     rep.write()
 
 
+def _block_stderr(run, depth, blocks=20):
+    """Relative standard error of each layer's time-averaged population rate in one run
+    (batch means over ``blocks`` consecutive blocks of the recorded window)."""
+    pop = run.population_spikes[1:]
+    b = pop[:, : pop.shape[1] // blocks * blocks].reshape(depth, blocks, -1).mean(axis=2)
+    return b.std(axis=1, ddof=1) / np.sqrt(blocks) / np.maximum(b.mean(axis=1), 1e-300)
+
+
+def _family_floor(plan, neuron, p, grid=np.geomspace(0.05, 5.0, 25)):
+    """Smallest predicted stationary draw-to-draw spread, relative to the rate, of the deepest
+    layer over every i.i.d. Gaussian weight SD that reaches the target (its mean solved):
+    sqrt(own variance / n_out / (1 - g^2)) on the depth model, with the deepest layer's input
+    state as the model propagates it at the plan's model means; and the SD where it is reached."""
+    widths = [plan.layers[0].n_in] + [l.n_out for l in plan.layers]
+    model = [(l.model_w_mean if np.isfinite(l.model_w_mean) else l.w_mean, l.w_std, "normal") for l in plan.layers]
+    rows = _nw._propagate(widths, neuron, _nw._State.bernoulli(p), lambda l, *_: model[l],
+                          _nw._stats_kw("fast_sigmoid", None, 1e-4))
+    n, n_out, state = rows[-1][0], rows[-1][1], rows[-1][5]
+    kw, g = neuron.chain_params(), neuron.gain
+    scale = neuron.theta / np.sqrt(n * state.ep)
+    best = (np.inf, np.nan)
+    for f in grid:
+        try:
+            wm = _solve_depth_layer(kw, g, n, state, p, f * scale, -1.25, neuron, n_out, {})[0]
+        except (NoSolutionError, ParameterError):
+            continue
+        out = _nw._layer_model(kw, g, n, state, wm, f * scale)[0]
+        own = max(out.ep2 - out.ep ** 2, 0.0) + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale)
+        slope = _nw._map_gain(kw, g, n, state, wm, f * scale, shift=True)
+        if abs(slope) < 1.0:
+            best = min(best, (np.sqrt(own / n_out / (1.0 - slope * slope)) / out.ep, f * scale))
+    return best
+
+
+def spread(draws=24, seeds0=100):
+    """Predicted against measured draw-to-draw spread of the robust plan's i.i.d. Gaussian draws,
+    with enough draws to test a factor 1.5, and the floor of that spread over all i.i.d. SDs."""
+    configs, depth = (CONFIGS[:1], 4) if QUICK else ([c for c in CONFIGS if c[1] < 1.0], 10)
+    draws = 4 if QUICK else draws
+    rep = Report("init_spread", "Draw-to-draw spread of i.i.d. Gaussian plans: predicted against measured, "
+                 "and its floor")
+    lo, hi = (np.sqrt(stats.chi2.ppf(q, draws - 1) / (draws - 1)) for q in (0.05, 0.95))
+    rep.note(f"Robust option (`w_std='attracting'`, `weight_dist='normal'`), {depth} layers of equal width, target "
+             f"= input rate, {draws} new i.i.d. Gaussian draws (seeds {seeds0}-{seeds0 + draws - 1}) of the planned "
+             "mean and SD, each simulated as in `--grid` (recorded steps max(2000, 100 / p_in) after 300 steps "
+             "of burn-in). Measured spread per layer: SD across draws of simulated/target, with each run's own "
+             "sampling variance (batch means, 20 blocks) subtracted; predicted: `LayerInit.rate_spread` / rate. "
+             f"With {draws} draws a measured/predicted ratio has a 90 % sampling interval of "
+             f"[{lo:.2f}, {hi:.2f}] times the true ratio. Floor: the smallest predicted stationary spread of "
+             "the deepest layer over every i.i.d. Gaussian SD that reaches the target (25 SDs from 0.05 to 5 "
+             "theta / sqrt(n p), mean solved; sqrt(own variance / n / (1 - slope^2)), slope < 1 only), and the "
+             "SD where it is reached. 'P(all within 10 %)': the chance that every layer of 5 new draws is within "
+             "10 % of the target if each layer's error were Gaussian with the predicted spread and the plan's "
+             "mean error (independent layers; the `--grid` criterion). 'worst error': over all draws and layers."
+             + (" QUICK CHECK RUN: not a result." if QUICK else ""))
+    rows = []
+    for n, beta, reset, p in configs:
+        neuron = LIF.from_beta(beta, reset=reset)
+        target = p / neuron.dt
+        n_steps, burn_in = max(2000, int(100 / p)), 300
+        plan = init_network([n] * (depth + 1), neuron=neuron, input_rate=target, w_std="attracting",
+                            weight_dist="normal", map_gain=True)
+        runs = [network([n] * (depth + 1), plan.w_means, plan.w_stds, neuron=neuron, input_rate=target,
+                        n_steps=n_steps, burn_in=burn_in, seed=seeds0 + s, weight_dist="normal")
+                for s in range(draws)]
+        ratio = np.array([r.rates[1:] for r in runs]) / target
+        noise = np.mean([(_block_stderr(r, depth) * q) ** 2 for r, q in zip(runs, ratio)], axis=0)
+        measured = np.sqrt(np.maximum(ratio.var(axis=0, ddof=1) - noise, 0.0))
+        predicted = np.array([l.rate_spread for l in plan.layers]) / target
+        factor = measured / predicted
+        bias = ratio.mean(axis=0) - 1.0
+        p_all = np.prod([(stats.norm.cdf((0.1 - b) / s) - stats.norm.cdf((-0.1 - b) / s)) ** 5
+                         for b, s in zip(bias, np.hypot(predicted, np.sqrt(noise)))])
+        floor, at = _family_floor(plan, neuron, p)
+        rows.append([n, f"{beta:.2f}", reset, f"{p:.2f}", f"{predicted.min():.3f}-{predicted.max():.3f}",
+                     f"{measured.min():.3f}-{measured.max():.3f}", f"{factor.min():.2f}-{factor.max():.2f}",
+                     f"{np.sum((factor > 1.5) | (factor < 1 / 1.5))}/{depth}", f"{np.abs(bias).max():.3f}",
+                     f"{np.abs(ratio - 1).max():.3f}", f"{floor:.3f} at {at / plan.w_stds[-1]:.2f}x",
+                     f"{p_all:.2g}"])
+        print("  done:", rows[-1], flush=True)
+    rep.table(["width", "beta", "reset", "p_in", "predicted spread", "measured spread", "measured/predicted",
+               "layers outside 1.5x", "max |mean error|", "worst error", "floor (x planned SD)",
+               "P(all within 10 %)"], rows)
+    rep.write()
+
+
 if __name__ == "__main__":
     if "--grid" in sys.argv:
         grid()
+    elif "--spread" in sys.argv:
+        spread()
     else:
         report = Report("init", "init_network: planning time and per-layer rates against simulate.network")
         found = timing(report)
