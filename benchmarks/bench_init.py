@@ -186,7 +186,7 @@ def _family_floor(plan, neuron, p, grid=np.geomspace(0.05, 5.0, 25)):
         except (NoSolutionError, ParameterError):
             continue
         out = _nw._layer_model(kw, g, n, state, wm, f * scale)[0]
-        own = max(out.ep2 - out.ep ** 2, 0.0) + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale)
+        own = max(out.ep2 - out.ep ** 2, 0.0) + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale, out.ep)
         slope = _nw._map_gain(kw, g, n, state, wm, f * scale, shift=True)
         if abs(slope) < 1.0:
             best = min(best, (np.sqrt(own / n_out / (1.0 - slope * slope)) / out.ep, f * scale))

@@ -2112,7 +2112,13 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
         R = None
     else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
         shifted = np.maximum(edges + (v_th - v_reset), v_th)
-        cdf2 = _mix_cdf(shifted[:, None, :], mu, s, mix)
+        # the edges at or below v_reset shift to v_th, whose CDF is column nb_lo of ``cdf``: only
+        # the columns above the last such edge of every drive are evaluated (they are most of a
+        # leaky neuron's grid, which reaches 8 free SDs below the mean)
+        k = int(np.min(np.count_nonzero(shifted == v_th, axis=1)))
+        cdf2 = np.empty_like(cdf)
+        cdf2[:, :, :k] = cdf[:, :, nb_lo, None]
+        cdf2[:, :, k:] = _mix_cdf(shifted[:, None, k:], mu, s, mix)
         R = np.diff(cdf2, axis=2)
         R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
         P[:, :, 1 : nb + 1] += R
