@@ -18,6 +18,12 @@ Run on one core:  ``OMP_NUM_THREADS=1 python benchmarks/bench_init.py [--quick] 
    120 simulations of 10 layers). ``--grid --quick`` runs 2 configurations with 4 layers and 2
    draws, to check the script (its file says so and is not a result to quote); ``--grid
    --only=1,2,10`` runs those configurations only (0-based) into ``init_grid_subset_1-2-10.md``.
+4. ``--spread``: the robust option's predicted draw-to-draw spread (``LayerInit.rate_spread``)
+   against 24 i.i.d. Gaussian draws of each grid configuration with beta < 1 (each run's own
+   sampling variance subtracted), and the floor of that spread over every i.i.d. Gaussian SD
+   reaching the target, with the chance that 5 draws keep every layer within 10 %; written to
+   ``benchmarks/results/init_spread.md`` (``--spread --quick``: one configuration, 4 layers, 4
+   draws, a check of the script).
 """
 
 import os
