@@ -769,7 +769,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
-    below's error times the map slope), evaluated at the model's own plan, whose rates are the
+    below's errors of the mean and mean square rate through the model's Jacobian), evaluated at the model's own plan, whose rates are the
     targets, and never at the calibrated means (where the model's deep rates can be far off).
 
     **Weight law.** With row-standardised weights (the default ``weight_dist="rows"``) every

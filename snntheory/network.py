@@ -346,8 +346,9 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
 
 
 def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below):
-    """(v_mean, v_std, silent_fraction, grad_gain, output state, law) from the depth model
-    (quenched); ``law`` = (node weights, pi, states) of the chain, or None without one."""
+    """(v_mean, v_std, silent_fraction, grad_gain, output state, law, (E[p^3], E[p^4])) from the
+    depth model (quenched); ``law`` = (node weights, pi, states) of the chain, or None without
+    one; the last pair, the neurons' third and fourth rate moments, for the draw-to-draw spread."""
     cp = neuron.chain_params()
     out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
     sdm = float(_drive_stats(neuron.gain, n, state.ep, state.evf, state.quenched, wm, ws)[2])
@@ -369,7 +370,7 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
         e2 = float(_surrogate.derivative(v_mean - cp.v_th, surrogate, width)) ** 2
         law = None
     grad = n_out * (ws * ws + wm * wm) * e2
-    return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out, law
+    return v_mean, math.sqrt(max(v_var, 0.0)), silent, grad, out, law, (float(w @ p_nodes**3), float(w @ p_nodes**4))
 
 
 def _stationary_sampler(law):
@@ -406,6 +407,25 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
     a = _layer_model(cp, gain, n, up, wm, ws)[0].ep
     b = _layer_model(cp, gain, n, dn, wm, ws)[0].ep
     return (a - b) / (2 * eps * state.ep)
+
+
+def _moment_jacobian(cp, gain, n, state, wm, ws, eps=0.05):
+    """2 x 2 Jacobian of the layer's output (E[p], E[p^2]) over neurons with respect to its
+    input's (E[p], E[p^2]) (central differences, +-5 %; the temporal variance moves with the
+    mean, as it does for Bernoulli-like trains), at fixed weights."""
+    if state.ep <= 0.0 or state.ep2 <= 0.0:
+        return np.zeros((2, 2))
+
+    def out(st):
+        o = _layer_model(cp, gain, n, st, wm, ws)[0]
+        return np.array([o.ep, o.ep2])
+
+    da, db = eps * state.ep, eps * state.ep2
+    col_a = (out(_State(state.ep + da, state.ep2, state.evf * (1.0 + eps), state.rows))
+             - out(_State(state.ep - da, state.ep2, state.evf * (1.0 - eps), state.rows))) / (2.0 * da)
+    col_b = (out(_State(state.ep, state.ep2 + db, state.evf, state.rows))
+             - out(_State(state.ep, state.ep2 - db, state.evf, state.rows))) / (2.0 * db)
+    return np.column_stack([col_a, col_b])
 
 
 def _variance_heterogeneity(cp, gain, n, state, wm, ws, base, eps=0.05):
@@ -1273,16 +1293,20 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
     ``spreads`` (Hz per layer) replaces the draw-to-draw spread computed at these rows."""
     cp, g, dt = neuron.chain_params(), neuron.gain, neuron.dt
     layers = []
-    var = 0.0     # variance of the population rate across weight draws, per step^2
+    # covariance across weight draws of the layer's population (mean rate, mean squared rate)
+    cov = np.zeros((2, 2))
     for l, (n, n_out, wm, ws, dist, state, stats) in enumerate(rows):
-        v_mean, v_std, silent, grad, out, _ = stats
+        v_mean, v_std, silent, grad, out, _, (m3, m4) = stats
         slope = _map_gain(cp, g, n, state, wm, ws) if map_gain else math.nan
-        # finite width: the draw's error of the layer below, passed on by the map's slope for a
-        # shifted mean, plus the sampling error of n_out independent neurons' rates (their
+        # finite width: the draw's errors of the layer below, passed on by the model's Jacobian
+        # of (E[p], E[p^2]), plus the sampling error of n_out independent neurons' rates (their
         # spread from the mean drives and, for i.i.d. weights, from the temporal variances)
-        carry = (_map_gain(cp, g, n, state, wm, ws, shift=True) if l and map_gain else 0.0)
-        hetero = max(out.ep2 - out.ep * out.ep, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws, out.ep)
-        var = carry * carry * var + hetero / n_out
+        jac = _moment_jacobian(cp, g, n, state, wm, ws) if l and map_gain else np.zeros((2, 2))
+        a, b = out.ep, out.ep2
+        own = np.array([[max(b - a * a, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws, a), m3 - a * b],
+                        [m3 - a * b, max(m4 - b * b, 0.0)]])
+        cov = jac @ cov @ jac.T + own / n_out
+        var = cov[0, 0]
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
                                 silent, float(grad), float(slope),
@@ -1358,30 +1382,32 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     Notes
     -----
     **Draw-to-draw spread** (``map_gain=True``). A network of finite width realises one weight
-    draw; its layer-l population rate :math:`P_l` differs from the model's :math:`E[p_l]` by the
-    sampling error of its :math:`N_l` neurons, whose rates are independent given the layer's
-    input (each neuron has its own weights), plus the error of the layer below passed on by
-    the map's slope :math:`g_l`:
+    draw; its layer-l population averages :math:`X_l = (\bar p_l, \overline{p^2_l})` of the rate
+    and the squared rate differ from the model's :math:`(E[p_l], E[p_l^2])` by the sampling error
+    of its :math:`N_l` neurons, whose rates are independent given the layer's input (each neuron
+    has its own weights), plus the errors of the layer below passed on by the model's Jacobian
+    :math:`J_l = \partial X_l / \partial X_{l-1}` (central differences, +-5 %):
 
     .. math::
 
-        \mathrm{Var}\,P_l = g_l^2\,\mathrm{Var}\,P_{l-1} + \mathrm{Var}_i(p_i)/N_l,
-        \qquad \mathrm{Var}\,P_0 = 0,
+        \mathrm{Cov}\,X_l = J_l\,\mathrm{Cov}\,X_{l-1}\,J_l^T + C_l/N_l,
+        \qquad \mathrm{Cov}\,X_0 = 0,
 
-    with :math:`\mathrm{Var}_i(p_i) = E[p^2] - E[p]^2` the model's quenched spread of the
-    neurons' rates (for i.i.d. weights plus the spread from their different temporal input
-    variances :math:`s_i^2 = g^2\sum_j W_{ij}^2 v_j`, by the delta method in
-    :math:`\log s^2`; it matters in sparse layers, about 10 % of the SD at 1 % input) and :math:`g_l` the slope of the layer map for a shift of the input rates'
-    mean at a fixed spread (a sampling error moves the mean, not the spread; scaling every
-    rate instead, as ``map_gain`` does, overstates the carry-over in deep layers by up to
-    1.8x). ``LayerInit.rate_spread`` is :math:`\sqrt{\mathrm{Var}\,P_l}`; a slope near 1
-    passes every draw's error on undamped. For i.i.d. Gaussian weights it matches 24 simulated
-    draws within a factor 1.5 (``tests/test_network.py``), and 40 draws of a calibrated sparse
-    plan (``tests/test_inverse.py``). Propagating the pair (mean of p, mean of p^2) with the
-    model's 2x2 Jacobian instead of the scalar slope overstated deep layers' spread 1.5x
-    (width 100, beta 0.9, 5 % input), so the scalar carry is kept. Row-standardised weights have no
-    quenched spread in this model (the measured one, about 1 % at width 100, comes from the
-    rows' higher moments and cross-neuron correlations, which it leaves out).
+    with :math:`C_l` the model's covariance of :math:`(p, p^2)` across the neurons (its quenched
+    spread; for i.i.d. weights :math:`\mathrm{Var}_i(p_i)` also gets the spread from the
+    neurons' different temporal input variances :math:`s_i^2 = g^2\sum_j W_{ij}^2 v_j`, by the
+    delta method in :math:`\log s^2`, about 10 % of the SD in sparse layers).
+    ``LayerInit.rate_spread`` is :math:`\sqrt{(\mathrm{Cov}\,X_l)_{11}}`. The second moment
+    matters: the next layer's drives spread by :math:`\sigma_w^2 \sum_j r_j^2`, so a draw whose
+    rates are more heterogeneous moves the next layer's rate (:math:`\partial E[p_l] /
+    \partial E[p_{l-1}^2]` is 3-17 x E[p]/E[p^2] in the tested networks) and the heterogeneity
+    map is nearly marginal (eigenvalue 0.9-1.1). Propagating the mean alone with the layer
+    map's slope under-predicted a sparse attracting plan's deep layers 1.8x (width 200, 1 %
+    input); with the pair it matches 24-120 draws within 0.65-1.4x (``tests/test_network.py``,
+    ``tests/test_inverse.py``, ``benchmarks/bench_init.py --spread``). A map slope near 1
+    passes every draw's error on undamped. Row-standardised weights have no quenched spread in
+    this model (the measured one, about 1 % at width 100, comes from the rows' higher moments
+    and cross-neuron correlations, which it leaves out).
 
     Examples
     --------

@@ -250,8 +250,10 @@ SPREAD_FACTOR = 1.5
 @pytest.mark.slow
 def test_rate_spread_across_weight_draws(mc_scale):
     """Finite-width theory: the SD of each layer's population rate across i.i.d. Gaussian weight
-    draws (width 100, six layers) against 24 independent draws, the simulations' own temporal
-    noise removed (measured ratios 0.93-1.15)."""
+    draws (width 100, six layers) against 96 independent draws, the simulations' own temporal
+    noise removed (measured/predicted 0.74-1.01 at 120 draws). 96 draws, not 24: the deep layers'
+    errors are correlated, so one set of draws moves every ratio together, and at 24 draws the
+    90 % sampling interval of a measured SD is 0.75-1.24 of the true one."""
     neuron = LIF.from_beta(0.9)
     widths = [100] * 7
     plan = init_network(widths, neuron=neuron, input_rate=50.0, weight_dist="normal", calibrate=False,
@@ -259,7 +261,7 @@ def test_rate_spread_across_weight_draws(mc_scale):
     pred = predict_network(widths, plan.w_means, plan.w_stds, neuron=neuron, input_rate=50.0,
                            weight_dist="normal", map_gain=True)
     spread = np.array([l.rate_spread for l in pred.layers])
-    runs = [plan.simulate(n_steps=int(2000 * mc_scale) + 1000, seed=1000 + k, burn_in=300) for k in range(24)]
+    runs = [plan.simulate(n_steps=int(2000 * mc_scale) + 1000, seed=1000 + k, burn_in=300) for k in range(96)]
     rates = np.array([r.rates[1:] for r in runs])
     # the simulations' temporal noise: variance of the population rate's mean from 10 time blocks
     # (not run.rate_stderr, whose spread across neurons contains the quenched spread measured here)
