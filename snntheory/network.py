@@ -1301,7 +1301,7 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
         # finite width: the draw's errors of the layer below, passed on by the model's Jacobian
         # of (E[p], E[p^2]), plus the sampling error of n_out independent neurons' rates (their
         # spread from the mean drives and, for i.i.d. weights, from the temporal variances)
-        jac = _moment_jacobian(cp, g, n, state, wm, ws) if l and map_gain else np.zeros((2, 2))
+        jac = _moment_jacobian(cp, g, n, state, wm, ws) if map_gain and np.any(cov) else np.zeros((2, 2))
         a, b = out.ep, out.ep2
         own = np.array([[max(b - a * a, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws, a), m3 - a * b],
                         [m3 - a * b, max(m4 - b * b, 0.0)]])
