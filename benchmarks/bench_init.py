@@ -173,11 +173,13 @@ def _block_stderr(run, depth, blocks=20):
     return b.std(axis=1, ddof=1) / np.sqrt(blocks) / np.maximum(b.mean(axis=1), 1e-300)
 
 
-def _family_floor(plan, neuron, p, grid=np.geomspace(0.05, 5.0, 25)):
-    """Smallest predicted stationary draw-to-draw spread, relative to the rate, of the deepest
-    layer over every i.i.d. Gaussian weight SD that reaches the target (its mean solved):
-    sqrt(own variance / n_out / (1 - g^2)) on the depth model, with the deepest layer's input
-    state as the model propagates it at the plan's model means; and the SD where it is reached."""
+def _family_floor(plan, neuron, p, depth, grid=np.geomspace(0.05, 5.0, 25)):
+    """Smallest predicted draw-to-draw spread, relative to the rate, of the top layer of ``depth``
+    identical layers over every i.i.d. Gaussian weight SD that reaches the target (its mean
+    solved): the covariance of the population's (mean rate, mean squared rate) propagated as in
+    ``predict_network``, Cov_l = J Cov_{l-1} J^T + C / n_out, with J and C of one layer whose
+    input state is the deepest layer's as the model propagates it at the plan's model means;
+    and the SD where it is reached."""
     widths = [plan.layers[0].n_in] + [l.n_out for l in plan.layers]
     model = [(l.model_w_mean if np.isfinite(l.model_w_mean) else l.w_mean, l.w_std, "normal") for l in plan.layers]
     rows = _nw._propagate(widths, neuron, _nw._State.bernoulli(p), lambda l, *_: model[l],
@@ -191,11 +193,15 @@ def _family_floor(plan, neuron, p, grid=np.geomspace(0.05, 5.0, 25)):
             wm = _solve_depth_layer(kw, g, n, state, p, f * scale, -1.25, neuron, n_out, {})[0]
         except (NoSolutionError, ParameterError):
             continue
-        out = _nw._layer_model(kw, g, n, state, wm, f * scale)[0]
-        own = max(out.ep2 - out.ep ** 2, 0.0) + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale, out.ep)
-        slope = _nw._map_gain(kw, g, n, state, wm, f * scale, shift=True)
-        if abs(slope) < 1.0:
-            best = min(best, (np.sqrt(own / n_out / (1.0 - slope * slope)) / out.ep, f * scale))
+        out, nodes, w = _nw._layer_model(kw, g, n, state, wm, f * scale)[:3]
+        a, b, m3, m4 = out.ep, out.ep2, w @ nodes ** 3, w @ nodes ** 4
+        own = np.array([[b - a * a + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale, a), m3 - a * b],
+                        [m3 - a * b, m4 - b * b]]) / n_out
+        jac = _nw._moment_jacobian(kw, g, n, state, wm, f * scale)
+        cov = np.zeros((2, 2))
+        for _ in range(depth):
+            cov = jac @ cov @ jac.T + own
+        best = min(best, (np.sqrt(cov[0, 0]) / a, f * scale))
     return best
 
 
@@ -213,10 +219,11 @@ def spread(draws=24, seeds0=100):
              "of burn-in). Measured spread per layer: SD across draws of simulated/target, with each run's own "
              "sampling variance (batch means, 20 blocks) subtracted; predicted: `LayerInit.rate_spread` / rate. "
              f"With {draws} draws a measured/predicted ratio has a 90 % sampling interval of "
-             f"[{lo:.2f}, {hi:.2f}] times the true ratio. Floor: the smallest predicted stationary spread of "
-             "the deepest layer over every i.i.d. Gaussian SD that reaches the target (25 SDs from 0.05 to 5 "
-             "theta / sqrt(n p), mean solved; sqrt(own variance / n / (1 - slope^2)), slope < 1 only), and the "
-             "SD where it is reached. 'P(all within 10 %)': the chance that every layer of 5 new draws is within "
+             f"[{lo:.2f}, {hi:.2f}] times the true ratio. Floor: the smallest predicted spread of the top "
+             f"layer of {depth} identical layers over every i.i.d. Gaussian SD that reaches the target (25 SDs from "
+             "0.05 to 5 theta / sqrt(n p), mean solved; each layer's input state the plan's deepest, the errors "
+             "of the mean and mean square rate propagated as in `predict_network`), and the SD where it is "
+             "reached. 'P(all within 10 %)': the chance that every layer of 5 new draws is within "
              "10 % of the target if each layer's error were Gaussian with the predicted spread and the plan's "
              "mean error (independent layers; the `--grid` criterion). 'worst error': over all draws and layers."
              + (" QUICK CHECK RUN: not a result." if QUICK else ""))
@@ -238,7 +245,7 @@ def spread(draws=24, seeds0=100):
         bias = ratio.mean(axis=0) - 1.0
         p_all = np.prod([(stats.norm.cdf((0.1 - b) / s) - stats.norm.cdf((-0.1 - b) / s)) ** 5
                          for b, s in zip(bias, np.hypot(predicted, np.sqrt(noise)))])
-        floor, at = _family_floor(plan, neuron, p)
+        floor, at = _family_floor(plan, neuron, p, depth)
         rows.append([n, f"{beta:.2f}", reset, f"{p:.2f}", f"{predicted.min():.3f}-{predicted.max():.3f}",
                      f"{measured.min():.3f}-{measured.max():.3f}", f"{factor.min():.2f}-{factor.max():.2f}",
                      f"{np.sum((factor > 1.5) | (factor < 1 / 1.5))}/{depth}", f"{np.abs(bias).max():.3f}",
