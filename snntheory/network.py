@@ -411,8 +411,8 @@ def _map_gain(cp, gain, n, state, wm, ws, eps=0.05, shift=False):
 
 def _moment_jacobian(cp, gain, n, state, wm, ws, eps=0.05):
     """2 x 2 Jacobian of the layer's output (E[p], E[p^2]) over neurons with respect to its
-    input's (E[p], E[p^2]) (central differences, +-5 %; the temporal variance moves with the
-    mean, as it does for Bernoulli-like trains), at fixed weights."""
+    input's (E[p], E[p^2]) (central differences, +-5 % or less near the edges; the temporal
+    variance moves with the mean, as it does for Bernoulli-like trains), at fixed weights."""
     if state.ep <= 0.0 or state.ep2 <= 0.0:
         return np.zeros((2, 2))
 
@@ -420,11 +420,17 @@ def _moment_jacobian(cp, gain, n, state, wm, ws, eps=0.05):
         o = _layer_model(cp, gain, n, st, wm, ws)[0]
         return np.array([o.ep, o.ep2])
 
-    da, db = eps * state.ep, eps * state.ep2
-    col_a = (out(_State(state.ep + da, state.ep2, state.evf * (1.0 + eps), state.rows))
-             - out(_State(state.ep - da, state.ep2, state.evf * (1.0 - eps), state.rows))) / (2.0 * da)
-    col_b = (out(_State(state.ep, state.ep2 + db, state.evf, state.rows))
-             - out(_State(state.ep, state.ep2 - db, state.evf, state.rows))) / (2.0 * db)
+    # steps that keep the perturbed rates possible (E[p] <= 1, E[p^2] <= E[p]); a state at the
+    # edge (every input firing every step) has no error to pass on in that direction
+    da, db = eps * min(state.ep, 1.0 - state.ep), eps * min(state.ep2, state.ep - state.ep2)
+    col_a = col_b = np.zeros(2)
+    if da > 0.0:
+        e = da / state.ep
+        col_a = (out(_State(state.ep + da, state.ep2, state.evf * (1.0 + e), state.rows))
+                 - out(_State(state.ep - da, state.ep2, state.evf * (1.0 - e), state.rows))) / (2.0 * da)
+    if db > 0.0:
+        col_b = (out(_State(state.ep, state.ep2 + db, state.evf, state.rows))
+                 - out(_State(state.ep, state.ep2 - db, state.evf, state.rows))) / (2.0 * db)
     return np.column_stack([col_a, col_b])
 
 
