@@ -676,11 +676,11 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     input) the plan holds within its predicted scatter. It costs 3-10x the default's
     planning time. Plan it with the law you will draw (``weight_dist="normal"`` for i.i.d.
     draws). The attracting SDs are large, and one layer's own finite-width error is then large
-    too: at width 100, i.i.d. draws scatter 10-22 % per layer (SD across draws, measured; 11-17 %
-    predicted by ``rate_spread``), so single draws miss the target by up to ~40 %. No other SD
-    does much better: the smallest stationary scatter over every i.i.d. Gaussian SD that reaches
-    the target (the draw's own error against the slope that passes it on) is about 12 % at width
-    100, falling as 1 / sqrt(width). Check ``rate_spread`` before relying on one draw.
+    too: at width 100, i.i.d. draws scatter 10-22 % per layer (SD across draws, measured; 10-19 %
+    predicted by ``rate_spread``), so single draws miss the target by up to ~50 %. No other SD
+    does much better: the smallest ten-layer scatter over every i.i.d. Gaussian SD that reaches
+    the target is 9-14 % at width 100, falling as 1 / sqrt(width)
+    (``benchmarks/bench_init.py --spread``). Check ``rate_spread`` before relying on one draw.
 
     **Trainability plan** (``w_std="gradient"``). Across 48 training runs of 8-layer nets the
     predicted gradient reaching layer 1 ranked final accuracy best (Spearman +0.77; rates and
@@ -769,8 +769,9 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     **Draw-to-draw spread** (``LayerInit.rate_spread``, with ``map_gain=True``): the theory of
     :func:`predict_network` (sampling error of the layer's neurons' heterogeneous rates, from
     their mean drives and, for i.i.d. weights, their temporal input variances, plus the layer
-    below's errors of the mean and mean square rate through the model's Jacobian), evaluated at the model's own plan, whose rates are the
-    targets, and never at the calibrated means (where the model's deep rates can be far off).
+    below's errors of the mean and mean square rate through the model's Jacobian), evaluated at
+    the model's own plan, whose rates are the targets, and never at the calibrated means (where
+    the model's deep rates can be far off).
 
     **Weight law.** With row-standardised weights (the default ``weight_dist="rows"``) every
     neuron of a layer has the same weight sum, so in the model the mean drives spread only by

@@ -1405,12 +1405,13 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     delta method in :math:`\log s^2`, about 10 % of the SD in sparse layers).
     ``LayerInit.rate_spread`` is :math:`\sqrt{(\mathrm{Cov}\,X_l)_{11}}`. The second moment
     matters: the next layer's drives spread by :math:`\sigma_w^2 \sum_j r_j^2`, so a draw whose
-    rates are more heterogeneous moves the next layer's rate (:math:`\partial E[p_l] /
-    \partial E[p_{l-1}^2]` is 3-17 x E[p]/E[p^2] in the tested networks) and the heterogeneity
-    map is nearly marginal (eigenvalue 0.9-1.1). Propagating the mean alone with the layer
+    rates are more heterogeneous moves the next layer's rate, and the map of the heterogeneity
+    is nearly marginal (the Jacobian's larger eigenvalue is 1.02-1.09 in the width-100 network
+    of the test below). Propagating the mean alone with the layer
     map's slope under-predicted a sparse attracting plan's deep layers 1.8x (width 200, 1 %
-    input); with the pair it matches 24-120 draws within 0.65-1.4x (``tests/test_network.py``,
-    ``tests/test_inverse.py``, ``benchmarks/bench_init.py --spread``). A map slope near 1
+    input); with the pair it matches 24 draws of 8 ten-layer networks within 0.72-1.41x per layer
+    (widths 100-1000, ``benchmarks/bench_init.py --spread``; tests in ``tests/test_network.py``
+    and ``tests/test_inverse.py``). A map slope near 1
     passes every draw's error on undamped. Row-standardised weights have no quenched spread in
     this model (the measured one, about 1 % at width 100, comes from the rows' higher moments
     and cross-neuron correlations, which it leaves out).
