@@ -194,14 +194,12 @@ def _family_floor(plan, neuron, p, depth, grid=np.geomspace(0.05, 5.0, 25)):
         except (NoSolutionError, ParameterError):
             continue
         out, nodes, w = _nw._layer_model(kw, g, n, state, wm, f * scale)[:3]
-        a, b, m3, m4 = out.ep, out.ep2, w @ nodes ** 3, w @ nodes ** 4
-        own = np.array([[b - a * a + _nw._variance_heterogeneity(kw, g, n, state, wm, f * scale, a), m3 - a * b],
-                        [m3 - a * b, m4 - b * b]]) / n_out
+        own = _nw._rate_moment_cov(kw, g, n, state, wm, f * scale, out, w @ nodes ** 3, w @ nodes ** 4) / n_out
         jac = _nw._moment_jacobian(kw, g, n, state, wm, f * scale)
         cov = np.zeros((2, 2))
         for _ in range(depth):
             cov = jac @ cov @ jac.T + own
-        best = min(best, (np.sqrt(cov[0, 0]) / a, f * scale))
+        best = min(best, (np.sqrt(cov[0, 0]) / out.ep, f * scale))
     return best
 
 

@@ -434,6 +434,15 @@ def _moment_jacobian(cp, gain, n, state, wm, ws, eps=0.05):
     return np.column_stack([col_a, col_b])
 
 
+def _rate_moment_cov(cp, gain, n, state, wm, ws, out, m3, m4):
+    """Covariance across a layer's neurons of (p, p^2) from the depth model's output state ``out``
+    and third and fourth rate moments (its quenched spread; Var p also gets, for i.i.d. weights,
+    the spread from the neurons' different temporal input variances)."""
+    a, b = out.ep, out.ep2
+    return np.array([[max(b - a * a, 0.0) + _variance_heterogeneity(cp, gain, n, state, wm, ws, a), m3 - a * b],
+                     [m3 - a * b, max(m4 - b * b, 0.0)]])
+
+
 def _variance_heterogeneity(cp, gain, n, state, wm, ws, base, eps=0.05):
     r"""Variance across neurons of the rate from their different temporal input variances (i.i.d.
     weights; zero for row-standardised ones, whose squared row sums are fixed): neuron i's
@@ -1308,10 +1317,7 @@ def _network_init(rows, method, widths, rate0, neuron, map_gain, *, targets=None
         # of (E[p], E[p^2]), plus the sampling error of n_out independent neurons' rates (their
         # spread from the mean drives and, for i.i.d. weights, from the temporal variances)
         jac = _moment_jacobian(cp, g, n, state, wm, ws) if map_gain and np.any(cov) else np.zeros((2, 2))
-        a, b = out.ep, out.ep2
-        own = np.array([[max(b - a * a, 0.0) + _variance_heterogeneity(cp, g, n, state, wm, ws, a), m3 - a * b],
-                        [m3 - a * b, max(m4 - b * b, 0.0)]])
-        cov = jac @ cov @ jac.T + own / n_out
+        cov = jac @ cov @ jac.T + _rate_moment_cov(cp, g, n, state, wm, ws, out, m3, m4) / n_out
         var = cov[0, 0]
         nan = math.nan
         layers.append(LayerInit(l + 1, n, n_out, float(wm), float(ws), state.ep / dt, out.ep / dt, v_mean, v_std,
