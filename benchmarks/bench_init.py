@@ -87,18 +87,20 @@ CONFIGS = [(100, 0.95, "zero", 0.05), (100, 0.8, "subtract", 0.3), (200, 0.9, "z
            (100, 1.0, "zero", 0.3), (100, 0.8, "zero", 0.01), (1000, 1.0, "subtract", 0.01)]
 
 
-def _stationarity(run, depth):
+def _stationarity(run):
     """Largest |z| over layers of the difference between the second and first half of the
     recorded window (population rate, standard error from 10 time blocks per half)."""
     pop = run.population_spikes[1:]
     half = pop.shape[1] // 2
-    z = []
-    for a, b in ((pop[:, :half], pop[:, half: 2 * half]),):
-        ba = a[:, : a.shape[1] // 10 * 10].reshape(depth, 10, -1).mean(axis=2)
-        bb = b[:, : b.shape[1] // 10 * 10].reshape(depth, 10, -1).mean(axis=2)
-        se = np.sqrt(ba.var(axis=1, ddof=1) / 10 + bb.var(axis=1, ddof=1) / 10)
-        z.append(np.abs(bb.mean(axis=1) - ba.mean(axis=1)) / np.maximum(se, 1e-12))
-    return float(np.max(z))
+    ba, bb = _block_means(pop[:, :half], 10), _block_means(pop[:, half: 2 * half], 10)
+    se = np.sqrt(ba.var(axis=1, ddof=1) / 10 + bb.var(axis=1, ddof=1) / 10)
+    return float(np.max(np.abs(bb.mean(axis=1) - ba.mean(axis=1)) / np.maximum(se, 1e-12)))
+
+
+def _block_means(x, blocks):
+    """Means of ``blocks`` consecutive blocks of each row of ``x`` (the tail that does not fill a
+    block dropped), shape (rows, blocks)."""
+    return x[:, : x.shape[1] // blocks * blocks].reshape(x.shape[0], blocks, -1).mean(axis=2)
 
 
 #: ``--only=i,j``: a subset of CONFIGS (0-based), written to init_grid_subset_<i-j>.md
@@ -136,7 +138,7 @@ def grid(seeds=(0, 1, 2, 3, 4)):
             runs = [network([n] * (depth + 1), plan.w_means, plan.w_stds, neuron=neuron, input_rate=target,
                             n_steps=n_steps, burn_in=burn_in, seed=s, weight_dist=law) for s in seeds]
             ratio = np.array([r.rates[1:] for r in runs]) / target
-            return ratio, [f"{np.abs(ratio - 1).max():.3f}", f"{max(_stationarity(r, depth) for r in runs):.1f}"]
+            return ratio, [f"{np.abs(ratio - 1).max():.3f}", f"{max(_stationarity(r) for r in runs):.1f}"]
 
         t = time.process_time()
         plan = init_network([n] * (depth + 1), neuron=neuron, input_rate=target, map_gain=False)
@@ -165,11 +167,10 @@ def grid(seeds=(0, 1, 2, 3, 4)):
     rep.write()
 
 
-def _block_stderr(run, depth, blocks=20):
+def _block_stderr(run, blocks=20):
     """Relative standard error of each layer's time-averaged population rate in one run
     (batch means over ``blocks`` consecutive blocks of the recorded window)."""
-    pop = run.population_spikes[1:]
-    b = pop[:, : pop.shape[1] // blocks * blocks].reshape(depth, blocks, -1).mean(axis=2)
+    b = _block_means(run.population_spikes[1:], blocks)
     return b.std(axis=1, ddof=1) / np.sqrt(blocks) / np.maximum(b.mean(axis=1), 1e-300)
 
 
@@ -236,7 +237,7 @@ def spread(draws=24, seeds0=100):
                         n_steps=n_steps, burn_in=burn_in, seed=seeds0 + s, weight_dist="normal")
                 for s in range(draws)]
         ratio = np.array([r.rates[1:] for r in runs]) / target
-        noise = np.mean([(_block_stderr(r, depth) * q) ** 2 for r, q in zip(runs, ratio)], axis=0)
+        noise = np.mean([(_block_stderr(r) * q) ** 2 for r, q in zip(runs, ratio)], axis=0)
         measured = np.sqrt(np.maximum(ratio.var(axis=0, ddof=1) - noise, 0.0))
         predicted = np.array([l.rate_spread for l in plan.layers]) / target
         factor = measured / predicted
