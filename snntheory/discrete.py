@@ -101,19 +101,25 @@ _PROB_WEIGHT = Domain(low=0.0, low_open=False)
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_grid_size(breaks, width, order, max_nodes):
+    """Raise ConvergenceError when the composite grid of :func:`_gl_nodes` would need more than
+    ``max_nodes`` nodes (without allocating it)."""
+    gaps = np.diff(np.asarray(breaks, float))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # width 0: inf nodes
+        need = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / width)))) * order
+    if not need <= max_nodes:
+        raise ConvergenceError(
+            f"the Nyström grid would need {need:.3g} nodes (> {max_nodes}) on [{breaks[0]:.4g}, "
+            f"{breaks[-1]:.4g}] V at resolution {width:.3g} V: the increment SD is too small relative to "
+            "the voltage range the membrane visits (raise s, or move beta away from 1)")
+
+
 def _gl_nodes(breaks, width, order, max_nodes=None):
     """Composite Gauss–Legendre nodes and weights on panels of at most ``width`` that do not
     straddle ``breaks``; also the panels' lower and upper ends. Raises ConvergenceError before
     allocating when more than ``max_nodes`` nodes would be needed."""
     if max_nodes is not None:
-        gaps = np.diff(np.asarray(breaks, float))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # width 0: inf nodes
-            need = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / width)))) * order
-        if not need <= max_nodes:
-            raise ConvergenceError(
-                f"the Nyström grid would need {need:.3g} nodes (> {max_nodes}) on [{breaks[0]:.4g}, "
-                f"{breaks[-1]:.4g}] V at resolution {width:.3g} V: the increment SD is too small relative to "
-                "the voltage range the membrane visits (raise s, or move beta away from 1)")
+        _check_grid_size(breaks, width, order, max_nodes)
     x0, w0 = np.polynomial.legendre.leggauss(order)
     xs, ws, los, his = [], [], [], []
     for a, b in zip(breaks[:-1], breaks[1:]):
@@ -587,7 +593,10 @@ class _Chain:
         return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self.cw.size + _SEC_PER_LU * (panels * k) ** 3
                    for k in _ORDERS)
 
-    def _converged(self) -> _Solution:
+    def check_first_solve(self):
+        """Raise, without solving, the error the first solve of :meth:`converged` would raise for
+        its grid's size (ConvergenceError) or estimated cost (_CostRefusal); return that cost
+        estimate (CPU seconds, 0 where the solve is not dense)."""
         dense = self.v_lower is None and not self._banded()
         cost = self._dense_seconds() if dense else 0.0
         if cost > _MAX_SECONDS:
@@ -596,6 +605,13 @@ class _Chain:
                 f"{self.cw.size} Gaussian components of the increment on a grid of increment-SD panels; "
                 "use increments='gaussian' (or fewer active inputs per step: smaller n_in * p_in), or a "
                 "larger increment SD relative to the voltage range")
+        cap = _N_MAX_GTH if self.v_lower is not None else _N_MAX_SPARSE if self._banded() else _N_MAX
+        _check_grid_size(self.breakpoints(*self.bounds()), _PANEL * self.s_res, _ORDERS[1], cap)
+        return cost
+
+    def _converged(self) -> _Solution:
+        dense = self.v_lower is None and not self._banded()
+        cost = self.check_first_solve()
         first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
@@ -757,10 +773,13 @@ def _validate(m, s, beta, v_th, v_reset, reset, ref_steps, v_lower=None):
     return broadcast(m=m, s=s, beta=beta, v_th=v_th, v_reset=v_reset, ref_steps=ref, v_lower=low)
 
 
-def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None, below_floor=False):
+def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_lower=None, below_floor=False,
+              dry_run=False):
     """Spikes per step of one chain. ``below_floor=True``: the caller knows the rate to be below the
     atom solver's floor (a larger drive was): the solve is replaced by the _BelowAtomFloor it would
-    raise, with everything before and after it (limits) as usual."""
+    raise, with everything before and after it (limits) as usual. ``dry_run=True``: the chain is
+    not solved; returns None, or raises the error its grid's size or cost would raise (so that a
+    caller with many chains can refuse before solving any)."""
     beta, v_th, v_reset, ref = float(beta), float(v_th), float(v_reset), int(ref)
     if v_lower is not None:
         v_lower = float(v_lower)
@@ -791,7 +810,11 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
         if below_floor and inc.atom_mass > 0.0:
             raise _BelowAtomFloor("the firing probability is below the atom solver's floor (that of a larger "
                                   "drive was)")
-        return _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower).converged().rate
+        chain = _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower)
+        if dry_run:
+            chain.check_first_solve()
+            return None
+        return chain.converged().rate
     except ConvergenceError as err:
         limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
         if limit is None:
@@ -1598,18 +1621,20 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     return np.float64(_quenched_rate(neuron, n, p, wb, v, increments)[0])
 
 
-def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False):
+def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False, dry_run=False):
     """:func:`quenched_neuron_rate` (arguments checked) and whether the mixture solve found the rate
     below the atom solver's floor (_BelowAtomFloor). ``below_floor=True``: a neuron with a larger
     weight mean was already below it; the rate rises with the weight mean, so this one is too,
     and the mixture solve is skipped (the mixture's limits still apply; otherwise the answer is
-    the Gaussian rate, as that solve's failure would give)."""
+    the Gaussian rate, as that solve's failure would give). ``dry_run``: as in :func:`_rate_one`
+    (raises where both the mixture's and the Gaussian chain's grids would be refused)."""
     beta, v_th, v_reset, reset, ref = neuron.chain_params()
     g = neuron.gain
     if increments == "mixture" and v > 0.0:
         inc = increment_distribution(n, p, wb, math.sqrt(v), gain=g, quenched=True)
         try:
-            return _rate_one(inc, beta, v_th, v_reset, reset, ref, below_floor=below_floor), below_floor
+            return _rate_one(inc, beta, v_th, v_reset, reset, ref, below_floor=below_floor,
+                             dry_run=dry_run), below_floor
         except _CostRefusal:
             raise
         except _BelowAtomFloor:
@@ -1617,7 +1642,7 @@ def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False):
         except ConvergenceError:
             pass
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
-    return _rate_one(gauss, beta, v_th, v_reset, reset, ref), below_floor
+    return _rate_one(gauss, beta, v_th, v_reset, reset, ref, dry_run=dry_run), below_floor
 
 
 def _quenched_rates(neuron, n, p, wbars, v, increments):
@@ -1630,6 +1655,19 @@ def _quenched_rates(neuron, n, p, wbars, v, increments):
     for i in np.argsort(-wbars, kind="stable"):
         out[i], below = _quenched_rate(neuron, n, p, float(wbars[i]), v, increments, below)
     return out
+
+
+def _check_quenched_grids(neuron, n, p, wbars, spreads, increments):
+    """Raise, before any solve, the error a quenched node's grid (size or cost) would raise.
+
+    The quenched functions solve one chain per (weight mean, weight spread) node, 16-75 of them
+    at up to ~1 s each; the node whose grid is too large for the solver is often the last one
+    solved (the smallest weight mean visits the widest voltage range). A dry run of every node
+    costs about as much as one solve and makes such a call fail at once instead of after all the
+    others (a deep-profile call spent 20 s before refusing at its 25th node)."""
+    for v in np.atleast_1d(spreads):
+        for wb in np.atleast_1d(wbars):
+            _quenched_rate(neuron, n, p, float(wb), float(v), increments, dry_run=True)
 
 
 class QuenchedLayer(NamedTuple):
@@ -1739,7 +1777,7 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     g = neuron.gain
     wbar, wh = normal_nodes(mu_w, sd_w / math.sqrt(n), int(n_hermite))
     spread, wl = _spread_nodes(n, sd_w, n_laguerre)
-
+    _check_quenched_grids(neuron, n, p, wbar, spread, increments)
     rates = np.array([_quenched_rates(neuron, n, p, wbar, v, increments) for v in spread]).T @ wl
     mean_rate = float(wh @ rates)
     rate_sd = float(math.sqrt(max(wh @ rates**2 - mean_rate**2, 0.0)))
@@ -1784,9 +1822,11 @@ class _RateCDF:
             return
         spread, wl = _spread_nodes(n, sd_w, n_laguerre)
         z = np.linspace(-z_max, z_max, n_grid)
+        wbars = mu_w + sd_w / math.sqrt(n) * z
+        _check_quenched_grids(neuron, n, p, wbars, spread, increments)
         self.parts = []
         for v, weight in zip(spread, wl):
-            r = _quenched_rates(neuron, n, p, mu_w + sd_w / math.sqrt(n) * z, v, increments)
+            r = _quenched_rates(neuron, n, p, wbars, v, increments)
             # strictly above every earlier value (a rate flat to rounding, or dipping, is dropped),
             # so that the log rates are strictly increasing for the interpolant
             keep = np.concatenate([[True], r[1:] > np.maximum.accumulate(r)[:-1]]) & (r > 0)

@@ -605,6 +605,28 @@ def test_quenched_rates_skip_the_mixture_solve_below_its_floor():
     # mixture solves (an atom at 0): z = 6 (above the floor) and z = 5 (the first below it)
     assert sum(q0 > 0.0 for q0 in calls) == 2
 
+def test_quenched_functions_refuse_an_oversized_node_before_solving_any(monkeypatch):
+    """beta = 0.9999, 0.03 active inputs per step (the deep profile's case, which solved 24 nodes
+    for 20 s before the 25th refused its grid): the lowest weight mean's chain needs more nodes
+    than the solver allows, so quenched_rate_quantiles and quenched_layer refuse without a single
+    chain solve; that node refuses on its own too, and the highest one alone solves."""
+    import snntheory.discrete as discrete
+
+    neuron = LIF.from_beta(0.9999, reset="subtract")
+    n, p, mu_w, sd_w = 100, 0.0003, 0.0078, 0.003
+    with pytest.raises(ConvergenceError, match="Nyström grid"):
+        quenched_neuron_rate(neuron, n, p, mu_w - 6 * sd_w / 10, 0.5 * sd_w**2)
+    assert 0.0 < quenched_neuron_rate(neuron, n, p, mu_w + 6 * sd_w / 10, sd_w**2) < 1.0
+    calls = []
+    orig = discrete._Chain.converged
+    monkeypatch.setattr(discrete._Chain, "converged", lambda self: calls.append(1) or orig(self))
+    with pytest.raises(ConvergenceError, match="Nyström grid"):
+        quenched_rate_quantiles(neuron, n, p, mu_w, sd_w, [0.5])
+    with pytest.raises(ConvergenceError, match="Nyström grid"):
+        discrete.quenched_layer(neuron, n, p, mu_w, sd_w)
+    assert calls == []
+
+
 
 def test_isi_distribution_first_steps_against_quadrature():
     """Nearly undamped walk with large steps (beta = 1 - 1e-6, s = 50; the sparse banded solve on
