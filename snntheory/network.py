@@ -480,10 +480,27 @@ _CORR_MAX_CELLS = 300
 #: output spikes per step below which the correlations (ratios of covariances of order the rate)
 #: are not resolved: the chain's probabilities carry absolute rounding ~1e-16 per cell
 _CORR_MIN_RATE = 1e-10
+#: the two-replica grid ends this many thresholds below the reset (its end cell keeps the mass
+#: that would go further, a reflecting wall); the chain is refused where the spikes the wall can
+#: add (its mass times the chance of a climb from it to the threshold) exceed this fraction of
+#: the layer's rate
+_CORR_LOW_THETAS = 6.0
+_CORR_WALL_REL = 1e-3
 #: decay of the second geometric sum that fixes the AR(1) coefficient (the first has weight 1)
 _CORR_AR_PROBE = 0.8
 #: step of the finite differences of :func:`correlation_fixed_point` (a correlation, so below 1)
 _EPS_DOMAIN = Domain(low=0.0, high=1.0, typical=(0.005, 0.1))
+
+
+def _replica_low(cp, drives, s):
+    """Lower end of the membrane law the two-replica grid should cover: 6 free SDs below the
+    lowest free mean, or a ruin bound for beta = 1 (the grid stops at _CORR_LOW_THETAS
+    thresholds below the reset; see :func:`_corr_layer` where that binds)."""
+    beta = cp.beta
+    if beta < 1.0:
+        return min(cp.v_reset, float(np.min(drives)) / (1.0 - beta)) - 6.0 * s / math.sqrt(1.0 - beta * beta)
+    drift = max(float(np.max(drives)), 0.05 * s)
+    return cp.v_reset - 6.0 * s - 6.0 * s * s / drift
 
 
 def _replica_grid(cp, drives, s, cells):
@@ -493,14 +510,9 @@ def _replica_grid(cp, drives, s, cells):
     SDs below the lowest free mean (a ruin bound for beta = 1) to 6 SDs above the threshold.
     Returns (cell centres x, i_reset = the first cell above ``v_reset``, i_th = the first cell
     above ``v_th``, M)."""
-    beta, v_th, v_reset = cp.beta, cp.v_th, cp.v_reset
+    v_th, v_reset = cp.v_th, cp.v_reset
     theta = v_th - v_reset
-    if beta < 1.0:
-        lo = min(v_reset, float(np.min(drives)) / (1.0 - beta)) - 6.0 * s / math.sqrt(1.0 - beta * beta)
-    else:
-        drift = max(float(np.max(drives)), 0.05 * s)
-        lo = v_reset - 6.0 * s - 6.0 * s * s / drift
-    lo = max(lo, v_reset - 6.0 * theta)
+    lo = max(_replica_low(cp, drives, s), v_reset - _CORR_LOW_THETAS * theta)
     # the zero reset sends every crossing to v_reset, so above v_th the grid only needs room for
     # the common noise, added after the end cells have lumped the mass past them (6 SDs: it
     # cannot take that mass back below v_th); the subtract reset keeps V - theta
@@ -609,7 +621,9 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
     k = 1..lags, for the drive fluctuations ``drive`` (a :class:`_PairDrive`). A common AR(1)
     part adds a third coordinate, its Rouwenhorst state: the batch is (node, state), and each
-    step mixes the states after the membranes' update. Returns (p, pab, eaa, eab, iterations).
+    step mixes the states after the membranes' update. Returns (p, pab, eaa, eab, iterations,
+    wall), ``wall`` each node's stationary marginal mass in the grid's lowest cell (the larger
+    of the two replicas').
     The iteration starts from the common point mass at the reset (as the simulator does; the
     AR state from its stationary law) and stops when the spike probabilities move less than
     ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many steps:
@@ -666,6 +680,7 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
             prev = stat
     p = 0.5 * tot(U[:, i_th:, :].sum((1, 2)) + U[:, :, i_th:].sum((1, 2)))
     pab = tot(U[:, i_th:, i_th:].sum((1, 2)))
+    wall = tot(np.maximum(P[:, 0, :].sum(1), P[:, :, 0].sum(1)))
     # condition on a spike of replica a, then run the chain on
     C = U.copy()
     C[:, :i_th, :] = 0.0
@@ -677,7 +692,7 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
         C, Uc = step(C)
         eaa[:, k] = tot(Uc[:, i_th:, :].sum((1, 2)))
         eab[:, k] = tot(Uc[:, :, i_th:].sum((1, 2)))
-    return p, pab, eaa, eab, it
+    return p, pab, eaa, eab, it, wall
 
 
 @dataclass(frozen=True)
@@ -790,8 +805,35 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
         drive = _PairDrive(s * math.sqrt(1.0 - rho), s * math.sqrt(rho))
     else:
         drive = _pair_from_covariances(G, pair, u)
+    cut = _replica_low(cp, drives, drive.total) < cp.v_reset - _CORR_LOW_THETAS * (cp.v_th - cp.v_reset)
+    if cut and _layer_model(cp, gain, n, state, wm, ws)[0].ep < _CORR_MIN_RATE:
+        # the membrane's law reaches below the grid's lower end, whose end cell would hold it
+        # up: a layer that the depth model finds silent (strong inhibition, or beta near 1 with
+        # a downward drift) would get the spurious rate of a walk reflected there
+        raise NoSolutionError(
+            f"the layer is silent (the depth model's output rate is below {_CORR_MIN_RATE:g} spikes per step at a "
+            f"mean drive of {float(np.max(drives)):.3g} V per step): the correlation of its outputs is not defined; "
+            "raise w_mean or the input rate")
     with one_blas_thread():   # many small products: threads only contend
-        p, pab, eaa, eab, _ = _replica_chain(cp, drives, drive, lags=max(lags, window))
+        p, pab, eaa, eab, _, wall = _replica_chain(cp, drives, drive, lags=max(lags, window))
+    if cut:
+        # the spikes the wall's mass can add per step. Where the drift d(y) = (1 - beta) y - m
+        # points down at the wall (the free mean lies below it) the wall holds the law up, and a
+        # walk from it reaches the threshold with probability ~ exp(-(2/s^2) int_wall^v_th d(y) dy)
+        # (the diffusion's scale function; Lundberg's bound exp(-2 d D / s^2) for beta = 1).
+        # Where it points up, the held mass is the law's tail, moved up towards the bulk: it
+        # fires at most as the node does
+        x_w, v_th = cp.v_reset - _CORR_LOW_THETAS * (cp.v_th - cp.v_reset), cp.v_th
+        lift = (1.0 - cp.beta) * 0.5 * (v_th * v_th - x_w * x_w) - drives * (v_th - x_w)
+        held = (1.0 - cp.beta) * x_w - drives > 0.0
+        climb = np.where(held, np.exp(np.minimum(-2.0 * lift / drive.total**2, 0.0)), p)
+        added = float(w @ (wall * climb))
+        if added > _CORR_WALL_REL * max(float(w @ p), _CORR_MIN_RATE):
+            raise ConvergenceError(
+                f"the membrane's stationary law reaches the two-replica grid's lower end ({_CORR_LOW_THETAS:g} "
+                f"thresholds below the reset), where the held mass could add up to {added:.2g} spikes per step "
+                f"(the chain's rate {float(w @ p):.3g}): the mean drive ({float(np.min(drives)):.3g} V per step at the "
+                f"lowest node, beta = {cp.beta:.8g}) keeps the membrane far below the reset; raise w_mean or lower beta")
     if float(w @ p) < _CORR_MIN_RATE:
         raise NoSolutionError(
             f"the layer is silent (output rate {float(w @ p):.2g} spikes per step, below {_CORR_MIN_RATE:g}): the "

@@ -171,6 +171,28 @@ def test_replica_chain_marginal_is_the_one_neuron_chain(beta, reset):
     assert abs(p - p_sim) < Z_MC * 3 * np.sqrt(p_sim / T)
 
 
+def test_a_grid_that_cuts_the_membrane_law_is_refused():
+    """The two-replica grid ends 6 thresholds below the reset, its end cell holding the mass
+    that would go further. An inhibited leaky neuron (beta 0.99, mean drive -0.1, s = 1: free
+    law N(-10, 7.1^2)) whose law reaches far below is reflected there: the walled chain's rate
+    is 3.9x the Nystrom solver's, so correlation_map refuses such a layer; a layer that is
+    silent (beta = 1 - 1e-7 with a drive of -5.4 V per step, where the walled chain gave a rate of
+    1e-5) is refused as silent before the chain runs."""
+    from snntheory import discrete
+    from snntheory.errors import ConvergenceError, NoSolutionError
+    from snntheory.network import _PairDrive, _check_corr_neuron, _replica_chain
+
+    cp = _check_corr_neuron(LIF.from_beta(0.99))[0]
+    p, *_, wall = _replica_chain(cp, np.array([-0.1]), _PairDrive(np.sqrt(0.5), np.sqrt(0.5)), lags=1)
+    exact = float(discrete.firing_probability(-0.1, 1.0, beta=0.99))
+    assert p[0] > 2.0 * exact and wall[0] > 0.05
+    with pytest.raises(ConvergenceError, match="lower end"):
+        correlation_map(0.5, neuron=LIF.from_beta(0.99), n_in=200, input_rate=100.0, w_mean=-0.005, w_std=0.2357)
+    nearly_perfect = LIF(tau_m=1e4, dt=1e-3, v_th=1.0, v_reset=0.0, reset="zero")
+    with pytest.raises(NoSolutionError, match="silent"):
+        correlation_map(0.5, neuron=nearly_perfect, n_in=50, input_rate=111.46, w_mean=-1.0, w_std=0.2)
+
+
 @pytest.mark.slow
 def test_depth_with_row_standardised_weights(mc_scale):
     # row-standardised weights: one rate per layer, so the correlation across neurons is the
