@@ -938,7 +938,12 @@ def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_
     NoSolutionError
         A silent layer (output rate below 1e-10 spikes per step), where the output correlation
         is undefined; for beta = 1 with a mean drive <= 0 at every node (no stationary law, rate
-        0) before the chain is run.
+        0), or a depth-model rate below 1e-10 where the membrane's law reaches below the grid,
+        before the chain is run.
+    ConvergenceError
+        Where the membrane's law reaches below the grid's lower end (6 thresholds below the
+        reset: strong inhibition, or beta near 1 with a downward drift) and the mass held there
+        could change the rate by more than 1e-3 of itself.
 
     References
     ----------
