@@ -2255,10 +2255,16 @@ def _n_windows(t, tau):
 
 def _check_chain_work(chains, t, t_tail, tau, amp):
     """Refuse, before the dense complex solves, a chain-route inversion whose estimated CPU time
-    exceeds :data:`FPT_CHAIN_MAX_SECONDS`."""
+    exceeds :data:`FPT_CHAIN_MAX_SECONDS`. ``t_tail=None`` (the FPT's moments not yet known):
+    the lower bound of that cost over every split of ``t`` into body and tail (the windows of all
+    of ``t`` at most those of the two parts)."""
     per_p = sum(1.7e-10 * float(ch.x.size) ** 3 + 5e-8 * float(ch.x.size) ** 2 for ch in chains)
-    n_win = _n_windows(t[t <= t_tail], tau) + (_n_windows(t[t > t_tail], tau) if np.any(t > t_tail) else 0)
-    cost = per_p * (n_win * (2 * _DEHOOG_M + 1) + (_SLOWEST_MODE_SOLVES if np.any(t > t_tail) else 0))
+    if t_tail is None:
+        n_win, extra = _n_windows(t, tau), 0
+    else:
+        n_win = _n_windows(t[t <= t_tail], tau) + (_n_windows(t[t > t_tail], tau) if np.any(t > t_tail) else 0)
+        extra = _SLOWEST_MODE_SOLVES if np.any(t > t_tail) else 0
+    cost = per_p * (n_win * (2 * _DEHOOG_M + 1) + extra)
     if cost > FPT_CHAIN_MAX_SECONDS:
         why = ("the exponential-amplitude series lose digits here (strong inhibition), so the chain route "
                "is used" if _is_exponential(amp) else "fixed or arbitrary amplitudes use the chain route")
@@ -2293,6 +2299,7 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
 
     out = np.empty_like(t)
     with one_blas_thread():
+        _check_chain_work(chains, t, None, tau, amp)   # before the moments' solves (~1 s on big grids)
         t1, t2 = _chain_moments(chains[1])
         t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
         _check_chain_work(chains, t, t_tail, tau, amp)
