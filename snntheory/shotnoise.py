@@ -589,6 +589,14 @@ def _grid_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp):
 
 @functools.lru_cache(maxsize=16)
 def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
+    k_span, points = _grid_plan(re, ae, ri, ai, tau, th, vr, el, amp)
+    with one_blas_thread():
+        return _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points)
+
+
+def _grid_plan(re, ae, ri, ai, tau, th, vr, el, amp):
+    """Cells between v_reset and v_th of the grid pair's first grid, capped so that the fine grid
+    stays within GRID_MAX_POINTS, and ``points(k)``, the nodes of the grid with k cells there."""
     k_span = _grid_spacing(re, ae, ri, ai, tau, th, vr, el, amp, GRID_RESOLUTION)
     (_, _), (y1, _) = amp.moments()
     (x1, x2), (_, y2) = amp.moments()
@@ -613,8 +621,7 @@ def _grid_pair_cached(re, ae, ri, ai, tau, th, vr, el, tref, amp):
             f"{(th - _anchor(vr, el, inhib)) / 2:.3g} V, more than GRID_MAX_POINTS = {GRID_MAX_POINTS}; "
             "the jumps or the free SD are too large against the threshold distance for this solver "
             "(use amplitude='exponential', whose rate is a closed form, or snntheory.diffusion)")
-    with one_blas_thread():
-        return _extrapolated_pair(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, points)
+    return k_span, points
 
 
 #: Agreement (in ln rate) of two successive grid refinements that counts as converged whatever
@@ -2344,12 +2351,12 @@ def _n_windows(t, tau):
     return int(np.unique(np.ceil(np.log(2.0 * t / tau) / math.log(_WINDOW) - 1e-12)).size) if t.size else 0
 
 
-def _check_chain_work(chains, t, t_tail, tau, amp):
-    """Refuse, before the dense complex solves, a chain-route inversion whose estimated CPU time
-    exceeds :data:`FPT_CHAIN_MAX_SECONDS`. ``t_tail=None`` (the FPT's moments not yet known):
-    the lower bound of that cost over every split of ``t`` into body and tail (the windows of all
-    of ``t`` at most those of the two parts)."""
-    per_p = sum(1.7e-10 * float(ch.x.size) ** 3 + 5e-8 * float(ch.x.size) ** 2 for ch in chains)
+def _check_chain_work(sizes, t, t_tail, tau, amp):
+    """Refuse, before the dense complex solves, a chain-route inversion on grids of ``sizes``
+    nodes whose estimated CPU time exceeds :data:`FPT_CHAIN_MAX_SECONDS`. ``t_tail=None`` (the
+    FPT's moments not yet known): the lower bound of that cost over every split of ``t`` into
+    body and tail (the windows of all of ``t`` at most those of the two parts)."""
+    per_p = sum(1.7e-10 * float(n) ** 3 + 5e-8 * float(n) ** 2 for n in sizes)
     if t_tail is None:
         n_win, extra = _n_windows(t, tau), 0
     else:
@@ -2357,11 +2364,12 @@ def _check_chain_work(chains, t, t_tail, tau, amp):
         extra = _SLOWEST_MODE_SOLVES if np.any(t > t_tail) else 0
     cost = per_p * (n_win * (2 * _DEHOOG_M + 1) + extra)
     if cost > FPT_CHAIN_MAX_SECONDS:
-        why = ("the exponential-amplitude series lose digits here (strong inhibition), so the chain route "
-               "is used" if _is_exponential(amp) else "fixed or arbitrary amplitudes use the chain route")
+        why = ("the exponential-amplitude series cannot be summed here (strong inhibition, or a start or "
+               "threshold thousands of jumps from rest), so the chain route is used" if _is_exponential(amp)
+               else "fixed or arbitrary amplitudes use the chain route")
         raise ConvergenceError(
-            f"shot-noise fpt_density: {why}, and on its grids of {chains[0].x.size} and {chains[1].x.size} "
-            f"nodes the times asked for span {n_win} inversion window(s) of 2M+1 = {2 * _DEHOOG_M + 1} dense "
+            f"shot-noise fpt_density: {why}, and on its grids of {sizes[0]} and {sizes[1]} "
+            f"nodes (at least) the times asked for span {n_win} inversion window(s) of 2M+1 = {2 * _DEHOOG_M + 1} dense "
             f"complex solves each: estimated {cost:.2g} s of one core > FPT_CHAIN_MAX_SECONDS = "
             f"{FPT_CHAIN_MAX_SECONDS:g}. Ask for times in fewer windows (a window spans a factor 8 in t), or "
             "raise snntheory.shotnoise.FPT_CHAIN_MAX_SECONDS to accept the longer call; the grid size is set "
@@ -2376,6 +2384,9 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
             return _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el)
         except _NoExactTransform:
             pass
+    # the grid pair has at least the nodes of the plan's first two grids: refuse before solving it
+    k_span, points = _grid_plan(re, ae, ri, ai, tau, th, v0, el, amp)
+    _check_chain_work([points(max(1, k_span // 2)), points(k_span)], t, None, tau, amp)
     coarse, fine, _ = _grid_pair(re, ae, ri, ai, tau, th, v0, el, 0.0, amp)
     # the transform on the two grids of the rate, Richardson-extrapolated
     chains = [_chain(re, ae, ri, ai, tau, th, v0, el, amp, sol.h) for sol in (coarse, fine)]
@@ -2390,10 +2401,11 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
 
     out = np.empty_like(t)
     with one_blas_thread():
-        _check_chain_work(chains, t, None, tau, amp)   # before the moments' solves (~1 s on big grids)
+        sizes = [ch.x.size for ch in chains]
+        _check_chain_work(sizes, t, None, tau, amp)   # before the moments' solves (~1 s on big grids)
         t1, t2 = _chain_moments(chains[1])
         t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
-        _check_chain_work(chains, t, t_tail, tau, amp)
+        _check_chain_work(sizes, t, t_tail, tau, amp)
         tail = _slowest_mode(chains, geometries, t1) if np.any(t > t_tail) else None
         inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
         out[inner] = _invert_windows(t[inner], tau, transform, _DEHOOG_M)
