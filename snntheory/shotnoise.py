@@ -2011,7 +2011,8 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
     rho = re * tau
 
     def parts(s):
-        num, den, _, den_abs = _exp_transform_parts(np.asarray(s, float) + 0j, re, ae, ri, ai, tau, th_, v_)
+        with np.errstate(over="ignore", invalid="ignore"):   # non-finite: the scan stops there
+            num, den, _, den_abs = _exp_transform_parts(np.asarray(s, float) + 0j, re, ae, ri, ai, tau, th_, v_)
         return num.real, den.real, den_abs
 
     def den(s):
@@ -2027,10 +2028,18 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
     for start in range(0, s_pts.size, block):
         nb, db, ab = parts(s_pts[start:start + block])
         num_s.append(nb), den_s.append(db), abs_s.append(ab)
-        if db.min() <= 0.0:
+        if not (db.min() > 0.0 and np.all(np.isfinite(ab))):
             break
     num_s, den_s, abs_s = (np.concatenate(x) for x in (num_s, den_s, abs_s))
     s_pts = s_pts[:den_s.size]
+    finite = np.isfinite(den_s) & np.isfinite(num_s) & np.isfinite(abs_s)
+    if not finite.all():
+        # the series overflow beyond some s: the scan is cut there, and no pole is resolved (the
+        # tilt stays above the last point that summed)
+        k = int(np.flatnonzero(~finite)[0])
+        s_pts, num_s, den_s, abs_s = s_pts[:k], num_s[:k], den_s[:k], abs_s[:k]
+        if not np.any(den_s <= 0.0):
+            return _Tilt(-float(s_pts[-1]) / tau if k else 0.0)
     if not np.any(den_s <= 0.0):
         return _Tilt(re)   # no sign change on (-0.999 R_E, 0): no pole (Erlang-like passage)
     first = int(np.flatnonzero(den_s <= 0.0)[0])
@@ -2237,13 +2246,18 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
             with mp.workdps(30):
                 rho, z, zv = mp.mpf(re) * mp.mpf(tau), mp.mpf(th - el) / ae, mp.mpf(v0 - el) / ae
                 out = []
-                for pk in np.atleast_1d(p):
-                    sk = mp.mpc(complex(pk)) * tau
-                    out.append(complex(rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv) / mp.hyp1f1(sk, sk + rho, z)))
+                try:
+                    for pk in np.atleast_1d(p):
+                        sk = mp.mpc(complex(pk)) * tau
+                        out.append(complex(rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv)
+                                           / mp.hyp1f1(sk, sk + rho, z)))
+                except (mp.libmp.NoConvergence, ZeroDivisionError):
+                    raise _NoExactTransform from None   # mpmath's series too long for its term cap
             return np.array(out)
 
     def log_f(lam):
-        val = transform(np.array([-lam]))[0].real
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
+            val = transform(np.array([-lam]))[0].real
         if not val > 0.0:
             raise _NoExactTransform   # past a pole (the denominator changed sign)
         return math.log(val)
@@ -2267,7 +2281,7 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
         lf = log_f(lam)
         d = 1e-4 * max(lam, 1e-3 * cap)
         var = (log_f(lam + d) - 2.0 * lf + log_f(lam - d)) / (d * d)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
             h = float(_invert_windows(np.array([t]), tau,
                                       lambda p: transform(p - lam) / math.exp(lf),
                                       _DEHOOG_M_EXACT, _DEHOOG_M_MAX)[0])
@@ -2278,7 +2292,8 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
         raise ConvergenceError(
             f"shot-noise fpt_density: t = {t:.6g} s lies in the far tail (beyond the mean FPT {mean:.4g} s + "
             f"{_FPT_WINDOW_SD:g} SD) of a passage without a resolved pole, where the tilted transform cannot be "
-            "summed in double precision (or its inversion is not resolved); ask for times nearer the mean FPT")
+            "summed (in double precision or mpmath's 30 digits), its saddle point lies beyond the first pole, or "
+            "its inversion is not resolved; ask for times nearer the mean FPT")
     return math.exp(lf - lam * t + math.log(h))
 
 
