@@ -171,7 +171,7 @@ def _few_inputs_near_one(kw):
 
 
 #: the documented regime of predict_network's exception (its docstring, Notes: Cost)
-_PREDICT_SLOW = ("2-7 s per layer with fewer than 8 active inputs per step at beta >= 0.97 (its docstring, "
+_PREDICT_SLOW = ("0.4-2.7 s per layer with fewer than 8 active inputs per step at beta >= 0.97 (its docstring, "
                  "Notes: Cost); counted apart only in that regime", _few_inputs_near_one)
 #: calls over BOUND of these functions in the regime the predicate (None: any call) accepts are
 #: counted apart

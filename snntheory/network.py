@@ -1444,8 +1444,8 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     plus one for the rate's heterogeneity with i.i.d. weights and, with ``map_gain=True``, six
     more. The exception to the library's 2 s bound: a layer whose input has fewer than 8 active
     inputs per step (the exact count mixture, up to ~30 Gaussian components per transition)
-    with beta >= 0.97 takes 2-7 s per layer (up to 400 bins x 400 bins x 12 nodes x 30
-    components of normal CDFs per solve; measured at beta 0.97-0.995).
+    with beta >= 0.97 takes 0.4-2.7 s per layer (the mixture's CDF on up to 400 x 400 bins x 12
+    nodes per solve, tabulated or on bands; measured at beta 0.97-0.995, 1-7 active inputs).
 
     **Draw-to-draw spread** (``map_gain=True``). A network of finite width realises one weight
     draw; its layer-l population averages :math:`X_l = (\bar p_l, \overline{p^2_l})` of the rate

@@ -65,19 +65,25 @@ def test_simulate_ou_refuses_many_spikes_per_step_early():
 def test_perfect_integrator_grid_rows_from_distinct_offsets_match_the_direct_cdf(monkeypatch):
     # beta = 1: the grid chain's transition CDFs depend only on edge - centre = h (j - i + 1/2), so
     # 2 nb + 1 mixture CDFs replace (nb + 1)^2 (weights_for_rate at beta = 1 spent most of its 3.6 s
-    # there); the shortcut must equal the direct evaluation entry by entry
+    # there); the shortcut must equal every component's normal CDF summed at every point, entry by
+    # entry (and _mix_cdf's table for the full array within its stated 1e-11)
     import numpy as np
+    from scipy import special
 
     rng = np.random.default_rng(3)
     for _ in range(4):
         m = rng.uniform(0.001, 0.1, 3)
         s = float(rng.uniform(0.02, 0.3))
         g = discrete._grid(m, s, 1.0, 1.0, 0.0, "zero", 0, max_bins=200)
-        mix = (np.array([0.3, 0.4, 0.2, 0.1]), m, s)
+        q = np.array([0.3, 0.4, 0.2, 0.1])
+        mix = (q, m, s)
         fast = discrete._toeplitz_cdf(g, g.pts, s, mix)
-        direct = discrete._mix_cdf(g.edges[:, None, :], g.pts[:, :, None], s, mix)
+        x, mu = g.edges[:, None, :], g.pts[:, :, None]
+        plain = q[0] * (x >= mu) + sum(q[j] * special.ndtr((x - mu - j * m[:, None, None]) / (np.sqrt(j) * s))
+                                       for j in range(1, 4))
         assert fast is not None
-        assert np.max(np.abs(fast - direct)) < 1e-13
+        assert np.max(np.abs(fast - plain)) < 1e-13
+        assert np.max(np.abs(discrete._mix_cdf(x, mu, s, mix) - plain)) < 1e-11
     # grid_chain's rates through the shortcut against the direct evaluation
     mix = discrete.CountMixture(np.array([0.5, 0.3, 0.2]), np.array([0.05, 0.08]), 0.1)
     fast = discrete.grid_chain([0.05, 0.08], 0.1, beta=1.0, counts=mix)

@@ -667,3 +667,29 @@ def test_isi_moments_on_a_sparse_grid_needs_no_dense_matrix():
     isi = discrete.isi_moments(-0.11764, 5000.0, beta=0.999999)
     p = discrete.firing_probability(-0.11764, 5000.0, beta=0.999999)
     assert isi.mean * p == pytest.approx(1.0, rel=1e-9) and np.isfinite(isi.var) and isi.cv > 0
+
+
+@pytest.mark.parametrize("scale,lam", [(1.0, 1.0), (3.0, 7.0), (300.0, 7.0), (3e4, 1.0)])
+def test_mixture_cdf_table_and_bands_against_the_plain_sum(scale, lam):
+    """The count mixture's CDF on a sorted grid of edges (the dense-grid chain's query) by table
+    (Hermite in the log CDF and the log complement) or bands of non-saturated points, against
+    every component's normal CDF summed at every point: absolute 1e-11, the lower tail 1e-9
+    relative, nondecreasing along the edges (grids from much finer to much coarser than the
+    components: the table, and bands of a bin or two)."""
+    from scipy import special, stats
+    from snntheory.discrete import _mix_cdf
+
+    rng = np.random.default_rng(int(scale) + int(lam))
+    q = stats.poisson.pmf(np.arange(40), lam)
+    c, sc = rng.normal(0.1, 0.2, 4), 0.15
+    x = np.sort(rng.normal(0.0, scale, (4, 1, 300)), axis=2)
+    mu = rng.normal(0.0, scale, (4, 250, 1))
+    got = _mix_cdf(x, mu, None, (q, c, sc))
+    cont = sum(q[j] * special.ndtr((x - mu - j * c[:, None, None]) / (np.sqrt(j) * sc)) for j in range(1, 40)
+               if q[j] >= 1e-11)
+    ref = cont + q[0] * (x >= mu)
+    assert np.max(np.abs(got - ref)) < 1e-11
+    lower = (cont < 0.5 * q[1:].sum()) & (cont > 1e-290)
+    rel = np.abs((got - q[0] * (x >= mu))[lower] - cont[lower]) / cont[lower]
+    assert rel.max() < 1e-9
+    assert np.all(np.diff(got, axis=2) >= 0.0)
