@@ -180,6 +180,8 @@ DOCUMENTED_SLOW = {
     "discrete.quenched_rate_quantiles": ("as quenched_layer: 25 chain solves per weight-spread node", None),
     "network.predict_transient": ("linear in layers x steps asked for (8 layers x 100 steps at beta 0.95 ~5 s)",
                                   None),
+    "network.correlation_fixed_point": ("about grid + 3 evaluations of the correlation map, 0.1-1.5 s each (its "
+                                        "docstring)", None),
     "network.predict_network": _PREDICT_SLOW,
     "inverse.predict_network": _PREDICT_SLOW,
 }
