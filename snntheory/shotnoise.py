@@ -1890,6 +1890,9 @@ _DEHOOG_PROBES = np.geomspace(1.0 / 16.0, 0.5, 7)
 #: The inversion windows cover [0, mean + _FPT_WINDOW_SD standard deviations] of the FPT; beyond,
 #: the slowest mode C exp(-lambda_1 t) (pole and residue of the transform) continues.
 _FPT_WINDOW_SD = 12.0
+#: Before the mean FPT minus this many SDs the density is taken at its saddle-point tilt (the plain
+#: inversion's absolute floor, ~1e-11 of the peak, is ~1e-6 of the density there for a bell shape)
+_FPT_LEFT_SD = 4.0
 #: Smallest h(t) / C (the shifted tail over its limit) that de Hoog's double-precision inversion
 #: resolves to ~1e-8 relative (it keeps ~1e-14 of C); below it the tail time is Talbot-inverted in mpmath.
 _TAIL_RESOLVED = 1e-6
@@ -2223,22 +2226,33 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
         out[far] = [_exp_tilted(tk, math.exp(log_t), tail.lam_max, re, ae, ri, ai, tau, th, v0, el) for tk in t[far]]
     elif tail is not None:
         out[far] = _exp_tail(t[far], tail, re, ae, ri, ai, tau, th, v0, el)
+    with np.errstate(over="ignore"):
+        left = t < float(np.exp(log_t)) - _FPT_LEFT_SD * math.sqrt(max(var, 0.0))
+    low = ~far & ((out < 0.0) | left)
+    if np.any(low):
+        # the plain inversion's absolute floor (~1e-11 of the peak) is not below the density in
+        # the early tail, and a body value under it can come out negative (a density ~1e-250
+        # after a spike of 1e-83 at t -> 0): those times at their saddle-point tilt (lambda < 0
+        # before the mean), below the first pole (R_E where none is resolved beyond the scan)
+        cap = tail.lam_max if isinstance(tail, _Tilt) else (tail[0] if tail is not None else re)
+        out[low] = [_exp_tilted(tk, math.exp(log_t), cap, re, ae, ri, ai, tau, th, v0, el) for tk in t[low]]
     return out
 
 
 def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
-    r"""The far-tail density at one time t where no pole of the transform on (-R_E, 0) is resolved
-    (none: an Erlang-like passage; or one that neither precision resolves): exponential tilting.
-    For any :math:`0 < \lambda <` ``cap`` (below the first pole),
+    r"""The density at one time t that the plain inversion does not resolve (the far tail where no
+    pole of the transform on (-R_E, 0) is resolved, or a body value below its absolute floor):
+    exponential tilting. For any :math:`\lambda <` ``cap`` (below the first pole),
     :math:`g(t) = \hat F(-\lambda)\,e^{-\lambda t}\,h_\lambda(t)`, :math:`h_\lambda` the density
     whose transform is :math:`\hat F(p-\lambda)/\hat F(-\lambda)` (g tilted by
     :math:`e^{\lambda t}`). With :math:`\lambda` the saddle point, where :math:`h_\lambda` has its
-    mean at t (:math:`K'(\lambda) = t`, :math:`K = \ln\hat F(-\lambda)`), t sits at the peak of
+    mean at t (:math:`K'(\lambda) = t`, :math:`K = \ln\hat F(-\lambda)`; negative before the
+    mean FPT), t sits at the peak of
     :math:`h_\lambda`, so the inversion's error, relative to that peak, is relative to g(t)
     (unshifted, an absolute floor ~1e-11 of g's peak, of either sign, where g is ~1e-60 of it).
     :math:`\lambda` needs no accuracy (the identity holds for any): :math:`K'` by central
-    differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` and solved by
-    Brent to 1e-6. The transform in double precision where its series keep their digits, else mpmath's
+    differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
+    :math:`-` ``cap`` :math:`2^k` before the mean) and solved by Brent to 1e-6. The transform in double precision where its series keep their digits, else mpmath's
     Kummer function in 30 digits (excitation only; 0.02-0.2 s per time). Checked against
     mpmath's Talbot inversion in 120 digits at 1e-135 of the peak (tests). Raises
     ConvergenceError where neither can sum the tilted transform or the inverted
@@ -2273,23 +2287,32 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
         return math.log(val)
 
     def slope(lam):
-        d = 1e-5 * max(lam, 1e-3 * cap)
+        d = 1e-5 * max(abs(lam), 1e-3 * cap)
         return (log_f(lam + d) - log_f(lam - d)) / (2.0 * d) - t
 
-    # the saddle point lies where K' = t: upwards from 0 on lambda = R_E 2^-k, then R_E (1 - 2^-k)
-    ladder = [cap * 2.0 ** -k for k in range(30, 0, -1)] + [cap * (1.0 - 2.0 ** -k) for k in range(2, 48)]
+    # the saddle point lies where K' = t (K' increases): for t beyond the mean upwards from 0 on
+    # lambda = cap 2^-k, then cap (1 - 2^-k); for t before it (lambda < 0) downwards on -cap 2^k
     try:
-        lo = hi = None
-        for lam in ladder:
-            if slope(lam) > 0.0:
-                hi = lam
-                break
-            lo = lam
-        if hi is None or lo is None:
-            raise _NoExactTransform   # (the saddle point lies beyond the cap: the pole's regime)
-        lam = optimize.brentq(slope, lo, hi, rtol=1e-6)
+        if slope(0.0) < 0.0:
+            ladder = [cap * 2.0 ** -k for k in range(30, 0, -1)] + [cap * (1.0 - 2.0 ** -k) for k in range(2, 48)]
+            below, above = 0.0, None
+            for lam in ladder:
+                if slope(lam) > 0.0:
+                    above = lam
+                    break
+                below = lam
+        else:
+            below, above = None, 0.0
+            for lam in (-cap * 2.0 ** k for k in range(-30, 60)):
+                if slope(lam) < 0.0:
+                    below = lam
+                    break
+                above = lam
+        if below is None or above is None:
+            raise _NoExactTransform   # (beyond the cap: the pole's regime)
+        lam = optimize.brentq(slope, below, above, rtol=1e-6)
         lf = log_f(lam)
-        d = 1e-4 * max(lam, 1e-3 * cap)
+        d = 1e-4 * max(abs(lam), 1e-3 * cap)
         var = (log_f(lam + d) - 2.0 * lf + log_f(lam - d)) / (d * d)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
             h = float(_invert_windows(np.array([t]), tau,
@@ -2300,10 +2323,11 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
     peak = 1.0 / math.sqrt(2.0 * math.pi * var) if var > 0.0 else math.nan
     if not (math.isfinite(h) and h >= 1e-3 * peak):
         raise ConvergenceError(
-            f"shot-noise fpt_density: t = {t:.6g} s lies in the far tail (beyond the mean FPT {mean:.4g} s + "
-            f"{_FPT_WINDOW_SD:g} SD) of a passage without a resolved pole, where the tilted transform cannot be "
-            "summed (in double precision or mpmath's 30 digits), its saddle point lies beyond the first pole, or "
-            "its inversion is not resolved; ask for times nearer the mean FPT")
+            f"shot-noise fpt_density: at t = {t:.6g} s the density is beyond what the plain inversion resolves "
+            f"(the far tail past the mean FPT {mean:.4g} s + {_FPT_WINDOW_SD:g} SD without a resolved pole, or a value "
+            "below its absolute floor of ~1e-11 of the peak), and at its saddle-point tilt the transform cannot be "
+            "summed (in double precision or mpmath's 30 digits), the saddle point lies beyond the first pole, or "
+            "the tilted inversion is not resolved; ask for times nearer the mean FPT")
     return math.exp(lf - lam * t + math.log(h))
 
 
@@ -2530,8 +2554,11 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     saddle-point tilt :math:`g(t) = \hat F(-\lambda)e^{-\lambda t}h_\lambda(t)`, :math:`h_\lambda`
     the density tilted to have its mean at t (relative accuracy kept: 1e-7 of mpmath's 80-digit
     Talbot inversion at 1e-56 of the peak, tests; a ConvergenceError where the saddle point lies
-    beyond the unresolved pole); on the chain route the inversion continues, with an absolute
-    error floor of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
+    beyond the unresolved pole); so are, with exponential amplitudes, the early times before the
+    mean minus 4 SD (tilt lambda < 0; 1e-7 of mpmath at 1e-20 of the peak) and any body value the
+    plain inversion gives below 0 (a ConvergenceError where the tilt is not resolved either: no
+    negative density); on the chain route the inversion continues, with an absolute error floor
+    of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
     with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
     jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
     shows Gibbs-type ripples over about ``T/M``.

@@ -252,6 +252,29 @@ def test_far_tail_without_a_pole_by_exponential_tilting():
     assert 0.0 < sn.fpt_density(1e-3, **ERLANG) < 1e-100
 
 
+# 61 V below threshold with 1 V jumps at 100 kHz: the density rises from ~1e-16 at 10 us to its
+# peak near the mean FPT (616 us); the plain inversion's absolute floor gave 1.1e-15 at 10 us
+EARLY = dict(rate_e=1e5, a_e=1.0, tau_m=0.05, v_th=1.0, v_start=-60.0)
+
+
+def test_early_tail_by_exponential_tilting_and_never_negative():
+    """Before the mean FPT - 4 SD the density is taken at its saddle-point tilt (lambda < 0): against
+    mpmath's Talbot inversion in 80 digits. A membrane whose rest is 150 V below threshold with
+    tau_m = 1e-7 s (mean FPT 1e250 s after a spike of 1e-83 at t -> 0) gave -2.6e-101 at 39 ms from
+    the plain inversion's floor: now a value >= 0 or a ConvergenceError, never a negative density."""
+    from snntheory.errors import ConvergenceError
+
+    t = np.array([1e-5, 2e-5, 3e-5])
+    ref = [_mp_density(tk, **EARLY, dps=80) for tk in t]
+    np.testing.assert_allclose(sn.fpt_density(t, **EARLY), ref, rtol=1e-7)
+    spike = dict(rate_e=1500.49, a_e=0.257358, tau_m=1e-07, v_th=150.0, v_start=100.0)
+    for tk in (1e-7, 1e-6, 1e-3, 0.0392968):
+        try:
+            assert sn.fpt_density(tk, **spike) >= 0.0
+        except ConvergenceError:
+            pass
+
+
 def test_exact_series_sizes_checked_before_either_is_summed(monkeypatch):
     """threshold / a_e = 2.6e6 overflows the Kummer series' size bound; the start's series
     (5e4 terms, ~1 s) is not summed first."""
