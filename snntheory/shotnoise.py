@@ -2252,11 +2252,11 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
     (unshifted, an absolute floor ~1e-11 of g's peak, of either sign, where g is ~1e-60 of it).
     :math:`\lambda` needs no accuracy (the identity holds for any): :math:`K'` by central
     differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
-    :math:`-` ``cap`` :math:`2^k` before the mean) and solved by Brent to 1e-6. The transform in double precision where its series keep their digits, else mpmath's
-    Kummer function in 30 digits (excitation only; 0.02-0.2 s per time). Checked against
-    mpmath's Talbot inversion in 120 digits at 1e-135 of the peak (tests). Raises
-    ConvergenceError where neither can sum the tilted transform or the inverted
-    :math:`h_\lambda(t)` is not near its peak."""
+    :math:`-R_E 2^k` before the mean) and solved by Brent to 1e-6. The transform in double
+    precision where its series keep their digits, else mpmath's Kummer function in 30 digits
+    (excitation only; 0.02-0.2 s per time). Checked against mpmath's Talbot inversion in 120
+    digits at 1e-135 of the peak (tests). Raises ConvergenceError where neither can sum the
+    tilted transform or the inverted :math:`h_\lambda(t)` is not near its peak."""
     def transform(p):
         try:
             return _exp_transform(p, re, ae, ri, ai, tau, th, v0, el)
@@ -2287,11 +2287,11 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
         return math.log(val)
 
     def slope(lam):
-        d = 1e-5 * max(abs(lam), 1e-3 * cap)
+        d = 1e-5 * max(abs(lam), 1e-3 * re)
         return (log_f(lam + d) - log_f(lam - d)) / (2.0 * d) - t
 
     # the saddle point lies where K' = t (K' increases): for t beyond the mean upwards from 0 on
-    # lambda = cap 2^-k, then cap (1 - 2^-k); for t before it (lambda < 0) downwards on -cap 2^k
+    # lambda = cap 2^-k, then cap (1 - 2^-k); for t before it (lambda < 0) downwards on -R_E 2^k
     try:
         if slope(0.0) < 0.0:
             ladder = [cap * 2.0 ** -k for k in range(30, 0, -1)] + [cap * (1.0 - 2.0 ** -k) for k in range(2, 48)]
@@ -2303,7 +2303,7 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
                 below = lam
         else:
             below, above = None, 0.0
-            for lam in (-cap * 2.0 ** k for k in range(-30, 60)):
+            for lam in (-re * 2.0 ** k for k in range(-30, 60)):
                 if slope(lam) < 0.0:
                     below = lam
                     break
@@ -2312,7 +2312,7 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
             raise _NoExactTransform   # (beyond the cap: the pole's regime)
         lam = optimize.brentq(slope, below, above, rtol=1e-6)
         lf = log_f(lam)
-        d = 1e-4 * max(abs(lam), 1e-3 * cap)
+        d = 1e-4 * max(abs(lam), 1e-3 * re)
         var = (log_f(lam + d) - 2.0 * lf + log_f(lam - d)) / (d * d)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
             h = float(_invert_windows(np.array([t]), tau,
