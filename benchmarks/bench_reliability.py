@@ -436,7 +436,8 @@ def run_deep(seconds, only=None, seed=14, max_examples=None, names=None, verbose
                 slowest, slowest_kw = dt, kw
             counts[tier] += 1
         n = sum(counts.values())
-        rows.append(dict(name=full, n=n, counts=counts, refused=refused, failures=failures, over=over, over_doc=over_doc,
+        rows.append(dict(name=full, n=n, counts=counts, refused=refused, failures=failures, over=over,
+                         over_doc=over_doc,
                          slowest=slowest, slowest_kw=_short(slowest_kw) if slowest_kw else "",
                          cpu=time.process_time() - start))
         if not verbose:

@@ -833,7 +833,8 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
                 f"the membrane's stationary law reaches the two-replica grid's lower end ({_CORR_LOW_THETAS:g} "
                 f"thresholds below the reset), where the held mass could add up to {added:.2g} spikes per step "
                 f"(the chain's rate {float(w @ p):.3g}): the mean drive ({float(np.min(drives)):.3g} V per step at the "
-                f"lowest node, beta = {cp.beta:.8g}) keeps the membrane far below the reset; raise w_mean or lower beta")
+                f"lowest node, beta = {cp.beta:.8g}) keeps the membrane far below the reset; raise w_mean or lower "
+                "beta")
     if float(w @ p) < _CORR_MIN_RATE:
         raise NoSolutionError(
             f"the layer is silent (output rate {float(w @ p):.2g} spikes per step, below {_CORR_MIN_RATE:g}): the "

@@ -2417,8 +2417,8 @@ def _check_chain_work(sizes, t, t_tail, tau, amp):
                "threshold thousands of jumps from rest), so the chain route is used" if _is_exponential(amp)
                else "fixed or arbitrary amplitudes use the chain route")
         raise ConvergenceError(
-            f"shot-noise fpt_density: {why}, and on its grids of {sizes[0]} and {sizes[1]} "
-            f"nodes (at least) the times asked for span {n_win} inversion window(s) of 2M+1 = {2 * _DEHOOG_M + 1} dense "
+            f"shot-noise fpt_density: {why}, and on its grids of {sizes[0]} and {sizes[1]} nodes (at least) "
+            f"the times asked for span {n_win} inversion window(s) of 2M+1 = {2 * _DEHOOG_M + 1} dense "
             f"complex solves each: estimated {cost:.2g} s of one core > FPT_CHAIN_MAX_SECONDS = "
             f"{FPT_CHAIN_MAX_SECONDS:g}. Ask for times in fewer windows (a window spans a factor 8 in t), or "
             "raise snntheory.shotnoise.FPT_CHAIN_MAX_SECONDS to accept the longer call; the grid size is set "
