@@ -693,3 +693,20 @@ def test_mixture_cdf_table_and_bands_against_the_plain_sum(scale, lam):
     rel = np.abs((got - q[0] * (x >= mu))[lower] - cont[lower]) / cont[lower]
     assert rel.max() < 1e-9
     assert np.all(np.diff(got, axis=2) >= 0.0)
+
+
+def test_memoryless_limit_against_the_nystrom_solve():
+    """beta -> 0 with the firing probability insensitive to the previous membrane (its bracket
+    P(I >= v_th +- beta R) within the solver's tolerance): the renewal rate p / (1 + ref p) at
+    p = P(I >= v_th), against the Nystrom chain solved anyway (Gaussian and mixture increments,
+    both resets); a moderately driven neuron is left to the solver (None)."""
+    from snntheory.discrete import _Chain, _memoryless_rate
+
+    cases = [(1e-6, 5, "zero", IncrementDistribution.gaussian(3.0, 0.5)),
+             (1e-6, 0, "subtract", IncrementDistribution.gaussian(3.5, 0.6)),
+             (1e-5, 50, "subtract", increment_distribution(100, 0.24, 1.0, 0.3, gain=1.0, quenched=True))]
+    for beta, ref, reset, inc in cases:
+        limit = _memoryless_rate(inc, beta, 1.0, 0.0, reset, ref)
+        solved = _Chain(beta, inc, 1.0, 0.0, reset, ref).converged().rate
+        assert limit == pytest.approx(solved, rel=1e-8)
+    assert _memoryless_rate(IncrementDistribution.gaussian(0.3, 0.5), 1e-6, 1.0, 0.0, "zero", 0) is None
