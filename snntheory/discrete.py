@@ -843,9 +843,9 @@ def _memoryless_rate(inc, beta, v_th, v_reset, reset, ref):
     to the solver's own tolerance (_CHECK, relative) the rate at ``p = P(I >= v_th)`` is returned:
     a neuron at beta = 1e-6 driven far above threshold, whose Nystrom grid took ~0.1 s per chain
     for the same number (a quenched layer of them 16-20 s)."""
-    if not beta < 1e-3:
-        return None
     w, mu, sd = inc.weights, inc.means, inc.sds
+    if not (beta < 1e-3 and np.all(sd > 0.0)):
+        return None   # (an SD that underflowed to 0: the limits of the caller handle it)
     reach = float(np.max(np.abs(mu) + 40.0 * sd)) if w.size else 0.0
     if inc.atom_mass > 0.0:
         reach = max(reach, abs(inc.atom_at))

@@ -2222,12 +2222,13 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
         raise _NoExactTransform
     far = t > t_tail
     tail = _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el) if np.any(far) else None
+    with np.errstate(over="ignore"):   # a mean FPT beyond the double range: inf
+        mean = float(np.exp(log_t))
     if isinstance(tail, _Tilt):
-        out[far] = [_exp_tilted(tk, math.exp(log_t), tail.lam_max, re, ae, ri, ai, tau, th, v0, el) for tk in t[far]]
+        out[far] = [_exp_tilted(tk, mean, tail.lam_max, re, ae, ri, ai, tau, th, v0, el) for tk in t[far]]
     elif tail is not None:
         out[far] = _exp_tail(t[far], tail, re, ae, ri, ai, tau, th, v0, el)
-    with np.errstate(over="ignore"):
-        left = t < float(np.exp(log_t)) - _FPT_LEFT_SD * math.sqrt(max(var, 0.0))
+    left = t < mean - _FPT_LEFT_SD * math.sqrt(max(var, 0.0))
     low = ~far & ((out < 0.0) | left)
     if np.any(low):
         # the plain inversion's absolute floor (~1e-11 of the peak) is not below the density in
@@ -2235,7 +2236,7 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
         # after a spike of 1e-83 at t -> 0): those times at their saddle-point tilt (lambda < 0
         # before the mean), below the first pole (R_E where none is resolved beyond the scan)
         cap = tail.lam_max if isinstance(tail, _Tilt) else (tail[0] if tail is not None else re)
-        out[low] = [_exp_tilted(tk, math.exp(log_t), cap, re, ae, ri, ai, tau, th, v0, el) for tk in t[low]]
+        out[low] = [_exp_tilted(tk, mean, cap, re, ae, ri, ai, tau, th, v0, el) for tk in t[low]]
     return out
 
 
@@ -2328,7 +2329,12 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
             "below its absolute floor of ~1e-11 of the peak), and at its saddle-point tilt the transform cannot be "
             "summed (in double precision or mpmath's 30 digits), the saddle point lies beyond the first pole, or "
             "the tilted inversion is not resolved; ask for times nearer the mean FPT")
-    return math.exp(lf - lam * t + math.log(h))
+    with np.errstate(over="ignore"):
+        g = float(np.exp(lf - lam * t + math.log(h)))
+    if not math.isfinite(g):
+        raise ConvergenceError(f"shot-noise fpt_density: at t = {t:.6g} s the tilted inversion overflowed "
+                               f"(ln g = {lf - lam * t + math.log(h):.4g}); ask for times nearer the mean FPT")
+    return g
 
 
 def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
