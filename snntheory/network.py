@@ -621,9 +621,7 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
     k = 1..lags, for the drive fluctuations ``drive`` (a :class:`_PairDrive`). A common AR(1)
     part adds a third coordinate, its Rouwenhorst state: the batch is (node, state), and each
-    step mixes the states after the membranes' update. Returns (p, pab, eaa, eab, iterations,
-    wall), ``wall`` each node's stationary marginal mass in the grid's lowest cell (the larger
-    of the two replicas').
+    step mixes the states after the membranes' update. Returns (p, pab, eaa, eab, iterations).
     The iteration starts from the common point mass at the reset (as the simulator does; the
     AR state from its stationary law) and stops when the spike probabilities move less than
     ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many steps:
@@ -680,7 +678,6 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
             prev = stat
     p = 0.5 * tot(U[:, i_th:, :].sum((1, 2)) + U[:, :, i_th:].sum((1, 2)))
     pab = tot(U[:, i_th:, i_th:].sum((1, 2)))
-    wall = tot(np.maximum(P[:, 0, :].sum(1), P[:, :, 0].sum(1)))
     # condition on a spike of replica a, then run the chain on
     C = U.copy()
     C[:, :i_th, :] = 0.0
@@ -692,7 +689,7 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
         C, Uc = step(C)
         eaa[:, k] = tot(Uc[:, i_th:, :].sum((1, 2)))
         eab[:, k] = tot(Uc[:, :, i_th:].sum((1, 2)))
-    return p, pab, eaa, eab, it, wall
+    return p, pab, eaa, eab, it
 
 
 @dataclass(frozen=True)
@@ -805,30 +802,30 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
         drive = _PairDrive(s * math.sqrt(1.0 - rho), s * math.sqrt(rho))
     else:
         drive = _pair_from_covariances(G, pair, u)
-    cut = _replica_low(cp, drives, drive.total) < cp.v_reset - _CORR_LOW_THETAS * (cp.v_th - cp.v_reset)
-    if cut and _layer_model(cp, gain, n, state, wm, ws)[0].ep < _CORR_MIN_RATE:
-        # the membrane's law reaches below the grid's lower end, whose end cell would hold it
-        # up: a layer that the depth model finds silent (strong inhibition, or beta near 1 with
-        # a downward drift) would get the spurious rate of a walk reflected there
-        raise NoSolutionError(
-            f"the layer is silent (the depth model's output rate is below {_CORR_MIN_RATE:g} spikes per step at a "
-            f"mean drive of {float(np.max(drives)):.3g} V per step): the correlation of its outputs is not defined; "
-            "raise w_mean or the input rate")
+    one = None
+    if _replica_low(cp, drives, drive.total) < cp.v_reset - _CORR_LOW_THETAS * (cp.v_th - cp.v_reset):
+        # the membrane's law reaches below the grid's lower end, whose end cell would hold it up
+        # (a walk reflected there). Each replica alone is the one-neuron chain with the total SD
+        # (exactly so for white drives), whose dense grid reaches 8 free SDs below the free mean:
+        # a layer silent there (strong inhibition, or beta near 1 with a downward drift) is
+        # refused before the chain, and otherwise the chain's rate is checked against it below
+        one = float(w @ discrete._solve_grid_chain(drives, drive.total, cp.beta, cp.v_th, cp.v_reset, cp.reset, 0,
+                                                   None, None, False, False)[0].rate)
+        if one < _CORR_MIN_RATE:
+            raise NoSolutionError(
+                f"the layer is silent (the one-neuron chain's rate is below {_CORR_MIN_RATE:g} spikes per step at a "
+                f"mean drive of {float(np.max(drives)):.3g} V per step): the correlation of its outputs is not "
+                "defined; raise w_mean or the input rate")
     with one_blas_thread():   # many small products: threads only contend
-        p, pab, eaa, eab, _, wall = _replica_chain(cp, drives, drive, lags=max(lags, window))
-    if cut and drive.s_ar == 0.0:
-        # the wall's effect on the rate: each replica alone is the one-neuron chain with the total
-        # SD (white drives), so the chain's population rate is checked against the dense-grid
-        # chain, whose grid reaches 8 free SDs below the free mean (both within ~0.5 % of the
-        # Nystrom solver where nothing is cut)
-        exact = discrete._solve_grid_chain(drives, drive.total, cp.beta, cp.v_th, cp.v_reset, cp.reset, 0, None,
-                                           None, False, False)[0].rate
-        off = abs(float(w @ p) / max(float(w @ exact), _CORR_MIN_RATE) - 1.0)
+        p, pab, eaa, eab, _ = _replica_chain(cp, drives, drive, lags=max(lags, window))
+    if one is not None and drive.s_ar == 0.0:
+        # both within ~0.5 % of the Nystrom solver where nothing is cut
+        off = abs(float(w @ p) / one - 1.0)
         if off > _CORR_WALL_REL:
             raise ConvergenceError(
                 f"the membrane's stationary law reaches below the two-replica grid's lower end ({_CORR_LOW_THETAS:g} "
                 f"thresholds below the reset), which moves the layer's rate by {100 * off:.2g} % (chain "
-                f"{float(w @ p):.3g}, one-neuron chain {float(w @ exact):.3g} spikes per step): the mean drive "
+                f"{float(w @ p):.3g}, one-neuron chain {one:.3g} spikes per step): the mean drive "
                 f"({float(np.min(drives)):.3g} V per step at the lowest node, beta = {cp.beta:.8g}) keeps the membrane "
                 "far below the reset; raise w_mean or lower beta")
     if float(w @ p) < _CORR_MIN_RATE:
@@ -935,7 +932,7 @@ def correlation_map(c, *, neuron, n_in, input_rate, w_mean, w_std, window=16, n_
     NoSolutionError
         A silent layer (output rate below 1e-10 spikes per step), where the output correlation
         is undefined; for beta = 1 with a mean drive <= 0 at every node (no stationary law, rate
-        0), or a depth-model rate below 1e-10 where the membrane's law reaches below the grid,
+        0), or a one-neuron rate below 1e-10 where the membrane's law reaches below the grid,
         before the chain is run.
     ConvergenceError
         Where the membrane's law reaches below the grid's lower end (6 thresholds below the

@@ -2268,17 +2268,10 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
                 raise
             import mpmath as mp
 
-            with mp.workdps(30):
-                rho, z, zv = mp.mpf(re) * mp.mpf(tau), mp.mpf(th - el) / ae, mp.mpf(v0 - el) / ae
-                out = []
-                try:
-                    for pk in np.atleast_1d(p):
-                        sk = mp.mpc(complex(pk)) * tau
-                        out.append(complex(rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv)
-                                           / mp.hyp1f1(sk, sk + rho, z)))
-                except (mp.libmp.NoConvergence, ZeroDivisionError):
-                    raise _NoExactTransform from None   # mpmath's series too long for its term cap
-            return np.array(out)
+            try:
+                return _exp_transform_mp_values(p, 0.0, re, ae, tau, th - el, v0 - el)
+            except (mp.libmp.NoConvergence, ZeroDivisionError):
+                raise _NoExactTransform from None   # mpmath's series too long for its term cap
 
     def log_f(lam):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
@@ -2337,6 +2330,22 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
     return g
 
 
+def _exp_transform_mp(mp, s, rho, z, zv):
+    """The exact transform of exponential amplitudes without inhibition in mpmath at s = p tau_m:
+    rho / (s + rho) M(s, s + rho + 1, (v_start - e_l) / a_e) / M(s, s + rho, (v_th - e_l) / a_e)."""
+    return rho / (s + rho) * mp.hyp1f1(s, s + rho + 1, zv) / mp.hyp1f1(s, s + rho, z)
+
+
+def _exp_transform_mp_values(p, shift, re, ae, tau, th_, v_):
+    """:func:`_exp_transform_mp` at ``p - shift`` for an array of complex p, in 30 digits."""
+    import mpmath as mp
+
+    with mp.workdps(30):
+        rho, z, zv = mp.mpf(re) * mp.mpf(tau), mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
+        return np.array([complex(_exp_transform_mp(mp, (mp.mpc(complex(pk)) - shift) * tau, rho, z, zv))
+                         for pk in np.atleast_1d(p)])
+
+
 def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
     r"""The density beyond the inversion windows, :math:`g(t) = e^{-\lambda_1 t} h(t)` with
     :math:`h` the inverse of the shifted transform :math:`\hat F(p - \lambda_1)` (a pole at 0,
@@ -2365,12 +2374,10 @@ def _exp_tail(t, tail, re, ae, ri, ai, tau, th, v0, el):
         z, zv = mp.mpf(th_) / mp.mpf(ae), mp.mpf(v_) / mp.mpf(ae)
 
     def shifted_mp(p):
-        sk = (p - lam1) * tau
-        return rho / (sk + rho) * mp.hyp1f1(sk, sk + rho + 1, zv) / mp.hyp1f1(sk, sk + rho, z)
+        return _exp_transform_mp(mp, (p - lam1) * tau, rho, z, zv)
 
     def shifted(p):
-        with mp.workdps(30):
-            return np.array([complex(shifted_mp(mp.mpc(complex(pk)))) for pk in np.atleast_1d(p)])
+        return _exp_transform_mp_values(p, lam1, re, ae, tau, th_, v_)
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:

@@ -180,12 +180,14 @@ def test_a_grid_that_cuts_the_membrane_law_is_refused():
     1e-5) is refused as silent before the chain runs."""
     from snntheory import discrete
     from snntheory.errors import ConvergenceError, NoSolutionError
-    from snntheory.network import _PairDrive, _check_corr_neuron, _replica_chain
+    from snntheory.network import _PairDrive, _check_corr_neuron, _replica_chain, _replica_low
 
     cp = _check_corr_neuron(LIF.from_beta(0.99))[0]
-    p, *_, wall = _replica_chain(cp, np.array([-0.1]), _PairDrive(np.sqrt(0.5), np.sqrt(0.5)), lags=1)
+    p = _replica_chain(cp, np.array([-0.1]), _PairDrive(np.sqrt(0.5), np.sqrt(0.5)), lags=1)[0]
     exact = float(discrete.firing_probability(-0.1, 1.0, beta=0.99))
-    assert p[0] > 2.0 * exact and wall[0] > 0.05
+    # the free law N(-10, 7.1^2) reaches 6 SDs below -10, far past the grid's end at -6
+    assert _replica_low(cp, np.array([-0.1]), 1.0) == pytest.approx(-10.0 - 6.0 / np.sqrt(1 - 0.99**2))
+    assert p[0] > 2.0 * exact
     with pytest.raises(ConvergenceError, match="lower end"):
         correlation_map(0.5, neuron=LIF.from_beta(0.99), n_in=200, input_rate=100.0, w_mean=-0.005, w_std=0.2357)
     nearly_perfect = LIF(tau_m=1e4, dt=1e-3, v_th=1.0, v_reset=0.0, reset="zero")

@@ -706,7 +706,7 @@ def test_memoryless_limit_against_the_nystrom_solve():
              (1e-6, 0, "subtract", IncrementDistribution.gaussian(3.5, 0.6)),
              (1e-5, 50, "subtract", increment_distribution(100, 0.24, 1.0, 0.3, gain=1.0, quenched=True))]
     for beta, ref, reset, inc in cases:
-        limit = _memoryless_rate(inc, beta, 1.0, 0.0, reset, ref)
+        limit = _memoryless_rate(inc, beta, 1.0, 0.0, ref)
         solved = _Chain(beta, inc, 1.0, 0.0, reset, ref).converged().rate
         assert limit == pytest.approx(solved, rel=1e-8)
-    assert _memoryless_rate(IncrementDistribution.gaussian(0.3, 0.5), 1e-6, 1.0, 0.0, "zero", 0) is None
+    assert _memoryless_rate(IncrementDistribution.gaussian(0.3, 0.5), 1e-6, 1.0, 0.0, 0) is None
