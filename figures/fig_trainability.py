@@ -15,6 +15,9 @@ One panel per reset (a: to zero, b: by subtraction), all from ``network.phase_di
   input's spike probability, its first matrix), snntheory's plan (``inverse.init_network``, target
   50 Hz, the range of its per-layer means; at this depth and surrogate it warns that the gradient
   vanishes, TrainabilityWarning, as the plane's gain contours show);
+- red dashed: the trainability theory's validity bound (``network.MEAN_FIELD_MAX_INPUT_SD``: some
+  layer's RMS input per step reaches one threshold; to its right the predicted gradient norms are
+  off by decades against autograd, ``benchmarks/results/bptt_validity.md``);
 - the chi_c = 1 and gain = 1 contours are drawn but empty when the plane has no such point
   (the panel's note gives the range);
 - open circles: a two-replica simulation (``simulate.replica_network``) of layer 1's per-step
@@ -64,7 +67,8 @@ def compute_plane(*, reset, n):
                            surrogate=SURROGATE, surrogate_width=SURROGATE_WIDTH)
     gain = pd.delta_ratio[..., 0] ** (1.0 / (LAYERS - 1))       # geometric mean gain per layer
     return {"w_mean": M, "w_std": S, "rate": pd.rate[..., -1], "silent": pd.silent_fraction[..., -1],
-            "chi": pd.chi_c[..., -1], "gain": gain, "unresolved": pd.unresolved.any(axis=-1)}
+            "chi": pd.chi_c[..., -1], "gain": gain, "unresolved": pd.unresolved.any(axis=-1),
+            "input_sd": pd.input_sd.max(axis=-1)}
 
 
 def compute_schemes(*, reset):
@@ -116,6 +120,7 @@ MARKERS = {"kaiming": "o", "glorot": "s", "pytorch": "v", "fluctuation": "D", "m
 
 def fig_trainability(quick=False):
     import matplotlib.colors as mcolors
+    from snntheory.network import MEAN_FIELD_MAX_INPUT_SD
     n = GRID[quick]
     fig, axes = new_figure(1, 2, width_mm=180, height_mm=80, sharey=True)
     levels = np.linspace(-1, 3, 17)
@@ -140,6 +145,10 @@ def fig_trainability(quick=False):
         u = np.asarray(d.get("unresolved", np.zeros(X.shape)), bool)   # caches from before the flag: none
         ax.plot(X[u], Y[u], marker="x", color="0.85", markersize=3, markeredgewidth=0.5, linestyle="none",
                 label="grid unresolved (rates approximate)" if reset == RESETS[0] and u.any() else None)
+        if "input_sd" in d:     # caches from before the bound: not drawn
+            vs = ax.contour(X, Y, d["input_sd"], levels=[MEAN_FIELD_MAX_INPUT_SD], colors="r", linewidths=0.9,
+                            linestyles="--")
+            ax.clabel(vs, fmt=lambda v: "mean-field limit", fontsize=5)
         for name, (wm, ws, lo, hi) in sch.items():
             kw = dict(marker=MARKERS[name], color=COLORS.get({"plan": "snntheory"}.get(name, name), "w"), markeredgecolor="k", markersize=6,
                       linestyle="none", label=name if reset == RESETS[0] else None)

@@ -41,8 +41,8 @@ from ._calibrate import Calibration, calibrate_means
 from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
 from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
-from .network import (SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model, _layer_stats, _map_gain,
-                      _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability,
+from .network import (MEAN_FIELD_MAX_INPUT_SD, SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model,
+                      _layer_stats, _map_gain, _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability,
                       _trainability_covers, gradient_gain,
                       phase_diagram, predict_network)
 from .neuron import LIF
@@ -691,14 +691,17 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     ``log10 delta_ratio`` of layer 1 from :func:`snntheory.network.phase_diagram` (the product
     of the layers' full through-time gradient gains, :data:`GRADIENT_STEPS` = 16 steps, count
     readout, the given surrogate and width), among the points where every layer's predicted
-    rate is at most :data:`GRADIENT_RATE_CAP` = 0.5 spikes per step and no layer is mostly
-    silent. **The cap wins** where the two conflict: a saturated layer's surrogate gradient
+    rate is at most :data:`GRADIENT_RATE_CAP` = 0.5 spikes per step, no layer is mostly
+    silent and every layer's RMS input per step is at most
+    :data:`~snntheory.network.MEAN_FIELD_MAX_INPUT_SD` = 1 threshold (``PhaseDiagram.input_sd``:
+    beyond it the predicted gradient norms are off by decades against autograd,
+    ``benchmarks/results/bptt_validity.md``). **The cap wins** where the two conflict: a saturated layer's surrogate gradient
     vanishes in training as soon as its drive moves, and the phase diagram's rates are least
     accurate there (up to 10 % in the bimodal corner), so its predicted gains are not trusted.
     Assumptions and limits: a grid, not a continuous optimum, and one pair for all layers (no
     per-layer search); the targets are not used and the rates are whatever the optimum gives.
-    With the heavy-tailed atan surrogate the predicted gain still rises at the grid's largest SD
-    (the optimum sits on the edge: zero mean, SD 10 theta / sqrt(n p0)). Accuracy: on a
+    The predicted gain rises with the SD up to the validity bound, so the optimum sits on it.
+    Accuracy: on a
     3-layer net of width 80 (atan, reset to zero) autograd's layer-1 / top gradient ratio is
     277 at the plan vs 48 at a third of its SD, ranked as predicted (122 vs 32): the closure
     under-predicts by 2.3x at the plan's large SD (``tests/test_phase_diagram.py``).
@@ -717,7 +720,8 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
     :math:`\|\partial\mathcal L/\partial V_l\|^2 / \|\partial\mathcal L/\partial V_{l+1}\|^2`
     is closest to 1 in log (no layer where the error explodes or vanishes), among the points
     where every layer's predicted rate lies in :data:`CRITICAL_RATE_BAND` = (0.02, 0.25) spikes
-    per step and no layer is mostly silent. **The rate band wins** where the two conflict: a
+    per step, no layer is mostly silent and every layer's RMS input per step is within the
+    theory's validity (as ``"gradient"``). **The rate band wins** where the two conflict: a
     surrogate's gain is set by how much membrane mass sits within its width of threshold, so
     with a narrow surrogate balance needs rates far above the band (the layers saturate and
     the phase diagram's rates are least accurate there) and with a wide one it needs rates
@@ -952,10 +956,12 @@ def _solve_gradient(widths, neuron, rate0, surrogate, surrogate_width, weight_di
     pd = _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
     p = pd.rate * neuron.dt
     gain = np.log10(pd.delta_ratio[..., 0]) if len(widths) > 2 else np.zeros(pd.w_mean.shape)
-    ok = np.all(p <= GRADIENT_RATE_CAP, axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1) & np.isfinite(gain)
+    ok = (np.all(p <= GRADIENT_RATE_CAP, axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1) & np.isfinite(gain)
+          & _mean_field_valid(pd))
     if not ok.any():
         raise NoSolutionError(f"w_std='gradient': no grid point keeps every layer below {GRADIENT_RATE_CAP:g} "
-                              "spikes per step and mostly active")
+                              "spikes per step, mostly active and within the trainability theory's validity "
+                              f"(RMS input per step <= {MEAN_FIELD_MAX_INPUT_SD:g} threshold)")
     i = int(np.argmax(np.where(ok, gain, -np.inf)))
     return float(pd.w_mean[i]), float(pd.w_std[i])
 
@@ -986,6 +992,13 @@ def _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, s
     wm, ws = np.meshgrid(mean, sd, indexing="ij")
     return _phase(widths, wm.ravel(), ws.ravel(), neuron, rate0, surrogate, surrogate_width, weight_dist,
                   silent_below)
+
+
+def _mean_field_valid(pd):
+    """Grid points of a :class:`~snntheory.network.PhaseDiagram` whose every layer's RMS input per step
+    is within :data:`~snntheory.network.MEAN_FIELD_MAX_INPUT_SD`: beyond it the predicted gradient norms
+    the trainability plans rank by are off by decades (``benchmarks/results/bptt_validity.md``)."""
+    return np.all(pd.input_sd <= MEAN_FIELD_MAX_INPUT_SD, axis=-1)
 
 
 def _gain_law(weight_dist):
@@ -1022,10 +1035,11 @@ def _solve_critical(widths, neuron, rate0, surrogate, surrogate_width, weight_di
     pd = _plan_grid(widths, neuron, rate0, surrogate, surrogate_width, weight_dist, silent_below)
     p = pd.rate * neuron.dt
     lo, hi = CRITICAL_RATE_BAND
-    ok = np.all((p >= lo) & (p <= hi), axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1)
+    ok = np.all((p >= lo) & (p <= hi), axis=-1) & np.all(pd.silent_fraction < 0.5, axis=-1) & _mean_field_valid(pd)
     if not ok.any():
         raise NoSolutionError(f"w_std='critical': no grid point keeps every layer's rate within {CRITICAL_RATE_BAND} "
-                              "spikes per step and mostly active")
+                              "spikes per step, mostly active and within the trainability theory's validity (RMS "
+                              f"input per step <= {MEAN_FIELD_MAX_INPUT_SD:g} threshold)")
     worst, span = _balance(pd)
     # an allowed point wins over every other even where no allowed point's balance is finite
     # ties (one layer: every point is balanced): the mean rate nearest the band's geometric centre

@@ -44,7 +44,7 @@ from ._sim.stepmap import as_generator
 from ._special import gauss_legendre, normal_nodes, one_blas_thread
 from ._validate import (Domain, broadcast, check, check_bool, check_choice, check_count, check_int, check_scalar,
                         check_per_layer, check_widths)
-from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
+from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError, _user_stacklevel
 from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
@@ -1816,6 +1816,10 @@ class BPTTGain(NamedTuple):
     n_steps : int
     readout : str
     detach_reset : bool
+    input_sd : ndarray
+        Layer l's RMS input per step in thresholds, :math:`g\sigma_w\sqrt{n_{l-1}E[p_{l-1}]}/(v_\mathrm{th}
+        - v_\mathrm{reset})`; above :data:`MEAN_FIELD_MAX_INPUT_SD` (1) the norms are not trusted and
+        :func:`bptt_gain` warns (:class:`~snntheory.errors.ApproximationWarning`).
     """
     __repr__ = _result_repr
 
@@ -1833,6 +1837,33 @@ class BPTTGain(NamedTuple):
     n_steps: int
     readout: str
     detach_reset: bool
+    input_sd: np.ndarray = None
+
+
+#: Largest per-step input SD, in thresholds, at which the trainability routes (:func:`bptt_gain`,
+#: :func:`phase_diagram`'s gradient columns, the plans ``w_std="gradient"`` / ``"critical"``) are
+#: trusted: s_l = g sigma_w sqrt(n_{l-1} E[p_{l-1}]) / (v_th - v_reset), the RMS input a layer's
+#: weights deliver per step. Over 8 layers of width 128 (``benchmarks/bench_bptt_validity.py``) the
+#: layer-1 / top error ratio is within 0.6 decade of autograd wherever every layer has s <= 0.94,
+#: and 1-2.5 decades off from s = 1.2 on, 4-28 decades at s = 2-22, where the depth model freezes
+#: layers (every neuron at rate 0 or 1) that keep their temporal variance in simulation.
+MEAN_FIELD_MAX_INPUT_SD = 1.0
+
+
+def _input_sd(gain, widths, w_stds, rates_in, theta):
+    """Per-layer RMS input per step in thresholds (:data:`MEAN_FIELD_MAX_INPUT_SD`): layer l's
+    ``g sigma_w sqrt(n_{l-1} E[p_{l-1}]) / theta`` from its input layer's spikes per step
+    ``rates_in`` (arrays broadcast; last axis the layers)."""
+    n_in = np.asarray(widths[:-1], float)
+    return gain * np.abs(w_stds) * np.sqrt(n_in * np.maximum(rates_in, 0.0)) / theta
+
+
+def _mean_field_warning(where, s_max):
+    """The ApproximationWarning text of a trainability result outside :data:`MEAN_FIELD_MAX_INPUT_SD`."""
+    return (f"{where}: a layer's RMS input per step reaches {s_max:.3g} thresholds, above "
+            f"{MEAN_FIELD_MAX_INPUT_SD:g} where mean-field backpropagation holds; the predicted gradient "
+            "norms there can be off by decades (benchmarks/results/bptt_validity.md): smaller weights, "
+            "or measure them with autograd")
 
 
 #: V_pre sub-cells per surrogate width (the surrogate is averaged over sub-cells, not sampled
@@ -1856,8 +1887,8 @@ def _path_factor(v, cp, kind, width, detach):
 def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
     """Per node k: weighted transfer operators M_f[x, x'] = E[f(V_pre) 1{V_post = x'} | V_post_prev = x]
     on the chain's grid, for f in (1, sigma', sigma'^2, c, c^2, c sigma'). V_pre is resolved on
-    sub-cells of the chain's bins (exact Gaussian / mixture cell probabilities), f averaged over them.
-    Returns a list (one per node) of dicts of (N, N) matrices."""
+    sub-cells of the chain's bins (exact Gaussian / mixture cell probabilities), f averaged over them
+    (:func:`_cell_means`). Returns a list (one per node) of dicts of (N, N) matrices."""
     w_s = _surrogate.width_of(kind, width)
     theta = cp.v_th - cp.v_reset
     ops = []
@@ -1909,13 +1940,13 @@ def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
             edges = np.concatenate([left, np.where(np.isinf(right), 1e300, right)])
             cdf = discrete._mix_cdf(edges[None, None, :], (cp.beta * x)[None, :, None], s, mk)[0]
         prob = cdf[:, iv.size:] - cdf[:, :iv.size]                          # (N, n_sub)
-        vm = 0.5 * (left + np.where(last_inf, left + (top - lo_iv)[iv] / ns[iv], right))
-        sg = _surrogate.derivative(vm - cp.v_th, kind, w_s)
-        c = _path_factor(vm, cp, kind, w_s, detach)
+        r_fin = np.where(last_inf, left + (top - lo_iv)[iv] / ns[iv], right)
+        # f averaged over each sub-cell (integrated: the surrogate can be narrower than a sub-cell)
+        fs = _cell_means(left, r_fin, cp, kind, w_s, detach)
+        fs["1"] = np.ones_like(left)
+        fs["y"] = (0.5 * (left + r_fin) >= cp.v_th).astype(float)
         dest = dest[iv]
         agg = sparse.csr_matrix((np.ones(dest.size), (np.arange(dest.size), dest)), shape=(dest.size, N))
-        fs = {"1": np.ones_like(vm), "s": sg, "ss": sg * sg, "c": c, "cc": c * c, "cs": c * sg,
-              "y": (vm >= cp.v_th).astype(float)}
         ops.append({name: np.asarray((agg.T @ (prob * f).T).T) for name, f in fs.items()})
     return ops
 
@@ -2278,10 +2309,13 @@ def bptt_gain(widths, w_means, w_stds, *, neuron, input_rate, n_steps, surrogate
         wratio = wnorm / wnorm[-1]
     else:
         wratio = np.where(wnorm > 0.0, np.inf, 1.0)
+    s_in = _input_sd(g, widths, wss, np.array([x[4].ep for x in layers]), neuron.theta)
+    if np.max(s_in) > MEAN_FIELD_MAX_INPUT_SD:
+        warnings.warn(_mean_field_warning("bptt_gain", float(np.max(s_in))), ApproximationWarning, stacklevel=2)
     return BPTTGain(delta, delta / delta[-1], spike, wnorm, wratio, within, through,
                     np.array([x[2] for x in layers]), np.array([x[3] for x in layers]),
                     np.array([x[5] for x in layers]), T, readout,
-                    bool(detach_reset))
+                    bool(detach_reset), s_in)
 
 
 # =============================================================================================
@@ -2295,8 +2329,6 @@ _FAST_BINS = 60
 _FINE_BINS = 120
 #: grid points per batch of chains (a batch's arrays stay within the cache's reach)
 _FAST_CHUNK = 64
-#: sub-points per cell over which sigma' and the time path c are averaged
-_FAST_SUB = 8
 #: one-sided step of chi_c (the exact route's default, :func:`correlation_fixed_point`)
 _CHI_EPS = 0.02
 
@@ -2307,7 +2339,7 @@ def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
     pre-threshold potential ``u = beta x + d + s Z`` that the closures need: E[u], Var[u] and
     E[f(u)] for f in (sigma', sigma'^2, c, c^2, c sigma') (``c`` the time path of
     :func:`_path_factor`), averaged over the cells of u (the chain's bins below ``v_th``, cells
-    of its bin width above) at ``_FAST_SUB`` sub-points each."""
+    of its bin width above) by :func:`_cell_means`."""
     beta, v_th = cp.beta, cp.v_th
     ch, g, P, R = discrete._solve_grid_chain(drives, s, beta, v_th, cp.v_reset, cp.reset, 0, None, None, True,
                                              True, max_bins=max_bins)
@@ -2325,16 +2357,41 @@ def _fast_law(cp, drives, s, kind, width, detach, max_bins=_FAST_BINS):
     hi_e = np.concatenate([g.edges[:, 1:nb_lo + 1], up[:, 1:]], axis=1)
     lo_e[:, 0] = hi_e[:, 0] - h                                           # the open lowest cell: its bin
     law = np.concatenate([below, above], axis=1)
-    sub = lo_e[:, :, None] + (hi_e - lo_e)[:, :, None] * (np.arange(_FAST_SUB) + 0.5)[None, None, :] / _FAST_SUB
-    sg = _surrogate.derivative(sub - v_th, kind, width)
-    c = _path_factor(sub, cp, kind, width, detach)
-    mom = {name: np.einsum("kj,kj->k", law, f.mean(axis=2))
-           for name, f in (("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg))}
+    means = _cell_means(lo_e, hi_e, cp, kind, width, detach)
+    mom = {name: np.einsum("kj,kj->k", law, f) for name, f in means.items()}
     ex = np.einsum("ki,ki->k", pi, pts)
     vx = np.einsum("ki,ki->k", pi, pts * pts) - ex * ex
     mom["u_mean"] = beta * ex + drives
     mom["u_var"] = beta * beta * np.maximum(vx, 0.0) + s * s
     return ch.rate, ch.regularity, pi, pts, mom, h
+
+
+def _cell_means(lo, hi, cp, kind, width, detach):
+    """Averages over the cells [lo, hi) (any shape, hi > lo) of f(u) for f in (sigma', sigma'^2, c,
+    c^2, c sigma') (``c`` the time path of :func:`_path_factor`), u uniform in the cell: differences
+    of their running integrals, tabulated by 3-point Gauss-Legendre on cells u - v_th = w sinh(x),
+    dx = _DU_SURROGATE (0.025 w wide at the threshold, which is a cell edge, as are the kinks of the
+    time path there), so a surrogate far narrower than the cells is integrated, not sampled
+    (midpoint sub-points at 1/8 of a bin missed a width-4e-4 V fast sigmoid's peak: sigma'^2 was
+    ~70x too small)."""
+    v_th = cp.v_th
+    w = _surrogate.width_of(kind, width)
+    a, b = min(float(np.min(lo)), v_th - w), max(float(np.max(hi)), v_th + w)
+    x_lo, x_hi = math.asinh((a - v_th) / w), math.asinh((b - v_th) / w)
+    n_lo, n_hi = (max(1, int(math.ceil(abs(e) / _DU_SURROGATE))) for e in (x_lo, x_hi))
+    x = np.concatenate([np.linspace(x_lo, 0.0, n_lo + 1), np.linspace(0.0, x_hi, n_hi + 1)[1:]])
+    edges = v_th + w * np.sinh(x)
+    edges[n_lo] = v_th
+    q, qw = gauss_legendre(3)
+    h = np.diff(edges)
+    nodes = 0.5 * (edges[1:] + edges[:-1])[:, None] + 0.5 * h[:, None] * q
+    sg = _surrogate.derivative(nodes - v_th, kind, width)
+    c = _path_factor(nodes, cp, kind, width, detach)
+    out = {}
+    for name, f in (("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg)):
+        run = np.concatenate([[0.0], np.cumsum((0.5 * h[:, None] * qw * f).sum(axis=1))])
+        out[name] = (np.interp(hi, edges, run) - np.interp(lo, edges, run)) / (hi - lo)
+    return out
 
 
 def _noise_free_rates(cp, drives, kind, width, detach, n_run=2000, n_count=1000):
@@ -2600,6 +2657,10 @@ class PhaseDiagram(NamedTuple):
         ~0.995, with little drift at the reset); their rates can be off by 10-100 % (measured
         against :func:`snntheory.discrete.firing_probability`, mostly too low), and the layers
         above inherit the error. :func:`phase_diagram` warns when any is set.
+    input_sd : ndarray
+        Each layer's RMS input per step in thresholds (as :class:`BPTTGain`); ``grad_gain`` and
+        ``delta_ratio`` are not trusted where any layer's exceeds :data:`MEAN_FIELD_MAX_INPUT_SD`,
+        and :func:`phase_diagram` warns when a grid point does.
     """
     __repr__ = _result_repr
 
@@ -2615,6 +2676,7 @@ class PhaseDiagram(NamedTuple):
     delta_ratio: np.ndarray
     n_steps: int
     unresolved: np.ndarray = None
+    input_sd: np.ndarray = None
 
 
 def _fast_network(widths, wms, wss, cp, neuron, rate0, rows, kind, width, detach, T, readout, silent_below,
@@ -2639,8 +2701,10 @@ def _fast_network(widths, wms, wss, cp, neuron, rate0, rows, kind, width, detach
         gains = np.concatenate([delta[:, :-1] / delta[:, 1:], np.full((B, 1), np.nan)], axis=1)
         ratio = delta / delta[:, -1:]
     col = lambda k: np.stack([lay[k] for lay in layers], axis=1)   # noqa: E731
+    rates_in = np.concatenate([np.full((B, 1), p0), col("ep")[:, :-1]], axis=1)
+    s_in = _input_sd(neuron.gain, widths, wss.T, rates_in, neuron.theta)
     return (col("ep") / neuron.dt, col("silent"), col("v_mean"), col("v_std"), chi, cstar, gains, ratio,
-            col("unresolved"))
+            col("unresolved"), s_in)
 
 
 def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, surrogate="fast_sigmoid",
@@ -2737,14 +2801,19 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
         res = _fast_network(widths, flat_m, flat_s, cp, neuron, rate0, weight_dist == "rows", surrogate, width,
                             detach, T, readout, silent_below, fixed_point)
     res = [r.reshape(shape + (L,)) for r in res]
+    s_in = res.pop()
     unresolved = res.pop()
+    outside = np.max(s_in, axis=-1) > MEAN_FIELD_MAX_INPUT_SD
+    if outside.any():
+        warnings.warn(_mean_field_warning(f"phase_diagram: at {int(outside.sum())} of {outside.size} grid points",
+                                          float(np.max(s_in))), ApproximationWarning, stacklevel=2)
     if unresolved.any():
         warnings.warn(f"phase_diagram: at {int(unresolved.any(axis=-1).sum())} of {unresolved[..., 0].size} grid "
                       "points a layer's neurons are nearly undamped walks with little drift at the reset that "
                       "the batched grid does not resolve (PhaseDiagram.unresolved): rates there can be off by "
                       "10-100 %; check them with predict_network or discrete.firing_probability, or use a smaller "
                       "beta", ApproximationWarning, stacklevel=2)
-    return PhaseDiagram(wm, ws, *res, T, unresolved)
+    return PhaseDiagram(wm, ws, *res, T, unresolved, s_in)
 
 
 def _trainability_covers(neuron):
@@ -2763,6 +2832,9 @@ def _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, route,
             res = _fast_network(widths, np.asarray(wms, float).reshape(L, 1), np.asarray(wss, float).reshape(L, 1),
                                 cp, neuron, rate0, weight_dist == "rows", kind, width, True, window, "count",
                                 stats_kw["silent_below"], True)
+        if np.max(res[9]) > MEAN_FIELD_MAX_INPUT_SD:
+            warnings.warn(_mean_field_warning("predict_network", float(np.max(res[9]))), ApproximationWarning,
+                          stacklevel=_user_stacklevel())
         return res[4][0], res[5][0], res[6][0]
     cp = _check_corr_neuron(neuron)[0]
     chi, cst = [], []

@@ -8,12 +8,13 @@ layer within 20 %. Points where the theory meets it are fast tests; points where
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 from snntheory import LIF
-from snntheory.errors import ParameterError
+from snntheory.errors import ApproximationWarning, ParameterError
 from snntheory.network import _bptt_layer, _bptt_layer_coloured, _State, bptt_gain
 
 torch = pytest.importorskip("torch")
@@ -179,7 +180,9 @@ def test_wrong_weights_are_caught():
     """The theory evaluated at a 1.5x larger weight SD than the network has: the predicted
     per-layer gain grows (the forward model's surrogate moment falls with it, so not by the full
     2.25x) and the comparison fails (measured 0.72x the prediction three layers down)."""
-    d, _, _ = _compare(*FAST["zero-atan"], theory_ws=1.5 * FAST["zero-atan"][3])
+    with warnings.catch_warnings():     # the wrong SD may leave the theory's validity bound: beside the point
+        warnings.simplefilter("ignore", ApproximationWarning)
+        d, _, _ = _compare(*FAST["zero-atan"], theory_ws=1.5 * FAST["zero-atan"][3])
     assert np.any(np.abs(d - 1.0) > TOL)
     assert d.min() < 1.0 - TOL        # the prediction is too large
 
