@@ -243,6 +243,8 @@ def predicted(cfg, cell, plan):
         out["bptt_weight_ratio"] = [float(v) for v in b.weight_ratio]
         out["bptt_through_time"] = [float(v) for v in b.through_time]
         out["bptt_delta_norm"] = [float(v) for v in b.delta_norm]
+        # per-layer RMS input per step in thresholds: the gradient theory holds up to MEAN_FIELD_MAX_INPUT_SD
+        out["input_sd"] = [float(v) for v in b.input_sd]
     except Exception as e:
         out["bptt_error"] = f"{type(e).__name__}: {e}"
     try:
