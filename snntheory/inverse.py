@@ -42,9 +42,9 @@ from ._sim.network import WEIGHT_DISTS
 from ._validate import Domain, check_bool, check_choice, check_int, check_object, check_per_layer, check_scalar
 from .errors import NoSolutionError, ParameterError, TrainabilityWarning, UnitsWarning, _user_stacklevel
 from .network import (MEAN_FIELD_MAX_INPUT_SD, SILENT_BELOW, LayerInit, NetworkInit, _check_network, _layer_model,
-                      _layer_stats, _map_gain, _network_init, _propagate, _State, _stationary_sampler, _stats_kw, _trainability,
-                      _trainability_covers, gradient_gain,
-                      phase_diagram, predict_network)
+                      _layer_stats, _map_gain, _network_init, _propagate, _State, _stationary_sampler, _stats_kw,
+                      _trainability, _trainability_covers, _with_trainability, gradient_gain, phase_diagram,
+                      predict_network)
 from .neuron import LIF
 
 __all__ = ["WeightStats", "weights_for_rate", "init_network", "baseline_weights", "calibrate_means", "Calibration",
@@ -878,8 +878,7 @@ def init_network(widths, *, neuron, input_rate, target_rate=None, method="discre
         rows = _propagate(widths, neuron, start, lambda *_: best + (weight_dist,), stats_kw, advice="init")
         plan = _network_init(rows, method, widths, rate0, neuron, map_gain, targets=None)
         if gains is not None:
-            plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)),
-                           notes=notes)
+            plan = _with_trainability(replace(plan, notes=notes), widths, plan.w_stds, neuron, rate0, gains)
         return plan
     kw = neuron.chain_params()
     g = neuron.gain
@@ -1148,7 +1147,7 @@ def _check_trainability(plan, widths, neuron, rate0, surrogate, surrogate_width,
             return np.log10(gains[:-1])
 
     gains = gains_at(width)
-    plan = replace(plan, layers=tuple(replace(l, full_grad_gain=float(g)) for l, g in zip(plan.layers, gains)))
+    plan = _with_trainability(plan, widths, plan.w_stds, neuron, rate0, gains)
     logs = log_below_top(gains)
     ratio = float(np.sum(logs))
     if abs(ratio) <= CRITICAL_SPAN:

@@ -44,7 +44,7 @@ from ._sim.stepmap import as_generator
 from ._special import gauss_legendre, normal_nodes, one_blas_thread
 from ._validate import (Domain, broadcast, check, check_bool, check_choice, check_count, check_int, check_scalar,
                         check_per_layer, check_widths)
-from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError, _user_stacklevel
+from .errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
 from .neuron import LIF
 
 __all__ = ["LayerInit", "NetworkInit", "predict_network", "gradient_gain", "SILENT_BELOW"]
@@ -1131,7 +1131,13 @@ class LayerInit:
         Fixed point of the layer's correlation map reached from 0.5.
     full_grad_gain : float
         Through-time gradient gain :math:`\|\partial\mathcal L/\partial V_l\|^2 /
-        \|\partial\mathcal L/\partial V_{l+1}\|^2` of a BPTT window (NaN for the top layer).
+        \|\partial\mathcal L/\partial V_{l+1}\|^2` of a BPTT window (NaN for the top layer);
+        not trusted where any layer's ``input_sd`` exceeds :data:`MEAN_FIELD_MAX_INPUT_SD` (the
+        plan's ``notes`` say so).
+    input_sd : float
+        RMS input per step in thresholds, :math:`g\sigma_w\sqrt{n_\mathrm{in}E[p_\mathrm{in}]}/
+        (v_\mathrm{th}-v_\mathrm{reset})` at the model's input rate (set with the trainability
+        columns).
     """
 
     __repr__ = _result_repr
@@ -1161,6 +1167,7 @@ class LayerInit:
     chi_c: float = math.nan
     c_star: float = math.nan
     full_grad_gain: float = math.nan
+    input_sd: float = math.nan
 
     def sample(self, seed=None) -> np.ndarray:
         """Draw the layer's weight matrix, shape ``(n_out, n_in)`` (the layout of
@@ -1492,9 +1499,7 @@ def predict_network(widths, w_means, w_stds, *, neuron, input_rate, weight_dist=
     if trainability == "exact" or (trainability == "fast" and _trainability_covers(neuron)):
         chi, cst, gains = _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, trainability,
                                         window, rows)
-        plan = replace(plan, layers=tuple(replace(l, chi_c=float(chi[i]), c_star=float(cst[i]),
-                                                  full_grad_gain=float(gains[i]))
-                                          for i, l in enumerate(plan.layers)))
+        plan = _with_trainability(plan, widths, wss, neuron, rate0, gains, chi, cst)
     if n_steps is None:
         return plan
     tr = predict_transient(widths, wms, wss, neuron=neuron, input_rate=rate0, n_steps=n_steps, v0=v0,
@@ -2827,6 +2832,21 @@ def phase_diagram(widths, w_means, w_stds, *, neuron, input_rate, n_steps=16, su
     return PhaseDiagram(wm, ws, *res, T, unresolved, s_in)
 
 
+def _with_trainability(plan, widths, wss, neuron, rate0, gains, chi=None, cst=None):
+    """``plan`` with each layer's full gradient gain, RMS input per step and (if given) chi_c and
+    c_star, and a note where that input leaves the gradient theory's validity
+    (:data:`MEAN_FIELD_MAX_INPUT_SD`)."""
+    rates_in = np.concatenate([[rate0], plan.rates[:-1]]) * neuron.dt
+    s_in = _input_sd(neuron.gain, widths, np.asarray(wss, float), rates_in, neuron.theta)
+    layers = tuple(replace(l, full_grad_gain=float(gains[i]), input_sd=float(s_in[i]),
+                           **({} if chi is None else dict(chi_c=float(chi[i]), c_star=float(cst[i]))))
+                   for i, l in enumerate(plan.layers))
+    notes = plan.notes
+    if np.max(s_in) > MEAN_FIELD_MAX_INPUT_SD:
+        notes = notes + (_mean_field_warning("full gains", float(np.max(s_in))),)
+    return replace(plan, layers=layers, notes=notes)
+
+
 def _trainability_covers(neuron):
     """Whether the trainability chain models this neuron: no refractoriness, an immediate reset."""
     return not (neuron.ref_steps or neuron.reset_delay)
@@ -2843,9 +2863,6 @@ def _trainability(widths, wms, wss, neuron, rate0, weight_dist, stats_kw, route,
             res = _fast_network(widths, np.asarray(wms, float).reshape(L, 1), np.asarray(wss, float).reshape(L, 1),
                                 cp, neuron, rate0, weight_dist == "rows", kind, width, True, window, "count",
                                 stats_kw["silent_below"], True)
-        if np.max(res[9]) > MEAN_FIELD_MAX_INPUT_SD:
-            warnings.warn(_mean_field_warning("predict_network", float(np.max(res[9]))), ApproximationWarning,
-                          stacklevel=_user_stacklevel())
         return res[4][0], res[5][0], res[6][0]
     cp = _check_corr_neuron(neuron)[0]
     chi, cst = [], []

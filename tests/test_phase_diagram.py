@@ -198,3 +198,20 @@ def test_resolved_phase_diagram_does_not_warn():
     """A leaky neuron: every point resolved, no warning (pytest turns warnings into errors)."""
     pd = phase_diagram([100, 50], np.array([0.0, 0.02]), 0.15, neuron=LIF.from_beta(0.9), input_rate=150.0)
     assert not pd.unresolved.any()
+
+
+def test_predict_network_notes_gains_outside_the_validity_bound():
+    """predict_network reports each layer's RMS input per step (LayerInit.input_sd, from its own rates)
+    and notes, without warning, that the full gains are not trusted beyond MEAN_FIELD_MAX_INPUT_SD;
+    inside it, no such note."""
+    from snntheory.network import MEAN_FIELD_MAX_INPUT_SD
+
+    nrn, widths = LIF.from_beta(0.9, reset="subtract"), [128] * 4
+    out = predict_network(widths, 0.0, 0.884, neuron=nrn, input_rate=100.0)
+    s = np.array([l.input_sd for l in out.layers])
+    rates_in = np.concatenate([[0.1], out.rates[:-1] * nrn.dt])
+    assert np.allclose(s, 0.884 * np.sqrt(128 * rates_in)) and s.max() > MEAN_FIELD_MAX_INPUT_SD
+    assert any("mean-field backpropagation" in n for n in out.notes)
+    inside = predict_network(widths, 0.0, 0.157, neuron=nrn, input_rate=100.0)
+    assert max(l.input_sd for l in inside.layers) <= MEAN_FIELD_MAX_INPUT_SD
+    assert not any("mean-field" in n for n in inside.notes)
