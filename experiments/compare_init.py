@@ -510,6 +510,8 @@ def predictors(pred):
     out["pred (1 - mean silent) - |log10 gain product| / L"] = (1 - silent.mean()) - out["pred |log10 within-step gain product|"] / len(p)
     if "bptt_delta_norm" in pred:
         out["pred (1 - mean silent) - mean |log10 full gain|"] = (1 - silent.mean()) - out["pred mean |log10 full gain|"]
+    if pred.get("input_sd"):
+        out["pred max RMS input per step (thresholds)"] = float(np.max(pred["input_sd"]))
     if pred.get("chi_c"):
         chi = np.array([np.nan if v is None else v for v in pred["chi_c"]], float)
         fin = chi[np.isfinite(chi)]
@@ -517,14 +519,22 @@ def predictors(pred):
     return out
 
 
-def analyse(state):
+def _inside_validity(pred):
+    """Whether a (cell, method)'s weights keep every layer within the gradient theory's validity
+    (``network.MEAN_FIELD_MAX_INPUT_SD``); None where the prediction does not record it."""
+    from snntheory.network import MEAN_FIELD_MAX_INPUT_SD
+    return None if not pred.get("input_sd") else max(pred["input_sd"]) <= MEAN_FIELD_MAX_INPUT_SD
+
+
+def analyse(state, valid_only=False):
     """Spearman rank correlation across all final runs between each predicted (and measured-at-init)
-    quantity and the final / epoch-1 / epoch-3 test accuracy."""
+    quantity and the final / epoch-1 / epoch-3 test accuracy (``valid_only``: only the (cell, method)s
+    whose weights keep every layer within the gradient theory's validity bound)."""
     from scipy.stats import spearmanr
 
     xs, ys = {}, {"final": [], "epoch 1": [], "epoch 3": []}
     for key, info in state["cells"].items():
-        if "predicted" not in info:
+        if "predicted" not in info or (valid_only and not _inside_validity(info["predicted"])):
             continue
         for r in final_runs(state, key):
             q = predictors(info["predicted"])
@@ -660,6 +670,20 @@ def markdown(state):
         lines.append(f"| {q} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | {_fmt_rho(a['epoch 3'])} |")
     lines += ["", "Predicted quantities are constant across the seeds of a (cell, method): the runs are not "
               "independent samples, and p-values overstate the evidence.", ""]
+    inside = [k for k, i in state["cells"].items() if "predicted" in i and _inside_validity(i["predicted"])]
+    outside = [k for k, i in state["cells"].items() if "predicted" in i and _inside_validity(i["predicted"]) is False]
+    if outside:
+        lines += ["### Where the gradient theory holds", "",
+                  f"{len(inside)} (cell, method)s keep every layer's predicted RMS input per step within "
+                  "`network.MEAN_FIELD_MAX_INPUT_SD` (1 threshold), where the through-time predictions are within "
+                  f"about a decade of autograd (`benchmarks/results/bptt_validity.md`); {len(outside)} do not "
+                  f"({', '.join(sorted(outside))}). The same ranking over the runs inside only:", "",
+                  "| quantity | runs | final | epoch 1 | epoch 3 |", "|---|---|---|---|---|"]
+        for a in state.get("analysis_valid") or []:
+            q = a["quantity"].replace("|", "\\|")
+            lines.append(f"| {q} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | "
+                         f"{_fmt_rho(a['epoch 3'])} |")
+        lines.append("")
     t = meta.get("timing", {})
     if t:
         lines.append(f"Wall time: {t['run_seconds_mean']:.0f} s per training run on average ({t['n_runs']} runs, "
@@ -739,6 +763,7 @@ def plot(state, path):
 def report(state, out, cfg, methods):
     state["summary"] = summarise(state)
     state["analysis"] = analyse(state)
+    state["analysis_valid"] = analyse(state, valid_only=True)
     state["meta"]["timing"] = timing(state, cfg, methods)
     md = markdown(state)
     with open(os.path.join(out, "compare.md"), "w") as f:
