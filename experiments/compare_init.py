@@ -694,7 +694,9 @@ def markdown(state):
     if meta.get("note"):
         lines.append(f"Note: {meta['note']}")
     code = meta.get("code") or {}
-    lines.append(f"snntheory commit {code.get('commit')}" + (" (with uncommitted changes)" if code.get("snntheory_modified") else "") + ".")
+    lines.append(f"snntheory commit of the first run {code.get('commit')}"
+                 + (" (with uncommitted changes)" if code.get("snntheory_modified") else "")
+                 + "; the commits of later runs and re-predictions are in the note above.")
     return "\n".join(lines) + "\n"
 
 
