@@ -2589,15 +2589,17 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0) (an Erlang-like
     passage), or none that double precision resolves where mpmath would cost too much (many
     small jumps: :math:`R\tau_m\,|v_\mathrm{th}-e_l|/a > 10^5`, whose far tail decays faster
-    than any exponential before the pole takes over), exponential amplitudes are inverted at the
+    than any exponential before the pole takes over), the far tail is inverted at the
     saddle-point tilt :math:`g(t) = \hat F(-\lambda)e^{-\lambda t}h_\lambda(t)`, :math:`h_\lambda`
     the density tilted to have its mean at t (relative accuracy kept: 1e-7 of mpmath's 80-digit
     Talbot inversion at 1e-56 of the peak, tests; a ConvergenceError where the saddle point lies
-    beyond the unresolved pole); so are, with exponential amplitudes, the early times before the
+    beyond the unresolved pole; on the chain route, e.g. a one-jump passage with fixed jumps,
+    3e-12 of the closed form R e^{-Rt} at 1e-107 of the peak, tests); so are, with exponential
+    amplitudes, the early times before the
     mean minus 4 SD (tilt lambda < 0; 1e-7 of mpmath at 1e-20 of the peak) and any body value the
     plain inversion gives below 0 (a ConvergenceError where the tilt is not resolved either: no
-    negative density); on the chain route the inversion continues, with an absolute error floor
-    of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
+    negative density); on the chain route the body (before the mean + 12 SD) keeps the
+    inversion's absolute error floor of ~1e-11 of the peak density, of either sign. The density agrees
     with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
     jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
     shows Gibbs-type ripples over about ``T/M``.
