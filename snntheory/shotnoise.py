@@ -2216,11 +2216,16 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     # for; in the far tail's windows, 8^k tau_m wide, the series lose every digit, and those
     # values are replaced below): where the series cannot be summed the chain route takes over
     # before the pole search is paid for
+    # (with every time in the tail, the tail's start is the probe)
     out = np.zeros_like(t)
+    body = ~far
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out[~far] = _invert_windows(t[~far], tau, lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el),
-                                    _DEHOOG_M_EXACT, _DEHOOG_M_MAX)
-    if not np.all(np.isfinite(out)):
+        vals = _invert_windows(t[body] if body.any() else np.array([t_tail]), tau,
+                               lambda p: _exp_transform(p, re, ae, ri, ai, tau, th, v0, el), _DEHOOG_M_EXACT,
+                               _DEHOOG_M_MAX)
+    if body.any():
+        out[body] = vals
+    if not np.all(np.isfinite(vals)):
         # Kummer's series at v_start / a_e far below -1e3 (a start hundreds of jumps below rest)
         # overflows its terms: the chain route instead
         raise _NoExactTransform
