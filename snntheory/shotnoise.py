@@ -2485,26 +2485,12 @@ def _fpt_density_scalar(t, re, ae, ri, ai, tau, th, v0, el, amp, exact=True):
         t1, t2 = _chain_moments(chains[1])
         t_tail = t1 + _FPT_WINDOW_SD * math.sqrt(max(t2 - t1 * t1, 0.0))
         _check_chain_work(sizes, t, t_tail, tau, amp)
-        inner = t <= t_tail
+        tail = _slowest_mode(chains, geometries, t1) if np.any(t > t_tail) else None
+        inner = t <= t_tail if tail is not None else np.ones(t.shape, bool)
         out[inner] = _invert_windows(t[inner], tau, transform, _DEHOOG_M)
         if not inner.all():
-            tail = _slowest_mode(chains, geometries, t1)
-            if tail is not None:
-                lam1, c = tail
-                out[~inner] = c * np.exp(-lam1 * t[~inner])
-            else:
-                # no pole on (-R, 0) (an Erlang-like passage): the plain inversion's absolute floor
-                # (~1e-11 of the peak, either sign) is above the density there; the saddle-point
-                # tilt of the same transform keeps its relative accuracy
-                def resolved(p):
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-                        try:
-                            return transform(p)
-                        except linalg.LinAlgError:
-                            raise _NoExactTransform from None
-                r = chains[0].total
-                out[~inner] = [_tilted(tk, t1, r, r, tau, resolved) for tk in t[~inner]]
+            lam1, c = tail
+            out[~inner] = c * np.exp(-lam1 * t[~inner])
     return out
 
 
@@ -2594,17 +2580,15 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     :math:`Ce^{-\lambda_1t}`, C the residue. If there is no pole on (-R, 0) (an Erlang-like
     passage), or none that double precision resolves where mpmath would cost too much (many
     small jumps: :math:`R\tau_m\,|v_\mathrm{th}-e_l|/a > 10^5`, whose far tail decays faster
-    than any exponential before the pole takes over), the far tail is inverted at the
+    than any exponential before the pole takes over), exponential amplitudes are inverted at the
     saddle-point tilt :math:`g(t) = \hat F(-\lambda)e^{-\lambda t}h_\lambda(t)`, :math:`h_\lambda`
     the density tilted to have its mean at t (relative accuracy kept: 1e-7 of mpmath's 80-digit
     Talbot inversion at 1e-56 of the peak, tests; a ConvergenceError where the saddle point lies
-    beyond the unresolved pole; on the chain route, e.g. a one-jump passage with fixed jumps,
-    3e-12 of the closed form R e^{-Rt} at 1e-107 of the peak, tests); so are, with exponential
-    amplitudes, the early times before the
+    beyond the unresolved pole); so are, with exponential amplitudes, the early times before the
     mean minus 4 SD (tilt lambda < 0; 1e-7 of mpmath at 1e-20 of the peak) and any body value the
     plain inversion gives below 0 (a ConvergenceError where the tilt is not resolved either: no
-    negative density); on the chain route the body (before the mean + 12 SD) keeps the
-    inversion's absolute error floor of ~1e-11 of the peak density, of either sign. The density agrees
+    negative density); on the chain route the inversion continues, with an absolute error floor
+    of ~1e-11 of the peak density, of either sign, in the far tail. The density agrees
     with the event-driven simulation within 4 standard errors. Fixed jumps give a density with
     jumps in t (e.g. where the last one-jump crossing becomes impossible); there the inversion
     shows Gibbs-type ripples over about ``T/M``.

@@ -125,17 +125,6 @@ def test_fpt_density_limits():
     assert small == pytest.approx(500.0 * math.exp(-2.0), rel=2e-2)
 
 
-def test_fpt_density_far_tail_of_a_one_jump_passage_is_exponential():
-    """Fixed jumps of twice the threshold distance cross at the first input: the FPT is Exp(R_E),
-    density R_E exp(-R_E t) (closed form). The transform has no pole on (-R_E, 0), so beyond the
-    mean + 12 SD (t > 0.26 s) the chain route tilts; the plain inversion it replaced had an
-    absolute floor of ~1e-11 of the peak (1.6e-11 at t = 1 s where the density is 9.6e-21, and
-    -1.1e-13 at t = 5 s). Measured within 3e-12 relative."""
-    t = np.array([0.3, 0.5, 1.0, 5.0])
-    g = sn.fpt_density(t, 50.0, 2.0, tau_m=0.02, v_th=1.0, v_start=0.0, amplitude="fixed")
-    np.testing.assert_allclose(g, 50.0 * np.exp(-50.0 * t), rtol=1e-9)
-
-
 def test_fpt_density_far_tail_when_the_window_loses_the_series():
     """Exponential jumps of 5 V at 50 kHz (mean FPT 24 us): at t = 1e3 and 1e4 s the inversion
     windows (8^k tau_m) sum Kummer's series where they lose every digit; those times belong to
