@@ -2214,9 +2214,8 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     far = t > t_tail
     # every time short of the tail inverted first (an element does not depend on the others asked
     # for; in the far tail's windows, 8^k tau_m wide, the series lose every digit, and those
-    # values are replaced below): where the series cannot be summed the chain route takes over
-    # before the pole search is paid for
-    # (with every time in the tail, the tail's start is the probe)
+    # values are replaced below; with every time in the tail, its start is the probe): where the
+    # series cannot be summed the chain route takes over before the pole search is paid for
     out = np.zeros_like(t)
     body = ~far
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -2249,9 +2248,23 @@ def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
 
 
 def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
-    """:func:`_tilted` with the exact transform of exponential amplitudes: in double precision
-    where its series keep their digits, else mpmath's Kummer function in 30 digits (excitation
-    only; 0.02-0.2 s per time)."""
+    r"""The density at one time t that the plain inversion does not resolve (the far tail where no
+    pole of the transform on (-R_E, 0) is resolved, or a body value below its absolute floor):
+    exponential tilting. For any :math:`\lambda <` ``cap`` (below the first pole),
+    :math:`g(t) = \hat F(-\lambda)\,e^{-\lambda t}\,h_\lambda(t)`, :math:`h_\lambda` the density
+    whose transform is :math:`\hat F(p-\lambda)/\hat F(-\lambda)` (g tilted by
+    :math:`e^{\lambda t}`). With :math:`\lambda` the saddle point, where :math:`h_\lambda` has its
+    mean at t (:math:`K'(\lambda) = t`, :math:`K = \ln\hat F(-\lambda)`; negative before the
+    mean FPT), t sits at the peak of
+    :math:`h_\lambda`, so the inversion's error, relative to that peak, is relative to g(t)
+    (unshifted, an absolute floor ~1e-11 of g's peak, of either sign, where g is ~1e-60 of it).
+    :math:`\lambda` needs no accuracy (the identity holds for any): :math:`K'` by central
+    differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
+    :math:`-R_E 2^k` before the mean) and solved by Brent to 1e-6. The transform in double
+    precision where its series keep their digits, else mpmath's Kummer function in 30 digits
+    (excitation only; 0.02-0.2 s per time). Checked against mpmath's Talbot inversion in 120
+    digits at 1e-135 of the peak (tests). Raises ConvergenceError where neither can sum the
+    tilted transform or the inverted :math:`h_\lambda(t)` is not near its peak."""
     def transform(p):
         try:
             return _exp_transform(p, re, ae, ri, ai, tau, th, v0, el)
@@ -2266,29 +2279,6 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
                 return _exp_transform_mp_values(p, 0.0, re, ae, tau, th - el, v0 - el)
             except (mp.libmp.NoConvergence, ZeroDivisionError):
                 raise _NoExactTransform from None   # mpmath's series too long for its term cap
-
-    return _tilted(t, mean, cap, re, tau, transform)
-
-
-def _tilted(t, mean, cap, rate, tau, transform):
-    r"""The density at one time t that the plain inversion does not resolve (the far tail where no
-    pole of the transform on (-R, 0) is resolved, or a body value below its absolute floor):
-    exponential tilting of ``transform`` (p -> F(p) on an array of complex p; raises
-    _NoExactTransform where it cannot be summed), R = ``rate`` the total input rate. For any :math:`\lambda <` ``cap`` (below the first pole),
-    :math:`g(t) = \hat F(-\lambda)\,e^{-\lambda t}\,h_\lambda(t)`, :math:`h_\lambda` the density
-    whose transform is :math:`\hat F(p-\lambda)/\hat F(-\lambda)` (g tilted by
-    :math:`e^{\lambda t}`). With :math:`\lambda` the saddle point, where :math:`h_\lambda` has its
-    mean at t (:math:`K'(\lambda) = t`, :math:`K = \ln\hat F(-\lambda)`; negative before the
-    mean FPT), t sits at the peak of
-    :math:`h_\lambda`, so the inversion's error, relative to that peak, is relative to g(t)
-    (unshifted, an absolute floor ~1e-11 of g's peak, of either sign, where g is ~1e-60 of it).
-    :math:`\lambda` needs no accuracy (the identity holds for any): :math:`K'` by central
-    differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
-    :math:`-R 2^k` before the mean) and solved by Brent to 1e-6. Checked against mpmath's
-    Talbot inversion in 120 digits at 1e-135 of the peak (tests). Raises ConvergenceError where
-    the tilted transform cannot be summed or the inverted :math:`h_\lambda(t)` is not near its
-    peak."""
-    re = rate
 
     def log_f(lam):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
@@ -2337,7 +2327,7 @@ def _tilted(t, mean, cap, rate, tau, transform):
             f"shot-noise fpt_density: at t = {t:.6g} s the density is beyond what the plain inversion resolves "
             f"(the far tail past the mean FPT {mean:.4g} s + {_FPT_WINDOW_SD:g} SD without a resolved pole, or a value "
             "below its absolute floor of ~1e-11 of the peak), and at its saddle-point tilt the transform cannot be "
-            "summed, the saddle point lies beyond the first pole, or "
+            "summed (in double precision or mpmath's 30 digits), the saddle point lies beyond the first pole, or "
             "the tilted inversion is not resolved; ask for times nearer the mean FPT")
     with np.errstate(over="ignore"):
         g = float(np.exp(lf - lam * t + math.log(h)))
