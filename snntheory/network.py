@@ -439,8 +439,14 @@ def _rate_moment_cov(cp, gain, n, state, wm, ws, out, m3, m4):
     and third and fourth rate moments (its quenched spread; Var p also gets, for i.i.d. weights,
     the spread from the neurons' different temporal input variances)."""
     a, b = out.ep, out.ep2
-    return np.array([[max(b - a * a, 0.0) + _variance_heterogeneity(cp, gain, n, state, wm, ws, a), m3 - a * b],
-                     [m3 - a * b, max(m4 - b * b, 0.0)]])
+    v1 = max(b - a * a, 0.0) + _variance_heterogeneity(cp, gain, n, state, wm, ws, a)
+    v2 = max(m4 - b * b, 0.0)
+    # a covariance of (p, p^2): |cov| <= sqrt(v1 v2) (rounding of m3 - a b broke it where every
+    # neuron has the same rate, v1 = v2 = 0, cov -2.7e-20, and the propagated variance came out
+    # negative)
+    bound = math.sqrt(v1 * v2)
+    c12 = min(max(m3 - a * b, -bound), bound)
+    return np.array([[v1, c12], [c12, v2]])
 
 
 def _variance_heterogeneity(cp, gain, n, state, wm, ws, base, eps=0.05):

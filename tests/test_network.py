@@ -287,3 +287,19 @@ def test_plan_displays():
     assert page.count("<tr>") == 3 and "<th>rate Hz</th>" in page and "<th>calibration</th>" not in page
     quick = predict_network([100, 80], 0.0, 0.12, neuron=LIF.from_beta(0.9), input_rate=50.0)
     assert "map gain" not in str(quick)
+
+
+def test_rate_moment_covariance_is_a_covariance_when_every_neuron_has_the_same_rate():
+    # row-standardised weights from equal input rates give every neuron the same rate: Var p =
+    # Var p^2 = 0, and the cross term m3 - E[p] E[p^2] is rounding (-2.7e-20 with numpy 2.4.6),
+    # which init_network's propagation (J C J^T) turned into a negative variance and
+    # math.sqrt raised (the README's example). The matrix is now positive semi-definite
+    from snntheory.network import _rate_moment_cov
+
+    a = 0.05
+    out = _State(a, a * a, 0.0, True)
+    cp = LIF.from_beta(0.9).chain_params()
+    cov = _rate_moment_cov(cp, 1.0, 200, _State(a, a * a, 0.01, True), 0.01, 0.1, out, a**3 - 2.7e-20, a**4)
+    assert np.all(np.linalg.eigvalsh(cov) >= 0.0)
+    jac = np.array([[0.4556, 2.2316], [0.0023, 0.7329]])   # the example's layer-2 Jacobian
+    assert (jac @ cov @ jac.T)[0, 0] >= 0.0
