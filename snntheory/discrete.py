@@ -828,8 +828,10 @@ _Z_DET = 10.0
 #: Perfect-integrator limit for beta < 1: used when the leak's first-order effect on the rate,
 #: (1 - beta) R / (drift scale), is below this (R bounds |V| over the states the walk visits).
 _LEAK_TOL = 1e-7
-#: Wald's identity with the distant-level overshoot is used at beta = 1 for theta >= this * s.
+#: Wald's identity with the distant-level overshoot is used at beta = 1 for theta >= this * max(s, m)
+#: and 2 pi^2 s^2 theta / m^3 >= _WALD_LATTICE (the lattice ripple of the overshoot below e^-40).
 _WALD_LEVEL = 20.0
+_WALD_LATTICE = 40.0
 
 
 def _memoryless_rate(inc, beta, v_th, v_reset, ref):
@@ -920,7 +922,8 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
     subtract reset; the noise-free spike times of the zero reset with every crossing 10 noise
     SDs clear; a free membrane 40 SDs below threshold, rate below the smallest double; at
     beta = 1 without a bound, zero reset, Wald's identity with the ladder overshoot for
-    theta >= 20 s and m <= s/2). ``certain=False`` (the grid is too large): also beta -> 1,
+    theta >= 20 max(s, m) and 2 pi^2 s^2 theta >= 40 m^3). ``certain=False`` (the grid is too
+    large): also beta -> 1,
     the perfect integrator's rate, when the leak's effect (1 - beta) R / m is below 1e-7 relative.
     Returns None when no limit applies.
     """
@@ -976,12 +979,15 @@ def _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain):
             e_isi = ref + float(np.sum(special.ndtr(z)))
             if z[-1] <= -40.0 and fall <= 1e-9 * e_isi:
                 return 1.0 / e_isi
-    if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and 0.0 < m <= 0.5 * s \
-            and theta >= _WALD_LEVEL * s:
+    if beta == 1.0 and v_lower is None and (reset == "zero" or ref > 0) and m > 0.0 \
+            and theta >= _WALD_LEVEL * max(s, m) and 2.0 * math.pi**2 * s * s * theta >= _WALD_LATTICE * m**3:
         # Wald's identity E[T] = (theta + E[R])/m with the distant-level (ladder) mean overshoot
-        # of Spitzer's series: for m <= s/2 the ladder heights are spread over ~s and the
-        # finite-level overshoot converges to it exponentially in theta/s (agreement 1e-9 at
-        # theta = 10 s, tests/test_discrete.py); for m >> s (nearly lattice steps) it does not
+        # of Spitzer's series. The finite-level overshoot converges to it exponentially in
+        # theta/s, the slower the larger m/s (relative error of the rate 1.3e-6 at m = 2 s,
+        # theta = 10 s; 1.8e-6 at m = 3 s, theta = 20 s); for nearly lattice steps (m >> s) the
+        # slowest part is the overshoot's period-m ripple, damped by exp(-2 pi^2 s^2 theta / m^3)
+        # (the walk's Fourier mode at 2 pi/m after theta/m steps). Past both levels the rate
+        # agrees with the chain's to < 1e-12 for m/s in [0.5, 10] (tests/test_discrete.py)
         return 1.0 / (ref + (theta + ladder_overshoot_mean(m, s)) / m)
     if beta < 1.0 and m / (1.0 - beta) < v_th and v_lower is None:
         # the free stationary law N(m/(1-beta), s^2/(1-beta^2)) 40 SDs below threshold: the rate
@@ -1111,10 +1117,12 @@ def firing_probability(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_s
     increment ``<= 0`` and no bound there is no stationary state and the long-run rate is 0
     (firing-rate collapse); subtract reset without refractoriness gives exactly
     ``min(1, m/(v_th - v_reset))`` (each ``v_th - v_reset`` of net drive is one spike), and 1
-    for ``m >= v_th - v_reset`` with a bound; zero reset with ``v_th - v_reset >= 20 s`` is
-    Wald's identity :math:`p = 1/(n_\mathrm{ref} + (\theta + E[R_\infty])/m)` with Spitzer's
-    ladder overshoot (:func:`snntheory.wiener.ladder_overshoot`; the finite-level overshoot
-    converges to it exponentially, agreement 1e-9 with this solver already at 10 s); otherwise
+    for ``m >= v_th - v_reset`` with a bound; zero reset with :math:`\theta \ge 20\max(s, m)`
+    and :math:`2\pi^2 s^2\theta \ge 40 m^3` is Wald's identity
+    :math:`p = 1/(n_\mathrm{ref} + (\theta + E[R_\infty])/m)` with Spitzer's ladder overshoot
+    (:func:`snntheory.wiener.ladder_overshoot`; the finite-level overshoot converges to it
+    exponentially in :math:`\theta/s`, its period-m ripple like
+    :math:`e^{-2\pi^2 s^2\theta/m^3}`; agreement < 1e-12 with this solver there); otherwise
     the grid is closed by the exact exponential tails of the perfect integrator
     (:math:`e^{2mu/s^2}` below the reset, :math:`e^{-2(\theta - m)u/s^2}` above the
     threshold for the subtract reset with a bound), one lumped state each. ``beta -> 1`` with
@@ -2140,10 +2148,11 @@ def _mix_table(xe, src, q, c, sc):
     :math:`P = \sum_j q_j - G` (summed from the upper tails, not subtracted) and its density,
     and interpolated by cubic Hermite in :math:`\ln G` where :math:`G` is the smaller and in
     :math:`\ln P` where that is (both smooth; their tails are near-quadratic), so that the tails
-    keep their relative accuracy (measured: 5e-10 in the lower tail, 5e-12 absolute). The atom
-    :math:`q_0 1\{u \ge 0\}` is added exactly; points where a tabulated value underflows are
-    summed directly. Cost: (3 x table points + points) x components special functions instead
-    of points x components."""
+    keep their relative accuracy (measured: 5e-10 in the lower tail, 5e-12 absolute). The table
+    spans only the points where some component's CDF is neither 0 nor 1 in double precision;
+    the others get 0 or :math:`\sum_{j\ge1} q_j` exactly. The atom :math:`q_0 1\{u \ge 0\}` is
+    added exactly; points where a tabulated value underflows are summed directly. Cost:
+    (3 x table points + points) x components special functions instead of points x components."""
     comp = [j for j, qj in enumerate(q) if j >= 1 and qj >= 1e-11]
     if not comp or not sc > 0.0:
         return None
@@ -2152,7 +2161,14 @@ def _mix_table(xe, src, q, c, sc):
     sd = np.sqrt(jf) * sc
     step = _MIX_TABLE_STEP * float(sd.min())
     u = xe[None, :] - src[:, None]
-    lo, hi = float(u.min()), float(u.max())
+    # beyond these every component's normal CDF is exactly 0 (below) or 1 (above) in double
+    # precision: the table spans only the points between (an edge at 1e300 stands for +inf)
+    below = u < float(np.min(jf * c + _NDTR_ZERO * sd))
+    above = u > float(np.max(jf * c + _NDTR_ONE * sd))
+    inside = u[~(below | above)]
+    if inside.size == 0:
+        return np.where(above, qj.sum(), 0.0) + (q[0] * (u >= 0.0) if q[0] >= 1e-11 else 0.0)
+    lo, hi = float(inside.min()), float(inside.max())
     m = int(math.ceil((hi - lo) / step)) + 2 if math.isfinite(hi - lo) else math.inf
     if 3 * m > u.size:
         return None
@@ -2171,12 +2187,15 @@ def _mix_table(xe, src, q, c, sc):
         la, lb = np.log(fa), np.log(fb)
         da, db = sign * dens[:-1] / fa, sign * dens[1:] / fb
         c2, c3 = 3.0 * (lb - la) - 2.0 * da - db, 2.0 * (la - lb) + da + db
-    i = np.clip(((u - lo) / step).astype(int), 0, m - 2)
-    t = (u - g[i]) / step
+    u_in = np.clip(u, lo, hi)
+    i = np.clip(((u_in - lo) / step).astype(int), 0, m - 2)
+    t = (u_in - g[i]) / step
     with np.errstate(over="ignore", invalid="ignore"):
         val = np.exp(la[i] + t * (da[i] + t * (c2[i] + t * c3[i])))
     val = np.where(use_low[i], val, qj.sum() - val)
-    bad = ~(ok[i] & np.isfinite(val))
+    val[below] = 0.0
+    val[above] = qj.sum()
+    bad = ~(ok[i] & np.isfinite(val)) & ~(below | above)
     if bad.any():   # a tabulated value underflowed: those points directly
         val[bad] = special.ndtr((u[bad][:, None] - jf[None, :] * c) / sd[None, :]) @ qj
     if q[0] >= 1e-11:

@@ -622,6 +622,60 @@ def _rouwenhorst(k, a, sd):
     return sd * math.sqrt(k - 1) * np.linspace(-1.0, 1.0, k), R, pi
 
 
+def _replica_kernels(cp, dz, drive, x):
+    """The two-replica chain's kernels on its grid ``x``, per drive ``dz``: each replica's leak and
+    independent noise ``K[k, new, old]`` (normal cell probabilities; rounding to the nearest cell
+    for a noise below 1e-3 cells), and the common noise's discrete Gaussian ``g`` over the shifts
+    -kc..kc (normalised). Returns (K, g, kc)."""
+    h = x[1] - x[0]
+    N = x.size
+    s_ind, s_com = drive.s_ind, drive.s_com
+    edges = np.concatenate([[-np.inf], 0.5 * (x[1:] + x[:-1]), [np.inf]])
+    centres = cp.beta * x[None, :] + dz[:, None]                          # (batch, N) pre-noise
+    if s_ind > 1e-3 * h:
+        K = np.diff(special.ndtr((edges[None, :, None] - centres[:, None, :]) / s_ind), axis=1)
+    else:
+        idx = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, N - 1)
+        K = np.zeros((dz.size, N, N))
+        K[np.arange(dz.size)[:, None], idx, np.arange(N)[None, :]] = 1.0
+    kc = int(math.ceil(6.0 * s_com / h)) if s_com > 1e-3 * h else 0
+    ks = np.arange(-kc, kc + 1)
+    g = special.ndtr((ks + 0.5) * h / s_com) - special.ndtr((ks - 0.5) * h / s_com) if kc else np.ones(1)
+    return K, g / g.sum(), kc
+
+
+def _replica_marginal_rate(cp, drives, drive, cells=110):
+    """Per node, the stationary rate of one replica of the two-replica chain for white drives
+    (``drive.s_ar == 0``), without the chain: each replica's marginal is itself a Markov chain on
+    the same grid (the other axis's kernel, shift clamp and reset sum out), whose N x N transition
+    (independent noise, the common shift with the end cells keeping what passes them, threshold
+    and reset) is solved directly. Costs ~N^3 per node once, where the joint chain costs that per
+    step for hundreds of steps."""
+    x, i_reset, i_th, M = _replica_grid(cp, drives, drive.total, cells)
+    N = x.size
+    K, g, kc = _replica_kernels(cp, drives, drive, x)
+    S = np.zeros((N, N))              # S[new, old]: the common shift, clamped at the grid's ends
+    cols = np.arange(N)
+    for k, gk in zip(range(-kc, kc + 1), g):
+        np.add.at(S, (np.clip(cols + k, 0, N - 1), cols), gk)
+    R = np.eye(N)                     # threshold and reset of the pre-threshold law
+    R[:, i_th:] = 0.0
+    if cp.reset == "zero":
+        R[i_reset - 1, i_th:] = R[i_reset, i_th:] = 0.5
+    else:
+        R[np.arange(i_th, N) - M, np.arange(i_th, N)] = 1.0
+    out = np.empty(drives.size)
+    for k in range(drives.size):
+        pre = S @ K[k]                # old post-reset law -> new pre-threshold law
+        A = R @ pre - np.eye(N)
+        A[-1, :] = 1.0                # replace one balance equation by the normalisation
+        rhs = np.zeros(N)
+        rhs[-1] = 1.0
+        pi = np.linalg.solve(A, rhs)
+        out[k] = float(np.sum((pre @ pi)[i_th:]))
+    return out
+
+
 def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=4000):
     """Stationary two-replica chain per node: rate p, same-step joint spike probability and
     the lagged auto- and cross-products ``E[y^a_t y^a_{t+k}]``, ``E[y^a_t y^b_{t+k}]`` for
@@ -641,23 +695,9 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     nd = drives.size
     dz = (drives[:, None] + z[None, :]).ravel()                          # batch (node, state)
     x, i_reset, i_th, M = _replica_grid(cp, dz, drive.total, cells)
-    h = x[1] - x[0]
     N = x.size
-    s_ind, s_com = drive.s_ind, drive.s_com
-    edges = np.concatenate([[-np.inf], 0.5 * (x[1:] + x[:-1]), [np.inf]])
-    centres = cp.beta * x[None, :] + dz[:, None]                          # (batch, N) pre-noise
-    if s_ind > 1e-3 * h:
-        cdf = special.ndtr((edges[None, :, None] - centres[:, None, :]) / s_ind)
-        K = np.diff(cdf, axis=1)                                        # K[k, new, old]
-    else:                                                               # rounding to the nearest cell
-        idx = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, N - 1)
-        K = np.zeros((dz.size, N, N))
-        K[np.arange(dz.size)[:, None], idx, np.arange(N)[None, :]] = 1.0
+    K, g, kc = _replica_kernels(cp, dz, drive, x)
     K = (np.ascontiguousarray(K), np.ascontiguousarray(np.swapaxes(K, 1, 2)))
-    kc = int(math.ceil(6.0 * s_com / h)) if s_com > 1e-3 * h else 0
-    ks = np.arange(-kc, kc + 1)
-    g = special.ndtr((ks + 0.5) * h / s_com) - special.ndtr((ks - 0.5) * h / s_com) if kc else np.ones(1)
-    g = g / g.sum()
     gf = sfft.rfft2(np.diag(g), s=(sfft.next_fast_len(N + 2 * kc, real=True),) * 2) if kc else None
     zero = cp.reset == "zero"
 
@@ -814,7 +854,9 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
         # (a walk reflected there). Each replica alone is the one-neuron chain with the total SD
         # (exactly so for white drives), whose dense grid reaches 8 free SDs below the free mean:
         # a layer silent there (strong inhibition, or beta near 1 with a downward drift) is
-        # refused before the chain, and otherwise the chain's rate is checked against it below
+        # refused, and otherwise (white drives) the rate of one replica on the truncated grid
+        # (its marginal chain, solved directly: the joint chain's own marginal) is checked
+        # against it, both before the joint chain (which took 4 s to reach the same refusal)
         one = float(w @ discrete._solve_grid_chain(drives, drive.total, cp.beta, cp.v_th, cp.v_reset, cp.reset, 0,
                                                    None, None, False, False)[0].rate)
         if one < _CORR_MIN_RATE:
@@ -822,18 +864,20 @@ def _corr_layer(cp, gain, n, state, wm, ws, pair, window, n_nodes, lags):
                 f"the layer is silent (the one-neuron chain's rate is below {_CORR_MIN_RATE:g} spikes per step at a "
                 f"mean drive of {float(np.max(drives)):.3g} V per step): the correlation of its outputs is not "
                 "defined; raise w_mean or the input rate")
+        if drive.s_ar == 0.0:
+            # both within ~0.5 % of the Nystrom solver where nothing is cut
+            with one_blas_thread():
+                cut = float(w @ _replica_marginal_rate(cp, drives, drive))
+            off = abs(cut / one - 1.0)
+            if off > _CORR_WALL_REL:
+                raise ConvergenceError(
+                    f"the membrane's stationary law reaches below the two-replica grid's lower end "
+                    f"({_CORR_LOW_THETAS:g} thresholds below the reset), which moves the layer's rate by "
+                    f"{100 * off:.2g} % (chain {cut:.3g}, one-neuron chain {one:.3g} spikes per step): the mean "
+                    f"drive ({float(np.min(drives)):.3g} V per step at the lowest node, beta = {cp.beta:.8g}) keeps "
+                    "the membrane far below the reset; raise w_mean or lower beta")
     with one_blas_thread():   # many small products: threads only contend
         p, pab, eaa, eab, _ = _replica_chain(cp, drives, drive, lags=max(lags, window))
-    if one is not None and drive.s_ar == 0.0:
-        # both within ~0.5 % of the Nystrom solver where nothing is cut
-        off = abs(float(w @ p) / one - 1.0)
-        if off > _CORR_WALL_REL:
-            raise ConvergenceError(
-                f"the membrane's stationary law reaches below the two-replica grid's lower end ({_CORR_LOW_THETAS:g} "
-                f"thresholds below the reset), which moves the layer's rate by {100 * off:.2g} % (chain "
-                f"{float(w @ p):.3g}, one-neuron chain {one:.3g} spikes per step): the mean drive "
-                f"({float(np.min(drives)):.3g} V per step at the lowest node, beta = {cp.beta:.8g}) keeps the membrane "
-                "far below the reset; raise w_mean or lower beta")
     if float(w @ p) < _CORR_MIN_RATE:
         raise NoSolutionError(
             f"the layer is silent (output rate {float(w @ p):.2g} spikes per step, below {_CORR_MIN_RATE:g}): the "
@@ -1954,8 +1998,11 @@ def _chain_operators(cp, drives, s, mix, pi, pts, kind, width, detach):
             cdf = special.ndtr(z)
         else:
             mk = discrete.CountMixture(mix.q, mix.c[k:k + 1], mix.sc)
-            edges = np.concatenate([left, np.where(np.isinf(right), 1e300, right)])
-            cdf = discrete._mix_cdf(edges[None, None, :], (cp.beta * x)[None, :, None], s, mk)[0]
+            # on the sorted distinct edges (the sub-cells' left and right ends mostly coincide),
+            # where _mix_cdf takes its table or banded sum instead of every component everywhere
+            edges, back = np.unique(np.concatenate([left, np.where(np.isinf(right), 1e300, right)]),
+                                    return_inverse=True)
+            cdf = discrete._mix_cdf(edges[None, None, :], (cp.beta * x)[None, :, None], s, mk)[0][:, back]
         prob = cdf[:, iv.size:] - cdf[:, :iv.size]                          # (N, n_sub)
         r_fin = np.where(last_inf, left + (top - lo_iv)[iv] / ns[iv], right)
         # f averaged over each sub-cell (integrated: the surrogate can be narrower than a sub-cell)

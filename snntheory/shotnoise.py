@@ -68,6 +68,8 @@ GRID_MAX_POINTS = 2400
 FPT_CHAIN_MAX_SECONDS = 1.5
 #: Transform evaluations (on both grids) that the slowest-mode search of the tail typically needs.
 _SLOWEST_MODE_SOLVES = 40
+#: ln of half the smallest subnormal double: a density bounded below e^this is 0.0 in double
+_LOG_DENSITY_UNDERFLOW = math.log(5e-324) - math.log(2.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1762,6 +1764,18 @@ _EXACT_MAX_TERMS = 400
 #: Most elements (terms x arguments) of one Kummer power-series evaluation (complex: 64 MB each
 #: of its few work arrays)
 _KUMMER_MAX_ELEMENTS = 4e6
+#: Most series terms (Kummer terms of numerator and denominator x inhibitory terms) per transform
+#: value for the exact FPT-density route: one inversion window with one doubling of M (4 M + 1 =
+#: 129 values) then sums <= 2.5e6 terms, ~1 s at the ~0.4 us per complex term measured; beyond,
+#: the chain route (with its own cost check) is used. A function of the parameters alone, so the
+#: route, and with it every value, does not depend on the times asked for.
+_EXACT_MAX_TERMS_PER_VALUE = 19000.0
+
+
+def _kummer_terms(z):
+    """Terms of :func:`_kummer_scaled`'s power series at argument z (past its largest, at ~|z|,
+    by 12 square roots of it: the Poisson-like terms are then below 1e-30 of the largest)."""
+    return abs(z) + 12.0 * math.sqrt(abs(z)) + 40.0
 
 
 def _kummer_scaled(s, c, z):
@@ -1774,7 +1788,7 @@ def _kummer_scaled(s, c, z):
     az = abs(z)
     if az == 0.0:
         return np.ones(shape, complex), np.ones(shape), np.zeros(shape)
-    n_terms = az + 12.0 * math.sqrt(az) + 40.0
+    n_terms = _kummer_terms(z)
     if n_terms * math.prod(shape) > _KUMMER_MAX_ELEMENTS:
         # tiny jumps against the distance to threshold (|z| = distance / a_e): the series needs
         # more terms than memory allows (2e11 at a_e = 5e-10: a 1.4 TiB array); the chain route
@@ -1825,7 +1839,7 @@ def _exp_transform_parts(s, re, ae, ri, ai, tau, th_, v_):
     # both series' sizes before either is summed (the numerator's can fit where the
     # denominator's does not, at threshold/a_e > 1e6: summing it first wasted ~1 s)
     for z in (v_ / ae, th_ / ae):
-        if (abs(z) + 12.0 * math.sqrt(abs(z)) + 40.0) * s.size * k_terms > _KUMMER_MAX_ELEMENTS:
+        if _kummer_terms(z) * s.size * k_terms > _KUMMER_MAX_ELEMENTS:
             raise _NoExactTransform
     kn, kn_abs, ln_n = _kummer_scaled(s2, rho + 1.0 + m[None, :], v_ / ae)
     kd, kd_abs, ln_d = _kummer_scaled(s2, rho + m[None, :], th_ / ae)
@@ -2034,8 +2048,7 @@ def _exp_slowest_mode(re, ae, ri, ai, tau, th, v0, el):
     s_pts = _pole_scan_points(rho)
     # sample in blocks from 0 down (a block within the Kummer series' memory bound), stopping
     # after the first sign change
-    z_max = max(abs(th_), abs(v_)) / ae
-    per_s = (z_max + 12.0 * math.sqrt(z_max) + 40.0) * _exp_k_terms(re, ae, ri, ai, tau)
+    per_s = _kummer_terms(max(abs(th_), abs(v_)) / ae) * _exp_k_terms(re, ae, ri, ai, tau)
     block = max(1, min(32, int(_KUMMER_MAX_ELEMENTS / per_s)))
     num_s, den_s, abs_s = [], [], []
     for start in range(0, s_pts.size, block):
@@ -2207,7 +2220,11 @@ def _invert_windows(t, tau, transform, m, m_max=None):
 
 def _fpt_density_exponential(t, re, ae, ri, ai, tau, th, v0, el):
     """FPT density from the exact transform (exponential amplitudes); raises _NoExactTransform
-    where its series lose digits."""
+    where its series lose digits or would cost more than _EXACT_MAX_TERMS_PER_VALUE per value."""
+    if (_kummer_terms((v0 - el) / ae) + _kummer_terms((th - el) / ae)) * _exp_k_terms(re, ae, ri, ai, tau) \
+            > _EXACT_MAX_TERMS_PER_VALUE:
+        # (a start 58,000 jumps below rest took 3.3 s to fail on the second doubling of M)
+        raise _NoExactTransform
     log_t, var, _ = _fpt_var_exponential(re, ae, ri, ai, tau, th, v0, el)
     with np.errstate(over="ignore"):   # a mean FPT beyond the double range: no tail split
         t_tail = float(np.exp(log_t)) + _FPT_WINDOW_SD * math.sqrt(max(var, 0.0))
@@ -2262,7 +2279,10 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
     differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
     :math:`-R_E 2^k` before the mean) and solved by Brent to 1e-6. The transform in double
     precision where its series keep their digits, else mpmath's Kummer function in 30 digits
-    (excitation only; 0.02-0.2 s per time). Checked against mpmath's Talbot inversion in 120
+    (excitation only; 0.02-0.2 s per time). Past the mean, with a threshold above rest (only an
+    excitatory jump crosses it), :math:`g(t) \le R_E P(T > t) \le R_E \hat F(-\lambda)
+    e^{-\lambda t}`; where that bound is below the smallest double, 0 is returned without the
+    inversion. Checked against mpmath's Talbot inversion in 120
     digits at 1e-135 of the peak (tests). Raises ConvergenceError where neither can sum the
     tilted transform or the inverted :math:`h_\lambda(t)` is not near its peak."""
     def transform(p):
@@ -2313,6 +2333,12 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
             raise _NoExactTransform   # (beyond the cap: the pole's regime)
         lam = optimize.brentq(slope, below, above, rtol=1e-6)
         lf = log_f(lam)
+        if th > el and lam > 0.0 and math.log(re) + lf - lam * t < _LOG_DENSITY_UNDERFLOW:
+            # only an excitatory jump crosses a threshold above rest, so g(t) <= R_E P(T > t)
+            # <= R_E F(-lambda) e^(-lambda t) (Chernoff, 0 < lambda below the first pole): below
+            # the smallest double, the density is 0 to double precision, without the inversion
+            # (in mpmath it took 4 s at 660 mean FPTs)
+            return 0.0
         d = 1e-4 * max(abs(lam), 1e-3 * re)
         var = (log_f(lam + d) - 2.0 * lf + log_f(lam - d)) / (d * d)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # (the series' own checks)
@@ -2535,8 +2561,10 @@ def fpt_density(t, rate_e, a_e, rate_i=0.0, a_i=0.0, *, tau_m, v_th, v_start, e_
     M Kummer's function (E only: m = 0), summed by its power series vectorised over p, with the
     Beta-function factor of the integral taken out analytically (so no cancellation at large
     :math:`|p|`). The series' rounding error is estimated from the moduli of its terms; where it
-    exceeds 1e-11 (strong inhibition: the binomial series alternates) the chain route below is
-    used. Inverted by de Hoog's method with M doubled from 32 (up to 256) until two successive
+    exceeds 1e-11 (strong inhibition: the binomial series alternates), or where the series
+    would need more than 19,000 terms per transform value (start and threshold together
+    ~18,000 jumps from rest; decided from the parameters alone), the chain route below is used.
+    Inverted by de Hoog's method with M doubled from 32 (up to 256) until two successive
     inversions agree to 1e-9 on fixed probe times of the window (a strongly driven neuron's
     density is far narrower than the window); measured error <= 2e-8 of the peak density against
     30-digit mpmath Talbot inversion (tests), cost ~0.05-0.3 s.

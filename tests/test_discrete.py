@@ -133,6 +133,24 @@ def test_perfect_integrator_nystrom_matches_wiener_route(m, s):
     assert firing_probability(m, s, beta=1.0) == pytest.approx(ours, rel=1e-9)
 
 
+@pytest.mark.parametrize("m,theta", [(0.63, 3200.0), (1.0, 20.0), (2.0, 40.0), (3.0, 60.0), (6.0, 437.7),
+                                     (10.0, 2026.4), (3.0, 20.0), (2.0, 10.0)])
+def test_perfect_integrator_wald_branch_agrees_with_the_chain(m, theta):
+    """Where firing_probability takes Wald's identity with the ladder overshoot (theta >= 20
+    max(s, m) and 2 pi^2 s^2 theta >= 40 m^3, s = 1) it agrees with the Nyström chain solved
+    directly to 1e-11; below those levels (m = 3, theta = 20: Wald is 1.8e-6 off; m = 2,
+    theta = 10: 1.3e-6) the chain's answer is returned. The (0.63, 3200) case is
+    wiener.weight_mean_for_rate's slow call of the deep profile (0.5 s per chain solve)."""
+    from snntheory.discrete import _Chain
+    from snntheory._special import ladder_overshoot_mean
+    wald = m / (theta + ladder_overshoot_mean(m, 1.0))
+    got = firing_probability(m, 1.0, beta=1.0, v_th=theta)
+    chain = _Chain(1.0, IncrementDistribution.gaussian(m, 1.0), theta, 0.0, "zero", 0).converged().rate
+    assert got == pytest.approx(chain, rel=1e-11 if theta >= 20 * max(1.0, m) else 1e-9)
+    if theta < 20 * max(1.0, m):
+        assert abs(wald / chain - 1) > 1e-6   # the branch's levels are needed
+
+
 V_LOWER_CASES = [  # m, s, beta, reset, v_lower: the bounded membrane (S2 fix), with and without leak
     (0.0, 0.1, 1.0, "zero", 0.0), (0.0, 0.1, 1.0, "subtract", -0.5), (-0.02, 0.2, 1.0, "subtract", 0.0),
     (0.0, 0.15, 0.95, "zero", -0.2),
