@@ -538,9 +538,9 @@ def _print_row(row):
 def _short(kw):
     def fmt(v):
         if isinstance(v, float):
-            return f"{v:.6g}"
+            return repr(v)   # every digit: a call printed at 6 digits (v_start within 1e-9 of v_th) did not replay
         if isinstance(v, LIF):
-            return f"LIF(beta={v.beta:.6g}, reset={v.reset!r}, tau_ref={v.tau_ref:g})"
+            return f"LIF(beta={v.beta!r}, reset={v.reset!r}, tau_ref={v.tau_ref!r})"
         if callable(v) or isinstance(v, tpe.Fresh):
             return getattr(v, "__name__", type(v).__name__)
         return repr(v)[:60]
