@@ -44,6 +44,11 @@ FIXED = {"seed", "n_steps", "n_neurons", "burn_in", "batch", "n_blocks", "n_in",
          "dt", "n", "v", "t", "x", "v_th", "v_reset", "v_start", "mu", "m", "drift", "w_mean", "w_means"}
 
 
+def _selected(only, full):
+    """``--only``: comma-separated substrings of ``module.function``; any one selects it."""
+    return not only or any(part and part in full for part in only.split(","))
+
+
 def _perturb(kw, rng):
     out = {}
     for k, v in kw.items():
@@ -120,7 +125,7 @@ def run(seconds, only=None):
     rows = []
     rng = np.random.default_rng(14)
     for mod, name, _ in tpe.FUNCS:
-        if only and only not in f"{mod}.{name}":
+        if not _selected(only, f"{mod}.{name}"):
             continue
         base = tpe.BASE[mod][name]
         n = refused = 0
@@ -381,7 +386,7 @@ def run_deep(seconds, only=None, seed=14, max_examples=None, names=None, verbose
     fd = os.open(inflight, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if inflight else None
     for mod, name, _ in tpe.FUNCS:
         full = f"{mod}.{name}"
-        if only and only not in full:
+        if not _selected(only, full):
             continue
         if f"{mod}.{name}" in SKIP_DEEP or (names is not None and full not in names):
             continue
@@ -480,7 +485,7 @@ def run_isolated(seconds, only=None, seed=14, names=None, timeout=None, max_exam
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                PYTHONPATH=str(ROOT))
     todo = [f"{m}.{n}" for m, n, _ in tpe.FUNCS
-            if not ((only and only not in f"{m}.{n}") or f"{m}.{n}" in SKIP_DEEP
+            if not (not _selected(only, f"{m}.{n}") or f"{m}.{n}" in SKIP_DEEP
                     or (names is not None and f"{m}.{n}" not in names))]
     rows = []
     tmp = tempfile.mkdtemp()
@@ -625,6 +630,15 @@ def write_deep(rows, seconds, seed, info=None, max_examples=None):
             "less than wall time (cache and memory-bandwidth sharing remain).",
             "",
         ]
+        if info.get("merged"):
+            m = info["merged"]
+            lines += [
+                f"Re-run after fixes ({len(m['names'])} functions, the rows below are theirs): "
+                + ", ".join(f"`{n}`" for n in m["names"])
+                + f", same protocol and seed, at commit {m['commit']} ({m['wall'] / 60:.1f} min wall); "
+                f"the first run's rows of these functions are in `{m['replaced']}`.",
+                "",
+            ]
     n_doc = sum(len(r.get("over_doc", ())) for r in rows)
     lines += [
         f"Functions: {len(rows)}; examples: {tot}; failures: {nfail}; calls over {BOUND:g} s: {nover} "
@@ -662,13 +676,15 @@ def write_deep(rows, seconds, seed, info=None, max_examples=None):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=1.5)
-    ap.add_argument("--only", default=None)
+    ap.add_argument("--only", default=None, help="comma-separated substrings of module.function to run")
     ap.add_argument("--deep", action="store_true", help="the deep profile over the whole documented domain")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--examples", type=int, default=None,
                     help="deep profile: stop each function at this many examples (--seconds stays the CPU cap)")
     ap.add_argument("--in-process", action="store_true", help="deep profile in this process (no isolation)")
     ap.add_argument("--rows-json", help="also write the deep profile's rows to this JSON file")
+    ap.add_argument("--merge-rows", help="deep profile with --only: replace those functions' rows in this JSON "
+                    "file of a whole run (--rows-json) by this run's and write the report of the merged rows")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inflight", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -687,7 +703,20 @@ if __name__ == "__main__":
                               text=True).stdout.strip()
         info = dict(load0=load0, load1=os.getloadavg(), wall=time.monotonic() - t0,
                     isolated=not args.in_process, commit=head)
-        if not args.only:
+        if args.merge_rows:
+            with open(args.merge_rows) as fh:
+                whole = json.load(fh)
+            names = [r["name"] for r in rows]
+            replaced = pathlib.Path(args.merge_rows).with_suffix(".replaced.json")
+            with open(replaced, "w") as fh:
+                json.dump([r for r in whole["rows"] if r["name"] in names], fh)
+            new_rows = {r["name"]: r for r in rows}
+            merged = [new_rows.get(r["name"], r) for r in whole["rows"]]
+            info = dict(whole["info"], merged=dict(names=names, commit=head, wall=info["wall"],
+                                                   replaced=replaced.name))
+            write_deep(merged, args.seconds, args.seed, info, args.examples)
+            rows = merged
+        elif not args.only:
             write_deep(rows, args.seconds, args.seed, info, args.examples)
         if args.rows_json:
             with open(args.rows_json, "w") as fh:
