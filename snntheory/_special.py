@@ -40,6 +40,7 @@ import math
 
 import numpy as np
 from numpy.polynomial import legendre as _legendre
+from scipy import linalg
 from scipy import special as _sp
 
 __all__ = [
@@ -321,7 +322,7 @@ def one_blas_thread():
         yield
 
 
-_GTH_BLOCK = 64  # states eliminated per block (rank-64 updates run as one BLAS matrix product)
+_GTH_BLOCK = 128  # states eliminated per block (the rest of the matrix updated by one rank-128 product)
 
 
 def gth_stationary(P) -> np.ndarray:
@@ -331,9 +332,15 @@ def gth_stationary(P) -> np.ndarray:
     Only the off-diagonal entries are used (each row is implicitly completed to 1) and the
     elimination has no subtractions, so the result keeps high *relative* accuracy even for
     exponentially small stationary probabilities, where an LU solve of ``(P^T - I) pi = 0``
-    loses them to cancellation (Grassmann, Taksar & Heyman 1985, Oper. Res. 33:1107). The
-    elimination is blocked (64 states at a time, the trailing update as one matrix product), which
-    adds the same non-negative terms in another order.
+    loses them to cancellation (Grassmann, Taksar & Heyman 1985, Oper. Res. 33:1107).
+
+    Blocked: the states are eliminated 128 at a time from the last. Within a block only the
+    block itself and the row sums of its rows are updated state by state; the block's column
+    panel (the rows above it) and row panel (its entries left of it) are then brought to their
+    eliminated values by one triangular solve each, and the rest of the matrix by one matrix
+    product. The triangular factors have non-negative entries off a positive diagonal of the
+    opposite sign, so the solves add non-negative terms as the unblocked elimination does, in
+    another order (still subtraction-free).
     """
     a = np.array(P, dtype=float, order="C")
     n = a.shape[0]
@@ -341,23 +348,35 @@ def gth_stationary(P) -> np.ndarray:
     out = np.empty(n)
     k = n - 1
     while k >= 1:
-        # eliminate the states k0..k one by one, updating at once only the entries that involve
-        # one of them (the block and its row and column panels); the update of the remaining
-        # a[:k0, :k0] is the sum of the block's rank-one terms, applied afterwards as one
-        # matrix product (the same non-negative terms, so still subtraction-free)
         k0 = max(1, k - _GTH_BLOCK + 1)
-        inflow = {}
-        for kk in range(k, k0 - 1, -1):
-            s = max(a[kk, :kk].sum(), tiny)
-            out[kk] = s
-            inflow[kk] = a[:kk, kk].copy()
-            a[:kk, kk] /= s
-            if kk > k0:
-                a[:kk, k0:kk] += np.outer(a[:kk, kk], a[kk, k0:kk])
-                a[k0:kk, :k0] += np.outer(a[k0:kk, kk], a[kk, :k0])
-        a[:k0, :k0] += a[:k0, k0:k + 1] @ a[k0:k + 1, :k0]
-        for kk, col in inflow.items():
-            a[:kk, kk] = col   # keep the unscaled inflow for the back substitution
+        blk = a[k0:k + 1, k0:k + 1].copy()          # local index i <-> state k0 + i
+        rs = a[k0:k + 1, :k0].sum(axis=1)          # row sums of the row panel, kept eliminated
+        m = blk.shape[0]
+        inflow = np.zeros((m, m))                  # unscaled inflow columns within the block
+        s_blk = np.empty(m)
+        for i in range(m - 1, -1, -1):
+            s = max(rs[i] + blk[i, :i].sum(), tiny)
+            s_blk[i] = s
+            inflow[:i, i] = blk[:i, i]
+            blk[:i, i] /= s
+            if i:
+                blk[:i, :i] += np.outer(blk[:i, i], blk[i, :i])
+                rs[:i] += blk[:i, i] * rs[i]
+        out[k0:k + 1] = s_blk
+        # column panel C (states < k0 into the block), scaled at each state's elimination:
+        # C_scaled[:, i] = (C[:, i] + sum_{j > i} C_scaled[:, j] blk[j, i]) / s_i, i.e.
+        # C_scaled (D - L) = C with L the block's strict lower triangle (rows eliminated first)
+        low = np.tril(blk, -1)
+        c_scaled = linalg.solve_triangular((np.diag(s_blk) - low).T, a[:k0, k0:k + 1].T, lower=False,
+                                           check_finite=False).T
+        # row panel R (block into states < k0): R_i += sum_{j > i} blk_scaled[i, j] R_j, i.e.
+        # (I - U) R_final = R with U the strict upper triangle (the scaled inflow columns)
+        r_final = linalg.solve_triangular(np.eye(m) - np.triu(blk, 1), a[k0:k + 1, :k0], lower=False,
+                                          unit_diagonal=True, check_finite=False)
+        a[:k0, :k0] += c_scaled @ r_final
+        # unscaled inflow columns for the back substitution: rows < k0 and the block's own
+        a[:k0, k0:k + 1] = c_scaled * s_blk
+        a[k0:k + 1, k0:k + 1] = inflow
         k = k0 - 1
     pi = np.empty(n)
     pi[0] = 1.0
