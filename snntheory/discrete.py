@@ -778,13 +778,35 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
     """Spikes per step of one chain. ``below_floor=True``: the caller knows the rate to be below the
     atom solver's floor (a larger drive was): the solve is replaced by the _BelowAtomFloor it would
     raise, with everything before and after it (limits) as usual. ``dry_run=True``: the chain is
-    not solved; returns None, or raises the error its grid's size or cost would raise (so that a
-    caller with many chains can refuse before solving any)."""
+    not solved; returns the cost model's estimate of its first solve (CPU s; 0 where a closed
+    form or limit answers, or the solve is not dense), or raises the error its grid's size or
+    cost would raise (so that a caller with many chains can refuse before solving any)."""
     beta, v_th, v_reset, ref = float(beta), float(v_th), float(v_reset), int(ref)
     if v_lower is not None:
         v_lower = float(v_lower)
         if not np.isfinite(v_lower):
             v_lower = None
+    answer = _unsolved_rate(inc, beta, v_th, v_reset, reset, ref, v_lower)
+    if answer is not None:
+        return 0.0 if dry_run else answer
+    try:
+        if below_floor and inc.atom_mass > 0.0:
+            raise _BelowAtomFloor("the firing probability is below the atom solver's floor (that of a larger "
+                                  "drive was)")
+        chain = _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower)
+        if dry_run:
+            return chain.check_first_solve()
+        return chain.converged().rate
+    except ConvergenceError as err:
+        limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
+        if limit is None:
+            raise err
+        return 0.0 if dry_run else limit
+
+
+def _unsolved_rate(inc, beta, v_th, v_reset, reset, ref, v_lower):
+    """The rate of :func:`_rate_one` where it needs no chain solve (closed forms, and the limits
+    as accurate as the solver), else None."""
     if inc.weights.size == 0 or inc.weights.sum() == 0.0:
         # the noise-free orbit from v_reset (>= v_lower) moves monotonically towards its fixed
         # point; if that lies below v_lower the clamped and the free orbit both never spike,
@@ -803,23 +825,7 @@ def _rate_one(inc: IncrementDistribution, beta, v_th, v_reset, reset, ref, v_low
         # above threshold the walk spikes every step with drift m - theta >= 0: it escapes upwards
         # (null-recurrently at m = theta), and the long-run rate is 1 whatever the lower bound
         return 1.0
-    limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=True)
-    if limit is not None:
-        return limit
-    try:
-        if below_floor and inc.atom_mass > 0.0:
-            raise _BelowAtomFloor("the firing probability is below the atom solver's floor (that of a larger "
-                                  "drive was)")
-        chain = _Chain(beta, inc, v_th, v_reset, reset, ref, v_lower)
-        if dry_run:
-            chain.check_first_solve()
-            return None
-        return chain.converged().rate
-    except ConvergenceError as err:
-        limit = _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=False)
-        if limit is None:
-            raise err
-        return limit
+    return _limit_rate(inc, beta, v_th, v_reset, reset, ref, v_lower, certain=True)
 
 
 #: Noise-free limit: crossings (and non-crossings) at least this many SDs of the accumulated noise
@@ -1701,6 +1707,13 @@ def _quenched_rates(neuron, n, p, wbars, v, increments):
     return out
 
 
+#: Largest sum of the quenched nodes' estimated first solves (CPU s, the cost model of
+#: :meth:`_Chain._dense_seconds`): a node's refinement and a slower core than the model's took
+#: 1.5-2.5 times its estimate (0.86-1.5 s for 0.56-0.72 s, 2026-12-07), which keeps a call under the
+#: 20 s that the quenched functions' docstrings state
+_QUENCHED_MAX_ESTIMATE = 8.0
+
+
 def _check_quenched_grids(neuron, n, p, wbars, spreads, increments):
     """Raise, before any solve, the error a quenched node's grid (size or cost) would raise.
 
@@ -1708,10 +1721,20 @@ def _check_quenched_grids(neuron, n, p, wbars, spreads, increments):
     at up to ~1 s each; the node whose grid is too large for the solver is often the last one
     solved (the smallest weight mean visits the widest voltage range). A dry run of every node
     costs about as much as one solve and makes such a call fail at once instead of after all the
-    others (a deep-profile call spent 20 s before refusing at its 25th node)."""
+    others (a deep-profile call spent 20 s before refusing at its 25th node). The nodes' estimated
+    first solves must also sum to at most ``_QUENCHED_MAX_ESTIMATE`` (a call of 32 dense mixture
+    chains ran 57 s)."""
+    total = 0.0
     for v in np.atleast_1d(spreads):
         for wb in np.atleast_1d(wbars):
-            _quenched_rate(neuron, n, p, float(wb), float(v), increments, dry_run=True)
+            total += _quenched_rate(neuron, n, p, float(wb), float(v), increments, dry_run=True)[0]
+    if total > _QUENCHED_MAX_ESTIMATE:
+        raise ConvergenceError(
+            f"the {np.size(spreads) * np.size(wbars)} quenched nodes' chain solves would take about {total:.2g} s "
+            f"of one core by the solver's cost model (> {_QUENCHED_MAX_ESTIMATE:g} s; with the grid refinements "
+            "and on a slower core 2-2.5 times that): each solves a chain whose increment law has "
+            f"{n + 1 if increments == 'mixture' else 1} components at most on a fine grid; use increments='gaussian', "
+            "fewer nodes (n_hermite, n_laguerre), or beta further from 1")
 
 
 class QuenchedLayer(NamedTuple):
@@ -1801,7 +1824,9 @@ def quenched_layer(neuron: LIF, n_in, p_in, w_mean, w_std, *, silent_below=1e-4,
     visits; the nodes of one weight spread are solved from the largest weight mean down, and
     below the first whose mixture rate is under the atom solver's floor of 1e-7 the mixture solve
     is skipped, the Gaussian rate being the answer there): a call can take 2–20 s, a stated
-    exception to the 2 s bound of the other functions.
+    exception to the 2 s bound of the other functions. Where the nodes' solves would sum beyond
+    8 s by the solver's cost model (up to 2.5 times that measured), the call refuses before any
+    solve (ConvergenceError naming ``increments='gaussian'``).
 
     Examples
     --------
@@ -1929,7 +1954,8 @@ def quenched_rate_quantiles(neuron: LIF, n_in, p_in, w_mean, w_std, q, *, increm
     :math:`r`, interpolated from 25 chain solves over :math:`\pm 6` SDs) is inverted by bisection.
     Cost: ``25 * n_laguerre`` chain solves (as :func:`quenched_layer`, which also describes the
     mixture solves skipped below the atom solver's floor: 2–20 s for mixture increments on fine
-    grids, a stated exception to the 2 s bound of the other functions).
+    grids, a stated exception to the 2 s bound of the other functions, and its refusal up front
+    beyond 8 s of estimated solves).
     ``q`` is array_like in (0, 1). Checked against the per-neuron rates of neurons whose weight
     statistics are sampled from their exact laws (``tests/test_discrete.py``); simulated layers
     are somewhat wider in the tails for sparse input (n_in = 50, p_in = 0.1: upper quartile

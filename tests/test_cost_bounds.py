@@ -387,3 +387,22 @@ def test_shot_noise_fpt_density_below_the_smallest_double_is_zero_without_the_in
     got = sn.fpt_density([0.02, 10.0], rate_e=re_, a_e=ae, tau_m=tau, v_th=th, v_start=v0)
     assert got[1] == 0.0 and got[0] > 1.0
     assert len(inversions) == 1   # the body's window only; no tilted inversion at t = 10 s
+
+
+def test_quenched_layer_refuses_when_its_nodes_solves_sum_beyond_the_budget(monkeypatch):
+    # seed 29's 'over 20 s' quenched_layer: beta = 1 - 1e-7, 26 % of 100 inputs active, 32 nodes
+    # whose mixture chains (69 components) each passed the per-solve cost check (0.56-0.72 s
+    # estimated, 0.86-1.5 s measured): 57 s in all. Now the nodes' estimates are summed first
+    # (15 s > 8 s) and the call refuses before any solve; the advice (Gaussian increments) works
+    from snntheory.discrete import quenched_layer
+
+    n = LIF.from_beta(0.9999999, reset="zero")
+    args = (n, 100, 0.2602616911081348, 0.06485677824043817, 0.026240303235799945)
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    with pytest.raises(ConvergenceError, match="increments='gaussian'"):
+        quenched_layer(*args)
+    assert not calls
+    q = quenched_layer(*args, increments="gaussian")
+    assert 0.9 < q.mean_rate < 1.0 and q.rate_sd > 0.0
