@@ -44,6 +44,32 @@ FIXED = {"seed", "n_steps", "n_neurons", "burn_in", "batch", "n_blocks", "n_in",
          "dt", "n", "v", "t", "x", "v_th", "v_reset", "v_start", "mu", "m", "drift", "w_mean", "w_means"}
 
 
+def _machine_speed():
+    """CPU seconds of three fixed workloads (one thread): a pure-Python loop of 1e7 steps, numpy's
+    exp over 1e7 doubles and scipy's LU of a 2000 x 2000 matrix; the 2 s bound is CPU time on
+    whatever core runs the profile, and these say how fast that core was."""
+    import scipy.linalg
+
+    from snntheory._special import one_blas_thread
+
+    out = {}
+    t0 = time.process_time()
+    acc = 0
+    for i in range(10_000_000):
+        acc += i * i
+    out["python loop 1e7"] = time.process_time() - t0
+    x = np.random.default_rng(0).random(10_000_000)
+    t0 = time.process_time()
+    np.exp(x)
+    out["numpy exp 1e7"] = time.process_time() - t0
+    a = np.random.default_rng(1).random((2000, 2000))
+    with one_blas_thread():
+        t0 = time.process_time()
+        scipy.linalg.lu_factor(a)
+        out["LU 2000"] = time.process_time() - t0
+    return out
+
+
 def _selected(only, full):
     """``--only``: comma-separated substrings of ``module.function``; any one selects it."""
     return not only or any(part and part in full for part in only.split(","))
@@ -627,7 +653,10 @@ def write_deep(rows, seconds, seed, info=None, max_examples=None):
             + f"Run at commit {info['commit']}. Load average (1, 5, 15 min) at the start {', '.join(f'{x:.2f}' for x in info['load0'])}, at the end "
             f"{', '.join(f'{x:.2f}' for x in info['load1'])} on 2 cores; the run took {info['wall'] / 60:.1f} min wall. "
             "Times are CPU seconds of the calling process (`time.process_time`), which contention inflates "
-            "less than wall time (cache and memory-bandwidth sharing remain).",
+            "less than wall time (cache and memory-bandwidth sharing remain)."
+            + (" Speed of the core (CPU s of fixed workloads" + (f", {info['speed_note']}" if info.get("speed_note")
+                                                                   else "") + "): "
+               + ", ".join(f"{k} {v:.2f} s" for k, v in info["speed"].items()) + "." if info.get("speed") else ""),
             "",
         ]
         if info.get("merged"):
@@ -694,7 +723,7 @@ if __name__ == "__main__":
                               max_examples=args.examples)
             print("ROW " + json.dumps(row), flush=True)
     elif args.deep:
-        load0, t0 = os.getloadavg(), time.monotonic()
+        load0, t0, speed = os.getloadavg(), time.monotonic(), _machine_speed()
         if args.in_process:
             rows = run_deep(args.seconds, args.only, args.seed, max_examples=args.examples)
         else:
@@ -702,7 +731,7 @@ if __name__ == "__main__":
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
         info = dict(load0=load0, load1=os.getloadavg(), wall=time.monotonic() - t0,
-                    isolated=not args.in_process, commit=head)
+                    isolated=not args.in_process, commit=head, speed=speed)
         if args.merge_rows:
             with open(args.merge_rows) as fh:
                 whole = json.load(fh)
@@ -714,6 +743,8 @@ if __name__ == "__main__":
             merged = [new_rows.get(r["name"], r) for r in whole["rows"]]
             info = dict(whole["info"], merged=dict(names=names, commit=head, wall=info["wall"],
                                                    replaced=replaced.name))
+            if not whole["info"].get("speed"):   # (a whole run from before the speed line)
+                info.update(speed=speed, speed_note="measured at the start of the re-run")
             write_deep(merged, args.seconds, args.seed, info, args.examples)
             rows = merged
         elif not args.only:
