@@ -1733,8 +1733,8 @@ def _check_quenched_grids(neuron, n, p, wbars, spreads, increments):
             f"the {np.size(spreads) * np.size(wbars)} quenched nodes' chain solves would take about {total:.2g} s "
             f"of one core by the solver's cost model (> {_QUENCHED_MAX_ESTIMATE:g} s; with the grid refinements "
             "and on a slower core 2-2.5 times that): each solves a chain whose increment law has "
-            f"{n + 1 if increments == 'mixture' else 1} components at most on a fine grid; use increments='gaussian', "
-            "fewer nodes (n_hermite, n_laguerre), or beta further from 1")
+            f"{n + 1 if increments == 'mixture' else 1} components at most on a grid fine enough for its "
+            "smallest increments; use increments='gaussian' or fewer quadrature nodes")
 
 
 class QuenchedLayer(NamedTuple):

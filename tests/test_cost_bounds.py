@@ -406,3 +406,17 @@ def test_quenched_layer_refuses_when_its_nodes_solves_sum_beyond_the_budget(monk
     assert not calls
     q = quenched_layer(*args, increments="gaussian")
     assert 0.9 < q.mean_rate < 1.0 and q.rate_sd > 0.0
+
+
+def test_quenched_rate_quantiles_refuses_when_its_nodes_solves_sum_beyond_the_budget(monkeypatch):
+    # seed 29's other 'over 20 s': 75 nodes (25 weight means x 3 spreads) of 60-component mixtures
+    # at beta = 0.92, 36 s by the cost model; refused before any solve
+    from snntheory.discrete import quenched_rate_quantiles
+
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    with pytest.raises(ConvergenceError, match="increments='gaussian'"):
+        quenched_rate_quantiles(LIF.from_beta(0.9219835059150482, reset="subtract"), 100, 0.2866291233477686,
+                                0.01212738003230765, 0.2258660627049163, 0.2639609030568572)
+    assert not calls
