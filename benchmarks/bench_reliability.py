@@ -713,7 +713,8 @@ if __name__ == "__main__":
     ap.add_argument("--in-process", action="store_true", help="deep profile in this process (no isolation)")
     ap.add_argument("--rows-json", help="also write the deep profile's rows to this JSON file")
     ap.add_argument("--merge-rows", help="deep profile with --only: replace those functions' rows in this JSON "
-                    "file of a whole run (--rows-json) by this run's and write the report of the merged rows")
+                    "file of a whole run (--rows-json) by this run's and write the report of the merged rows (the "
+                    "replaced rows to benchmarks/results/reliability_replaced_rows.json)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inflight", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -736,7 +737,7 @@ if __name__ == "__main__":
             with open(args.merge_rows) as fh:
                 whole = json.load(fh)
             names = [r["name"] for r in rows]
-            replaced = pathlib.Path(args.merge_rows).with_suffix(".replaced.json")
+            replaced = ROOT / "benchmarks" / "results" / "reliability_replaced_rows.json"
             with open(replaced, "w") as fh:
                 json.dump([r for r in whole["rows"] if r["name"] in names], fh)
             new_rows = {r["name"]: r for r in rows}
