@@ -2284,8 +2284,8 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
     differences, bracketed on ``cap`` :math:`2^{-k}` and ``cap`` :math:`(1 - 2^{-k})` (on
     :math:`-R_E 2^k` before the mean) and solved by Brent to 1e-6. The transform in double
     precision where its series keep their digits, else mpmath's Kummer function in 30 digits
-    (excitation only; 0.02-0.2 s per time). Past the mean, with a threshold above rest (only an
-    excitatory jump crosses it), :math:`g(t) \le R_E P(T > t) \le R_E \hat F(-\lambda)
+    (excitation only; 0.02-0.2 s per time). Past the mean (only an excitatory jump crosses the
+    threshold, which lies above rest), :math:`g(t) \le R_E P(T > t) \le R_E \hat F(-\lambda)
     e^{-\lambda t}`; where that bound is below the smallest double, 0 is returned without the
     inversion. Checked against mpmath's Talbot inversion in 120
     digits at 1e-135 of the peak (tests). Raises ConvergenceError where neither can sum the
@@ -2338,8 +2338,9 @@ def _exp_tilted(t, mean, cap, re, ae, ri, ai, tau, th, v0, el):
             raise _NoExactTransform   # (beyond the cap: the pole's regime)
         lam = optimize.brentq(slope, below, above, rtol=1e-6)
         lf = log_f(lam)
-        if th > el and lam > 0.0 and math.log(re) + lf - lam * t < _LOG_DENSITY_UNDERFLOW:
-            # only an excitatory jump crosses a threshold above rest, so g(t) <= R_E P(T > t)
+        if lam > 0.0 and math.log(re) + lf - lam * t < _LOG_DENSITY_UNDERFLOW:
+            # only an excitatory jump crosses the threshold (above rest: e_l < v_th is the model's
+            # domain, checked by fpt_density), so g(t) <= R_E P(T > t)
             # <= R_E F(-lambda) e^(-lambda t) (Chernoff, 0 < lambda below the first pole): below
             # the smallest double, the density is 0 to double precision, without the inversion
             # (in mpmath it took 4 s at 660 mean FPTs)
