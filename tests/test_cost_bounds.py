@@ -47,17 +47,35 @@ def test_isi_distribution_near_perfect_integrator_keeps_the_kernel_banded():
 
 def test_simulate_ou_refuses_many_spikes_per_step_early():
     # tau_m = 1e-10 s with dt = 1e-4 s and mu above threshold: hundreds of spikes of each neuron
-    # inside every step (one loop pass each); the run took 5 s (all 100 steps), now refuses after
-    # the first 10, from the passes projected over the run (counted in steps, not CPU time)
+    # inside every step (one loop pass each); the run took 5 s (all 100 steps), now refuses within
+    # the first step (over _MAX_PASSES_PER_STEP); with tau_ref = 1e-6 s each neuron fires ~90 times
+    # per step, and the refusal comes after the first 10 steps, from the passes projected over the
+    # run (counted in steps, not CPU time)
     from snntheory.simulate import simulate_ou
 
-    with pytest.raises(ConvergenceError, match="lower dt") as err:
-        simulate_ou(1.45437, 1.8671, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=1e-10, v_th=0.801948,
-                    v_reset=-3.3971)
-    assert "after 10 steps" in str(err.value)
+    for tau_ref, when in [(0.0, "after 1 steps"), (1e-6, "after 10 steps")]:
+        with pytest.raises(ConvergenceError, match="lower dt") as err:
+            simulate_ou(1.45437, 1.8671, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=1e-10, v_th=0.801948,
+                        v_reset=-3.3971, tau_ref=tau_ref)
+        assert when in str(err.value)
     # a neuron firing about once per 10 steps runs as before (rate vs. noise-free 1/(tau_m ln 3))
     run = simulate_ou(1.5, 0.0, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, t_max=0.5, n_neurons=4, seed=1)
     assert abs(run.rate * 0.01 * math.log(3.0) - 1) < 0.05
+
+
+def test_simulate_ou_refuses_a_reset_at_the_threshold_within_one_step():
+    # the deep profile (seed 29): v_reset 1e-8 below v_th with tau_ref = 0 re-fires ~1e9 times per
+    # second (the mean first-passage time from the reset is linear in the gap), so every neuron
+    # re-spikes thousands of times inside the first step: 20,000 passes (2.5-3.5 s on that core)
+    # before the refusal. Now refused after _MAX_PASSES_PER_STEP passes of the first step.
+    from snntheory._sim import ou
+    from snntheory.simulate import simulate_ou
+
+    for mu, sigma, tau_m, v_th, v_reset in [(-1.1840741, 1.7487420, 0.0152090, 15.0, 14.99999999002301),
+                                            (300.0, 1.9637588, 0.0044862, 1.375844335117964, 1.3758439962650595)]:
+        with pytest.raises(ConvergenceError, match="v_th - v_reset") as err:
+            simulate_ou(mu, sigma, dt=1e-4, t_max=0.01, n_neurons=10, tau_m=tau_m, v_th=v_th, v_reset=v_reset)
+        assert "after 1 steps" in str(err.value) and f"{ou._MAX_PASSES_PER_STEP + 1} extra" in str(err.value)
 
 
 def test_perfect_integrator_grid_rows_from_distinct_offsets_match_the_direct_cdf(monkeypatch):

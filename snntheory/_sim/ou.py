@@ -43,11 +43,15 @@ _POS_S = Domain(low=0.0, low_open=True, unit="s")
 __all__ = ["OURun", "simulate_ou"]
 
 #: Extra passes of the within-step loop (one per repeated re-spike of the busiest neuron inside a
-#: step: its second, third ... spike there, each pass a few tens of microseconds) that a run may
-#: take, projected from the steps done: beyond it the run stops with ConvergenceError (a few
-#: hundred milliseconds in, not after minutes). A step's first pass and the re-advance after a
-#: single spike (every spiking step when tau_ref = 0) are not counted: long runs are not refused.
-_MAX_PASSES = 20000
+#: step: its second, third ... spike there; each pass is some 30 numpy calls on a few elements,
+#: 50-150 microseconds) that a run may take, projected from the steps done: beyond it the run
+#: stops with ConvergenceError (under 1 s in, not after minutes). A step's first pass and the
+#: re-advance after a single spike (every spiking step when tau_ref = 0) are not counted: long
+#: runs are not refused.
+_MAX_PASSES = 6000
+#: Extra passes within one grid step: a neuron that fires this often inside one step (a reset
+#: within ~1e-9 of the threshold, or tau_m, tau_ref far below dt) is refused at once.
+_MAX_PASSES_PER_STEP = 500
 
 
 @dataclass(frozen=True)
@@ -156,8 +160,9 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
     ------
     ConvergenceError
         When the busiest neuron fires so often inside a grid step (``tau_m`` or ``tau_ref`` far below
-        ``dt`` with the mean above threshold) that the run would take more than ``_MAX_PASSES``
-        within-step passes (about 1 s), projected after 10 steps or reached within one step.
+        ``dt`` with the mean above threshold, or ``v_reset`` within ~1e-9 of ``v_th``) that the run
+        would take more than ``_MAX_PASSES`` within-step passes (under 1 s), projected after 10
+        steps or reached; or more than ``_MAX_PASSES_PER_STEP`` within one step.
 
     Examples
     --------
@@ -277,12 +282,14 @@ def simulate_ou(mu, sigma, *, tau_m, v_th, v_reset, tau_ref=0.0, dt, t_max, n_ne
         while idx.size:  # spikes whose refractoriness ends inside the step are advanced again
             if k >= 2:   # a neuron that spiked twice within this step (third, fourth ... pass): the budget
                 passes += 1
-                if passes > _MAX_PASSES or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9:
+                if (passes > _MAX_PASSES or k - 1 > _MAX_PASSES_PER_STEP
+                        or passes * (n_burn + n_rec) > _MAX_PASSES * (step + 1) and step >= 9):
                     raise ConvergenceError(
                         f"the neurons fire many times per grid step (about {passes / (step + 1):.3g} extra passes "
                         f"for re-spiking neurons per step of dt = {dt:g} s after {step + 1} steps; tau_m = "
-                        f"{tau_m:g} s, tau_ref = {tau_ref:g} s): the run would take over {_MAX_PASSES} such "
-                        "passes; lower dt below the inter-spike interval, raise tau_ref, or shorten t_max")
+                        f"{tau_m:g} s, tau_ref = {tau_ref:g} s, v_th - v_reset = {v_th - v_reset:.3g}): the run "
+                        f"would take over {_MAX_PASSES} such passes; lower dt below the inter-spike interval, "
+                        "raise tau_ref or v_th - v_reset, or shorten t_max")
             k += 1
             idx, d = advance(idx, d, t_end, recording)
         if recording:
