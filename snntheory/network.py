@@ -74,6 +74,8 @@ _MIX_BELOW = 8.0
 _DU_SURROGATE = 0.025
 #: Half-width (in SDs) of the cells around a state that _smoothed_g2 integrates by partial moments.
 _Z_SUPPORT = 10.0
+#: exp(-z^2 / 2) is 0.0 in double precision beyond this many SDs.
+_Z_UNDERFLOW = 40.0
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _SQRT2 = math.sqrt(2.0)
@@ -276,35 +278,44 @@ def _smoothed_g2(mu, wts, sd, t: _G2Cells):
     tot = np.zeros(mu.size)
     gl = np.flatnonzero(t.hc < 0.5 * sd)     # a contiguous central block (cells widen outwards)
     if gl.size:
-        zq = (t.nodes[gl][None] - mu[:, None, None]) / sd
-        tot += (np.exp(-0.5 * zq * zq) * t.gq[gl]).sum(axis=(1, 2)) * (_INV_SQRT_2PI / sd)
+        # the states within _Z_UNDERFLOW SDs of the block's nodes (beyond, every exp is 0.0)
+        near = np.flatnonzero((mu > t.nodes[gl[0], 0] - _Z_UNDERFLOW * sd)
+                              & (mu < t.nodes[gl[-1], -1] + _Z_UNDERFLOW * sd))
+        zq = (t.nodes[gl][None] - mu[near, None, None]) / sd
+        tot[near] += (np.exp(-0.5 * zq * zq) * t.gq[gl]).sum(axis=(1, 2)) * (_INV_SQRT_2PI / sd)
         blocks = ((0, 4 * gl[0]), (4 * (gl[-1] + 1), t.h.size))
     else:
         blocks = ((0, t.h.size),)
+    # the partial-moment cells: only the states whose +-_Z_SUPPORT SD window meets the grid have
+    # any (the others' cell mass is below 1e-23 of their own: they enter by the tail terms below)
+    rows = np.flatnonzero((mu + _Z_SUPPORT * sd > xe[0]) & (mu - _Z_SUPPORT * sd < xe[-1]))
+    m = mu[rows]
     for i, j in blocks:       # fine cells i..j-1 by their partial moments
-        if j <= i:
+        if j <= i or not rows.size:
             continue
         # only the cells within _Z_SUPPORT SDs of each state (beyond, a cell's Gaussian mass is
         # below 1e-23 of the state's): a narrow Gaussian touches a few of the hundreds of cells
-        lo = np.clip(np.searchsorted(xe, mu - _Z_SUPPORT * sd, "right") - 1, i, j)
-        n_c = np.clip(np.searchsorted(xe, mu + _Z_SUPPORT * sd, "left"), i, j) - lo
+        lo = np.clip(np.searchsorted(xe, m - _Z_SUPPORT * sd, "right") - 1, i, j)
+        n_c = np.clip(np.searchsorted(xe, m + _Z_SUPPORT * sd, "left"), i, j) - lo
         width = int(n_c.max())
         if width == 0:
             continue
-        cell = lo[:, None] + np.arange(width)[None, :]
-        inside = cell < (lo + n_c)[:, None]
-        cell = np.minimum(cell, j - 1)
-        za = (xe[cell] - mu[:, None]) / sd
-        zb = (xe[cell + 1] - mu[:, None]) / sd
-        ta, tb = special.ndtr(-np.abs(za)), special.ndtr(-np.abs(zb))     # the smaller tail at each edge
-        pa, pb = np.exp(-0.5 * za * za) * _INV_SQRT_2PI, np.exp(-0.5 * zb * zb) * _INV_SQRT_2PI
+        # the edges lo .. lo + width of each state: the normal tail and density once per edge
+        # (each inner edge is shared by two cells)
+        edge = np.minimum(lo[:, None] + np.arange(width + 1)[None, :], j)
+        z = (xe[edge] - m[:, None]) / sd
+        tail = special.ndtr(-np.abs(z))                      # the smaller tail at each edge
+        dens = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+        za, zb, ta, tb, pa, pb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:], dens[:, :-1], dens[:, 1:]
         p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
         t1 = pa - pb                                         # E[Z; cell]
         t2 = p + za * pa - zb * pb                           # E[Z^2; cell]
+        cell = np.minimum(edge[:, :-1], j - 1)               # (past n_c: masked below)
         d1, d2 = t.d1[cell], t.d2[cell]
-        d = mu[:, None] - t.xm[cell]
+        d = m[:, None] - t.xm[cell]
         part = p * (t.gm[cell] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2
-        tot += np.where(inside, part, 0.0).sum(axis=1)
+        inside = np.arange(width)[None, :] < n_c[:, None]
+        tot[rows] += np.where(inside, part, 0.0).sum(axis=1)
     # the tails beyond the grid: mass x g2 at the conditional mean (E[Z | Z > b] = phi(b) / Q(b))
     lo, hi = (xe[0] - mu) / sd, (xe[-1] - mu) / sd
     tot += special.ndtr(lo) * t.g2(mu - sd * _SQRT_2_PI / special.erfcx(-lo / _SQRT2))
