@@ -2090,10 +2090,10 @@ class GridChain(NamedTuple):
     states: np.ndarray | None
 
 
-#: step of the count mixture's CDF table in units of its narrowest component's SD (Hermite
-#: interpolation of the log CDF and the log complement: absolute error <= 1e-11, the lower tail
-#: <= 1e-9 relative, tests)
-_MIX_TABLE_STEP = 0.01
+#: step of the count mixture's CDF table in units of its narrowest component's SD (quintic
+#: Hermite interpolation of the log CDF and the log complement; measured against the plain sum
+#: on 600 random mixtures: absolute error 2e-14, relative 2e-10 down to 1e-100 and 5e-9 below)
+_MIX_TABLE_STEP = 0.03
 #: ndtr(z) is exactly 0.0 below and exactly 1.0 above these (double precision)
 _NDTR_ZERO, _NDTR_ONE = -38.5, 8.5
 
@@ -2171,10 +2171,12 @@ def _mix_table(xe, src, q, c, sc):
     The continuous part :math:`G(u) = \sum_{j\ge1} q_j\Phi((u - jc)/(\sqrt j\,s_c))` at
     ``u = xe - src`` is smooth on the scale of the narrowest component: it is tabulated on a
     uniform grid of step ``_MIX_TABLE_STEP`` times that SD, with its complement
-    :math:`P = \sum_j q_j - G` (summed from the upper tails, not subtracted) and its density,
-    and interpolated by cubic Hermite in :math:`\ln G` where :math:`G` is the smaller and in
+    :math:`P = \sum_j q_j - G` (summed from the upper tails, not subtracted), its density and
+    the density's slope, and interpolated by quintic Hermite (values, first and second
+    derivatives at both ends of a cell) in :math:`\ln G` where :math:`G` is the smaller and in
     :math:`\ln P` where that is (both smooth; their tails are near-quadratic), so that the tails
-    keep their relative accuracy (measured: 5e-10 in the lower tail, 5e-12 absolute). The table
+    keep their relative accuracy (error ~ step^6 (ln G)^(6) / 46080; measured: 2e-10 relative
+    down to G = 1e-100, 5e-9 below, 2e-14 absolute). The table
     spans only the points where some component's CDF is neither 0 nor 1 in double precision;
     the others get 0 or :math:`\sum_{j\ge1} q_j` exactly. The atom :math:`q_0 1\{u \ge 0\}` is
     added exactly; points where a tabulated value underflows are summed directly. Cost:
@@ -2200,30 +2202,40 @@ def _mix_table(xe, src, q, c, sc):
         return None
     g = lo + step * np.arange(m)
     z = (g[:, None] - jf[None, :] * c) / sd[None, :]
-    low = special.ndtr(z) @ qj                                                 # G at the nodes
-    upp = special.ndtr(-z) @ qj                                                # its complement
-    dens = (np.exp(-0.5 * z * z) / (_SQ2PI * sd)) @ qj
-    # per cell: the log of the smaller of G and P at its ends, their slopes (times the step) and
-    # the cubic's coefficients, p(t) = a + b t + c2 t^2 + c3 t^3 on t in [0, 1]
+    # G at the nodes and its complement from each component's smaller tail (1 - tail keeps its
+    # relative accuracy: it is >= 1/2), one normal CDF per entry
+    tail = special.ndtr(-np.abs(z))
+    low = np.where(z < 0.0, tail, 1.0 - tail) @ qj
+    upp = np.where(z < 0.0, 1.0 - tail, tail) @ qj
+    phi = np.exp(-0.5 * z * z) / (_SQ2PI * sd)
+    dens = phi @ qj                                                            # G'
+    curv = (phi * (-z / sd)) @ qj                                              # G''
+    # per cell: the log of the smaller of G and P at its ends (f), f' and f'' there (P' = -G',
+    # P'' = -G''; (ln f)'' = f''/f - (f'/f)^2) and the quintic p(t) = sum_k a_k t^k on t in [0, 1]
+    # with p, p', p'' equal to step^k times them at both ends
     use_low = low[:-1] + low[1:] <= upp[:-1] + upp[1:]
     fa, fb = np.where(use_low, low[:-1], upp[:-1]), np.where(use_low, low[1:], upp[1:])
     ok = (fa > 0.0) & (fb > 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        sign = np.where(use_low, step, -step)
+        sign = np.where(use_low, 1.0, -1.0)
         la, lb = np.log(fa), np.log(fb)
-        da, db = sign * dens[:-1] / fa, sign * dens[1:] / fb
-        c2, c3 = 3.0 * (lb - la) - 2.0 * da - db, 2.0 * (la - lb) + da + db
-    u_in = np.clip(u, lo, hi)
+        ga, gb = sign * dens[:-1] / fa, sign * dens[1:] / fb
+        ha, hb = sign * curv[:-1] / fa - ga * ga, sign * curv[1:] / fb - gb * gb
+        a1, a2 = step * ga, 0.5 * step * step * ha
+        r0, r1, r2 = lb - (la + a1 + a2), step * gb - (a1 + 2.0 * a2), step * step * hb - 2.0 * a2
+        a3, a4, a5 = 10.0 * r0 - 4.0 * r1 + 0.5 * r2, -15.0 * r0 + 7.0 * r1 - r2, 6.0 * r0 - 3.0 * r1 + 0.5 * r2
+    val = np.where(above, qj.sum(), 0.0)
+    at = np.flatnonzero(~(below | above).ravel())       # the interpolated points only
+    u_in = u.ravel()[at]
     i = np.clip(((u_in - lo) / step).astype(int), 0, m - 2)
     t = (u_in - g[i]) / step
     with np.errstate(over="ignore", invalid="ignore"):
-        val = np.exp(la[i] + t * (da[i] + t * (c2[i] + t * c3[i])))
-    val = np.where(use_low[i], val, qj.sum() - val)
-    val[below] = 0.0
-    val[above] = qj.sum()
-    bad = ~(ok[i] & np.isfinite(val)) & ~(below | above)
+        v_in = np.exp(la[i] + t * (a1[i] + t * (a2[i] + t * (a3[i] + t * (a4[i] + t * a5[i])))))
+    v_in = np.where(use_low[i], v_in, qj.sum() - v_in)
+    bad = ~(ok[i] & np.isfinite(v_in))
     if bad.any():   # a tabulated value underflowed: those points directly
-        val[bad] = special.ndtr((u[bad][:, None] - jf[None, :] * c) / sd[None, :]) @ qj
+        v_in[bad] = special.ndtr((u_in[bad][:, None] - jf[None, :] * c) / sd[None, :]) @ qj
+    val.ravel()[at] = v_in
     if q[0] >= 1e-11:
         val += q[0] * (u >= 0.0)
     return val
