@@ -74,7 +74,7 @@ _MIX_BELOW = 8.0
 _DU_SURROGATE = 0.025
 #: Half-width (in SDs) of the cells around a state that _smoothed_g2 integrates by partial moments.
 _Z_SUPPORT = 10.0
-#: exp(-z^2 / 2) is 0.0 in double precision beyond this many SDs.
+#: exp(-z^2 / 2) and the normal tail are 0.0 in double precision beyond this many SDs.
 _Z_UNDERFLOW = 40.0
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -317,9 +317,14 @@ def _smoothed_g2(mu, wts, sd, t: _G2Cells):
         inside = np.arange(width)[None, :] < n_c[:, None]
         tot[rows] += np.where(inside, part, 0.0).sum(axis=1)
     # the tails beyond the grid: mass x g2 at the conditional mean (E[Z | Z > b] = phi(b) / Q(b))
+    # (only where that mass is not 0.0: within _Z_UNDERFLOW SDs of the grid's ends)
     lo, hi = (xe[0] - mu) / sd, (xe[-1] - mu) / sd
-    tot += special.ndtr(lo) * t.g2(mu - sd * _SQRT_2_PI / special.erfcx(-lo / _SQRT2))
-    tot += special.ndtr(-hi) * t.g2(mu + sd * _SQRT_2_PI / special.erfcx(hi / _SQRT2))
+    k = np.flatnonzero(lo > -_Z_UNDERFLOW)
+    if k.size:
+        tot[k] += special.ndtr(lo[k]) * t.g2(mu[k] - sd * _SQRT_2_PI / special.erfcx(-lo[k] / _SQRT2))
+    k = np.flatnonzero(hi < _Z_UNDERFLOW)
+    if k.size:
+        tot[k] += special.ndtr(-hi[k]) * t.g2(mu[k] + sd * _SQRT_2_PI / special.erfcx(hi[k] / _SQRT2))
     return float(wts @ tot)
 
 
