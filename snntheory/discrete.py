@@ -79,8 +79,9 @@ _BREAK_TAIL = 1e-9
 _N_ZERO_STEPS = 200
 #: Rates below ~1e-9 per step are resolved to this absolute accuracy (double-precision solve).
 _ABS_FLOOR = 1e-16
-#: Cost model of a dense Nyström solve (CPU seconds per kernel entry and mixture component, and
-#: per cubed node count for the LU; measured on one core) and the budget of the first two solves:
+#: Cost model of a dense Nyström solve (CPU seconds per evaluated kernel entry of a mixture
+#: component, see _Chain._kernel_fill, and per cubed node count for the LU; measured on one core)
+#: and the budget of the first two solves:
 #: beyond it the solve is refused with ConvergenceError before it starts (issue 14's 2 s bound).
 _SEC_PER_KERNEL_ENTRY = 1.0e-8
 _SEC_PER_LU = 2e-11
@@ -91,6 +92,8 @@ _STALL = 0.5
 #: Below this rate the Gaussian chain is re-solved by GTH elimination (relative accuracy kept).
 _GTH_BELOW = 1e-7
 _SQ2PI = math.sqrt(2.0 * math.pi)
+#: exp(-z^2 / 2) is exactly 0.0 in double precision beyond this many SDs
+_Z_EXP_ZERO = 38.7
 _RESETS = ("zero", "subtract")
 #: a (not necessarily normalised) probability weight
 _PROB_WEIGHT = Domain(low=0.0, low_open=False)
@@ -294,17 +297,42 @@ class _Chain:
         z = self.v_th - self.beta * np.asarray(y, float)
         return np.sum(self.cw * special.ndtr(-(z[..., None] - self.cm) / self.cs), axis=-1)
 
+    def fc_outer(self, a, b):
+        """``fc(a[:, None] - b[None, :])`` for ascending ``a`` (R,) and ``b`` (C,): with several
+        components, each only on the blocks of 128 rows x the columns where some entry of the
+        block is within _Z_EXP_ZERO SDs of the component's mean (elsewhere its exponential is 0.0
+        exactly), added in the same order as :meth:`fc`: the same array, bit for bit."""
+        if self.cw.size == 1 or a.size * b.size < 65536 or np.any(np.diff(b) < 0.0) or np.any(np.diff(a) < 0.0):
+            return self.fc(a[:, None] - b[None, :])
+        out = np.zeros((a.size, b.size))
+        for c, mu, sd in zip(self.cw, self.cm, self.cs):
+            lo = np.searchsorted(b, a - mu - _Z_EXP_ZERO * sd, side="left")
+            hi = np.searchsorted(b, a - mu + _Z_EXP_ZERO * sd, side="right")
+            for r0 in range(0, a.size, 128):
+                r1 = min(r0 + 128, a.size)
+                c0, c1 = int(lo[r0]), int(hi[r1 - 1])     # both nondecreasing along the rows
+                if c1 <= c0:
+                    continue
+                t = a[r0:r1, None] - b[None, c0:c1]
+                t -= mu
+                np.multiply(t, t, out=t)
+                np.multiply(t, -0.5 / (sd * sd), out=t)
+                np.exp(t, out=t)
+                np.multiply(t, c / (sd * _SQ2PI), out=t)
+                out[r0:r1, c0:c1] += t
+        return out
+
     def F(self, u, y):
         """Post-reset landing sub-density at u (rows) from pre-step states y (columns)."""
         u = np.asarray(u, float)
-        by = self.beta * np.asarray(y, float)[None, :]
+        by = self.beta * np.asarray(y, float)
         out = np.zeros((u.size, by.size))
         # the kernel only on the rows where it is not zero (each half of it for subtract reset)
         rows = np.flatnonzero(u < self.v_th)
-        out[rows] = self.fc(u[rows, None] - by)
+        out[rows] = self.fc_outer(u[rows], by)
         if not self.renewal:
             rows = np.flatnonzero(u >= self.v_reset)
-            out[rows] += self.fc(u[rows, None] + self.theta - by)
+            out[rows] += self.fc_outer(u[rows] + self.theta, by)
         return out
 
     # -- domain ----------------------------------------------------------------------------
@@ -590,8 +618,15 @@ class _Chain:
             panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res / 2**refine)))))
         if panels * _ORDERS[1] > _N_MAX:
             return 0.0   # the solve refuses its grid itself (cheaply, before allocating)
-        return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self.cw.size + _SEC_PER_LU * (panels * k) ** 3
-                   for k in _ORDERS)
+        return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self._kernel_fill(panels * k, high - low)
+                   + _SEC_PER_LU * (panels * k) ** 3 for k in _ORDERS)
+
+    def _kernel_fill(self, n, span):
+        """Components x the fraction of the n x n kernel :meth:`fc_outer` evaluates: each
+        component's window of 2 _Z_EXP_ZERO SDs over the grid's span, plus a block of 128 rows."""
+        if self.cw.size == 1 or n * n < 65536 or not span > 0.0:
+            return float(self.cw.size)
+        return float(np.sum(np.minimum(1.0, 2.0 * _Z_EXP_ZERO * self.cs / span + 128.0 / n)))
 
     def check_first_solve(self):
         """Raise, without solving, the error the first solve of :meth:`converged` would raise for
@@ -1325,7 +1360,7 @@ def _with_spike_step(chain: _Chain, sol: _Solution) -> StationaryDensity:
     if chain.v_lower is not None:  # the clamped state is a pre-spike state too
         pre_v = np.append(pre_v, chain.v_lower)
         pre_m = np.append(pre_m, sol.atoms_mass[-1])
-    land = chain.fc(u_all[:, None] + chain.theta - chain.beta * pre_v[None, :]) * (u_all >= chain.v_reset)[:, None]
+    land = chain.fc_outer(u_all + chain.theta, chain.beta * pre_v) * (u_all >= chain.v_reset)[:, None]
     spike_density = land @ pre_m
     density = np.concatenate([sol.density, np.zeros(u_all.size - u.size)]) + spike_density
     return _with_tail(chain, sol, StationaryDensity(u_all, density, w_all, sol.atoms_v, sol.atoms_mass, sol.rate))
@@ -1407,7 +1442,7 @@ def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
     """Killed backward operator on the solution's nodes: (Bf)(v) = E[f(next) ; no spike]."""
     u, w = sol.nodes, sol.weights
     alive = u < chain.v_th
-    B = chain.fc(u[None, :] - chain.beta * u[:, None]) * (w * alive)[None, :]
+    B = chain.fc_outer(u, chain.beta * u).T * (w * alive)[None, :]
     if chain.q0 > 0.0:
         y = chain.beta * u + chain.a
         lo, hi = _panels(chain, sol, order)
@@ -1505,7 +1540,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         if u.size > _N_DENSE_BACKWARD:      # the post-spike landing law by the kernel's band (no dense n x n)
             rho = _banded_kernel(chain, u, w, u >= chain.v_reset, shift=theta) @ p
         else:
-            rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (w * p)
+            rho = (chain.fc_outer(u + theta, chain.beta * u) * (u >= chain.v_reset)[:, None]) @ (w * p)
         if chain.q0 > 0.0:
             y = (u + theta - chain.a) / chain.beta
             rho = rho + chain.q0 / chain.beta * (_interp_matrix(y, u >= chain.v_reset, lo, hi, _ORDERS[-1]) @ p)
@@ -1561,7 +1596,7 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
         # 12.8 GB; the kernel is negligible (< e^-60) beyond 11 SDs, so keep its band
         K = _banded_kernel(chain, u, w, alive)
     else:
-        K = chain.fc(u[:, None] - chain.beta * u[None, :]) * (alive[:, None] * w[None, :])
+        K = chain.fc_outer(u, chain.beta * u) * (alive[:, None] * w[None, :])
     q0 = chain.q0
     if q0 > 0.0:
         K = K + (q0 / chain.beta) * _interp_matrix((u - chain.a) / chain.beta, alive, lo, hi, order)
@@ -1581,8 +1616,7 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
         shift = chain.ref
     else:
         theta = chain.theta
-        rho = (chain.fc(u[:, None] + theta - chain.beta * u[None, :]) * (u >= chain.v_reset)[:, None]) @ (
-            w * sol.density)
+        rho = (chain.fc_outer(u + theta, chain.beta * u) * (u >= chain.v_reset)[:, None]) @ (w * sol.density)
         if q0 > 0.0:
             y = (u + theta - chain.a) / chain.beta
             rho = rho + q0 / chain.beta * (_interp_matrix(y, u >= chain.v_reset, lo, hi, order) @ sol.density)

@@ -741,6 +741,31 @@ def test_mixture_cdf_table_on_random_mixtures_keeps_its_tail_accuracy():
     assert worst[0] < 1e-13 and worst[1] < 1e-9 and worst[2] < 2e-8, worst
 
 
+def test_mixture_kernel_on_its_bands_is_the_dense_kernel_bit_for_bit():
+    """_Chain.fc_outer evaluates each count component only on the row blocks x columns within
+    38.7 SDs of its mean (beyond, exp underflows to 0.0): the kernel must equal the dense
+    evaluation exactly, for both resets and beta up to 1 - 1e-4, including the narrow components
+    (SD 0.003 V) where the bands are a small part of the grid; a window of 8 SDs is caught."""
+    from snntheory.neuron import increment_distribution
+
+    rng = np.random.default_rng(11)
+    for beta, reset, w_std in [(0.9999, "subtract", 0.003), (0.99, "zero", 0.01), (0.9, "subtract", 0.05),
+                               (0.5, "zero", 0.2)]:
+        n = LIF.from_beta(beta, reset=reset)
+        inc = increment_distribution(100, 0.024, 0.0092, w_std, gain=n.gain, quenched=True)
+        b, v_th, v_reset, rs, ref = n.chain_params()
+        chain = discrete._Chain(b, inc, v_th, v_reset, rs, ref)
+        low, high = chain.bounds()
+        u = np.sort(rng.uniform(max(low, -50.0), high, 700))
+        by = chain.beta * u
+        dense = chain.fc(u[:, None] - by[None, :])
+        assert chain.cw.size > 1 and np.array_equal(chain.fc_outer(u, by), dense)
+        assert np.array_equal(chain.fc_outer(u + 1.0, by), chain.fc((u + 1.0)[:, None] - by[None, :]))
+    import unittest.mock as mock
+    with mock.patch.object(discrete, "_Z_EXP_ZERO", 8.0):
+        assert not np.array_equal(chain.fc_outer(u, by), dense)
+
+
 def test_memoryless_limit_against_the_nystrom_solve():
     """beta -> 0 with the firing probability insensitive to the previous membrane (its bracket
     P(I >= v_th +- beta R) within the solver's tolerance): the renewal rate p / (1 + ref p) at
