@@ -668,6 +668,13 @@ class _Chain:
         spent = cost       # this loop runs with v_lower None: dense unless banded
         for refine in range(6):
             if refine and dense:
+                # a finer grid over the node cap: refuse before its coarse solve (which ran in vain)
+                try:
+                    _check_grid_size(self.breakpoints(*self.bounds()), _PANEL * self.s_res / 2**refine,
+                                     _ORDERS[1], _N_MAX)
+                except ConvergenceError as exc:
+                    raise ConvergenceError(f"grid refinement stopped at a {last:.2g} relative change of the rate "
+                                           f"(> {_CHECK:g}) after {refine} halving(s): {exc}") from None
                 # each halving costs ~8x the last (dense n^3): refuse, with the change reached, before
                 # the sum of the solves exceeds the budget (one case took 3.3 s to reach the node cap)
                 spent += self._dense_seconds(refine)

@@ -438,3 +438,16 @@ def test_quenched_rate_quantiles_refuses_when_its_nodes_solves_sum_beyond_the_bu
         quenched_rate_quantiles(LIF.from_beta(0.9219835059150482, reset="subtract"), 100, 0.2866291233477686,
                                 0.01212738003230765, 0.2258660627049163, 0.2639609030568572)
     assert not calls
+
+
+def test_refinement_over_the_node_cap_refuses_before_its_coarse_solve(monkeypatch):
+    # seed 29's weights_for_rate at beta 0.9999 (0.03 active inputs per step): the first halving's
+    # fine grid needs 4,430 nodes (> 3,000), which its coarse solve (~0.8 s of 2.4 s) learnt only
+    # after running; the grid is now checked first: 2 solves, then the refusal naming the change
+    n = LIF.from_beta(0.9999, reset="subtract")
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    with pytest.raises(ConvergenceError, match=r"after 1 halving\(s\): the Nyström grid would need"):
+        discrete.layer_rate(n, 100, 0.0003, -0.294591, 5.773503, increments="gaussian")
+    assert len(calls) == 2, calls
