@@ -451,3 +451,27 @@ def test_refinement_over_the_node_cap_refuses_before_its_coarse_solve(monkeypatc
     with pytest.raises(ConvergenceError, match=r"after 1 halving\(s\): the Nyström grid would need"):
         discrete.layer_rate(n, 100, 0.0003, -0.294591, 5.773503, increments="gaussian")
     assert len(calls) == 2, calls
+
+
+def test_quenched_node_whose_refinement_stops_keeps_its_mixture_rate():
+    # seed 29's slowest quenched_neuron_rate (3.1 s): the mixture chain's refinement stops at the
+    # cost budget with the rate's change at 6e-7 (> 1e-7), and the ConvergenceError made the call
+    # return the Gaussian increment's rate, 7.4e-7, for a neuron that fires at 7.3e-4 per step
+    # (sparse input: P(no input) = 0.71, each input ~N(0.016, 0.27^2)). Checked against a seeded
+    # simulation of the same increments (binomial count of active inputs, subset-sum Gaussian)
+    import numpy as np
+
+    n = LIF.from_beta(0.6233404714431418, reset="subtract")
+    p, wb, wv, n_in = 0.003396639665851653, 0.016426456992860092, 0.07549429749837076, 100
+    rate = discrete.quenched_neuron_rate(n, n_in, p, wb, wv)
+    beta, v_th, v_reset, _, _ = n.chain_params()
+    rng = np.random.default_rng(2)
+    v, spikes, n_sim, steps = np.zeros(10000), 0, 10000, 2000
+    for t in range(steps + 300):
+        k = rng.binomial(n_in, p, n_sim)
+        v = beta * v + n.gain * (k * wb + np.sqrt(k * wv * (n_in - k) / (n_in - 1)) * rng.standard_normal(n_sim))
+        crossed = v >= v_th
+        spikes += int(crossed.sum()) if t >= 300 else 0
+        v[crossed] -= v_th - v_reset
+    sim, se = spikes / (n_sim * steps), math.sqrt(spikes) / (n_sim * steps)
+    assert abs(rate - sim) < 4 * se, (rate, sim, se)
