@@ -697,10 +697,22 @@ class _Chain:
                         "membrane visits (raise it, or move beta away from 1), or use Gaussian increments",
                         previous.rate, last)
             fine = first if refine == 0 else self.solve(refine, _ORDERS[1])
-            if refine and abs(fine.rate - previous.rate) <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
-                # the order-12 solves on panels h and h/2 agree: the h/2 one is converged (the
-                # order-8 solve, the other estimate, can lag by 10x at an atom-rich mixture's kinks)
-                return fine
+            if refine:
+                step = abs(fine.rate - previous.rate)
+                if step <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
+                    # the order-12 solves on panels h and h/2 agree: the h/2 one is converged (the
+                    # order-8 solve, the other estimate, can lag by 10x at an atom-rich mixture's kinks)
+                    return fine
+                step /= max(abs(fine.rate), _ABS_FLOOR)
+                if refine >= 2 and step >= _STALL * last_step:
+                    # the order-12 solves no longer converge (each halving should shrink their
+                    # change by far more than _STALL): their rounding floor, at this change
+                    raise _RefinementStopped(
+                        f"grid refinement stalled: the order-12 solves change by {step:.2g} and {last_step:.2g} "
+                        f"relative over the last two halvings (> {_CHECK:g}; firing probability {fine.rate:.3g}, "
+                        f"P(no input) = {self.q0:.3g}): the solve's rounding floor; raise the drive or the noise, "
+                        "or use Gaussian increments", fine.rate, max(step, last_step))
+                last_step = step
             coarse = self.solve(refine, _ORDERS[0])
             err = abs(fine.rate - coarse.rate)
             if err <= _CHECK * abs(fine.rate) + _ABS_FLOOR:

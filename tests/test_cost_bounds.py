@@ -475,3 +475,21 @@ def test_quenched_node_whose_refinement_stops_keeps_its_mixture_rate():
         v[crossed] -= v_th - v_reset
     sim, se = spikes / (n_sim * steps), math.sqrt(spikes) / (n_sim * steps)
     assert abs(rate - sim) < 4 * se, (rate, sim, se)
+
+
+def test_order_12_solves_at_their_rounding_floor_stop_the_refinement(monkeypatch):
+    # the same chain: its order-12 rates on successive halvings change by 1.9e-7, 1.4e-7, 1.5e-7
+    # (no longer converging: the solve's floor) while the order-8 ones still move; the refinement
+    # ran to the cost budget (8 solves, 2.7 s). It now stops at the second non-shrinking change
+    # (5 solves), reporting the rate and the change reached
+    n = LIF.from_beta(0.6233404714431418, reset="subtract")
+    inc = increment_distribution(100, 0.003396639665851653, 0.016426456992860092, math.sqrt(0.07549429749837076),
+                                 gain=n.gain, quenched=True)
+    beta, v_th, v_reset, reset, ref = n.chain_params()
+    calls = []
+    solve = discrete._Chain.solve
+    monkeypatch.setattr(discrete._Chain, "solve", lambda self, *a: calls.append(a) or solve(self, *a))
+    with pytest.raises(discrete._RefinementStopped, match="order-12 solves change") as err:
+        discrete._Chain(beta, inc, v_th, v_reset, reset, ref).converged()
+    assert len(calls) == 5, calls
+    assert err.value.change < 3e-7 and err.value.rate == pytest.approx(7.266e-4, rel=1e-4)
