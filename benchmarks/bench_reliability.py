@@ -659,13 +659,13 @@ def write_deep(rows, seconds, seed, info=None, max_examples=None):
                + ", ".join(f"{k} {v:.2f} s" for k, v in info["speed"].items()) + "." if info.get("speed") else ""),
             "",
         ]
-        if info.get("merged"):
-            m = info["merged"]
+        merges = info.get("merged") or []
+        for m in [merges] if isinstance(merges, dict) else merges:   # (one dict before merges accumulated)
             lines += [
-                f"Re-run after fixes ({len(m['names'])} functions, the rows below are theirs): "
-                + ", ".join(f"`{n}`" for n in m["names"])
+                f"Re-run after fixes ({len(m['names'])} functions, the rows below are theirs unless a later "
+                "re-run replaced them): " + ", ".join(f"`{n}`" for n in m["names"])
                 + f", same protocol and seed, at commit {m['commit']} ({m['wall'] / 60:.1f} min wall); "
-                f"the first run's rows of these functions are in `{m['replaced']}`.",
+                f"the rows they replaced are in `{m['replaced']}` (under this commit).",
                 "",
             ]
     n_doc = sum(len(r.get("over_doc", ())) for r in rows)
@@ -713,7 +713,8 @@ if __name__ == "__main__":
     ap.add_argument("--in-process", action="store_true", help="deep profile in this process (no isolation)")
     ap.add_argument("--rows-json", help="also write the deep profile's rows to this JSON file")
     ap.add_argument("--merge-rows", help="deep profile with --only: replace those functions' rows in this JSON "
-                    "file of a whole run (--rows-json) by this run's and write the report of the merged rows (the "
+                    "file of a whole run (benchmarks/results/reliability_rows.json, or --rows-json) by this run's, "
+                    "write the merged rows back to it and the report of the merged rows (the "
                     "replaced rows to benchmarks/results/reliability_replaced_rows.json)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inflight", help=argparse.SUPPRESS)
@@ -738,18 +739,32 @@ if __name__ == "__main__":
                 whole = json.load(fh)
             names = [r["name"] for r in rows]
             replaced = ROOT / "benchmarks" / "results" / "reliability_replaced_rows.json"
+            # the replaced rows, per re-run (a file from before this accumulated holds one plain list)
+            kept = []
+            if whole["info"].get("merged") and replaced.exists():
+                with open(replaced) as fh:
+                    kept = json.load(fh)
+                kept = [dict(commit=None, rows=kept)] if kept and "rows" not in kept[0] else kept
             with open(replaced, "w") as fh:
-                json.dump([r for r in whole["rows"] if r["name"] in names], fh)
+                json.dump(kept + [dict(commit=head, rows=[r for r in whole["rows"] if r["name"] in names])], fh)
             new_rows = {r["name"]: r for r in rows}
             merged = [new_rows.get(r["name"], r) for r in whole["rows"]]
-            info = dict(whole["info"], merged=dict(names=names, commit=head, wall=info["wall"],
-                                                   replaced=replaced.name))
+            earlier = whole["info"].get("merged") or []
+            earlier = [earlier] if isinstance(earlier, dict) else earlier
+            info = dict(whole["info"], merged=earlier + [dict(names=names, commit=head, wall=info["wall"],
+                                                              replaced=replaced.name)])
             if not whole["info"].get("speed"):   # (a whole run from before the speed line)
                 info.update(speed=speed, speed_note="measured at the start of the re-run")
             write_deep(merged, args.seconds, args.seed, info, args.examples)
             rows = merged
+            # the merged rows replace the file's, so that later re-runs merge into this state
+            with open(args.merge_rows, "w") as fh:
+                json.dump(dict(rows=rows, info=info), fh)
         elif not args.only:
             write_deep(rows, args.seconds, args.seed, info, args.examples)
+            # every row of the report beside it: a later --merge-rows re-run starts from these
+            with open(ROOT / "benchmarks" / "results" / "reliability_rows.json", "w") as fh:
+                json.dump(dict(rows=rows, info=info), fh)
         if args.rows_json:
             with open(args.rows_json, "w") as fh:
                 json.dump(dict(rows=rows, info=info), fh)
