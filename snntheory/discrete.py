@@ -1745,7 +1745,7 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
 
 
 #: a quenched node's mixture rate whose grid refinement stopped with this relative change (or less)
-#: is kept (the layer's quadrature over nodes is accurate to ~1e-3)
+#: is kept (far inside the quenched layer's stated 2 % agreement with simulation)
 _QUENCHED_NODE_CHANGE = 1e-5
 #: below this rate a stopped mixture refinement gives way to the node's Gaussian rate
 _QUENCHED_GAUSS_BELOW = 1e-5
