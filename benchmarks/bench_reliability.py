@@ -613,6 +613,12 @@ def write(rows, seconds):
     print(f"wrote {out}")
 
 
+def _merges(info):
+    """The re-runs merged into a whole run's rows (a list; one dict before they accumulated)."""
+    merges = info.get("merged") or []
+    return [merges] if isinstance(merges, dict) else list(merges)
+
+
 def write_deep(rows, seconds, seed, info=None, max_examples=None):
     out = ROOT / "benchmarks" / "results" / "reliability.md"
     tot = sum(r["n"] for r in rows)
@@ -659,8 +665,7 @@ def write_deep(rows, seconds, seed, info=None, max_examples=None):
                + ", ".join(f"{k} {v:.2f} s" for k, v in info["speed"].items()) + "." if info.get("speed") else ""),
             "",
         ]
-        merges = info.get("merged") or []
-        for m in [merges] if isinstance(merges, dict) else merges:   # (one dict before merges accumulated)
+        for m in _merges(info):
             lines += [
                 f"Re-run after fixes ({len(m['names'])} functions, the rows below are theirs unless a later "
                 "re-run replaced them): " + ", ".join(f"`{n}`" for n in m["names"])
@@ -749,9 +754,7 @@ if __name__ == "__main__":
                 json.dump(kept + [dict(commit=head, rows=[r for r in whole["rows"] if r["name"] in names])], fh)
             new_rows = {r["name"]: r for r in rows}
             merged = [new_rows.get(r["name"], r) for r in whole["rows"]]
-            earlier = whole["info"].get("merged") or []
-            earlier = [earlier] if isinstance(earlier, dict) else earlier
-            info = dict(whole["info"], merged=earlier + [dict(names=names, commit=head, wall=info["wall"],
+            info = dict(whole["info"], merged=_merges(whole["info"]) + [dict(names=names, commit=head, wall=info["wall"],
                                                               replaced=replaced.name)])
             if not whole["info"].get("speed"):   # (a whole run from before the speed line)
                 info.update(speed=speed, speed_note="measured at the start of the re-run")

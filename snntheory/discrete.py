@@ -92,8 +92,11 @@ _STALL = 0.5
 #: Below this rate the Gaussian chain is re-solved by GTH elimination (relative accuracy kept).
 _GTH_BELOW = 1e-7
 _SQ2PI = math.sqrt(2.0 * math.pi)
-#: exp(-z^2 / 2) is exactly 0.0 in double precision beyond this many SDs
+#: exp(-z^2 / 2) and the normal tail Phi(-z) are exactly 0.0 in double precision beyond this many SDs
 _Z_EXP_ZERO = 38.7
+#: fc_outer evaluates a mixture's kernel on bands of row blocks of this many rows, for kernels of at
+#: least _BAND_MIN_ENTRIES entries (smaller ones densely)
+_KERNEL_BLOCK, _BAND_MIN_ENTRIES = 128, 65536
 _RESETS = ("zero", "subtract")
 #: a (not necessarily normalised) probability weight
 _PROB_WEIGHT = Domain(low=0.0, low_open=False)
@@ -309,17 +312,18 @@ class _Chain:
 
     def fc_outer(self, a, b):
         """``fc(a[:, None] - b[None, :])`` for ascending ``a`` (R,) and ``b`` (C,): with several
-        components, each only on the blocks of 128 rows x the columns where some entry of the
+        components, each only on the blocks of _KERNEL_BLOCK rows x the columns where some entry of the
         block is within _Z_EXP_ZERO SDs of the component's mean (elsewhere its exponential is 0.0
         exactly), added in the same order as :meth:`fc`: the same array, bit for bit."""
-        if self.cw.size == 1 or a.size * b.size < 65536 or np.any(np.diff(b) < 0.0) or np.any(np.diff(a) < 0.0):
+        if (self.cw.size == 1 or a.size * b.size < _BAND_MIN_ENTRIES or np.any(np.diff(b) < 0.0)
+                or np.any(np.diff(a) < 0.0)):
             return self.fc(a[:, None] - b[None, :])
         out = np.zeros((a.size, b.size))
         for c, mu, sd in zip(self.cw, self.cm, self.cs):
             lo = np.searchsorted(b, a - mu - _Z_EXP_ZERO * sd, side="left")
             hi = np.searchsorted(b, a - mu + _Z_EXP_ZERO * sd, side="right")
-            for r0 in range(0, a.size, 128):
-                r1 = min(r0 + 128, a.size)
+            for r0 in range(0, a.size, _KERNEL_BLOCK):
+                r1 = min(r0 + _KERNEL_BLOCK, a.size)
                 c0, c1 = int(lo[r0]), int(hi[r1 - 1])     # both nondecreasing along the rows
                 if c1 <= c0:
                     continue
@@ -633,10 +637,10 @@ class _Chain:
 
     def _kernel_fill(self, n, span):
         """Components x the fraction of the n x n kernel :meth:`fc_outer` evaluates: each
-        component's window of 2 _Z_EXP_ZERO SDs over the grid's span, plus a block of 128 rows."""
-        if self.cw.size == 1 or n * n < 65536 or not span > 0.0:
+        component's window of 2 _Z_EXP_ZERO SDs over the grid's span, plus a block of rows."""
+        if self.cw.size == 1 or n * n < _BAND_MIN_ENTRIES or not span > 0.0:
             return float(self.cw.size)
-        return float(np.sum(np.minimum(1.0, 2.0 * _Z_EXP_ZERO * self.cs / span + 128.0 / n)))
+        return float(np.sum(np.minimum(1.0, 2.0 * _Z_EXP_ZERO * self.cs / span + _KERNEL_BLOCK / n)))
 
     def check_first_solve(self):
         """Raise, without solving, the error the first solve of :meth:`converged` would raise for

@@ -75,7 +75,7 @@ _DU_SURROGATE = 0.025
 #: Half-width (in SDs) of the cells around a state that _smoothed_g2 integrates by partial moments.
 _Z_SUPPORT = 10.0
 #: exp(-z^2 / 2) and the normal tail are 0.0 in double precision beyond this many SDs.
-_Z_UNDERFLOW = 40.0
+_Z_UNDERFLOW = discrete._Z_EXP_ZERO
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _SQRT2 = math.sqrt(2.0)
