@@ -70,6 +70,11 @@ _N_MAX_GTH = 900
 _N_MAX_SPARSE = 40000
 #: Largest grid of isi_moments' dense backward solve (beyond: the kernel's band, sparse LU)
 _N_DENSE_BACKWARD = _N_MAX
+#: isi_moments: the backward solve's E[T] must agree with the stationary solve's 1/rate to this
+#: relative accuracy (the variance's error is about this times E[T^2]); beyond it the ISI is taken
+#: as geometric only if its mean is at least _RARE_ESCAPE steps (rare escape)
+_BACKWARD_AGREE = 1e-6
+_RARE_ESCAPE = 1e6
 _N_DENSE_BANDED = 1000
 #: Zero-input orbits (of the reset state, of the density's breakpoints) are followed until their
 #: weight q0^n (q0^n/beta^n for the size of a density jump) falls below these.
@@ -169,6 +174,7 @@ class _Solution(NamedTuple):
     atoms_mass: np.ndarray
     mean_steps: float  # renewal: mean ISI in steps; stationary: 1/rate
     tail_mass: float = 0.0  # mass of the exponential tail beyond the grid (beta = 1 closure)
+    factor: object = None  # sparse solves: the LU of a bordered matrix whose leading nodes x nodes block is I - K
 
 
 class _Chain:
@@ -376,6 +382,19 @@ class _Chain:
                 # law N((m - theta)/(1 - beta), s^2/(1 - beta^2)) above threshold; cover it
                 mu_s = (self.mean_inc - self.theta) / (1.0 - b)
                 high = max(high, mu_s + _C_LOW * self.s_inc / math.sqrt(1.0 - b * b))
+            # above threshold the chain spikes at every step, V <- beta V + I - theta: a walk whose
+            # drift at V >= v_th is at most d = m - theta - (1 - beta) v_th. For d < 0 it returns,
+            # and its stationary law decays above v_th as a ruin tail, exp(-2 |d| x / s^2): cover
+            # it to e^-40 as the lower end does (with large noise the one-step reach above cut 1 %
+            # of the mass: rates 1.5 % low, one membrane mean 9 % low). With a leak the excursion
+            # from its entrance (within an increment SD of v_th) is the always-spiking chain, whose
+            # spread is s / sqrt(1 - beta^2): the nearer bound holds
+            d_up = self.mean_inc - self.theta - (1.0 - b) * vth
+            if d_up < 0.0:
+                walk = _C_RUIN * self.var_inc / -d_up
+                if b < 1.0:
+                    walk = min(walk, self.s_inc + _C_LOW * self.s_inc / math.sqrt(1.0 - b * b))
+                high = max(high, vth + walk)
             if self.tail is not None and self.tail[0] < 0:
                 high = self.tail[1]
         return low, high
@@ -469,21 +488,22 @@ class _Chain:
         # row pivoting spread it (one measured case: 85e6 factor entries, 30 s). I - K W is column
         # diagonally dominant (K W substochastic), so elimination in the natural order with diagonal
         # pivots is stable and keeps the band (1.9e6 entries, 0.1 s)
-        sol = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(rhs)
+        lu = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+        sol = lu.solve(rhs)
         p, rate = sol[:n], float(sol[-1])
         if rate > 0.5:
             # as in solve: near one spike per step the bordered solve's absolute rounding matters;
             # the renewal form (I - K) g = b keeps E[ISI] = orbit + ref + int g to relative accuracy
             inner = mat[:-1, :-1].tocsc()
-            g = splu(inner, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(
-                -mat[:-1, [size - 1]].toarray().ravel())
+            lu = splu(inner, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+            g = lu.solve(-mat[:-1, [size - 1]].toarray().ravel())
             rate = 1.0 / (float(np.sum(wr)) + self.ref + float(mat[[size - 1], :-1].toarray().ravel() @ g))
             p = rate * g[:n]
             sol = np.concatenate([rate * g, [rate]])
         atoms_m = rate * wr
         atoms_m[0] = rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref
         return _Solution(rate, u, w, p, xr.copy(), atoms_m, 1.0 / rate if rate > 0 else math.inf,
-                         float(sol[n]) if nt else 0.0)
+                         float(sol[n]) if nt else 0.0, lu)
 
     def solve(self, refine=0, order=_ORDERS[-1]) -> _Solution:
         low, high = self.bounds()
@@ -1319,7 +1339,7 @@ def _check_increments(increments):
     return increments
 
 
-def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what, v_lower=None):
+def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what, v_lower=None, tails=True):
     _check_increments(increments)
     m, s, beta, v_th, v_reset, ref, low = (float(x) for x in _validate(
         0.0 if increments is not None else m, 0.0 if increments is not None else s,
@@ -1335,7 +1355,7 @@ def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what,
     if beta == 1.0 and inc.mean <= 0.0 and v_lower is None:
         raise ParameterError(f"{what} with beta = 1 needs a positive mean increment or v_lower (otherwise the "
                              f"membrane drifts away and has no stationary distribution); got mean {inc.mean:g}")
-    return _Chain(beta, inc, v_th, v_reset, reset, int(ref), None if v_lower is None else low)
+    return _Chain(beta, inc, v_th, v_reset, reset, int(ref), None if v_lower is None else low, tails=tails)
 
 
 def stationary_density(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
@@ -1455,28 +1475,40 @@ def _moments(d: StationaryDensity):
 
 def _backward_moments(chain: _Chain, sol: _Solution):
     """(h1, h2) = (E[T], E[T^2]) on the solution's nodes from the killed backward equations
-    h1 = 1 + B h1, h2 = 2 h1 - 1 + B h2. Dense LU up to _N_DENSE_BACKWARD nodes; beyond (the sparse
-    rate solve's grids, a Gaussian increment without atom) through the forward kernel's band:
-    B = W^-1 K^T W with W = diag(w), so (I - K^T)(W h) = W rhs (sparse LU, natural order as in
-    solve_sparse)."""
-    u, w = sol.nodes, sol.weights
+    h1 = 1 + B h1, h2 = 2 h1 - 1 + B h2 of the chain the rate solve discretised (B = W^-1 K^T W,
+    W the quadrature weights; no tail closure: see isi_moments), so that E[T] from the reset is that
+    chain's 1/rate - ref. Dense LU up to _N_DENSE_BACKWARD nodes;
+    beyond (the sparse rate solve: one Gaussian increment, no atom), (I - K^T)(W h) = W rhs by
+    transposed solves with the rate solve's sparse LU of the bordered matrix M = [[I - K, C],
+    [D, E]] (k border rows): with M^T [x_0; z_0] = [y; 0] and M^T [X; Z] = [0; I_k],
+    x = x_0 - X Z^-1 z_0 solves (I - K^T) x = y (Z is invertible as M and I - K are)."""
+    u = sol.nodes
     if u.size <= _N_DENSE_BACKWARD:
-        A = np.eye(u.size) - _backward(chain, sol)
+        A = -_backward(chain, sol)
+        A[np.diag_indices_from(A)] += 1.0
         with one_blas_thread():
             lu = linalg.lu_factor(A, check_finite=False)
-            h1 = linalg.lu_solve(lu, np.ones(u.size), check_finite=False)
+            h1 = linalg.lu_solve(lu, np.ones(A.shape[0]), check_finite=False)
             return h1, linalg.lu_solve(lu, 2.0 * h1 - 1.0, check_finite=False)
-    if chain.q0 > 0.0 or chain.cw.size != 1:
+    if sol.factor is None:      # beyond the dense cap only the sparse solve (one Gaussian, no atom) goes
         raise ConvergenceError(f"isi_moments: the backward solve would need a dense {u.size} x {u.size} matrix "
                                f"(> {_N_DENSE_BACKWARD} nodes) for an increment law with several components; use "
                                "Gaussian increments, or a larger increment SD relative to the voltage range")
-    from scipy import sparse
-    from scipy.sparse.linalg import splu
+    lu, w = sol.factor, sol.weights
+    n = w.size
+    k = lu.shape[0] - n
+    if k:
+        border = np.zeros((n + k, k))
+        border[n:, :] = np.eye(k)
+        xz = lu.solve(border, trans="T")
+        x_b, z_b = xz[:n], xz[n:]
 
-    mat = (sparse.identity(u.size, format="csc") - _banded_kernel(chain, u, w, u < chain.v_th).T).tocsc()
-    lu = splu(mat, permc_spec="NATURAL", diag_pivot_thresh=0.0)
-    h1 = lu.solve(w) / w
-    return h1, lu.solve(w * (2.0 * h1 - 1.0)) / w
+    def solve_transposed(y):
+        x0 = lu.solve(np.concatenate([y, np.zeros(k)]), trans="T")
+        return x0[:n] - x_b @ np.linalg.solve(z_b, x0[n:]) if k else x0
+
+    h1 = solve_transposed(w) / w
+    return h1, solve_transposed(w * (2.0 * h1 - 1.0)) / w
 
 
 def _backward(chain: _Chain, sol: _Solution, order=_ORDERS[-1]):
@@ -1522,6 +1554,22 @@ def _panel_ends(nodes, order):
     return centre - half, centre + half
 
 
+def _isi_variance(t1, t2, t_mean):
+    """Var T from the backward solve's (E[T], E[T^2]) = (t1, t2), given the exact mean t_mean
+    (1/rate of the stationary solve, whose chain the backward one discretises). The two means agree
+    to the grid's truncation and rounding; when escape is rare, I - B is nearly singular and the
+    backward solve loses accuracy while the stationary one does not: T is then geometric to
+    O(relaxation steps / E[T]). Anything else is refused, never a geometric guess."""
+    if abs(t1 - t_mean) <= _BACKWARD_AGREE * t_mean:
+        # a (near-)deterministic ISI leaves t2 - t1^2 at rounding, possibly below 0
+        return max(t2 - t1 * t1, 0.0)
+    if t_mean >= _RARE_ESCAPE:
+        return t_mean * (t_mean - 1.0)
+    raise ConvergenceError(f"isi_moments: the backward solve's mean ISI {t1:.9g} disagrees with the stationary "
+                           f"solve's {t_mean:.9g} (relative {abs(t1 - t_mean) / t_mean:.2g} > {_BACKWARD_AGREE:g}) "
+                           f"at a mean ISI below {_RARE_ESCAPE:g} steps, where the ISI is not geometric")
+
+
 def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, increments=None) -> ISIMoments:
     r"""Mean, variance and CV of the inter-spike interval (in steps) of the stationary chain.
 
@@ -1536,7 +1584,14 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     :math:`h_1 = E[T]` and :math:`h_2 = E[T^2]` solve the killed backward equations
     :math:`h_1 = 1 + \mathcal B h_1` and :math:`h_2 = 2h_1 - 1 + \mathcal B h_2`
     (:math:`\mathcal B f(v) = E[f(\beta v + I);\ \beta v + I < v_\mathrm{th}]`), discretised on
-    the same nodes as :func:`firing_probability`. The ISI is ``ref_steps + T``.
+    the same nodes as :func:`firing_probability`. The ISI is ``ref_steps + T``; its mean is the
+    stationary solve's exact ``1/rate`` and the backward mean must agree with it to 1e-6 (the
+    variance's error is about that times :math:`E[T^2]`). Where they disagree the ISI is taken as
+    geometric only for mean ISIs of 1e6 steps and more (rare escape, where the backward system is
+    nearly singular); below, ``ConvergenceError``. At ``beta = 1`` the grid reaches the ruin depth
+    below the reset (20 s^2/m) instead of the rate solve's lumped exponential tail state, which
+    is exact for the stationary measure but not for the time spent in it: such grids (up to 40,000
+    nodes, sparse) take up to ~1 s; deeper ones (mean increment below ~0.004 of its SD) are refused.
 
     Examples
     --------
@@ -1547,7 +1602,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     >>> bool(abs(isi.mean * p - 1) < 1e-8), bool(0 < isi.cv < 1)
     (True, True)
     """
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments")
+    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments", tails=False)
     sol = chain.converged()
     if sol.rate == 0.0:
         # escapes rarer than ~1e-308 per step: the mean ISI is beyond the double range, and the
@@ -1565,16 +1620,9 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
             kern = kern + chain.q0 * _interp_matrix(y, y < chain.v_th, lo, hi, _ORDERS[-1])
         t1 = float(1.0 + (kern @ h1)[0])
         t2 = float(2.0 * t1 - 1.0 + (kern @ h2)[0])
-        # the renewal identity E[T] = 1/rate - ref holds exactly; the rate comes from the
-        # (well-conditioned) stationary solve, the backward solve loses accuracy when escape is
-        # rare (I - B nearly singular): then T is geometric to O(relaxation steps / E[T])
         t_rate = 1.0 / sol.rate - chain.ref
-        if abs(t1 - t_rate) <= 1e-6 * t_rate and t2 > t1 * t1:
-            var = t2 - t1 * t1
-        else:
-            var = t_rate * (t_rate - 1.0)
-        t1 = t_rate
-        mean = chain.ref + t1
+        var = _isi_variance(t1, t2, t_rate)
+        mean = chain.ref + t_rate
     else:
         p = sol.density
         theta = chain.theta
@@ -1588,13 +1636,8 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         rho = rho / sol.rate
         t1 = float((w * rho) @ h1)
         t2 = float((w * rho) @ h2)
-        t_rate = 1.0 / sol.rate  # the mean ISI of a stationary point process (exact)
-        if abs(t1 - t_rate) <= 1e-6 * t_rate and t2 > t1 * t1:
-            var = t2 - t1 * t1
-        else:
-            var = t_rate * (t_rate - 1.0)  # rare escape: geometric (see the renewal branch)
-        mean = t_rate
-    var = max(var, 0.0)
+        mean = 1.0 / sol.rate  # the mean ISI of a stationary point process (exact)
+        var = _isi_variance(t1, t2, mean)
     with np.errstate(over="ignore"):
         # E[T]^2 beyond the double range (rates below ~1e-154): var is inf, the CV stays finite
         cv = math.sqrt(var) / mean if math.isfinite(var) else math.sqrt(max(1.0 - 1.0 / (mean - chain.ref), 0.0))
@@ -1614,7 +1657,11 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     The killed forward operator of :func:`firing_probability` applied step by step to the
     post-spike state distribution: :math:`P(T > t) = \int \phi_t`, :math:`\phi_{t+1}(u) =
     \int \phi_t(v) k(u - \beta v)\,dv` (:math:`u < v_\mathrm{th}`); an atom of the increment at 0
-    adds the zero-input push (and the reset state's zero-input orbit as point masses).
+    adds the zero-input push (and the reset state's zero-input orbit as point masses). Each entry
+    is the mass crossing at that step (non-negative, with relative accuracy far into the tail);
+    at ``beta = 1`` the grid reaches the ruin depth as in :func:`isi_moments`. Cost: the rate
+    solve plus ``n_steps`` products with the killed kernel, linear in ``n_steps`` (on the largest,
+    40,000-node grids ~15 ms a step).
 
     Examples
     --------
@@ -1626,7 +1673,7 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     True
     """
     n = check_int("n_steps", n_steps)
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution")
+    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution", tails=False)
     sol = chain.converged()
     u, w = sol.nodes, sol.weights
     order = _ORDERS[-1]
@@ -1667,16 +1714,19 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
         shift = 0
     pmf = np.zeros(n)
     steps = [first]
-    surv = 1.0 - first
+    q_u = w * q_spike(u)
     for _ in range(n - 1 - shift):
+        # the step's crossing mass itself, not a difference of survivals (~1 each: that left
+        # rounding of -3e-13 where the ISI is surely longer, and no relative accuracy in the tail)
+        crossed = float(q_u @ phi)
         nxt = K @ phi
         if atom_m > 0.0:
+            crossed += atom_m * float(q_spike(np.array([atom_x]))[0])
             nxt = nxt + atom_m * chain.fc(u - chain.beta * atom_x) * alive
             atom_x = chain.beta * atom_x + chain.a
             atom_m = atom_m * q0 if atom_x < chain.v_th else 0.0
-        s_new = float(w @ nxt) + atom_m
-        steps.append(surv - s_new)
-        surv, phi = s_new, nxt
+        steps.append(crossed)
+        phi = nxt
     vals = np.array(steps[: max(0, n - shift)])
     pmf[shift: shift + vals.size] = vals
     return pmf
