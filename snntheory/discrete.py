@@ -155,6 +155,11 @@ class _BelowAtomFloor(ConvergenceError):
     """A chain with an atom in its increments whose first solve's rate is below _GTH_BELOW."""
 
 
+class _AlwaysSpiking(ParameterError):
+    """The perfect integrator with the subtract reset and a mean increment of at least v_th - v_reset:
+    no stationary membrane distribution; every ISI is one step (in the limit)."""
+
+
 class _RefinementStopped(ConvergenceError):
     """The dense solve's grid refinement stopped (budget, node cap, stall, or halvings used up)
     before _CHECK: ``rate`` is the last order-12 solve's rate, ``change`` the relative change
@@ -1355,6 +1360,12 @@ def _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, what,
     if beta == 1.0 and inc.mean <= 0.0 and v_lower is None:
         raise ParameterError(f"{what} with beta = 1 needs a positive mean increment or v_lower (otherwise the "
                              f"membrane drifts away and has no stationary distribution); got mean {inc.mean:g}")
+    if beta == 1.0 and reset == "subtract" and ref == 0 and inc.mean >= v_th - v_reset:
+        raise _AlwaysSpiking(
+            f"{what}: the mean increment m must be below v_th - v_reset = {v_th - v_reset:g} with beta = 1, the "
+            f"subtract reset and no refractory period; got {inc.mean:g}: the membrane climbs by the difference "
+            "at every step and has no stationary distribution (the neuron fires at every step: "
+            "firing_probability is 1, every ISI 1 step)")
     return _Chain(beta, inc, v_th, v_reset, reset, int(ref), None if v_lower is None else low, tails=tails)
 
 
@@ -1602,7 +1613,10 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
     >>> bool(abs(isi.mean * p - 1) < 1e-8), bool(0 < isi.cv < 1)
     (True, True)
     """
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments", tails=False)
+    try:
+        chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments", tails=False)
+    except _AlwaysSpiking:
+        return ISIMoments(np.float64(1.0), np.float64(0.0), np.float64(0.0))   # the limit: a spike every step
     sol = chain.converged()
     if sol.rate == 0.0:
         # escapes rarer than ~1e-308 per step: the mean ISI is beyond the double range, and the
@@ -1673,7 +1687,11 @@ def isi_distribution(n_steps, m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero"
     True
     """
     n = check_int("n_steps", n_steps)
-    chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution", tails=False)
+    try:
+        chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_distribution",
+                              tails=False)
+    except _AlwaysSpiking:
+        return np.eye(1, n)[0]      # the limit: every ISI one step
     sol = chain.converged()
     u, w = sol.nodes, sol.weights
     order = _ORDERS[-1]

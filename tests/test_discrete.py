@@ -737,6 +737,22 @@ def test_isi_moments_of_the_perfect_integrator_against_simulation(m, s, ref, n):
         assert pmf @ k**2 - (pmf @ k) ** 2 == pytest.approx(isi.var, rel=1e-6)
 
 
+@pytest.mark.parametrize("m,v_reset,v_lower", [(1.408, -0.223, None), (1.0, 0.0, None), (1.2, 0.0, -1.0)])
+def test_perfect_integrator_climbing_above_threshold_has_no_stationary_membrane(m, v_reset, v_lower):
+    """beta = 1, subtract reset, m >= v_th - v_reset: V climbs by m - theta at every step (a seeded
+    simulation's membrane mean was 740 where membrane_moments returned 1.19). No stationary
+    membrane law: refused, naming m; the ISIs are 1 step, the limit isi_moments returns."""
+    args = dict(beta=1.0, reset="subtract", v_reset=v_reset)
+    with pytest.raises(ParameterError, match="mean increment m"):
+        membrane_moments(m, 0.1, v_lower=v_lower, **args)
+    if m > 1.0 - v_reset:       # (at m = theta the walk above threshold is null recurrent: rate -> 1 slowly)
+        run = simulate_chain(m, 0.1, n_neurons=200, n_steps=500, burn_in=500, seed=2, **args)
+        assert run.rate == float(firing_probability(m, 0.1, **args)) == 1.0
+    isi = isi_moments(m, 0.1, **args)
+    assert (isi.mean, isi.var, isi.cv) == (1.0, 0.0, 0.0)
+    np.testing.assert_array_equal(isi_distribution(3, m, 0.1, **args), [1.0, 0.0, 0.0])
+
+
 @pytest.mark.parametrize("m,s", [(0.001, 0.01), (0.02, 0.05)])
 def test_isi_distribution_far_tail_is_positive_and_bounded(m, s):
     """beta = 1, start at 0: P(T <= n) lies between P(S_n >= 1) (a walk above 1 at step n has
