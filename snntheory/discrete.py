@@ -1451,7 +1451,8 @@ def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_ste
     atoms (:func:`stationary_density`), by the same quadrature (relative accuracy ~1e-9). The
     threshold pulls the mean below the free mean ``m/(1-beta)``; for ``beta < 1`` and a
     neuron that never fires the moments tend to the free ones ``m/(1-beta)`` and
-    ``s^2/(1-beta^2)``.
+    ``s^2/(1-beta^2)``. At ``beta = 1`` the membrane's exponential tail below the reset has scale
+    ``s^2/(2m)``: for ``m`` below ~1e-154 ``s^2`` its variance is beyond the double range (inf).
 
     Examples
     --------
@@ -1480,7 +1481,10 @@ def membrane_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_ste
 def _moments(d: StationaryDensity):
     wd = d.weights * d.density
     mean = float(wd @ d.v + d.atoms_mass @ d.atoms_v)
-    var = float(wd @ (d.v - mean) ** 2 + d.atoms_mass @ (d.atoms_v - mean) ** 2)
+    with np.errstate(over="ignore"):
+        # the perfect integrator's tail below the reset, of scale s^2 / (2 m): beyond the double
+        # range (m below ~1e-154 s^2) the variance is inf, the mean stays finite
+        var = float(wd @ (d.v - mean) ** 2 + d.atoms_mass @ (d.atoms_v - mean) ** 2)
     return mean, var
 
 
