@@ -1799,7 +1799,10 @@ def quenched_neuron_rate(neuron: LIF, n_in, p_in, w_bar, w_var, *, increments="m
     refinement stalls at the rounding floor of the atom solver, seen at rates ~1e-7..1e-6 with
     P(no input) > 0.5) that the atom solver cannot resolve to relative accuracy gets its Gaussian
     rate. A mixture rate whose refinement stops (cost budget, node cap, rounding floor) within
-    1e-5 relative change is returned to that accuracy; above it, ConvergenceError. A renewal
+    1e-5 relative change is returned to that accuracy; above it, ConvergenceError. A mixture
+    chain beyond the solver (its grid over the node cap, or P(no input) so near 1 that its
+    zero-input orbit is too long) raises ConvergenceError naming ``increments="gaussian"``; the
+    Gaussian model's rate does not stand in for it (1000x off for sparse, large jumps). A renewal
     neuron (zero reset or a refractory period) whose first step from the reset crosses except with
     a small probability ``P(T > 1)`` fires at ``1/(ref + 1 + P(T > 1))`` without the solve, when a
     Chernoff bound puts the later steps below 1e-9 of the interval (many active inputs with
@@ -1854,8 +1857,12 @@ def _quenched_rate(neuron, n, p, wb, v, increments, below_floor=False, dry_run=F
                 return exc.rate, below_floor
             if exc.rate >= _QUENCHED_GAUSS_BELOW:
                 raise
-        except ConvergenceError:
-            pass
+        except ConvergenceError as exc:
+            # the mixture chain's grid or zero-input orbit is beyond the solver: its rate is unknown,
+            # and the Gaussian chain's is another model's (1000x off for sparse, large jumps), not
+            # a stand-in; the caller may ask for that model
+            raise ConvergenceError(f"a quenched neuron's mixture chain (weight mean {wb:.4g}, spread {v:.4g}): "
+                                   f"{exc}; increments='gaussian' solves the Gaussian model instead") from None
     gauss = IncrementDistribution.gaussian(g * n * p * wb, g * math.sqrt(p * (1 - p) * n * (v + wb * wb)))
     return _rate_one(gauss, beta, v_th, v_reset, reset, ref, dry_run=dry_run), below_floor
 

@@ -627,20 +627,27 @@ def test_quenched_functions_refuse_an_oversized_node_before_solving_any(monkeypa
     """beta = 0.9999, 0.03 active inputs per step (the deep profile's case, which solved 24 nodes
     for 20 s before the 25th refused its grid): the lowest weight mean's chain needs more nodes
     than the solver allows, so quenched_rate_quantiles and quenched_layer refuse without a single
-    chain solve; that node refuses on its own too, and the highest one alone solves."""
+    chain solve; that node refuses on its own too. P(no input) = 0.97 asks for 1305 zero-input
+    steps: the highest node's mixture chain is refused as well (it used to return the Gaussian
+    model's rate in its place), and its Gaussian model solves."""
     import snntheory.discrete as discrete
 
     neuron = LIF.from_beta(0.9999, reset="subtract")
     n, p, mu_w, sd_w = 100, 0.0003, 0.0078, 0.003
+    for wb, v in [(mu_w - 6 * sd_w / 10, 0.5 * sd_w**2), (mu_w + 6 * sd_w / 10, sd_w**2)]:
+        with pytest.raises(ConvergenceError, match="zero-input steps.*increments='gaussian'"):
+            quenched_neuron_rate(neuron, n, p, wb, v)
     with pytest.raises(ConvergenceError, match="Nyström grid"):
-        quenched_neuron_rate(neuron, n, p, mu_w - 6 * sd_w / 10, 0.5 * sd_w**2)
-    assert 0.0 < quenched_neuron_rate(neuron, n, p, mu_w + 6 * sd_w / 10, sd_w**2) < 1.0
+        quenched_neuron_rate(neuron, n, p, mu_w - 6 * sd_w / 10, 0.5 * sd_w**2, increments="gaussian")
+    assert 0.0 < quenched_neuron_rate(neuron, n, p, mu_w + 6 * sd_w / 10, sd_w**2, increments="gaussian") < 1.0
     calls = []
     orig = discrete._Chain.converged
     monkeypatch.setattr(discrete._Chain, "converged", lambda self: calls.append(1) or orig(self))
-    with pytest.raises(ConvergenceError, match="Nyström grid"):
+    with pytest.raises(ConvergenceError, match="zero-input steps"):
         quenched_rate_quantiles(neuron, n, p, mu_w, sd_w, [0.5])
     with pytest.raises(ConvergenceError, match="Nyström grid"):
+        quenched_rate_quantiles(neuron, n, p, mu_w, sd_w, [0.5], increments="gaussian")
+    with pytest.raises(ConvergenceError, match="zero-input steps"):
         discrete.quenched_layer(neuron, n, p, mu_w, sd_w)
     assert calls == []
 
