@@ -721,6 +721,8 @@ if __name__ == "__main__":
                     "file of a whole run (benchmarks/results/reliability_rows.json, or --rows-json) by this run's, "
                     "write the merged rows back to it and the report of the merged rows (the "
                     "replaced rows to benchmarks/results/reliability_replaced_rows.json)")
+    ap.add_argument("--merge-from", help="with --merge-rows: merge the rows of this JSON file (an --only run's "
+                    "--rows-json, run meanwhile elsewhere) instead of running the functions")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inflight", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -729,16 +731,25 @@ if __name__ == "__main__":
             (row,) = run_deep(args.seconds, seed=args.seed, names={full}, verbose=False, inflight=args.inflight,
                               max_examples=args.examples)
             print("ROW " + json.dumps(row), flush=True)
-    elif args.deep:
-        load0, t0, speed = os.getloadavg(), time.monotonic(), _machine_speed()
-        if args.in_process:
-            rows = run_deep(args.seconds, args.only, args.seed, max_examples=args.examples)
-        else:
-            rows = run_isolated(args.seconds, args.only, args.seed, max_examples=args.examples)
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True).stdout.strip()
-        info = dict(load0=load0, load1=os.getloadavg(), wall=time.monotonic() - t0,
-                    isolated=not args.in_process, commit=head, speed=speed)
+    elif args.deep and args.merge_from:
+        if not args.merge_rows:
+            ap.error("--merge-from needs --merge-rows")
+        with open(args.merge_from) as fh:
+            run_ = json.load(fh)
+        rows, info = run_["rows"], run_["info"]
+        head, speed = info["commit"], info.get("speed")
+        args.only = ",".join(r["name"] for r in rows)
+    if args.deep and not args.worker:
+        if not args.merge_from:
+            load0, t0, speed = os.getloadavg(), time.monotonic(), _machine_speed()
+            if args.in_process:
+                rows = run_deep(args.seconds, args.only, args.seed, max_examples=args.examples)
+            else:
+                rows = run_isolated(args.seconds, args.only, args.seed, max_examples=args.examples)
+            head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                  text=True).stdout.strip()
+            info = dict(load0=load0, load1=os.getloadavg(), wall=time.monotonic() - t0,
+                        isolated=not args.in_process, commit=head, speed=speed)
         if args.merge_rows:
             with open(args.merge_rows) as fh:
                 whole = json.load(fh)
@@ -771,7 +782,7 @@ if __name__ == "__main__":
         if args.rows_json:
             with open(args.rows_json, "w") as fh:
                 json.dump(dict(rows=rows, info=info), fh)
-    else:
+    elif not args.worker:
         rows = run(args.seconds, args.only)
         if not args.only:
             write(rows, args.seconds)
