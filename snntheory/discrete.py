@@ -461,8 +461,9 @@ class _Chain:
         negligible (< e^-60) beyond 11 SDs, so the system is banded and solved sparsely."""
         return self.renewal and self.q0 == 0.0 and self.cw.size == 1
 
-    def solve_sparse(self, refine=0, order=_ORDERS[-1]) -> _Solution:
-        """The bordered renewal system of :meth:`solve` with the kernel's band only (sparse LU)."""
+    def solve_sparse(self, refine=0, order=_ORDERS[-1], keep_factor=False) -> _Solution:
+        """The bordered renewal system of :meth:`solve` with the kernel's band only (sparse LU; kept in
+        the solution's ``factor`` if asked: up to a few hundred MB on the largest grids)."""
         from scipy import sparse
         from scipy.sparse.linalg import splu
 
@@ -508,9 +509,9 @@ class _Chain:
         atoms_m = rate * wr
         atoms_m[0] = rate * (1.0 + self.ref) if self.reset == "zero" else rate * self.ref
         return _Solution(rate, u, w, p, xr.copy(), atoms_m, 1.0 / rate if rate > 0 else math.inf,
-                         float(sol[n]) if nt else 0.0, lu)
+                         float(sol[n]) if nt else 0.0, lu if keep_factor else None)
 
-    def solve(self, refine=0, order=_ORDERS[-1]) -> _Solution:
+    def solve(self, refine=0, order=_ORDERS[-1], keep_factor=False) -> _Solution:
         low, high = self.bounds()
         edges = self.breakpoints(low, high)
         width = _PANEL * self.s_res / 2**refine
@@ -518,7 +519,7 @@ class _Chain:
             try:
                 _gl_nodes(edges, width, order, _N_DENSE_BANDED)
             except ConvergenceError:
-                return self.solve_sparse(refine, order)
+                return self.solve_sparse(refine, order, keep_factor)
         u, w, pan_lo, pan_hi = _gl_nodes(edges, width, order, _N_MAX)
         A = -self.F(u, u) * w[None, :]
         A[np.diag_indices_from(A)] += 1.0
@@ -643,9 +644,11 @@ class _Chain:
         return _Solution(rate, u, w, pi[:n] / w, np.array(atoms_v), np.array(atoms_m),
                          1.0 / rate if rate > 0 else math.inf, tail_mass)
 
-    def converged(self) -> _Solution:
+    def converged(self, keep_factor=False) -> _Solution:
+        """The rate solve refined to _CHECK; ``keep_factor``: the returned solution keeps a sparse
+        solve's LU (isi_moments' backward solve reuses it; the superseded solves' are dropped)."""
         with one_blas_thread():
-            return self._converged()
+            return self._converged(keep_factor)
 
     def _dense_seconds(self, refine=0):
         """Estimated CPU seconds of the two dense solves (orders 12 and 8) on the panels halved
@@ -683,10 +686,10 @@ class _Chain:
         _check_grid_size(self.breakpoints(*self.bounds()), _PANEL * self.s_res, _ORDERS[1], cap)
         return cost
 
-    def _converged(self) -> _Solution:
+    def _converged(self, keep_factor=False) -> _Solution:
         dense = self.v_lower is None and not self._banded()
         cost = self.check_first_solve()
-        first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1])
+        first = self.solve_gth(0, _ORDERS[1]) if self.v_lower is not None else self.solve(0, _ORDERS[1], keep_factor)
         if (first.rate < _GTH_BELOW and self.q0 == 0.0) or self.v_lower is not None:
             last = None
             gth_first = first if self.v_lower is not None else None
@@ -725,7 +728,7 @@ class _Chain:
                         f"(> {_MAX_SECONDS:g} s); the increment SD is small relative to the voltage range the "
                         "membrane visits (raise it, or move beta away from 1), or use Gaussian increments",
                         previous.rate, last)
-            fine = first if refine == 0 else self.solve(refine, _ORDERS[1])
+            fine = first if refine == 0 else self.solve(refine, _ORDERS[1], keep_factor)
             if refine:
                 step = abs(fine.rate - previous.rate)
                 if step <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
@@ -746,20 +749,22 @@ class _Chain:
             err = abs(fine.rate - coarse.rate)
             if err <= _CHECK * abs(fine.rate) + _ABS_FLOOR:
                 return fine
-            previous = fine
-            rel = err / max(abs(fine.rate), _ABS_FLOOR)
+            # a superseded solve's LU is not kept alive beside the next one's (a few hundred MB each
+            # on the largest sparse grids)
+            previous, fine, first = fine._replace(factor=None), None, None
+            rel = err / max(abs(previous.rate), _ABS_FLOOR)
             if refine >= 2 and rel >= _STALL * last:
                 # the panels converge exponentially: a halving that does not shrink the change by
                 # _STALL has reached the floor of the solve's rounding (a tiny rate with an atom in
                 # the increments), and further halvings only cost time (up to 10 s at 2,000 nodes)
                 raise _RefinementStopped(
                     f"grid refinement stalled at {rel:.2g} relative change (previous halving {last:.2g}; "
-                    f"firing probability {fine.rate:.3g}): the solve's rounding floor, reached for tiny rates "
+                    f"firing probability {previous.rate:.3g}): the solve's rounding floor, reached for tiny rates "
                     f"with P(no input) = {self.q0:.3g}; raise the drive or the noise, or use Gaussian increments",
-                    fine.rate, rel)
+                    previous.rate, rel)
             last = rel
         raise _RefinementStopped(f"grid refinement did not reach {_CHECK:g} relative after 6 halvings of the "
-                                 f"panels (last change {last:.2g})", fine.rate, last)
+                                 f"panels (last change {last:.2g})", previous.rate, last)
 
 
 def _interp_matrix(y, ok, pan_lo, pan_hi, order):
@@ -1621,7 +1626,7 @@ def isi_moments(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0,
         chain = _scalar_chain(m, s, beta, v_th, v_reset, reset, ref_steps, increments, "isi_moments", tails=False)
     except _AlwaysSpiking:
         return ISIMoments(np.float64(1.0), np.float64(0.0), np.float64(0.0))   # the limit: a spike every step
-    sol = chain.converged()
+    sol = chain.converged(keep_factor=True)
     if sol.rate == 0.0:
         # escapes rarer than ~1e-308 per step: the mean ISI is beyond the double range, and the
         # ISI is geometric with that mean (the rare-escape limit below: CV -> 1)
