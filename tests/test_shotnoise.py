@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from snntheory import diffusion, shotnoise as sn
-from snntheory.errors import ParameterError
+from snntheory.errors import ConvergenceError, ParameterError
 from snntheory.simulate import simulate_shot_noise
 
 from strategies import invalid
@@ -480,7 +480,6 @@ def test_grid_refuses_fast_where_it_cannot_resolve():
     # solves before refusing. Both are ConvergenceErrors now, the second from an O(h^2)
     # prediction before the costliest solve (the 1.8 s full route also refused: correction 0.67)
     import time
-    from snntheory.errors import ConvergenceError
     kw = dict(tau_m=0.01, v_th=1.0, v_reset=0.0, amplitude="fixed")
     with pytest.raises(ConvergenceError, match="underflows"):
         sn.firing_rate(5000.0, 0.002, **kw)
@@ -498,3 +497,15 @@ def test_fpt_density_tiny_jumps_refused_not_out_of_memory():
     with warnings.catch_warnings(), pytest.raises(ConvergenceError):
         warnings.simplefilter("ignore", integrate.IntegrationWarning)   # the grid's moment quadrature
         sn.fpt_density(10.0, 5e-6, 5e-10, tau_m=1000.0, v_th=1.18831, v_start=-97.6244)
+
+
+def test_grid_spike_probability_in_the_subnormal_range_is_refused():
+    """Issue 14's deep profile (seed 31): v_th = 15,000 with a free mean of ~4,080 (ln rate -14,846 by
+    the closed form). The grid chain's spike probability per input came out subnormal (~1e-310),
+    the events per spike inf, the rate 0 * inf, and stationary_density raised "math domain error";
+    it is refused as the grid's underflow is, and the closed-form rate stays 0.0."""
+    kw = dict(rate_e=500000.0, a_e=0.3773422261472335, tau_m=0.021638572167136702, v_th=15000.0,
+              v_reset=-0.3311808032424154)
+    with pytest.raises(ConvergenceError, match="underflows a double"):
+        sn.stationary_density(0.5, **kw)
+    assert sn.log_firing_rate(**kw) < -14000 and sn.firing_rate(**kw) == 0.0
