@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from snntheory import LIF, wiener
-from snntheory.errors import ApproximationWarning, NoSolutionError, ParameterError
+from snntheory.errors import ApproximationWarning, ConvergenceError, NoSolutionError, ParameterError
 from snntheory.simulate import network, run_step_map
 from snntheory.wiener import _log_d, _Lattice
 from tests.strategies import invalid
@@ -612,3 +612,16 @@ def test_firing_probability_near_one_spike_per_step():
         q = scipy.stats.norm.cdf(-(m - 1.0) / s)
         assert p <= 1.0
         assert abs(p - 1.0 / (1.0 + q)) <= 1e-6 * q + 1e-15, (m, s, p, 1.0 / (1.0 + q))
+
+
+def test_mean_overshoot_refuses_an_unresolved_increment_law():
+    """Deep profile seed 31: s = 5e-13 on cells of 1e-4 V (the cell cap over the 2 V the lattice
+    spans) returned 1.25e-25, half of the first step's overshoot s / c (c = (theta - m)/s, the only
+    route to threshold at a downward drift); the lattice now refuses cells coarser than s/4. At
+    s = 1.4e-4 the two sparse solvers of the stationary law gave 9.4e-9 and 1.1e-7 for ~s/c = 1.8e-8."""
+    with pytest.raises(ConvergenceError, match="too coarse for an increment SD"):
+        wiener.mean_overshoot(-0.0009221397447907176, 5e-13)
+    with pytest.raises(ConvergenceError, match="too coarse for an increment SD"):
+        wiener.mean_overshoot(-0.09075968346027335, 0.0001402452400477572)
+    # resolved: the Siegmund limit as in the docstring
+    assert float(wiener.mean_overshoot(1e-3, 0.02)) / 0.02 == pytest.approx(wiener.BETA_STAR + 1e-3 / 0.02 / 4, abs=1e-3)
