@@ -1199,7 +1199,10 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
     solve) weighted by :math:`E[(X-\theta)^+] = s\,\psi((x+m-\theta)/s)`,
     :math:`\psi(z) = \varphi(z) + z\Phi(z)`. Without a lower bound and m <= 0 the walk is
     given an artificial reflecting floor max(θ, 12 s) below the reset, which changes the
-    overshoot by less than 1e-4 relative (it only alters how long the walk wanders below).
+    overshoot by less than 1e-4 relative where the walk returns from the floor's depth; with a
+    strong downward drift (crossings from the reset region rarer than from the floor, e.g.
+    m = -1, s = 0.02, v_th = 0.5) the crossings of the floored walk come from the floor and the
+    overshoot is up to 2x too small (a known gap, ``tests/test_wiener.py``).
     Cells of at most s/4 (error ~4e-3 at that bound); where the lattice's cell cap would make them
     coarser (s below ~4e-4 of the span), ConvergenceError.
 

@@ -625,3 +625,16 @@ def test_mean_overshoot_refuses_an_unresolved_increment_law():
         wiener.mean_overshoot(-0.09075968346027335, 0.0001402452400477572)
     # resolved: the Siegmund limit as in the docstring
     assert float(wiener.mean_overshoot(1e-3, 0.02)) / 0.02 == pytest.approx(wiener.BETA_STAR + 1e-3 / 0.02 / 4, abs=1e-3)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: the artificial reflecting floor of m <= 0 without v_lower makes the "
+                   "floor, not the reset region, the source of the crossings when the drift is strong")
+def test_mean_overshoot_of_a_strong_downward_drift_is_the_first_steps():
+    """m = -1, s = 0.02, v_th = 0.5: the walk crosses (if ever) at its first step, from the reset,
+    with c = (theta - m)/s = 75 SDs to go (a later step from -1 needs 125: e^-4700 less likely), so
+    the overshoot given crossing is s E[Z - c | Z > c] = s (1/R(c) - c), R the Mills ratio."""
+    from scipy import special
+
+    c = 1.5 / 0.02
+    excess = 1.0 / (special.erfcx(c / math.sqrt(2.0)) * math.sqrt(math.pi / 2.0)) - c
+    assert float(wiener.mean_overshoot(-1.0, 0.02, v_th=0.5)) == pytest.approx(0.02 * excess, rel=1e-3)
