@@ -738,7 +738,6 @@ if __name__ == "__main__":
             run_ = json.load(fh)
         rows, info = run_["rows"], run_["info"]
         head, speed = info["commit"], info.get("speed")
-        args.only = ",".join(r["name"] for r in rows)
     if args.deep and not args.worker:
         if not args.merge_from:
             load0, t0, speed = os.getloadavg(), time.monotonic(), _machine_speed()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -59,8 +58,6 @@ GRID_RTOL = 5e-2
 #: Grid points per smallest length scale on the coarse grid (the fine grid has twice as many);
 #: error after extrapolation: < 2e-4 relative against the exponential-amplitude closed form (tested).
 GRID_RESOLUTION = 6
-#: the largest double: a spike probability per input below its reciprocal gives inf events per spike
-_DOUBLE_MAX = sys.float_info.max
 #: Largest fine-grid size (dense linear algebra: the cost of a solve grows as its cube).
 GRID_MAX_POINTS = 2400
 #: Largest estimated CPU time (s, one core) of the dense complex solves of one chain-route FPT-density
@@ -563,11 +560,11 @@ def _grid_solve(re, ae, ri, ai, tau, th, vr, el, tref, amp, k_span, gth=False):
         full = np.maximum(prod + np.outer(b, spike), 0.0)
         pi = gth_stationary(full.T)
         p_spike = float(spike @ pi)
-        if not p_spike > 1.0 / _DOUBLE_MAX:
+        if not p_spike >= np.finfo(float).tiny:
             # GTH keeps relative accuracy but works in linear space: the stationary mass near
             # v_th underflowed (a drive many SDs below threshold, rate below ~1e-300 per input); a
-            # subnormal one (1e-310) made the events per spike inf and the rate 0 * inf (one seen:
-            # "math domain error" from its log)
+            # subnormal one (1e-310, below the smallest normal double) made the events per spike inf
+            # and the rate 0 * inf (one seen: "math domain error" from its log)
             raise ConvergenceError(
                 "shot-noise grid solver: the spike probability per input underflows a double (the drive is "
                 "many free SDs below v_th, rate below ~1e-300 Hz), so the grid cannot resolve it; "
