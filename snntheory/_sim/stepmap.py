@@ -181,6 +181,7 @@ def run_step_map(
     v = np.full(n_neurons, float(v_reset)) if v0 is None else np.array(np.broadcast_to(v0, (n_neurons,)), float)
     j = np.zeros(n_neurons)
     ref = np.zeros(n_neurons, dtype=np.int64)
+    frozen = np.zeros(n_neurons, dtype=bool)
     pending = np.zeros(n_neurons, dtype=bool)
     counts = np.zeros(n_neurons, dtype=np.int64)
     pop = np.zeros(n_steps, dtype=np.int64)
@@ -188,43 +189,55 @@ def run_step_map(
     v_sum = v_sumsq = 0.0
     theta = v_th - v_reset
     total = burn_in + n_steps
+    # each step writes its spikes and post-reset potential into one row of a chunk buffer, in
+    # place (the per-step cost of a few neurons is the ufunc calls' overhead), and the recorded
+    # rows are summed once per chunk
+    spikes_buf = np.empty((min(chunk, total), n_neurons), dtype=bool)
+    v_buf = np.empty((min(chunk, total), n_neurons))
     t = 0
     while t < total:
         k = min(chunk, total - t)
         increments = draw(rng, (k, n_neurons))
         for i in range(k):
-            inc = increments[i]
-            j = alpha * j + inc if alpha else inc
-            v = beta * v + gain * j
+            if alpha:
+                j *= alpha
+                j += increments[i]
+                drive = j
+            else:
+                drive = increments[i]
+            v *= beta
+            v += drive if gain == 1.0 else gain * drive
             if reset_delay:
                 if reset == "zero":
-                    v = np.where(pending, v_reset, v)
+                    np.copyto(v, v_reset, where=pending)
                 else:
-                    v = v - theta * pending
+                    np.subtract(v, theta, out=v, where=pending)
             if v_lower is not None:
                 np.maximum(v, v_lower, out=v)
             if ref_steps:
-                frozen = ref > 0
-                v[frozen] = v_reset
-                ref[frozen] -= 1
-            spikes = v >= v_th
+                np.greater(ref, 0, out=frozen)
+                np.copyto(v, v_reset, where=frozen)
+                np.subtract(ref, 1, out=ref, where=frozen)
+            spikes = np.greater_equal(v, v_th, out=spikes_buf[i])
             if record is not None:
                 record(t + i, v, spikes)
             if ref_steps:
-                ref[spikes] = ref_steps
+                np.copyto(ref, ref_steps, where=spikes)
             if reset_delay:
-                pending = spikes
+                np.copyto(pending, spikes)
             elif reset == "zero":
-                v[spikes] = v_reset
+                np.copyto(v, v_reset, where=spikes)
             else:
-                v[spikes] -= theta
-            if t + i >= burn_in:
-                r = t + i - burn_in
-                counts += spikes
-                pop[r] = spikes.sum()
-                v_sum += v.sum()
-                v_sumsq += np.dot(v, v)
-                if hist is not None:
-                    hist += np.histogram(v, bins=v_edges)[0]
+                np.subtract(v, theta, out=v, where=spikes)
+            v_buf[i] = v
+        first = max(burn_in - t, 0)            # the chunk's first recorded row
+        if first < k:
+            s_rec, v_rec = spikes_buf[first:k], v_buf[first:k]
+            counts += s_rec.sum(axis=0)
+            pop[t + first - burn_in:t + k - burn_in] = s_rec.sum(axis=1)
+            v_sum += float(v_rec.sum())
+            v_sumsq += float(np.einsum("ij,ij->", v_rec, v_rec))
+            if hist is not None:
+                hist += np.histogram(v_rec, bins=v_edges)[0]
         t += k
     return StepMapRun(counts, pop, n_steps, hist, None if v_edges is None else np.asarray(v_edges), v_sum, v_sumsq, v)
