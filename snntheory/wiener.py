@@ -883,32 +883,95 @@ class _Lattice:
             return p_spike, pi, idx
         return min(max(p_spike, 0.0), 1.0)
 
-    def mean_overshoot(self):
-        """E[V_spike - v_th] at the first passage from the reset point (Green's function)."""
-        # the occupation before the first passage from the reset is, up to a factor, the
-        # stationary law of the chain that re-injects at the reset after each crossing
-        # (regenerative cycles); that solve stays regular when crossings are very rare
+    def green(self):
+        """Expected visits of each cell before the first passage from the reset point, with the
+        mass that lands below the lattice killed (built with ``lower=None``, ``reset="zero"``).
+
+        One natural-order sparse solve of :math:`(I - P^T) g = P^T e_0` without pivoting: I - P
+        is an M-matrix, so the elimination only adds non-negative terms and every entry of g is
+        accurate to a few ulps relative, also where it is tiny (a tilted weighting multiplies
+        such entries by up to e^80 in :func:`_tilted_overshoot`)."""
+        mat, _ = self.transition()
+        n = self.n
+        a = (_sparse.identity(n, format="csc") - mat[:n, :n].T).tocsc()
+        b = mat[n, :n].toarray().ravel()     # the first landing from the reset atom
+        return _splu(a, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(b)
+
+    def occupation(self):
+        """The sources of the first passage from the reset point and their expected visits:
+        (positions, visits). With a lower atom, the stationary law of the chain that re-injects
+        at the reset after each crossing (proportional to the occupation per cycle; that solve
+        stays regular when crossings are rare); without one, the killed Green's function plus
+        the reset atom's single visit."""
+        if self.lower is None:
+            return np.append(self.centres, 0.0), np.append(self.green(), 1.0)
         _, g, idx = self.stationary(return_pi=True)
-        # from source x the step crosses with P = Phi(z), z = (x + m - theta)/s (the lattice's
-        # spike probability: the threshold is a cell edge), and overshoots by s e(-z) on average,
-        # e(c) = E[Z - c | Z > c] = 1/R(c) - c; the crossing-weighted mean of e over the sources
-        # is formed in log space (the crossing probabilities underflow for a strong downward drift)
         x = np.empty(idx.size)
         sel = idx < self.n
         x[sel] = self.centres[idx[sel]]
         for j, x0 in ((self.n, 0.0), (self.n + 1, self.lower)):
             x[idx == j] = x0
-        z = (x + self.m - self.theta) / self.s
-        keep = g > 0
-        if not np.any(keep):
+        return x, g
+
+
+def _weighted_excess(s, logw, z):
+    """The mean of the per-source mean excess s e(-z) (z = (x + m - theta)/s, e(c) = E[Z - c |
+    Z > c] = 1/R(c) - c) under the log weights ``logw`` (sources with -inf weight dropped);
+    where every weight underflows to -inf (each crossing > ~1e154 SDs away) the weight is all on
+    the largest z."""
+    keep = logw > -np.inf
+    if not np.any(keep):
+        if not np.any(np.isfinite(z)):
             raise ConvergenceError("the lattice's occupation before the first passage vanished (no source)")
-        logw = np.log(g[keep]) + log_ndtr(z[keep])
-        if not np.isfinite(logw.max()):
-            # every crossing is > ~1e154 SDs away (vanishing noise): the log weights underflow to
-            # -inf, and the weight is all on the source nearest the threshold (largest z)
-            return float(self.s * _mean_excess(-np.max(z[keep])))
-        wts = np.exp(logw - logw.max())
-        return float(self.s * np.dot(wts, _mean_excess(-z[keep])) / wts.sum())
+        return float(s * _mean_excess(-np.max(z)))
+    logw, z = logw[keep], z[keep]
+    wts = np.exp(logw - logw.max())
+    return float(s * np.dot(wts, _mean_excess(-z)) / wts.sum())
+
+
+def _first_passage_overshoot(m, s, theta, lower):
+    r"""E[V_T - v_th | T < inf] from the reset (x = 0) for the Gaussian walk N(m, s^2), threshold
+    at theta, on the lattice; ``lower`` the reflecting bound (relative to the reset) or None.
+
+    From a source x the step crosses with P = Phi(z), z = (x + m - theta)/s (the threshold is a
+    cell edge), overshooting by s e(-z) on average; the sources are weighted by their expected
+    visits before the first passage. Without a lower bound and m < 0 the walk is transient and
+    crosses with probability < 1; conditioned on crossing it is the exponential tilt of the walk
+    with drift |m| (the Gaussian step law times e^{gamma x}, gamma = 2|m|/s^2, is N(|m|, s^2)):
+
+    .. math::
+
+        E_P[f(R); T < \infty] = E_Q[f(R)\, e^{-\gamma (S_T - v_0)}],
+
+    so the sources are the tilted walk's visits G_Q(x), weighted by
+    e^{gamma (theta - x)} Phi(z) (the completed square of e^{-gamma r} times Q's crossing
+    density is P's), in log space. The tilted walk is killed below 80/gamma under the reset
+    (the untilted paths that return from there are e^-40 of those that cross) where that lattice
+    is small (gamma s >= 1), and otherwise given the reflecting floor max(theta, 12 s) below the
+    reset as for m >= 0 (there the tilt amplifies the solve's rounding by at most e^0.5)."""
+    if lower is not None or m >= 0.0:
+        lattice = _Lattice(m, s, theta, -max(theta, 12.0 * s) if lower is None else lower, "zero", depth=0.0)
+        gamma = 0.0
+    else:
+        gamma = -2.0 * m / (s * s)
+        if gamma * s >= 1.0:
+            lattice = _Lattice(-m, s, theta, None, "zero", depth=80.0 / gamma)
+        else:
+            lattice = _Lattice(-m, s, theta, -max(theta, 12.0 * s), "zero", depth=0.0)
+    if lattice.h > 2.0 * s / NODES_PER_STD:
+        # the cell cap leaves the increment law unresolved (error O((h/s)^2), 1e-3 at h = s/8):
+        # with s = 5e-13 and cells of 1e-4 V it returned half the first-step overshoot s/c
+        raise ConvergenceError(
+            f"mean_overshoot: the lattice's cells ({lattice.h:.3g} V: at most {_MAX_CELLS} over the "
+            f"{theta - lattice.bottom:.3g} V it spans) are too coarse for an increment SD of {s:.3g} V (at most "
+            f"{2.0 / NODES_PER_STD:g} SD per cell): raise s or lower the span v_th - v_lower")
+    x, g = lattice.occupation()
+    z = (x + m - theta) / s
+    with np.errstate(divide="ignore"):
+        logw = np.log(g) + log_ndtr(z)
+    if gamma:
+        logw += gamma * (theta - x)
+    return _weighted_excess(s, logw, z)
 
 
 def _per_step(fn, m, s, step_mean, step_std):
@@ -1196,15 +1259,25 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
 
     Computed exactly on the lattice of :func:`spike_count`: the expected occupation of each
     cell before the first passage (Green's function of the absorbing chain, one sparse
-    solve) weighted by :math:`E[(X-\theta)^+] = s\,\psi((x+m-\theta)/s)`,
-    :math:`\psi(z) = \varphi(z) + z\Phi(z)`. Without a lower bound and m <= 0 the walk is
-    given an artificial reflecting floor max(θ, 12 s) below the reset, which changes the
-    overshoot by less than 1e-4 relative where the walk returns from the floor's depth; with a
-    strong downward drift (crossings from the reset region rarer than from the floor, e.g.
-    m = -1, s = 0.02, v_th = 0.5) the crossings of the floored walk come from the floor and the
-    overshoot is up to 2x too small (a known gap, ``tests/test_wiener.py``).
+    solve) weighted by the crossing probability and mean excess of a step from it,
+    :math:`\Phi(z)` and :math:`s\,(1/R(-z) + z)`, :math:`z = (x+m-\theta)/s`. Without a lower
+    bound and m < 0 the walk crosses with probability < 1 and the result is the overshoot given
+    that it crosses: the walk conditioned on crossing is the exponential tilt of the walk with
+    drift |m| (:math:`E_P[f(R); T<\infty] = E_Q[f(R)\,e^{-\gamma(\theta + R)}]`,
+    :math:`\gamma = 2|m|/s^2`; Siegmund 1985, Ch. VIII), whose occupation is weighted in log
+    space, so the result is resolved also where crossing is an e^-285000 event (m = -0.0994,
+    s = 8.35e-4, θ = 1: 3.50e-6, about :math:`1/\gamma`: the walk climbs in many small steps,
+    not in one jump). The walk drifting
+    up, or the tilted one, is given an artificial reflecting floor max(θ, 12 s) below the reset
+    (paths that return from there cross with the same far-from-threshold overshoot law), or for
+    a strong tilt (γ s >= 1) killed 80/γ below it (e^-40 of the crossings return from there).
     Cells of at most s/4 (error ~4e-3 at that bound); where the lattice's cell cap would make them
     coarser (s below ~4e-4 of the span), ConvergenceError.
+
+    References
+    ----------
+    Siegmund D (1985) *Sequential Analysis*, Springer, Ch. VIII (the exponential change of
+    measure for random walks and ladder overshoots; Cor. 8.45, the m → 0 limit).
 
     Examples
     --------
@@ -1222,17 +1295,7 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
         if ss == 0.0:
             out[idx] = (math.ceil(theta / mm - 1e-12) * mm - theta) if mm > 0 else 0.0
             continue
-        if lower is None:
-            lower = -max(theta, 12.0 * ss)
-        lattice = _Lattice(mm, ss, theta, lower, "zero", depth=0.0)
-        if lattice.h > 2.0 * ss / NODES_PER_STD:
-            # the cell cap leaves the increment law unresolved (error O((h/s)^2), 1e-3 at h = s/8):
-            # with s = 5e-13 and cells of 1e-4 V it returned half the first-step overshoot s/c
-            raise ConvergenceError(
-                f"mean_overshoot: the lattice's cells ({lattice.h:.3g} V: at most {_MAX_CELLS} over the "
-                f"{theta - lower:.3g} V it spans) are too coarse for an increment SD of {ss:.3g} V (at most "
-                f"{2.0 / NODES_PER_STD:g} SD per cell): raise s or lower the span v_th - v_lower")
-        out[idx] = lattice.mean_overshoot()
+        out[idx] = _first_passage_overshoot(mm, ss, theta, lower)
     return scalar_or_array(out)
 
 
@@ -1362,7 +1425,7 @@ def _lattice_probability_one(m, s, theta, lower, reset):
         if theta >= 3.0 * s:
             r = _r_inf(m, s)  # finite-level correction < 3e-4 relative here (measured)
         else:
-            r = _Lattice(m, s, theta, -max(theta, 12.0 * s), "zero", depth=0.0).mean_overshoot()
+            r = _first_passage_overshoot(m, s, theta, None)
         return m / (theta + r)
     lat = _Lattice(m, s, theta, lower, reset, depth=0.0)
     if lat.capped:

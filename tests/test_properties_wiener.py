@@ -154,7 +154,7 @@ def test_overshoots_are_positive_and_finite(m, s, v_th):
 
 
 def test_overshoot_of_strong_downward_drift_tends_to_the_gaussian_excess():
-    # crossing only by a single huge jump from the floor region: E[Z - c | Z > c] ~ 1/c
+    # crossing only by a single huge jump from the reset: E[Z - c | Z > c] ~ s/c (c = 75)
     r = float(wiener.mean_overshoot(-1.0, 0.02, v_th=0.5))
     assert 0 < r < 0.02 * 0.1
 

@@ -617,8 +617,8 @@ def test_firing_probability_near_one_spike_per_step():
 def test_mean_overshoot_refuses_an_unresolved_increment_law():
     """Deep profile seed 31: s = 5e-13 on cells of 1e-4 V (the cell cap over the 2 V the lattice
     spans) returned 1.25e-25, half of the first step's overshoot s / c (c = (theta - m)/s, the only
-    route to threshold at a downward drift); the lattice now refuses cells coarser than s/4. At
-    s = 1.4e-4 the two sparse solvers of the stationary law gave 9.4e-9 and 1.1e-7 for ~s/c = 1.8e-8."""
+    route to threshold at a downward drift); the lattice now refuses cells coarser than s/4, as at
+    s = 1.4e-4 (where two sparse solvers of the then floored lattice gave 9.4e-9 and 1.1e-7)."""
     with pytest.raises(ConvergenceError, match="too coarse for an increment SD"):
         wiener.mean_overshoot(-0.0009221397447907176, 5e-13)
     with pytest.raises(ConvergenceError, match="too coarse for an increment SD"):
@@ -627,14 +627,74 @@ def test_mean_overshoot_refuses_an_unresolved_increment_law():
     assert float(wiener.mean_overshoot(1e-3, 0.02)) / 0.02 == pytest.approx(wiener.BETA_STAR + 1e-3 / 0.02 / 4, abs=1e-3)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the artificial reflecting floor of m <= 0 without v_lower makes the "
-                   "floor, not the reset region, the source of the crossings when the drift is strong")
 def test_mean_overshoot_of_a_strong_downward_drift_is_the_first_steps():
     """m = -1, s = 0.02, v_th = 0.5: the walk crosses (if ever) at its first step, from the reset,
     with c = (theta - m)/s = 75 SDs to go (a later step from -1 needs 125: e^-4700 less likely), so
-    the overshoot given crossing is s E[Z - c | Z > c] = s (1/R(c) - c), R the Mills ratio."""
+    the overshoot given crossing is s E[Z - c | Z > c] = s (1/R(c) - c), R the Mills ratio. (The
+    artificial reflecting floor the walk had before made the floor the source of the crossings:
+    2.00e-4.)"""
     from scipy import special
 
     c = 1.5 / 0.02
     excess = 1.0 / (special.erfcx(c / math.sqrt(2.0)) * math.sqrt(math.pi / 2.0)) - c
-    assert float(wiener.mean_overshoot(-1.0, 0.02, v_th=0.5)) == pytest.approx(0.02 * excess, rel=1e-3)
+    assert float(wiener.mean_overshoot(-1.0, 0.02, v_th=0.5)) == pytest.approx(0.02 * excess, rel=1e-6)
+
+
+def _walk_overshoots(m, s, theta, n, rng, kill=math.inf):
+    """Overshoots of n walks N(m, s^2) from 0 over theta (walks below -kill are dropped)."""
+    x, alive, out = np.zeros(n), np.ones(n, bool), []
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        x[idx] += m + s * rng.standard_normal(idx.size)
+        crossed = idx[x[idx] >= theta]
+        out.append(x[crossed] - theta)
+        alive[crossed] = False
+        alive[idx[x[idx] < -kill]] = False
+    return np.concatenate(out)
+
+
+def test_mean_overshoot_given_crossing_matches_a_simulation_of_the_transient_walk():
+    """m < 0: the overshoot of the walks that cross, simulated directly (walks 60/gamma below the
+    reset dropped: they return with probability e^-60). The reflecting floor the walk had before
+    gave 0.299 for m = -1.5 (simulated 0.338 +- 0.006): its crossings came partly from the floor."""
+    rng = np.random.default_rng(20261207)
+    for m, s, theta, n in [(-0.3, 1.0, 2.0, 300_000), (-1.5, 1.0, 1.0, 2_000_000)]:
+        r = _walk_overshoots(m, s, theta, n, rng, kill=30.0 * s * s / -m)
+        se = r.std() / math.sqrt(r.size)
+        assert abs(float(wiener.mean_overshoot(m, s, v_th=theta)) - r.mean()) <= 4.0 * se + 2e-3 * r.mean(), \
+            (m, r.mean(), se)
+
+
+def test_mean_overshoot_of_a_rare_climb_matches_importance_sampling():
+    """Deep profile seed 31: m = -0.0994, s = 8.35e-4, v_th = 1 crosses with probability ~e^-285000,
+    by ~10 steps against the drift (not by one jump, whose excess s/c = 6.3e-7 the floored lattice
+    returned as 3.3e-7 after 2-3 s). Reference: walks simulated with drift +|m| and weighted by
+    e^{-gamma R} (the likelihood ratio of the two walks at the crossing), gamma = 2|m|/s^2."""
+    m, s = -0.09940190179799573, 0.0008351536228057843
+    gamma = -2.0 * m / (s * s)
+    r = _walk_overshoots(-m, s, 1.0, 1_000_000, np.random.default_rng(7))
+    w = np.exp(-gamma * (r - r.min()))
+    w /= w.sum()
+    est = float(np.dot(w, r))
+    se = float(np.sqrt(np.sum(w * w * (r - est) ** 2)))
+    assert 1.0 / np.sum(w * w) > 30        # effective sample size
+    assert abs(float(wiener.mean_overshoot(m, s)) - est) <= 4.0 * se, (est, se)
+
+
+def test_mean_overshoot_killed_and_floored_tilts_agree():
+    """The two closures of the tilted walk (killed 80/gamma below the reset, or a reflecting
+    floor max(theta, 12 s) below it) at the same drifts, on either side of the switch gamma s = 1."""
+    from scipy.special import log_ndtr
+
+    s, theta = 1.0, 2.0
+    for m in (-0.2, -0.45, -0.6, -1.5):
+        gamma = -2.0 * m / (s * s)
+        out = []
+        for lattice in (wiener._Lattice(-m, s, theta, None, "zero", depth=80.0 / gamma),
+                        wiener._Lattice(-m, s, theta, -max(theta, 12.0 * s), "zero", depth=0.0)):
+            x, g = lattice.occupation()
+            z = (x + m - theta) / s
+            with np.errstate(divide="ignore"):
+                out.append(wiener._weighted_excess(s, np.log(g) + log_ndtr(z) + gamma * (theta - x), z))
+        assert out[0] == pytest.approx(out[1], rel=1e-9)
+        assert out[0] == pytest.approx(float(wiener.mean_overshoot(m, s, v_th=theta)), rel=1e-12)
