@@ -260,3 +260,24 @@ def test_fixed_point_is_where_the_iterated_map_goes():
         r = float(correlation_map(r, **kw).rho_out[0])
         path.append(r)
     assert np.all(np.diff(np.abs(np.array(path) - fp["c_star"])) < 0), (path, fp["c_star"])
+
+
+def test_replica_chain_gmres_start_reaches_the_power_iterations_limit(monkeypatch):
+    """Deep profile seed 31: a perfect integrator whose replicas dephase slowly took 1,700 steps
+    (2.3 s) to meet the power iteration's stopping rule, 0.4 % short of its limit. After
+    _KRYLOV_AFTER steps GMRES now jumps to the stationary law; reference: the power iteration
+    alone, run to a 1e-13 change per step (thousands of steps; one weight node here)."""
+    import snntheory.network as net
+
+    kw = dict(c=0.592939404575924, widths=[50, 40], w_means=[0.02], w_stds=[0.12826169370155258],
+              neuron=LIF.from_beta(1.0, reset="zero"), input_rate=5.623792129153422, window=4, n_nodes=1)
+    fast = correlation_depth(**kw)
+    chain = net._replica_chain
+    monkeypatch.setattr(net, "_KRYLOV_AFTER", 10**9)
+    stopped = correlation_depth(**kw)      # the stopping rule alone: short of the limit
+    monkeypatch.setattr(net, "_replica_chain", lambda *a, **k: chain(*a, **{**k, "tol": 1e-13, "max_iter": 20_000}))
+    limit = correlation_depth(**kw)
+    for field in ("c_step", "c_count", "rate"):
+        ref = getattr(limit, field)
+        np.testing.assert_allclose(getattr(fast, field), ref, rtol=1e-7)
+        assert np.max(np.abs(getattr(stopped, field) / ref - 1.0)) > 1e-3    # the check can fail
