@@ -885,25 +885,25 @@ class _Lattice:
 
     def green(self):
         """Expected visits of each cell before the first passage from the reset point, with the
-        mass that lands below the lattice killed (built with ``lower=None``, ``reset="zero"``).
+        mass that lands below the lattice killed (its lower atom, if any, left out).
 
         One natural-order sparse solve of :math:`(I - P^T) g = P^T e_0` without pivoting: I - P
         is an M-matrix, so the elimination only adds non-negative terms and every entry of g is
         accurate to a few ulps relative, also where it is tiny (a tilted weighting multiplies
-        such entries by up to e^80 in :func:`_tilted_overshoot`)."""
+        such entries by up to e^40 in :func:`_first_passage_overshoot`)."""
         mat, _ = self.transition()
         n = self.n
         a = (_sparse.identity(n, format="csc") - mat[:n, :n].T).tocsc()
         b = mat[n, :n].toarray().ravel()     # the first landing from the reset atom
         return _splu(a, permc_spec="NATURAL", diag_pivot_thresh=0.0).solve(b)
 
-    def occupation(self):
+    def occupation(self, killed=False):
         """The sources of the first passage from the reset point and their expected visits:
-        (positions, visits). With a lower atom, the stationary law of the chain that re-injects
-        at the reset after each crossing (proportional to the occupation per cycle; that solve
-        stays regular when crossings are rare); without one, the killed Green's function plus
-        the reset atom's single visit."""
-        if self.lower is None:
+        (positions, visits). ``killed``: the killed Green's function (:meth:`green`) plus the
+        reset atom's single visit; otherwise the stationary law of the chain that re-injects at
+        the reset after each crossing (proportional to the occupation per cycle; that solve
+        stays regular when crossings are rare), with the lower atom reflecting."""
+        if killed:
             return np.append(self.centres, 0.0), np.append(self.green(), 1.0)
         _, g, idx = self.stationary(return_pi=True)
         x = np.empty(idx.size)
@@ -945,19 +945,19 @@ def _first_passage_overshoot(m, s, theta, lower):
 
     so the sources are the tilted walk's visits G_Q(x), weighted by
     e^{gamma (theta - x)} Phi(z) (the completed square of e^{-gamma r} times Q's crossing
-    density is P's), in log space. The tilted walk is killed below 80/gamma under the reset
-    (the untilted paths that return from there are e^-40 of those that cross) where that lattice
-    is small (gamma s >= 1), and otherwise given the reflecting floor max(theta, 12 s) below the
-    reset as for m >= 0 (there the tilt amplifies the solve's rounding by at most e^0.5)."""
+    density is P's), in log space. The tilted walk is killed 40/gamma below the reset (the
+    untilted paths that return from there are e^-40 of those that cross) where that is shallow
+    (gamma s >= 1), and otherwise given the reflecting floor max(theta, 12 s) below the reset as
+    for m >= 0 (there the tilt amplifies the solve's rounding by at most e^0.5)."""
+    killed = False
     if lower is not None or m >= 0.0:
         lattice = _Lattice(m, s, theta, -max(theta, 12.0 * s) if lower is None else lower, "zero", depth=0.0)
         gamma = 0.0
     else:
-        gamma = -2.0 * m / (s * s)
-        if gamma * s >= 1.0:
-            lattice = _Lattice(-m, s, theta, None, "zero", depth=80.0 / gamma)
-        else:
-            lattice = _Lattice(-m, s, theta, -max(theta, 12.0 * s), "zero", depth=0.0)
+        gamma = -2.0 * m / s / s          # inf for s below ~1e-150: its cells are refused below
+        killed = gamma * s >= 1.0
+        floor = 40.0 / gamma if killed else max(theta, 12.0 * s)
+        lattice = _Lattice(-m, s, theta, -floor, "zero", depth=0.0)
     if lattice.h > 2.0 * s / NODES_PER_STD:
         # the cell cap leaves the increment law unresolved (error O((h/s)^2), 1e-3 at h = s/8):
         # with s = 5e-13 and cells of 1e-4 V it returned half the first-step overshoot s/c
@@ -965,7 +965,7 @@ def _first_passage_overshoot(m, s, theta, lower):
             f"mean_overshoot: the lattice's cells ({lattice.h:.3g} V: at most {_MAX_CELLS} over the "
             f"{theta - lattice.bottom:.3g} V it spans) are too coarse for an increment SD of {s:.3g} V (at most "
             f"{2.0 / NODES_PER_STD:g} SD per cell): raise s or lower the span v_th - v_lower")
-    x, g = lattice.occupation()
+    x, g = lattice.occupation(killed)
     z = (x + m - theta) / s
     with np.errstate(divide="ignore"):
         logw = np.log(g) + log_ndtr(z)
@@ -1270,7 +1270,7 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
     not in one jump). The walk drifting
     up, or the tilted one, is given an artificial reflecting floor max(θ, 12 s) below the reset
     (paths that return from there cross with the same far-from-threshold overshoot law), or for
-    a strong tilt (γ s >= 1) killed 80/γ below it (e^-40 of the crossings return from there).
+    a strong tilt (γ s >= 1) killed 40/γ below it (e^-40 of the crossings return from there).
     Cells of at most s/4 (error ~4e-3 at that bound); where the lattice's cell cap would make them
     coarser (s below ~4e-4 of the span), ConvergenceError.
 
