@@ -115,6 +115,16 @@ def _rest_potential(cp):
     return 0.0 if cp.beta < 1.0 else cp.v_reset
 
 
+def _climbing(cp, drives):
+    """Nodes whose membrane has no stationary law: beta = 1, the subtract reset and no refractory
+    period with a mean drive >= v_th - v_reset (the neuron fires at every step and V climbs by the
+    difference each step; the rate, 1 per step, is exact). Their membrane mean and SD are inf and
+    their surrogate derivative 0; the chain's grid would only show where it ends."""
+    if cp.beta == 1.0 and cp.reset == "subtract" and cp.ref_steps == 0:
+        return np.asarray(drives) >= cp.v_th - cp.v_reset
+    return np.zeros(np.shape(drives), bool)
+
+
 def _spikes_per_jump(cp, gain, wm, ws):
     """Output spikes per isolated input spike (jump g W, W ~ N(wm, ws^2)). With a leak the
     membrane has relaxed to rest, so it is P(g W >= v_th); without one the membrane is the
@@ -369,7 +379,13 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
     out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
     sdm = float(_drive_stats(neuron.gain, n, state.ep, state.evf, state.quenched, wm, ws)[2])
     silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below)
-    if s > 0.0:
+    if state.ep >= _SPARSE and s <= 1e-9 * (cp.v_th - cp.v_reset):
+        # no input fluctuations (every input spikes at every step): the noise-free orbit per node
+        nf = _noise_free_rates(cp, drives, surrogate, _surrogate._width_of(surrogate, width), True)
+        v_mean, v_var = (float(x) for x in _orbit_membrane(cp, drives, nf["v_mean"], nf["v_sq"], w))
+        e2 = float(w @ np.where(_climbing(cp, drives), 0.0, nf["ss"]))
+        law = None
+    elif s > 0.0:
         if dens is None:   # the model took a special case: solve the chain for the density
             mix = _count_mixture(n, state, drives, s, neuron.gain * n * state.ep * wm)
             ch = _layer_chain(cp, n, state, wm, ws, drives, s, mix, True)
@@ -379,7 +395,10 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
         var_k = (pi * pts**2).sum(axis=1) - mean_k**2
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
-        e2 = _surrogate_moment(cp, drives, s, w, surrogate, width, mix, (pi, pts))
+        climb = _climbing(cp, drives) & (w > 0.0)
+        if np.any(climb):
+            v_mean = v_var = math.inf
+        e2 = _surrogate_moment(cp, drives, s, np.where(climb, 0.0, w), surrogate, width, mix, (pi, pts))
         law = (w, pi, pts)
     else:   # isolated or no input: the membrane sits at rest between (rare) jumps
         v_mean, v_var = _rest_potential(cp), 0.0
@@ -2519,10 +2538,11 @@ def _noise_free_rates(cp, drives, kind, width, detach, n_run=2000, n_count=1000)
     """Spikes per step of the noise-free map V <- beta V + d (both resets), for an array of
     drives at once: the map run ``n_run`` steps from ``v_reset``, spikes counted over the last
     ``n_count`` (its periodic orbit is reached within a few hundred steps; resolution 1e-3).
-    Also the orbit's averages of the closures' moments (as :func:`_fast_law`; Var u = 0)."""
+    Also the orbit's averages of the closures' moments (as :func:`_fast_law`; Var u = 0) and of
+    the post-reset potential and its square (``v_mean``, ``v_sq``)."""
     v = np.full(drives.shape, cp.v_reset)
     theta = cp.v_th - cp.v_reset
-    acc = {k: np.zeros(drives.shape) for k in ("rate", "s", "ss", "c", "cc", "cs", "u_mean")}
+    acc = {k: np.zeros(drives.shape) for k in ("rate", "s", "ss", "c", "cc", "cs", "u_mean", "v_mean", "v_sq")}
     for k in range(n_run):
         u = cp.beta * v + drives
         s = u >= cp.v_th
@@ -2531,11 +2551,21 @@ def _noise_free_rates(cp, drives, kind, width, detach, n_run=2000, n_count=1000)
             sg = _surrogate.derivative(u - cp.v_th, kind, width)
             c = _path_factor(u, cp, kind, width, detach)
             for name, f in (("rate", s), ("s", sg), ("ss", sg * sg), ("c", c), ("cc", c * c), ("cs", c * sg),
-                            ("u_mean", u)):
+                            ("u_mean", u), ("v_mean", v), ("v_sq", v * v)):
                 acc[name] += f
     out = {k: a / n_count for k, a in acc.items()}
     out["u_var"] = np.zeros(drives.shape)
     return out
+
+
+def _orbit_membrane(cp, drives, v_mean, v_sq, w):
+    """Mean and variance over neurons (node weights ``w``, last axis) of the post-reset potential
+    on the noise-free orbits (:func:`_noise_free_rates`' ``v_mean``, ``v_sq`` per node); inf
+    where a node's membrane climbs without bound (:func:`_climbing`)."""
+    mean = v_mean @ w
+    var = v_sq @ w - mean * mean
+    climb = np.any(_climbing(cp, drives) & (w > 0.0), axis=-1)
+    return np.where(climb, np.inf, mean), np.where(climb, np.inf, np.maximum(var, 0.0))
 
 
 def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach, silent_below):
@@ -2588,11 +2618,14 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         ex2 = np.einsum("ki,ki->k", pi, pts * pts).reshape(-1, Q)
         v_mean[idx] = ex @ w
         v_var[idx] = ex2 @ w - v_mean[idx] ** 2
+        climb = np.any(_climbing(cp, drives[idx]) & (w > 0.0), axis=1)
+        v_mean[idx[climb]] = v_var[idx[climb]] = np.inf
     quiet = np.nonzero((ep >= _SPARSE) & ~live)[0]     # no input fluctuations: the noise-free map per node
     if quiet.size:
         nf = _noise_free_rates(cp, drives[quiet], kind, width, detach)
         p[quiet] = nf.pop("rate")
         F[quiet] = 1e-6
+        v_mean[quiet], v_var[quiet] = _orbit_membrane(cp, drives[quiet], nf.pop("v_mean"), nf.pop("v_sq"), w)
         for k, v in nf.items():
             mom[k][quiet] = v
     silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])

@@ -12,7 +12,7 @@ from snntheory import LIF, discrete, surrogate
 from snntheory.errors import ParameterError
 from snntheory.inverse import baseline_weights, init_network
 from snntheory.network import _layer_model, _State, _surrogate_moment, gradient_gain, predict_network
-from snntheory.simulate import run_step_map
+from snntheory.simulate import run_step_map, simulate_layer
 
 #: dense-grid chain vs the exact Nystrom chain: 4 bins per increment SD, measured 0.1-0.6 %
 GRID_RATE = 0.01
@@ -303,3 +303,32 @@ def test_rate_moment_covariance_is_a_covariance_when_every_neuron_has_the_same_r
     assert np.all(np.linalg.eigvalsh(cov) >= 0.0)
     jac = np.array([[0.4556, 2.2316], [0.0023, 0.7329]])   # the example's layer-2 Jacobian
     assert (jac @ cov @ jac.T)[0, 0] >= 0.0
+
+
+@pytest.mark.parametrize("beta, reset, w_mean", [(0.9, "zero", 0.003), (0.9, "subtract", 0.003),
+                                                 (1.0, "zero", 0.0037), (1.0, "subtract", 0.0037)])
+def test_a_layer_driven_without_fluctuations_reports_its_orbits_membrane(beta, reset, w_mean):
+    """Every input spikes at every step (input rate 1/dt) and the weights are equal: each neuron
+    runs the noise-free orbit of the drive 100 w_mean. The layer's membrane statistics are the
+    orbit's (the model had reported the rest potential, V mean 0 and SD 0); reference: the step
+    map simulated (simulate_layer), whose orbit the model averages over 1000 steps (1e-3)."""
+    neuron = LIF.from_beta(beta, reset=reset)
+    layer = predict_network([100, 50], w_means=[w_mean], w_stds=[0.0], neuron=neuron, input_rate=1000.0).layers[0]
+    run = simulate_layer(neuron, 100, 1.0, w_mean, 0.0, n_neurons=4, n_steps=6000, seed=1)
+    assert layer.rate == pytest.approx(1000.0 * run.rates.mean(), rel=2e-3)
+    assert layer.v_mean == pytest.approx(run.run.v_mean, rel=2e-3)
+    assert layer.v_std == pytest.approx(math.sqrt(run.run.v_var), rel=2e-3)
+
+
+def test_a_perfect_integrator_driven_above_threshold_has_no_stationary_membrane():
+    """beta = 1, subtract reset, mean drive 2 V per step against a 1 V threshold: the neuron fires
+    at every step and its membrane climbs by ~1 V per step (simulated: the mean over 2,000 steps is
+    ~500 V above the mean over 1,000); the model reports the rate (1 per step) and an infinite
+    membrane mean and SD instead of where its grid ends (it had reported V mean 3.77 V, SD 0.03)."""
+    neuron = LIF.from_beta(1.0, reset="subtract")
+    layer = predict_network([100, 50], w_means=[0.1], w_stds=[0.05], neuron=neuron, input_rate=200.0).layers[0]
+    assert layer.rate == pytest.approx(1000.0)
+    assert layer.v_mean == math.inf and layer.v_std == math.inf
+    short, long_ = (simulate_layer(neuron, 100, 0.2, 0.1, 0.05, n_neurons=20, n_steps=n, burn_in=0, seed=2)
+                    for n in (1000, 2000))
+    assert long_.run.v_mean - short.run.v_mean > 400.0
