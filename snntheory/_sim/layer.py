@@ -61,8 +61,8 @@ def _options(neuron: LIF):
                 ref_steps=neuron.ref_steps, alpha=neuron.alpha, gain=neuron.gain, reset_delay=neuron.reset_delay)
 
 
-#: cap of the default burn-in (steps): 1e5 steps take ~0.25 s; ten time constants of a leak
-#: with beta = 1 - 1e-6 would be 1e7 steps (25 s for a 20-step run)
+#: cap of the default burn-in (steps): 1e5 steps of a few neurons take 0.4-1.2 s (the per-step
+#: ufunc calls); ten time constants of a leak with beta = 1 - 1e-6 would be 1e7 steps
 _MAX_DEFAULT_BURN_IN = 10**5
 
 
