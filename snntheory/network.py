@@ -754,9 +754,9 @@ def _replica_chain(cp, drives, drive, *, lags, cells=110, tol=1e-7, max_iter=400
     The iteration starts from the common point mass at the reset (as the simulator does; the
     AR state from its stationary law), jumps to the stationary law by GMRES if it is still moving
     after _KRYLOV_AFTER steps (:func:`_krylov_start`; the stopping rule alone left a slowly
-    dephasing perfect integrator's rate 0.4 % short after 1,700 steps), and stops when the
-    spike probabilities move less than ``tol`` per step, or after ``max_iter`` steps (then it is the law after that many steps:
-    for a perfect integrator with subtractive reset and inputs correlated near 1 the phase
+    dephasing perfect integrator's rate 0.4 % short after 1,700 steps), and stops when the spike
+    probabilities move less than ``tol`` per step, or after ``max_iter`` steps (then it is the
+    law after that many steps: for a perfect integrator with subtractive reset and inputs correlated near 1 the phase
     difference of the replicas relaxes over ~theta^2 / (2 s^2 (1 - rho)) steps)."""
     nz = _CORR_AR_STATES if drive.s_ar > 0.0 else 1
     if nz > 1:
