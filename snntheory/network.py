@@ -500,7 +500,10 @@ def _variance_heterogeneity(cp, gain, n, state, wm, ws, base, eps=0.05):
     up = _layer_model(cp, gain, n, _State(state.ep, state.ep2, state.evf * (1.0 + eps), False), wm, ws)[0].ep
     slope = (up - base) / eps
     w2 = ws * ws + wm * wm
-    rel = (2.0 * ws**4 + 4.0 * wm * wm * ws * ws) / (w2 * w2) * state.ep2 / (n * state.ep * state.ep)
+    # E[p^2] / E[p]^2 >= 1; where E[p]^2 underflows (E[p] < 1e-154) the layer's input is silent
+    # and the heterogeneity term negligible: take the homogeneous 1 rather than 0/0
+    conc = state.ep2 / (state.ep * state.ep) if state.ep * state.ep > 0.0 else 1.0
+    rel = (2.0 * ws**4 + 4.0 * wm * wm * ws * ws) / (w2 * w2) * conc / n
     return slope * slope * rel
 
 

@@ -332,3 +332,14 @@ def test_a_perfect_integrator_driven_above_threshold_has_no_stationary_membrane(
     short, long_ = (simulate_layer(neuron, 100, 0.2, 0.1, 0.05, n_neurons=20, n_steps=n, burn_in=0, seed=2)
                     for n in (1000, 2000))
     assert long_.run.v_mean - short.run.v_mean > 400.0
+
+
+def test_a_network_silenced_below_1e_154_spikes_per_step_has_no_runtime_warning():
+    """A first layer firing 6.5e-34 spikes per step feeds layers whose mean input rate squared
+    underflows (E[p]^2 = 0): the rate-spread term divided 0 by 0 (RuntimeWarning; tests run with
+    warnings as errors). The rates stay finite and the layers silent."""
+    plan = predict_network([500, 500, 500, 200, 200], w_means=[-0.04597, 2.2655, -0.8895, -0.5682],
+                           w_stds=[0.01993, 0.03294, 0.06487, 2.3174],
+                           neuron=LIF.from_beta(0.99, reset="subtract", tau_ref=0.002), input_rate=75.228)
+    assert all(math.isfinite(l.rate) and l.rate < 1e-20 for l in plan.layers)
+    assert all(l.silent_fraction == 1.0 for l in plan.layers)
