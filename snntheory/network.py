@@ -237,9 +237,19 @@ def _layer_model(cp, gain, n, state: _State, wm, ws, *, n_hermite=_N_HERMITE, wa
     return (out, p, w, drives, s, dens) if want_density else (out, p, w, drives, s)
 
 
-def _silent_fraction(p_nodes, drives, m, sdm, silent_below):
+def _rate_onset(cp):
+    """The drive at and below which a neuron's stationary rate is exactly 0: 0 for a perfect
+    integrator (no lower bound in the depth model), None (no such drive) with a leak."""
+    return 0.0 if cp.beta == 1.0 else None
+
+
+def _silent_fraction(p_nodes, drives, m, sdm, silent_below, onset=None):
     """Fraction of neurons (mean drive ~ N(m, sdm^2)) whose rate is below ``silent_below``,
-    from log-rate interpolation between the quadrature nodes (rate increases with the drive)."""
+    from log-rate interpolation between the quadrature nodes (rate increases with the drive).
+    ``onset``: the drive at and below which the rate is exactly 0 (a perfect integrator: 0),
+    above which it rises linearly (p = d / (theta + overshoot), Wald); between a node of rate 0
+    and the next the crossing is interpolated on that line (the log-rate interpolation put it
+    near the upper node: 0.668 where simulation gives 0.32, beta = 1, a drive of mean 0)."""
     if sdm <= 0.0:
         return float(np.average(p_nodes) < silent_below)
     lp = np.log(np.maximum(p_nodes, 1e-300))
@@ -252,7 +262,11 @@ def _silent_fraction(p_nodes, drives, m, sdm, silent_below):
         return 1.0
     else:
         k = int(np.argmax(lp >= lt))
-        z0 = z[k - 1] + (lt - lp[k - 1]) * (z[k] - z[k - 1]) / (lp[k] - lp[k - 1])
+        if onset is not None and p_nodes[k - 1] <= 0.0 and drives[k] > onset:
+            d_on = max(onset, float(drives[k - 1]))
+            z0 = (d_on + silent_below / p_nodes[k] * (drives[k] - d_on) - m) / sdm
+        else:
+            z0 = z[k - 1] + (lt - lp[k - 1]) * (z[k] - z[k - 1]) / (lp[k] - lp[k - 1])
     return float(special.ndtr(z0))
 
 
@@ -378,7 +392,8 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
     cp = neuron.chain_params()
     out, p_nodes, w, drives, s, dens = _layer_model(cp, neuron.gain, n, state, wm, ws, want_density=True)
     sdm = float(_drive_stats(neuron.gain, n, state.ep, state.evf, state.quenched, wm, ws)[2])
-    silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below)
+    silent = _silent_fraction(p_nodes, drives, float(np.average(drives, weights=w)), sdm, silent_below,
+                              _rate_onset(cp))
     if state.ep >= _SPARSE and s <= 1e-9 * (cp.v_th - cp.v_reset):
         # no input fluctuations (every input spikes at every step): the noise-free orbit per node
         nf = _noise_free_rates(cp, drives, surrogate, _surrogate._width_of(surrogate, width), True)
@@ -2631,7 +2646,8 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         v_mean[quiet], v_var[quiet] = _orbit_membrane(cp, drives[quiet], nf.pop("v_mean"), nf.pop("v_sq"), w)
         for k, v in nf.items():
             mom[k][quiet] = v
-    silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below) for b in range(B)])
+    silent = np.array([_silent_fraction(p[b], drives[b], m[b], sdm[b], silent_below, _rate_onset(cp))
+                       for b in range(B)])
     return {"ep": p @ w, "ep2": (p * p) @ w, "evf": (p * (1.0 - p) * F) @ w, "v_mean": v_mean,
             "v_std": np.sqrt(np.maximum(v_var, 0.0)), "silent": silent, "w": w, "p": p,
             "s": np.broadcast_to(s[:, None], (B, Q)), "mom": mom,

@@ -343,3 +343,24 @@ def test_a_network_silenced_below_1e_154_spikes_per_step_has_no_runtime_warning(
                            neuron=LIF.from_beta(0.99, reset="subtract", tau_ref=0.002), input_rate=75.228)
     assert all(math.isfinite(l.rate) and l.rate < 1e-20 for l in plan.layers)
     assert all(l.silent_fraction == 1.0 for l in plan.layers)
+
+
+@pytest.mark.parametrize("w_mean", [-0.002, 0.0026824893, 0.006])
+def test_perfect_integrator_silent_fraction_is_the_drive_law_below_the_rate_onset(w_mean):
+    """beta = 1: a neuron's stationary rate is 0 for a mean drive d <= 0 and d/theta above it
+    (subtract reset, exactly) or d/(theta + E[R]) (zero reset, Wald), so the fraction below
+    ``silent_below`` is P(d < silent_below theta), resp. between P(d <= 0) and P(d < silent_below
+    (theta + 3 s)), with d ~ N(n p w_mean, n p^2 w_std^2) over the first layer's neurons. The
+    log-rate interpolation between a node of rate 0 and the next had given 0.668 for every mean
+    drive within 0.42 SD of 0 (found by a random sweep; simulated 0.32 at w_mean = 0.00268)."""
+    from scipy.special import ndtr
+
+    n, rate, ws, below = 500, 159.574, 0.1424369, 2e-4
+    p = rate / 1000.0
+    m, sdm = n * p * w_mean, ws * math.sqrt(n) * p
+    s = math.sqrt(n * p * (ws * ws + w_mean * w_mean))
+    sub, zero = (predict_network([n, 1000], w_means=w_mean, w_stds=ws, neuron=LIF.from_beta(1.0, reset=r),
+                                 input_rate=rate, silent_below=below).layers[0].silent_fraction
+                 for r in ("subtract", "zero"))
+    assert sub == pytest.approx(float(ndtr((below - m) / sdm)), rel=1e-6)
+    assert float(ndtr(-m / sdm)) <= zero <= float(ndtr((below * (1.0 + 3.0 * s) - m) / sdm))
