@@ -2449,8 +2449,9 @@ def _ruin_floor(drift, s, v_reset):
 
 def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX):
     """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
-    SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and 6 SDs above it for
-    the subtractive reset), at most ``_GRID_MAX`` bins of ~s/4. ``lo_floor`` (K,), for a
+    SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and for the subtractive
+    reset 6 SDs above it, or 8 SDs of the always-spiking law above its mean), at most
+    ``max_bins`` bins of ~s/4 (wider where that upper end needs them). ``lo_floor`` (K,), for a
     transient: a lower bound of the potentials reachable in its steps, where the grid may stop
     (every chain is then resolved, whatever its drive)."""
     K = m.size
@@ -2482,6 +2483,19 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
     nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(float(np.max(6.0 * s / h)))), nb_lo // 2)
+    if nb_hi and beta < 1.0:
+        # a mean-driven neuron spikes at every step, V <- beta V + I - theta, whose stationary law
+        # N((m - theta)/(1 - beta), s^2/(1 - beta^2)) can sit far above v_th (39 V for m = 3,
+        # beta = 0.95): the upper bins must reach 8 of its SDs above its mean, with wider bins
+        # beyond the cap of bins (and the lower end moved down) for such drives (the grid's end
+        # had held the mass: V mean 3.8 V where simulation gives 39.3 V)
+        top = (m - (v_th - v_reset)) / (1.0 - beta) + 8.0 * s / math.sqrt(1.0 - beta * beta)
+        short = top > v_th + nb_hi * h
+        if np.any(short):
+            need = int(math.ceil(float(np.max(((top - v_th) / h)[short]))))
+            nb_hi = max(nb_hi, min(need, max_bins - nb_lo))
+            h = np.where(short, np.maximum(h, (top - v_th) / nb_hi), h)
+            lo = v_th - nb_lo * h
     nb = nb_lo + nb_hi
     edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
     edges[:, nb_lo] = v_th
@@ -2568,7 +2582,8 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     drives ``m``; or the count mixture ``counts``), spike at ``V >= v_th``, reset (zero or
     subtract) and ``ref_steps`` refractory states, discretised on a dense uniform grid per
     drive (from 8 free SDs below the free mean, or a ruin bound for ``beta = 1``, up to
-    ``v_th``; above it for the subtractive reset) with an exact reset atom, and solved for its
+    ``v_th``; for the subtractive reset 6 increment SDs above it, or with a leak up to 8 SDs
+    above the mean of a mean-driven neuron's always-spiking law) with an exact reset atom, and solved for its
     stationary law by one batched dense solve. Besides the rate it gives the regularity factor
 
     .. math::
