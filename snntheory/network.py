@@ -17,7 +17,11 @@ g^2 n\sigma_w^2 E[p^2])` across neurons (quenched; with row-standardised weights
 averaged over the drive with 12 Gauss–Hermite nodes (:func:`snntheory._special.normal_nodes`,
 the one rule behind every quenched average in the package). With few active inputs per step
 (``n E[p] < 8``) the increment is the count mixture (K ~ Binomial(n, E[p]) active inputs)
-instead of a Gaussian. Accuracy against simulation is measured by
+instead of a Gaussian (the mixture costs 15-25x more). Above, the Gaussian leaves out the
+count's skew, which matters where the rate is set by the increment's upper tail, i.e. by large
+single weights against a drive far below threshold: at w_std = 0.555, w_mean = -0.157 (V, against
+a 1 V threshold), beta = 0.8 with subtract reset, layer 1 fires 2.01 Hz where simulation gives
+1.51 +- 0.09 (n E[p] = 11; +30 % at 8.1, +42 % at 20). Accuracy against simulation is measured by
 ``benchmarks/bench_init.py`` (``benchmarks/results/init.md``).
 
 Assumptions: independent, stationary input trains (no cross-neuron correlations), a delta
@@ -69,6 +73,8 @@ _SAME_STEP = 1e-6
 _SPARSE = 1e-15
 #: below this many active inputs per step (n E[p]) the increment is the count mixture instead
 #: of a Gaussian: at n p = 2 the Gaussian increment puts layer 1 ~17 % off, at n p = 15 ~1 %
+#: (typical weights; up to +42 % where large single weights set the rate by the tail: module
+#: docstring)
 _MIX_BELOW = 8.0
 #: cell width, in u of x - v_th = w sinh(u), of the surrogate-moment integral (:func:`_smoothed_g2`)
 _DU_SURROGATE = 0.025
@@ -1719,7 +1725,10 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
     are independent Bernoulli draws given the per-step rates (no temporal correlations: the
     regularity factor of the stationary model is left out, which is exact at step 1 and for
     layer 1), and the neurons of a layer are independent (no shared-input correlations).
-    Layer 1 (Bernoulli input) is exact up to the grid. In deeper layers the first steps are
+    Layer 1 (Bernoulli input) is exact up to the grid below 8 active inputs per step; above,
+    its increment is Gaussian (the module's caveat: up to +40 % where large single weights set
+    a low rate by the increment's tail, e.g. step 1 at 76.8 Hz for an exact 68.2 Hz with
+    w_std = 0.555, beta = 0.8, n E[p] = 11). In deeper layers the first steps are
     underestimated where the rate is a convex function of the input: all neurons of a layer
     see the same input pattern, so the number of active inputs fluctuates from trial to trial
     in common, a fluctuation this mean-field model leaves out (measured in
