@@ -1263,7 +1263,7 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
     :math:`\Phi(z)` and :math:`s\,(1/R(-z) + z)`, :math:`z = (x+m-\theta)/s`. Without a lower
     bound and m < 0 the walk crosses with probability < 1 and the result is the overshoot given
     that it crosses: the walk conditioned on crossing is the exponential tilt of the walk with
-    drift |m| (:math:`E_P[f(R); T<\infty] = E_Q[f(R)\,e^{-\gamma(\theta + R)}]`,
+    drift :math:`|m|` (:math:`E_P[f(R); T<\infty] = E_Q[f(R)\,e^{-\gamma(\theta + R)}]`,
     :math:`\gamma = 2|m|/s^2`; Siegmund 1985, Ch. VIII), whose occupation is weighted in log
     space, so the result is resolved also where crossing is an e^-285000 event (m = -0.0994,
     s = 8.35e-4, θ = 1: 3.50e-6, about :math:`1/\gamma`: the walk climbs in many small steps,
