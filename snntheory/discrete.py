@@ -2494,7 +2494,10 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         if np.any(short):
             need = int(math.ceil(float(np.max(((top - v_th) / h)[short]))))
             nb_hi = max(nb_hi, min(need, max_bins - nb_lo))
-            h = np.where(short, np.maximum(h, (top - v_th) / nb_hi), h)
+            # bins at most half an increment SD (the resolution the chain needs; beyond it, near
+            # beta = 1, the law's upper part stays cut rather than the layer being refused)
+            wide = np.minimum((top - v_th) / nb_hi, np.maximum(h, 0.5 * np.asarray(s, float)))
+            h = np.where(short, np.maximum(h, wide), h)
             lo = v_th - nb_lo * h
     nb = nb_lo + nb_hi
     edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
