@@ -142,7 +142,20 @@ def test_discrete_shifted_barrier_rate_matches_lattice(s, lo):
 
 def test_document_is_built_from_the_functions():
     doc = sw.document()
-    assert len(doc.steps) == 6 and doc.feeds
+    assert len(doc.steps) == 7 and doc.feeds
     text = " ".join(str(e) for step in doc.steps for e in step.equations)
     assert str(sw.mean_exit_time_driftless()) in text
     assert np.isfinite(len(doc.sources))
+
+
+def test_tilt_of_the_transient_walk():
+    """The three identities behind wiener.mean_overshoot for m < 0 (harmonic e^{gamma x}, the
+    tilted step law N(-m, s^2), the completed square of the tilted crossing density) hold; with
+    a wrong gamma (-m/s^2) the first two do not (the check can fail). The numeric route is tested
+    against simulation and importance sampling in tests/test_wiener.py."""
+    assert sw.tilted_walk() == (0, 0, 0)
+    m, y = sp.symbols("m y", real=True)
+    wrong = -m / S.s**2
+    assert sp.simplify(sp.exp(wrong * m + wrong**2 * S.s**2 / 2) - 1) != 0
+    tilt = sp.expand(wrong * y - (y - m) ** 2 / (2 * S.s**2) + (y + m) ** 2 / (2 * S.s**2))
+    assert sp.simplify(tilt) != 0

@@ -33,6 +33,7 @@ __all__ = [
     "mean_exit_time",
     "mean_exit_time_driftless",
     "discrete_reflecting_rate",
+    "tilted_walk",
     "document",
 ]
 
@@ -183,6 +184,32 @@ def discrete_reflecting_rate():
     return sp.simplify(1 / shifted)
 
 
+@lru_cache(maxsize=None)
+def tilted_walk():
+    r"""The random walk with Gaussian steps N(m, s²), m < 0, conditioned on crossing (the route of
+    :func:`snntheory.wiener.mean_overshoot` for a transient walk). With :math:`\gamma = -2m/s^2`:
+
+    - :math:`h(x) = e^{\gamma x}` is harmonic for the walk: :math:`E[e^{\gamma X}] = 1`;
+    - the tilted step law :math:`e^{\gamma y}\varphi((y-m)/s)/s` is N(-m, s²), the walk Q with
+      drift :math:`|m|` (the likelihood ratio over a path up to the crossing is :math:`e^{-\gamma S_T}`);
+    - from a source x (threshold θ, overshoot r) the tilt of Q's crossing density is P's:
+      :math:`e^{-\gamma r}\varphi((r-\mu_Q)/s) = e^{-\gamma(x-\theta)}\varphi((r-\mu_P)/s)`,
+      :math:`\mu_Q = x - m - \theta`, :math:`\mu_P = x + m - \theta`.
+
+    Returns (mgf at gamma, log of the tilted step density minus Q's, log of the two sides' ratio
+    in the third identity), each 0 when simplified."""
+    s = symbols()
+    m, y, r = sp.symbols("m y r", real=True)
+    gamma = -2 * m / s.s**2
+    phi = lambda z: sp.exp(-z**2 / 2)   # noqa: E731 - the Gaussian kernel (constants cancel)
+    mgf = sp.exp(gamma * m + gamma**2 * s.s**2 / 2)                  # E[exp(gamma X)], X ~ N(m, s^2)
+    tilt = sp.expand(sp.log(sp.exp(gamma * y) * phi((y - m) / s.s)) - sp.log(phi((y + m) / s.s)), force=True)
+    mu_q, mu_p = s.x - m - s.theta, s.x + m - s.theta
+    cross = sp.expand(sp.log(sp.exp(-gamma * r) * phi((r - mu_q) / s.s))
+                      - sp.log(sp.exp(-gamma * (s.x - s.theta)) * phi((r - mu_p) / s.s)), force=True)
+    return sp.simplify(mgf - 1), sp.simplify(tilt), sp.simplify(cross)
+
+
 def document() -> Document:
     """The wiener derivation as a :class:`~snntheory.symbolic.Document`, rendered to
     ``derivations/wiener.md`` by ``python -m snntheory.symbolic``."""
@@ -229,6 +256,18 @@ def document() -> Document:
              "reset x = 0 the spike probability per step is then the following (the numerical module "
              "computes the exact lattice value; this is its small-step form).",
              [sp.Eq(sp.Symbol("p"), p_disc)]),
+        Step("Discrete time: the walk conditioned on crossing",
+             "For a downward drift m < 0 the walk crosses θ with probability < 1. With γ = -2m/s², "
+             "e^{γx} is harmonic (first line: E[e^{γX}] - 1), so the walk conditioned on crossing is "
+             "the tilted walk whose steps e^{γy}φ((y-m)/s) are N(-m, s²) (second line: the log ratio "
+             "of the two densities), up to the weight e^{-γ S_T} at the crossing. From a source x the "
+             "tilted walk's crossing density times e^{-γr} is e^{-γ(x-θ)} times the untilted one "
+             "(third line: the log ratio), so `mean_overshoot` weights the tilted walk's visits by "
+             "e^{γ(θ-x)} Φ((x+m-θ)/s) and each source's mean excess is the untilted step's.",
+             [sp.Eq(sp.Symbol(r"E[e^{\gamma X}] - 1"), tilted_walk()[0]),
+              sp.Eq(sp.Symbol(r"\log\frac{e^{\gamma y}\varphi((y-m)/s)}{\varphi((y+m)/s)}"), tilted_walk()[1]),
+              sp.Eq(sp.Symbol(r"\log\frac{e^{-\gamma r}\varphi((r-\mu_Q)/s)}{e^{-\gamma(x-\theta)}"
+                              r"\varphi((r-\mu_P)/s)}"), tilted_walk()[2])]),
     ]
     return Document(
         title="Perfect integrator: drifted Wiener process and random walk",
@@ -244,6 +283,7 @@ def document() -> Document:
             "Cox DR & Miller HD (1965) The Theory of Stochastic Processes, §5.7 (absorbing and reflecting barriers).",
             "Gardiner CW (2009) Stochastic Methods, 4th ed., §5.2.7 (mean exit time).",
             "Siegmund D (1979) Adv Appl Prob 11:701; Broadie M, Glasserman P & Kou S (1997) Math Finance 7:325 (discrete monitoring).",
+            "Siegmund D (1985) Sequential Analysis, Springer, Ch. VIII (exponential change of measure for random walks).",
         ],
         feeds=[
             ("inverse-Gaussian density f(t)", "snntheory.wiener.fpt_pdf / log_fpt_pdf"),
@@ -251,5 +291,6 @@ def document() -> Document:
             ("hitting probability exp(2vd/σ²)", "snntheory.wiener.hitting_probability"),
             ("mean exit time T(x) with reflecting barrier", "snntheory.wiener.mean_fpt, firing_rate(v_lower=...)"),
             ("discrete shifted-barrier rate", "snntheory.wiener.firing_probability (small-step check)"),
+            ("the tilt of the walk conditioned on crossing", "snntheory.wiener.mean_overshoot (m < 0, no v_lower)"),
         ],
     )
