@@ -1243,7 +1243,12 @@ class LayerInit:
         The depth model's predicted rate (Hz) of the layer's input and of the layer itself at
         these weights (for a plan: not the target; compare ``rate`` with it).
     v_mean, v_std : float
-        Predicted mean and SD (V) of the post-reset membrane over neurons and time.
+        Predicted mean and SD (V) of the post-reset membrane over neurons and time; inf where
+        some neurons' membrane climbs without bound (beta = 1, subtract reset, no refractory
+        period, mean drive >= v_th - v_reset). With the subtract reset and a refractory period
+        the spike step counts at ``v_reset`` (the clamp), where the simulator records
+        V - theta for that one step (a known gap: V mean 0.02 where the simulator gives 0.77
+        for a layer at 312 Hz).
     silent_fraction : float
         Predicted fraction of neurons below ``SILENT_BELOW`` spikes per step.
     grad_gain : float
