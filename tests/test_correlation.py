@@ -262,10 +262,10 @@ def test_fixed_point_is_where_the_iterated_map_goes():
     assert np.all(np.diff(np.abs(np.array(path) - fp["c_star"])) < 0), (path, fp["c_star"])
 
 
-def test_replica_chain_gmres_start_reaches_the_power_iterations_limit(monkeypatch):
+def test_replica_chain_krylov_start_reaches_the_power_iterations_limit(monkeypatch):
     """Deep profile seed 31: a perfect integrator whose replicas dephase slowly took 1,700 steps
     (2.3 s) to meet the power iteration's stopping rule, 0.4 % short of its limit. After
-    _KRYLOV_AFTER steps GMRES now jumps to the stationary law; reference: the power iteration
+    _KRYLOV_AFTER steps BiCGSTAB now jumps to the stationary law; reference: the power iteration
     alone, run to a 1e-13 change per step (thousands of steps; one weight node here)."""
     import snntheory.network as net
 
