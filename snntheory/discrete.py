@@ -2489,8 +2489,11 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         # beta = 0.95): the upper bins must reach 8 of its SDs above its mean, with wider bins
         # beyond the cap of bins (and the lower end moved down) for such drives (the grid's end
         # had held the mass: V mean 3.8 V where simulation gives 39.3 V)
-        top = (m - (v_th - v_reset)) / (1.0 - beta) + 8.0 * s / math.sqrt(1.0 - beta * beta)
-        short = top > v_th + nb_hi * h
+        mu_s = (m - (v_th - v_reset)) / (1.0 - beta)
+        top = mu_s + 8.0 * s / math.sqrt(1.0 - beta * beta)
+        # only where that law's mean is above v_th (below it the chain leaves it within a few
+        # steps and 6 increment SDs above v_th hold its excursions, as before)
+        short = (mu_s > v_th) & (top > v_th + nb_hi * h)
         if np.any(short):
             need = int(math.ceil(float(np.max(((top - v_th) / h)[short]))))
             nb_hi = max(nb_hi, min(need, max_bins - nb_lo))
