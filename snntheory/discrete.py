@@ -2589,8 +2589,9 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     subtract) and ``ref_steps`` refractory states, discretised on a dense uniform grid per
     drive (from 8 free SDs below the free mean, or a ruin bound for ``beta = 1``, up to
     ``v_th``; for the subtractive reset 6 increment SDs above it, or with a leak up to 8 SDs
-    above the mean of a mean-driven neuron's always-spiking law) with an exact reset atom, and solved for its
-    stationary law by one batched dense solve. Besides the rate it gives the regularity factor
+    above the mean of a mean-driven neuron's always-spiking law) with an exact reset atom, and
+    solved for its stationary law by one batched dense solve. Besides the rate it gives the
+    regularity factor
 
     .. math::
 
