@@ -929,9 +929,10 @@ def _weighted_excess(s, logw, z):
     return float(s * np.dot(wts, _mean_excess(-z)) / wts.sum())
 
 
-def _first_passage_overshoot(m, s, theta, lower):
+def _first_passage_overshoot(m, s, theta, lower, killed=None, nps=NODES_PER_STD):
     r"""E[V_T - v_th | T < inf] from the reset (x = 0) for the Gaussian walk N(m, s^2), threshold
-    at theta, on the lattice; ``lower`` the reflecting bound (relative to the reset) or None.
+    at theta, on the lattice (``nps`` cells per SD); ``lower`` the reflecting bound (relative to
+    the reset) or None; ``killed`` forces the closure of a tilted walk (None: by gamma s).
 
     From a source x the step crosses with P = Phi(z), z = (x + m - theta)/s (the threshold is a
     cell edge), overshooting by s e(-z) on average; the sources are weighted by their expected
@@ -949,15 +950,12 @@ def _first_passage_overshoot(m, s, theta, lower):
     untilted paths that return from there are e^-40 of those that cross) where that is shallow
     (gamma s >= 1), and otherwise given the reflecting floor max(theta, 12 s) below the reset as
     for m >= 0 (there the tilt amplifies the solve's rounding by at most e^0.5)."""
-    killed = False
-    if lower is not None or m >= 0.0:
-        lattice = _Lattice(m, s, theta, -max(theta, 12.0 * s) if lower is None else lower, "zero", depth=0.0)
-        gamma = 0.0
-    else:
-        gamma = -2.0 * m / s / s          # inf for s below ~1e-150: its cells are refused below
-        killed = gamma * s >= 1.0
-        floor = 40.0 / gamma if killed else max(theta, 12.0 * s)
-        lattice = _Lattice(-m, s, theta, -floor, "zero", depth=0.0)
+    # inf for s below ~1e-150: its cells are refused below
+    gamma = -2.0 * m / s / s if lower is None and m < 0.0 else 0.0
+    killed = bool(gamma) and (gamma * s >= 1.0 if killed is None else killed)
+    if lower is None:
+        lower = -40.0 / gamma if killed else -max(theta, 12.0 * s)
+    lattice = _Lattice(abs(m) if gamma else m, s, theta, lower, "zero", depth=0.0, nps=nps)
     if lattice.h > 2.0 * s / NODES_PER_STD:
         # the cell cap leaves the increment law unresolved (error O((h/s)^2), 1e-3 at h = s/8):
         # with s = 5e-13 and cells of 1e-4 V it returned half the first-step overshoot s/c
@@ -1267,10 +1265,10 @@ def mean_overshoot(m=None, s=None, *, v_th=1.0, v_reset=0.0, v_lower=None, step_
     :math:`\gamma = 2|m|/s^2`; Siegmund 1985, Ch. VIII), whose occupation is weighted in log
     space, so the result is resolved also where crossing is an e^-285000 event (m = -0.0994,
     s = 8.35e-4, θ = 1: 3.50e-6, about :math:`1/\gamma`: the walk climbs in many small steps,
-    not in one jump). The walk drifting
-    up, or the tilted one, is given an artificial reflecting floor max(θ, 12 s) below the reset
-    (paths that return from there cross with the same far-from-threshold overshoot law), or for
-    a strong tilt (γ s >= 1) killed 40/γ below it (e^-40 of the crossings return from there).
+    not in one jump). The walk drifting up, or the tilted one, is given an artificial
+    reflecting floor max(θ, 12 s) below the reset (paths that return from there cross with the
+    same far-from-threshold overshoot law), or for a strong tilt (γ s >= 1) killed 40/γ below it
+    (e^-40 of the crossings return from there).
     Cells of at most s/4 (error ~4e-3 at that bound); where the lattice's cell cap would make them
     coarser (s below ~4e-4 of the span), ConvergenceError.
 

@@ -689,16 +689,8 @@ def test_mean_overshoot_killed_and_floored_tilts_agree():
     floor max(theta, 12 s) below it) at the same drifts, on either side of the switch gamma s = 1,
     on lattices of s/32 (their cells differ slightly: at s/8 they agree to 4e-7); and the default
     lattice (s/8) within its stated ~1e-3 of them."""
-    from scipy.special import log_ndtr
-
     s, theta = 1.0, 2.0
     for m in (-0.2, -0.45, -0.6, -1.5):
-        gamma = -2.0 * m / (s * s)
-        out = []
-        for killed, floor in ((True, 40.0 / gamma), (False, max(theta, 12.0 * s))):
-            x, g = wiener._Lattice(-m, s, theta, -floor, "zero", depth=0.0, nps=32).occupation(killed)
-            z = (x + m - theta) / s
-            with np.errstate(divide="ignore"):
-                out.append(wiener._weighted_excess(s, np.log(g) + log_ndtr(z) + gamma * (theta - x), z))
-        assert out[0] == pytest.approx(out[1], rel=5e-8)
-        assert float(wiener.mean_overshoot(m, s, v_th=theta)) == pytest.approx(out[0], rel=1e-3)
+        killed, floored = (wiener._first_passage_overshoot(m, s, theta, None, killed=k, nps=32) for k in (True, False))
+        assert killed == pytest.approx(floored, rel=5e-8)
+        assert float(wiener.mean_overshoot(m, s, v_th=theta)) == pytest.approx(killed, rel=1e-3)
