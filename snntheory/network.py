@@ -416,7 +416,7 @@ def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below
         var_k = (pi * pts**2).sum(axis=1) - mean_k**2
         v_mean = float(w @ mean_k)
         v_var = float(w @ (var_k + mean_k**2) - v_mean**2)
-        climb = _climbing(cp, drives) & (w > 0.0)
+        climb = _climbing(cp, drives)
         if np.any(climb):
             v_mean = v_var = math.inf
         e2 = _surrogate_moment(cp, drives, s, np.where(climb, 0.0, w), surrogate, width, mix, (pi, pts))
@@ -2599,7 +2599,7 @@ def _orbit_membrane(cp, drives, v_mean, v_sq, w):
     where a node's membrane climbs without bound (:func:`_climbing`)."""
     mean = v_mean @ w
     var = v_sq @ w - mean * mean
-    climb = np.any(_climbing(cp, drives) & (w > 0.0), axis=-1)
+    climb = np.any(_climbing(cp, drives), axis=-1)
     return np.where(climb, np.inf, mean), np.where(climb, np.inf, np.maximum(var, 0.0))
 
 
@@ -2653,7 +2653,7 @@ def _fast_layer(cp, gain, n, ep, ep2, evf, quenched, wm, ws, kind, width, detach
         ex2 = np.einsum("ki,ki->k", pi, pts * pts).reshape(-1, Q)
         v_mean[idx] = ex @ w
         v_var[idx] = ex2 @ w - v_mean[idx] ** 2
-        climb = np.any(_climbing(cp, drives[idx]) & (w > 0.0), axis=1)
+        climb = np.any(_climbing(cp, drives[idx]), axis=1)
         v_mean[idx[climb]] = v_var[idx[climb]] = np.inf
     quiet = np.nonzero((ep >= _SPARSE) & ~live)[0]     # no input fluctuations: the noise-free map per node
     if quiet.size:
