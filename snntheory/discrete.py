@@ -652,7 +652,8 @@ class _Chain:
 
     def _dense_seconds(self, refine=0):
         """Estimated CPU seconds of the two dense solves (orders 12 and 8) on the panels halved
-        ``refine`` times: the kernel (nodes^2 x mixture components Gaussian evaluations) and the LU."""
+        ``refine`` times: the kernel (rows x nodes x mixture components Gaussian evaluations, the
+        rows of :meth:`F`: both halves of a subtractive reset's) and the LU."""
         low, high = self.bounds()
         edges = np.asarray(self.breakpoints(low, high), float)
         gaps = np.diff(edges)
@@ -660,7 +661,12 @@ class _Chain:
             panels = float(np.sum(np.maximum(1.0, np.ceil(gaps[gaps > 0] / (_PANEL * self.s_res / 2**refine)))))
         if panels * _ORDERS[1] > _N_MAX:
             return 0.0   # the solve refuses its grid itself (cheaply, before allocating)
-        return sum(_SEC_PER_KERNEL_ENTRY * (panels * k) ** 2 * self._kernel_fill(panels * k, high - low)
+        # F's kernel rows: those below v_th, and for a subtractive reset again those above v_reset
+        span = high - low
+        rows = (min(high, self.v_th) - low) / span if span > 0.0 else 1.0
+        if not self.renewal and span > 0.0:
+            rows += (high - max(low, self.v_reset)) / span
+        return sum(_SEC_PER_KERNEL_ENTRY * rows * (panels * k) ** 2 * self._kernel_fill(panels * k, span)
                    + _SEC_PER_LU * (panels * k) ** 3 for k in _ORDERS)
 
     def _kernel_fill(self, n, span):

@@ -493,3 +493,38 @@ def test_order_12_solves_at_their_rounding_floor_stop_the_refinement(monkeypatch
         discrete._Chain(beta, inc, v_th, v_reset, reset, ref).converged()
     assert len(calls) == 5, calls
     assert err.value.change < 3e-7 and err.value.rate == pytest.approx(7.266e-4, rel=1e-4)
+
+
+def test_cost_model_counts_the_rows_of_both_halves_of_a_subtract_kernel(monkeypatch):
+    # The dense-solve cost model counted the n x n kernel once; F evaluates the rows below v_th
+    # and, for a subtractive reset, again those above v_reset (1.37 n^2 at this 47-component
+    # layer). It estimated 1.24 s for a solve that took 1.7-2.1 s of one core (2.3 s in the deep
+    # profile). Counted on the solve's own first grid: the model's kernel entries must equal the
+    # entries F evaluates to the node density's unevenness (5 %), for both resets.
+    import numpy as np
+
+    from snntheory.discrete import layer_rate
+
+    for reset in ("subtract", "zero"):
+        n = LIF.from_beta(0.9069505159940581, reset=reset)
+        inc = increment_distribution(100, 0.10884106729660936, 0.029538608345658524, 0.006769836244659799,
+                                     gain=n.gain)
+        beta, v_th, v_reset, rs, ref = n.chain_params()
+        chain = discrete._Chain(beta, inc, v_th, v_reset, rs, ref)
+        entries = []
+        monkeypatch.setattr(discrete, "_SEC_PER_KERNEL_ENTRY", 1.0)
+        monkeypatch.setattr(discrete, "_SEC_PER_LU", 0.0)
+        monkeypatch.setattr(discrete._Chain, "_kernel_fill", lambda self, n_, span: 1.0)
+        model = chain._dense_seconds()
+        low, high = chain.bounds()
+        edges = chain.breakpoints(low, high)
+        width = discrete._PANEL * chain.s_res
+        for order in discrete._ORDERS:
+            u = discrete._gl_nodes(edges, width, order, discrete._N_MAX)[0]
+            entries.append(u.size * (np.sum(u < chain.v_th) + (0 if chain.renewal else np.sum(u >= chain.v_reset))))
+        assert model == pytest.approx(sum(entries), rel=0.05), (reset, model, entries)
+    monkeypatch.undo()
+    # the corrected estimate (1.7 s) is over the 1.5 s budget: refused before any solve, with advice
+    with pytest.raises(ConvergenceError, match="increments='gaussian'"):
+        layer_rate(LIF.from_beta(0.9069505159940581, reset="subtract"), 100, 0.10884106729660936,
+                   0.029538608345658524, 0.006769836244659799)
