@@ -58,7 +58,8 @@ METHODS = ("discrete", "diffusion", "shotnoise", "wiener")
 BASELINES = ("kaiming", "glorot", "pytorch", "fluctuation", "micheli")
 SURROGATES = _surrogate.SURROGATES
 
-_ROOT_RTOL = 1e-12            # brentq tolerance in log(rate): round trips far inside 1e-6
+_ROOT_RTOL = 1e-10            # brentq tolerance on the weight (the forward rates are accurate to ~1e-10; a tighter
+                              # tolerance polishes their rounding noise): round trips far inside 1e-6
 _POSITIVE = Domain(low=0.0, low_open=True)
 
 
