@@ -565,6 +565,130 @@ def analyse(state, valid_only=False):
     return out
 
 
+#: the accuracies ranked within a cell: summary key of the (cell, method)'s mean over seeds, by analysis column
+WITHIN_TARGETS = {"final": "acc_mean", "epoch 1": "acc_epoch1", "epoch 3": "acc_epoch3"}
+#: the snntheory plans a within-cell predictor chooses among (the protocol's plans; ``discrete-stationary`` has
+#: ``discrete``'s weights and prediction, so no predictor tells the two apart), and the default it is measured against
+PICK_PLANS = tuple(m for m in METHODS if m in PLANS)
+DEFAULT_PLAN = "discrete"
+
+
+def _within_quantities(state, summ):
+    """{cell: {method: (quantities, summary row)}}: every (cell, method) with final runs and a prediction; the
+    quantities of :func:`analyse` (the measured-at-init ones as means over the seeds)."""
+    out = {}
+    for r in summ:
+        info = state["cells"][f"{r['cell']}/{r['method']}"]
+        if not r["n_seeds"] or "predicted" not in info:
+            continue
+        q = predictors(info["predicted"])
+        q["measured init rate last layer"] = r["init_rates"][-1]
+        q["measured init mean silent"] = float(np.mean(r["init_silent"]))
+        out.setdefault(r["cell"], {})[r["method"]] = (q, r)
+    return out
+
+
+def analyse_within(state, summ, quantities):
+    """Per cell, Spearman rank correlation over the cell's methods between each of ``quantities`` and the
+    (cell, method)'s mean final / epoch-1 / epoch-3 test accuracy over seeds; defined where >= 3 methods have
+    both values and neither is constant over them. Summarised over the cells where defined (median, mean,
+    number of cells with rho < 0 and > 0); sorted by |median| of the final accuracy's (ties: more cells, then larger
+    |mean|), undefined last."""
+    from scipy.stats import spearmanr
+
+    by_cell = _within_quantities(state, summ)
+    out = []
+    for k in quantities:
+        row = dict(quantity=k)
+        for t, key in WITHIN_TARGETS.items():
+            per_cell = {}
+            for c, ms in by_cell.items():
+                x = np.array([q.get(k, math.nan) for q, _ in ms.values()], float)
+                y = np.array([r.get(key, math.nan) for _, r in ms.values()], float)
+                ok = ~np.isnan(x) & ~np.isnan(y)
+                # guard constant inputs here: spearmanr would return NaN with a ConstantInputWarning
+                if ok.sum() >= 3 and np.unique(x[ok]).size > 1 and np.unique(y[ok]).size > 1:
+                    per_cell[c] = float(spearmanr(x[ok], y[ok])[0])
+            v = np.array(list(per_cell.values()))
+            row[t] = None if not v.size else dict(
+                n_cells=int(v.size), median=float(np.median(v)), mean=float(v.mean()), neg=int((v < 0).sum()),
+                pos=int((v > 0).sum()), per_cell=per_cell)
+        out.append(row)
+    out.sort(key=lambda r: (0, -abs(r["final"]["median"]), -r["final"]["n_cells"], -abs(r["final"]["mean"]))
+             if r["final"] else (1, 0.0, 0, 0.0))
+    return out
+
+
+def within_picks(state, summ, within):
+    """Per cell with results for :data:`DEFAULT_PLAN`: the best method by mean final accuracy, and the plan of
+    :data:`PICK_PLANS` the top quantity of ``within`` picks (its largest value where the median within-cell rho
+    is positive, its smallest where negative; ties go to the default), against the default."""
+    if not within or not within[0]["final"]:
+        return None, []
+    top = within[0]
+    k, sign = top["quantity"], (1.0 if top["final"]["median"] >= 0 else -1.0)
+    rows = []
+    for c, ms in _within_quantities(state, summ).items():
+        if DEFAULT_PLAN not in ms:
+            continue
+        best = max(ms, key=lambda m: ms[m][1]["acc_mean"])
+        cand = [m for m in PICK_PLANS if m in ms and not math.isnan(ms[m][0].get(k, math.nan))]
+        if not cand:
+            continue
+        pick = min(cand, key=lambda m: (-sign * ms[m][0][k], m != DEFAULT_PLAN))
+        (ap, sp), (ad, sd) = [(ms[m][1]["acc_mean"], ms[m][1]["acc_sd"]) for m in (pick, DEFAULT_PLAN)]
+        verdict = ("same" if pick == DEFAULT_PLAN else "tie" if abs(ap - ad) <= max(sp, sd)
+                   else "beats" if ap > ad else "loses")
+        rows.append(dict(cell=c, best=best, best_acc=ms[best][1]["acc_mean"], best_sd=ms[best][1]["acc_sd"],
+                         candidates=cand, pick=pick, pick_acc=ap, pick_sd=sp, default_acc=ad, default_sd=sd,
+                         verdict=verdict))
+    return dict(quantity=k, sign=sign), rows
+
+
+def _fmt_within(d):
+    return ("–", "0") if not d else (f"{d['median']:+.2f} / {d['mean']:+.2f}", f"{d['n_cells']} ({d['neg']} / {d['pos']})")
+
+
+def within_lines(state, summ, within):
+    """Report lines: the within-cell ranking table and the per-cell picks of the top quantity."""
+    lines = ["### Within a cell: does the quantity rank the methods of one network?", "",
+             "Per cell (depth, beta, surrogate, reset, code), Spearman rank correlation over the cell's methods between "
+             "each quantity above (the measured-at-init ones as means over the seeds) and the (cell, method)'s mean test "
+             "accuracy over seeds; defined in a cell where >= 3 methods have both values and neither is constant over "
+             "them. Summarised over the cells where it is defined: median / mean rho, and cells (rho < 0 / rho > 0). "
+             "Unlike the pooled ranking, no difference between cells (depth, surrogate, code) enters. Sorted by "
+             "|median| at the final accuracy (ties: more cells, then larger |mean|).", "",
+             "| quantity | final: median / mean | final: cells (- / +) | epoch 1: median / mean | epoch 1: cells (- / +) | "
+             "epoch 3: median / mean | epoch 3: cells (- / +) |", "|---|---|---|---|---|---|---|"]
+    for a in within:
+        q = a["quantity"].replace("|", "\\|")
+        lines.append(f"| {q} | " + " | ".join(x for t in WITHIN_TARGETS for x in _fmt_within(a[t])) + " |")
+    lines.append("")
+    top, rows = within_picks(state, summ, within)
+    if not rows:
+        return lines
+    q = top["quantity"].replace("|", "\\|")
+    plans = ", ".join(f"`{m}`" for m in PICK_PLANS)
+    lines += ["### Picking a snntheory plan by the top quantity", "",
+              f"Per cell with results for `{DEFAULT_PLAN}` (`init_snn_`'s default, the rate plan): the method with "
+              f"the best mean final test accuracy over all methods; the plan among {plans} (those with results in the "
+              f"cell) that the table's top quantity, {q}, picks ({'largest' if top['sign'] > 0 else 'smallest'} value: "
+              f"its median within-cell rho is {'positive' if top['sign'] > 0 else 'negative'}; a tie goes to "
+              f"`{DEFAULT_PLAN}`), and the mean final accuracy ± seed SD of the pick and of `{DEFAULT_PLAN}`. "
+              "*pick vs default*: *beats* / *loses* where the difference exceeds the larger of the two seed SDs, "
+              f"*tie* where it does not, *same* where the pick is `{DEFAULT_PLAN}`.", "",
+              f"| cell | best method (acc ± SD) | plans | pick | pick's acc ± SD | {DEFAULT_PLAN} acc ± SD | "
+              "pick vs default |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['cell']} | {r['best']} ({r['best_acc']:.3f} ± {r['best_sd']:.3f}) | "
+                     f"{', '.join(r['candidates'])} | {r['pick']} | {r['pick_acc']:.3f} ± {r['pick_sd']:.3f} | "
+                     f"{r['default_acc']:.3f} ± {r['default_sd']:.3f} | {r['verdict']} |")
+    n = {v: sum(r["verdict"] == v for r in rows) for v in ("beats", "tie", "same", "loses")}
+    lines += ["", f"Over {len(rows)} cells: the pick beats `{DEFAULT_PLAN}` in {n['beats']}, ties in {n['tie']}, is "
+              f"`{DEFAULT_PLAN}` in {n['same']}, loses in {n['loses']}.", ""]
+    return lines
+
+
 def _fmt_rho(d):
     return "–" if not d else f"{d['rho']:+.2f} (p={d['p']:.2g}, n={d['n']})"
 
@@ -684,6 +808,8 @@ def markdown(state):
             lines.append(f"| {q} | {a['n_runs']} | {_fmt_rho(a['final'])} | {_fmt_rho(a['epoch 1'])} | "
                          f"{_fmt_rho(a['epoch 3'])} |")
         lines.append("")
+    if state.get("analysis_within"):
+        lines += within_lines(state, summ, state["analysis_within"])
     t = meta.get("timing", {})
     if t:
         lines.append(f"Wall time: {t['run_seconds_mean']:.0f} s per training run on average ({t['n_runs']} runs, "
@@ -766,6 +892,7 @@ def report(state, out, cfg, methods):
     state["summary"] = summarise(state)
     state["analysis"] = analyse(state)
     state["analysis_valid"] = analyse(state, valid_only=True)
+    state["analysis_within"] = analyse_within(state, state["summary"], [a["quantity"] for a in state["analysis"]])
     state["meta"]["timing"] = timing(state, cfg, methods)
     md = markdown(state)
     with open(os.path.join(out, "compare.md"), "w") as f:
