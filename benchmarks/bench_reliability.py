@@ -201,6 +201,24 @@ def _few_inputs_near_one(kw):
         return False
 
 
+def _long_run(kw):
+    """simulate_layer's / simulate_chain's stated regime: burn-in plus steps of at least 5e4 (their
+    docstrings: 10-20 us per step; the default burn-in near beta = 1 is 1e5 steps)."""
+    try:
+        from snntheory._sim.layer import _default_burn_in
+
+        nrn = kw.get("neuron")
+        beta = nrn.beta if nrn is not None else float(kw.get("beta"))
+        burn = kw.get("burn_in")
+        burn = _default_burn_in(beta) if burn is None else int(burn)
+        return burn + int(kw.get("n_steps")) >= 50_000
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+#: the documented regime of the simulators' exception (their docstrings: Cost)
+_SIM_SLOW = ("linear in burn-in + steps, 10-20 us per step (the default burn-in near beta = 1 takes 1-2 s; "
+             "their docstrings); counted apart only from 5e4 steps", _long_run)
 #: the documented regime of predict_network's exception (its docstring, Notes: Cost)
 _PREDICT_SLOW = ("0.4-2.7 s per layer with fewer than 8 active inputs per step at beta >= 0.97 (its docstring, "
                  "Notes: Cost); counted apart only in that regime", _few_inputs_near_one)
@@ -215,6 +233,8 @@ DOCUMENTED_SLOW = {
                                         "docstring)", None),
     "network.predict_network": _PREDICT_SLOW,
     "inverse.predict_network": _PREDICT_SLOW,
+    "simulate.simulate_layer": _SIM_SLOW,
+    "simulate.simulate_chain": _SIM_SLOW,
 }
 #: CPU seconds after which a deep-profile call is interrupted (and counted as a failure); CPU, not
 #: wall time, so that the load of a shared machine does not turn a 4 s call into a "hang"

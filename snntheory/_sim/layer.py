@@ -61,7 +61,7 @@ def _options(neuron: LIF):
                 ref_steps=neuron.ref_steps, alpha=neuron.alpha, gain=neuron.gain, reset_delay=neuron.reset_delay)
 
 
-#: cap of the default burn-in (steps): 1e5 steps of a few neurons take 0.4-1.2 s (the per-step
+#: cap of the default burn-in (steps): 1e5 steps of a few neurons take 0.4-2 s (the per-step
 #: ufunc calls); ten time constants of a leak with beta = 1 - 1e-6 would be 1e7 steps
 _MAX_DEFAULT_BURN_IN = 10**5
 
@@ -79,7 +79,10 @@ def simulate_layer(neuron: LIF, n_in: int, p_in: float, w_mean: float, w_std: fl
 
     ``weights`` (shape ``(n_in, n_neurons)``) overrides the Gaussian draw. ``burn_in`` defaults
     to ten membrane time constants (at least 100, at most 1e5 steps). The weights are drawn first from the
-    generator made from ``seed``, then the input spikes.
+    generator made from ``seed``, then the input spikes. Cost: linear in ``burn_in + n_steps``,
+    about 10-20 us of one core per step for tens of neurons (the per-step array calls), so the
+    default burn-in at beta > 1 - 1e-4 alone takes 1-2 s; a layer that fires forgets its start at
+    its first spike and can be given a shorter ``burn_in``.
 
     Examples
     --------
@@ -118,7 +121,9 @@ def simulate_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps
                    n_neurons, n_steps, burn_in=None, v_edges=None, seed=0, chunk=256) -> StepMapRun:
     """Independent neurons ``V <- beta V + I`` with i.i.d. increments ``N(m, s^2)`` or ``increments``
     (an :class:`~snntheory.neuron.IncrementDistribution`, e.g. the annealed binomial mixture).
-    ``burn_in`` defaults to ten membrane time constants (at least 100, at most 1e5 steps).
+    ``burn_in`` defaults to ten membrane time constants (at least 100, at most 1e5 steps). Cost:
+    as :func:`simulate_layer`'s, linear in ``burn_in + n_steps`` (the default burn-in at
+    beta > 1 - 1e-4 takes up to 1-2 s).
 
     Examples
     --------
