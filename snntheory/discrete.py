@@ -2453,13 +2453,16 @@ def _ruin_floor(drift, s, v_reset):
     return v_reset - 10.0 * s - 8.0 * s * s / np.maximum(drift, 1e-3 * s)
 
 
-def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX):
+def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_MAX, post_spike=None):
     """The grid of :func:`grid_chain` for drives ``m`` (K,) and increment SD ``s``: from 8 free
     SDs below the free mean (a ruin bound for beta = 1) up to ``v_th`` (and for the subtractive
     reset 6 SDs above it, or 8 SDs of the always-spiking law above its mean), at most
     ``max_bins`` bins of ~s/4 (wider where that upper end needs them). ``lo_floor`` (K,), for a
     transient: a lower bound of the potentials reachable in its steps, where the grid may stop
-    (every chain is then resolved, whatever its drive)."""
+    (every chain is then resolved, whatever its drive). ``post_spike`` (K,), the largest drives,
+    for a subtractive reset with refractory steps whose membrane law is asked for: bins above
+    v_th that hold the spike step's recorded V - theta (no chain state lands there) up to 8 SDs
+    above beta v_th + drive - theta."""
     K = m.size
     dead = np.zeros(K, bool)
     if beta < 1.0:
@@ -2488,8 +2491,16 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
     h = (v_th - lo) / nb_lo                                              # (K,) bin widths
     # subtract reset: a large jump leaves V above v_th after the subtraction, so the grid goes
     # on above threshold (6 increment SDs); zero reset: post-reset states lie below v_th
-    nb_hi = 0 if reset == "zero" or ref > 0 else min(int(math.ceil(float(np.max(6.0 * s / h)))), nb_lo // 2)
-    if nb_hi and beta < 1.0:
+    # (with refractory steps the chain restarts at v_reset; bins above v_th then only record the
+    # spike step's V - theta, and only where the membrane law is asked for: ``post_spike``)
+    above = reset == "subtract" and (ref == 0 or post_spike is not None)
+    nb_hi = min(int(math.ceil(float(np.max(6.0 * s / h)))), nb_lo // 2) if above else 0
+    short = None
+    if nb_hi and ref > 0:
+        # V - theta of a crossing V = beta y + I from y < v_th
+        top = beta * v_th + np.asarray(post_spike, float) - (v_th - v_reset) + 8.0 * s
+        short = top > v_th + nb_hi * h
+    elif nb_hi and beta < 1.0:
         # a mean-driven neuron spikes at every step, V <- beta V + I - theta, whose stationary law
         # N((m - theta)/(1 - beta), s^2/(1 - beta^2)) can sit far above v_th (39 V for m = 3,
         # beta = 0.95): the upper bins must reach 8 of its SDs above its mean, with wider bins
@@ -2500,14 +2511,14 @@ def _grid(m, s, beta, v_th, v_reset, reset, ref, lo_floor=None, max_bins=_GRID_M
         # only where that law's mean is above v_th (below it the chain leaves it within a few
         # steps and 6 increment SDs above v_th hold its excursions, as before)
         short = (mu_s > v_th) & (top > v_th + nb_hi * h)
-        if np.any(short):
-            need = int(math.ceil(float(np.max(((top - v_th) / h)[short]))))
-            nb_hi = max(nb_hi, min(need, max_bins - nb_lo))
-            # bins at most half an increment SD (the resolution the chain needs; beyond it, near
-            # beta = 1, the law's upper part stays cut rather than the layer being refused)
-            wide = np.minimum((top - v_th) / nb_hi, np.maximum(h, 0.5 * np.asarray(s, float)))
-            h = np.where(short, np.maximum(h, wide), h)
-            lo = v_th - nb_lo * h
+    if short is not None and np.any(short):
+        need = int(math.ceil(float(np.max(((top - v_th) / h)[short]))))
+        nb_hi = max(nb_hi, min(need, max_bins - nb_lo))
+        # bins at most half an increment SD (the resolution the chain needs; beyond it, near
+        # beta = 1, the law's upper part stays cut rather than the layer being refused)
+        wide = np.minimum((top - v_th) / nb_hi, np.maximum(h, 0.5 * np.asarray(s, float)))
+        h = np.where(short, np.maximum(h, wide), h)
+        lo = v_th - nb_lo * h
     nb = nb_lo + nb_hi
     edges = lo[:, None] + h[:, None] * np.arange(nb + 1)[None, :]        # (K, nb+1), v_th = edge nb_lo
     edges[:, nb_lo] = v_th
@@ -2540,8 +2551,9 @@ def _toeplitz_cdf(g: _Grid, src, s, mix):
 def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     """Transition probabilities from source potentials ``src`` (K, n) to the states of ``g``
     (K, n, n_st), the firing probability from each (K, n) and, for the subtractive reset, the
-    post-spike part (K, n, nb) (else None). Landing points are binned exactly (CDF differences
-    at the bin edges); mass below the grid goes to the lowest bin (~1e-15)."""
+    post-spike part (K, n, nb) (else None; with refractory steps it is only the spike step's
+    record, where the grid has bins above v_th). Landing points are binned exactly (CDF
+    differences at the bin edges); mass below the grid goes to the lowest bin (~1e-15)."""
     K, n = src.shape
     nb, nb_lo = g.nb, g.nb_lo
     edges = g.edges
@@ -2555,10 +2567,10 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
     T[:, :, 0] += cdf[:, :, 0]                                           # lower edge reflects (mass ~1e-15)
     P[:, :, 1 : nb_lo + 1] = T
     fire = 1.0 - cdf[:, :, nb_lo]                                        # (K, n)
+    R = None
     if reset == "zero" or g.ref > 0:
         P[:, :, g.spike_to] += fire
-        R = None
-    else:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
+    if reset == "subtract" and g.nb > g.nb_lo:  # subtract theta: V_post = V_pre - theta for V_pre >= v_th
         shifted = np.maximum(edges + (v_th - v_reset), v_th)
         # the edges at or below v_reset shift to v_th, whose CDF is column nb_lo of ``cdf``: only
         # the columns above the last such edge of every drive are evaluated (they are most of a
@@ -2569,7 +2581,9 @@ def _rows(g: _Grid, src, m, s, mix, beta, v_th, v_reset, reset):
         cdf2[:, :, k:] = _mix_cdf(shifted[:, None, k:], mu, s, mix)
         R = np.diff(cdf2, axis=2)
         R[:, :, -1] += 1.0 - cdf2[:, :, -1]                              # beyond the grid: top bin
-        P[:, :, 1 : nb + 1] += R
+        if g.ref == 0:
+            P[:, :, 1 : nb + 1] += R
+        # (with refractory steps the chain restarts at v_reset: R is only the spike step's record)
     return P, fire, R
 
 
@@ -2631,7 +2645,10 @@ def grid_chain(m, s, *, beta, v_th=1.0, v_reset=0.0, reset="zero", ref_steps=0, 
     window_decay : float or None, keyword-only
         ``b`` in F (default ``min(beta, 0.999)``: the next layer's membrane filter).
     density : bool, keyword-only
-        Also return the stationary law and the states.
+        Also return the stationary law and the states: the law of the recorded (post-reset)
+        membrane, refractory neurons at ``v_reset`` except at the spike step of a subtractive
+        reset, which records V - theta (as the simulator does; the clamp starts at the next
+        step).
     regularity : bool, keyword-only
         Compute F (a second batched solve); ``False`` returns F = NaN.
 
@@ -2654,7 +2671,7 @@ def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, 
     part of the subtractive reset)`` (the last two None without ``density``)."""
     beta_f = min(beta, 0.999) if window_decay is None else window_decay
     K = m.size
-    g = _grid(m, s, beta, v_th, v_reset, reset, ref, max_bins=max_bins)
+    g = _grid(m, s, beta, v_th, v_reset, reset, ref, max_bins=max_bins, post_spike=m if density else None)
     dead, nb, n_st, spike_to = g.dead, g.nb, g.n_st, g.spike_to
     P, fire, R = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
     P0 = P.copy() if density else None
@@ -2675,7 +2692,7 @@ def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, 
     if not regularity:
         F = np.full(K, np.nan)
     # post-spike distribution d; sum_k b^k (h(k) - p) from the resolvent of Q = P - 1 pi
-    elif R is None:
+    elif R is None or ref > 0:
         d = np.zeros((K, n_st))
         d[:, spike_to] = 1.0
     else:
@@ -2708,9 +2725,8 @@ def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, 
                 "solver), a smaller beta, or a drive with positive drift at the reset")
     if not density:
         return GridChain(p, F, None, None), g, None, None
-    pi_v = pi[:, : nb + 1].copy()
-    pi_v[:, 0] += pi[:, nb + 1:].sum(axis=1)                              # refractory neurons sit at v_reset
-    return GridChain(p, F, pi_v, g.pts), g, P0, R
+    post = np.einsum("ki,kij->kj", pi[:, : nb + 1], R) if R is not None and ref > 0 else None
+    return GridChain(p, F, _recorded_law(pi, post, g), g.pts), g, P0, R
 
 
 class Transient(NamedTuple):
@@ -2719,7 +2735,8 @@ class Transient(NamedTuple):
     ``rate[..., t]`` is the firing probability at step t + 1 (spikes per step), ``v_mean`` and
     ``v_std`` the mean and SD (V) of the post-reset membrane after that step, ``law[..., t, :]``
     its probability on ``states`` (the reset atom first, then the bin centres of width ``h``;
-    refractory neurons counted at ``v_reset``). A leading axis runs over the drives when ``m``
+    refractory neurons counted at ``v_reset``, except that the spike step of a subtractive reset
+    records V - theta, as the simulator does). A leading axis runs over the drives when ``m``
     is an array.
     """
     __repr__ = _result_repr
@@ -2782,17 +2799,31 @@ def _initial_atoms(v0, K):
     return np.broadcast_to(x, (K, x.size)), np.broadcast_to(w / tot, (K, x.size))
 
 
-def _moments_of_law(law, g: _Grid):
-    """Mean and SD of laws (..., n_st) on ``g``: the mass of a bin at its centre, less Sheppard's
-    correction h^2/12 per unit of binned mass (binning a smooth density adds that variance)."""
+def _recorded_law(law, post, g: _Grid):
+    """The law of the recorded (post-reset) membrane, (..., nb + 1) on ``g.pts``, from chain laws
+    (..., n_st): refractory neurons sit at v_reset (the clamp), except at the spike step of a
+    subtractive reset, which records V - theta: there the mass of state ``spike_to`` is replaced
+    by ``post`` (..., nb), its landing law on the bins (None: no such step)."""
+    rec = law[..., : g.nb + 1].copy()
+    ref_mass = law[..., g.nb + 1:].sum(-1)
+    if post is not None:
+        rec[..., 1:] += post
+        ref_mass = np.maximum(ref_mass - law[..., g.spike_to], 0.0)
+    rec[..., 0] += ref_mass
+    return rec
+
+
+def _moments_of_law(rec, g: _Grid):
+    """Mean and SD of recorded laws (..., nb + 1) on ``g.pts`` (:func:`_recorded_law`): the mass
+    of a bin at its centre, less Sheppard's correction h^2/12 per unit of binned mass (binning a
+    smooth density adds that variance)."""
     K = g.pts.shape[0]
-    vals = np.concatenate([g.pts, np.repeat(g.pts[:, :1], g.ref, axis=1)], axis=1)   # refractory: v_reset
-    shp = (K,) + (1,) * (law.ndim - 2) + (vals.shape[1],)
-    vals = vals.reshape(shp)
-    mean = (law * vals).sum(-1)
+    shp = (K,) + (1,) * (rec.ndim - 2) + (g.pts.shape[1],)
+    vals = g.pts.reshape(shp)
+    mean = (rec * vals).sum(-1)
     h = (g.edges[:, 1] - g.edges[:, 0]).reshape(shp[:-1])
-    in_bins = law[..., 1: g.nb + 1].sum(-1)
-    var = (law * vals**2).sum(-1) - mean**2 - in_bins * h**2 / 12.0     # Sheppard's correction
+    in_bins = rec[..., 1:].sum(-1)
+    var = (rec * vals**2).sum(-1) - mean**2 - in_bins * h**2 / 12.0     # Sheppard's correction
     return mean, np.sqrt(np.maximum(var, 0.0))
 
 
@@ -2807,23 +2838,25 @@ def _run_transient(g: _Grid, steps, x0, w0, beta, v_th, v_reset, reset):
     """Push the initial atoms ``(x0, w0)`` through the chain on ``g``; ``steps`` yields one
     ``(m, s, mix)`` per step (the same object repeated: the matrix is built once). The first
     step starts from the atoms' exact potentials, the later ones from the grid states.
-    Returns rates (K, T) and laws (K, T, n_st)."""
+    Returns rates (K, T) and the recorded membrane laws (K, T, nb + 1) (:func:`_recorded_law`)."""
     rates, laws = [], []
     law = P = last = None
     for t, step in enumerate(steps):
         m, s, mix = step
         if t == 0:
-            rows, fire, _ = _rows(g, x0, m, s, mix, beta, v_th, v_reset, reset)
+            rows, fire, R = _rows(g, x0, m, s, mix, beta, v_th, v_reset, reset)
             p = np.einsum("kn,kn->k", w0, fire)
+            post = np.einsum("kn,knj->kj", w0, R) if R is not None and g.ref else None
             law = np.einsum("kn,kns->ks", w0, rows)
         else:
             if step is not last:
-                P, fire_st, _ = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
+                P, fire_st, R_st = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
                 last = step
             p = np.einsum("ki,ki->k", law[:, : g.nb + 1], fire_st)
+            post = np.einsum("ki,kij->kj", law[:, : g.nb + 1], R_st) if R_st is not None and g.ref else None
             law = np.einsum("ki,kij->kj", law, P)
         rates.append(np.clip(p, 0.0, 1.0))
-        laws.append(law)
+        laws.append(_recorded_law(law, post, g))
     return np.stack(rates, axis=1), np.stack(laws, axis=1)
 
 
@@ -2885,13 +2918,11 @@ def transient(m, s, *, beta, n_steps, v0=0.0, v_th=1.0, v_reset=0.0, reset="zero
     K = m_arr.size
     x0, w0 = _initial_atoms(v0, K)
     floor = _reach_floor(x0, np.broadcast_to(m_arr, (T, K)), np.full(T, s))
-    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=floor)
+    g = _grid(m_arr, s, beta, v_th, v_reset, reset, ref, lo_floor=floor, post_spike=m_arr)
     step = (m_arr, s, counts)
     rate, law = _run_transient(g, [step] * T, x0, w0, beta, v_th, v_reset, reset)
     mean, sd = _moments_of_law(law, g)
-    law_v = law[..., : g.nb + 1].copy()
-    law_v[..., 0] += law[..., g.nb + 1:].sum(-1)
     h = g.edges[:, 1] - g.edges[:, 0]
-    out = Transient(rate, mean, sd, law_v, g.pts, h)
+    out = Transient(rate, mean, sd, law, g.pts, h)
     return Transient(*(a[0] for a in out)) if scalar else out
 

@@ -1249,9 +1249,8 @@ class LayerInit:
         Predicted mean and SD (V) of the post-reset membrane over neurons and time; inf where
         some neurons' membrane climbs without bound (beta = 1, subtract reset, no refractory
         period, mean drive >= v_th - v_reset). With the subtract reset and a refractory period
-        the spike step counts at ``v_reset`` (the clamp), where the simulator records
-        V - theta for that one step (a known gap: V mean 0.02 where the simulator gives 0.77
-        for a layer at 312 Hz).
+        the spike step records V - theta, as the simulator does (the clamp at ``v_reset``
+        starts at the next step).
     silent_fraction : float
         Predicted fraction of neurons below ``SILENT_BELOW`` spikes per step.
     grad_gain : float
@@ -1703,7 +1702,7 @@ def _transient_layer(cp, gain, n, ep, ep2, evf, wm, ws, rows, x0, n_hermite=_N_H
     floor = discrete._reach_floor(x0k, drives, s)
     # place the grid for the widest step (largest s), reaching the lowest drive of any step
     g = discrete._grid(drives.min(axis=0), float(s.max()), cp.beta, cp.v_th, cp.v_reset, cp.reset, cp.ref_steps,
-                       lo_floor=floor, max_bins=_GRID_TRANSIENT)
+                       lo_floor=floor, max_bins=_GRID_TRANSIENT, post_spike=drives.max(axis=0))
     rate, law = discrete._run_transient(g, steps, x0k, w0k, cp.beta, cp.v_th, cp.v_reset, cp.reset)
     mean, sd = discrete._moments_of_law(law, g)
     return rate, w, mean, sd

@@ -29,6 +29,7 @@ CASES = [  # (m, s, beta, reset, ref_steps)
     (0.05, 0.25, 1.0, "subtract", 0),
     (0.3, 0.4, 0.8, "subtract", 0),
     (0.15, 0.2, 0.95, "zero", 2),
+    (0.3, 0.2, 0.9, "subtract", 2),
 ]
 
 
@@ -38,7 +39,9 @@ def _simulate(m, s, beta, reset, ref, v0=0.0, n=N_SIM, seed=1):
     theta = 1.0
 
     def rec(t, v, sp):
-        vp = np.where(sp, 0.0 if reset == "zero" or ref else v - theta, v)
+        # the simulator's post-reset value: a subtractive reset records V - theta at the spike
+        # step (its refractory clamp at v_reset starts at the next step)
+        vp = np.where(sp, 0.0 if reset == "zero" else v - theta, v)
         vm[t], vs[t] = vp.mean(), vp.std()
 
     run = run_step_map(lambda rng, sh: m + s * rng.standard_normal(sh), n_neurons=n, n_steps=T, beta=beta,
@@ -81,14 +84,15 @@ def test_first_two_steps_match_quadrature():
     assert abs(tr.rate[1] / p2 - 1) < 0.01
 
 
-@pytest.mark.parametrize("beta,reset", [(0.9, "zero"), (1.0, "subtract"), (0.8, "subtract")])
-def test_converges_to_the_stationary_solvers(beta, reset):
+@pytest.mark.parametrize("beta,reset,ref", [(0.9, "zero", 0), (1.0, "subtract", 0), (0.8, "subtract", 0),
+                                            (0.9, "subtract", 2)])
+def test_converges_to_the_stationary_solvers(beta, reset, ref):
     m, s = 0.1, 0.3
-    long = discrete.transient(m, s, beta=beta, reset=reset, n_steps=400)
-    assert abs(long.rate[-1] / discrete.grid_chain([m], s, beta=beta, reset=reset).rate[0] - 1) < 1e-5
-    exact = float(discrete.firing_probability(m, s, beta=beta, reset=reset))
+    long = discrete.transient(m, s, beta=beta, reset=reset, ref_steps=ref, n_steps=400)
+    assert abs(long.rate[-1] / discrete.grid_chain([m], s, beta=beta, reset=reset, ref_steps=ref).rate[0] - 1) < 1e-5
+    exact = float(discrete.firing_probability(m, s, beta=beta, reset=reset, ref_steps=ref))
     assert abs(long.rate[-1] / exact - 1) < 0.01
-    mean, var = discrete.membrane_moments(m, s, beta=beta, reset=reset)
+    mean, var = discrete.membrane_moments(m, s, beta=beta, reset=reset, ref_steps=ref)
     assert abs(long.v_mean[-1] - mean) < 0.01 * s
     assert abs(long.v_std[-1] / math.sqrt(var) - 1) < 0.01
 
