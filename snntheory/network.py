@@ -276,6 +276,10 @@ def _silent_fraction(p_nodes, drives, m, sdm, silent_below, onset=None):
     return float(special.ndtr(z0))
 
 
+#: states per group of similar window widths in :func:`_smoothed_g2`'s partial-moment cells
+_G2_GROUP = 256
+
+
 class _G2Cells:
     """sigma'^2 tabulated on the cells of :func:`_smoothed_g2`: fine cells (edges ``xe``) for the
     partial-moment rule and the coarse cells of 4 fine ones for 3-point Gauss-Legendre."""
@@ -325,27 +329,34 @@ def _smoothed_g2(mu, wts, sd, t: _G2Cells):
             continue
         # only the cells within _Z_SUPPORT SDs of each state (beyond, a cell's Gaussian mass is
         # below 1e-23 of the state's): a narrow Gaussian touches a few of the hundreds of cells
-        lo = np.clip(np.searchsorted(xe, m - _Z_SUPPORT * sd, "right") - 1, i, j)
-        n_c = np.clip(np.searchsorted(xe, m + _Z_SUPPORT * sd, "left"), i, j) - lo
-        width = int(n_c.max())
-        if width == 0:
-            continue
-        # the edges lo .. lo + width of each state: the normal tail and density once per edge
-        # (each inner edge is shared by two cells)
-        edge = np.minimum(lo[:, None] + np.arange(width + 1)[None, :], j)
-        z = (xe[edge] - m[:, None]) / sd
-        tail = special.ndtr(-np.abs(z))                      # the smaller tail at each edge
-        dens = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
-        za, zb, ta, tb, pa, pb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:], dens[:, :-1], dens[:, 1:]
-        p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
-        t1 = pa - pb                                         # E[Z; cell]
-        t2 = p + za * pa - zb * pb                           # E[Z^2; cell]
-        cell = np.minimum(edge[:, :-1], j - 1)               # (past n_c: masked below)
-        d1, d2 = t.d1[cell], t.d2[cell]
-        d = m[:, None] - t.xm[cell]
-        part = p * (t.gm[cell] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2
-        inside = np.arange(width)[None, :] < n_c[:, None]
-        tot[rows] += np.where(inside, part, 0.0).sum(axis=1)
+        lo_all = np.clip(np.searchsorted(xe, m - _Z_SUPPORT * sd, "right") - 1, i, j)
+        n_all = np.clip(np.searchsorted(xe, m + _Z_SUPPORT * sd, "left"), i, j) - lo_all
+        # the states in groups of similar window widths (a state far in a tail spans many more
+        # cells than one near the central block; one padded array for all did 2.8x the work)
+        order = np.argsort(n_all, kind="stable")
+        for g0 in range(0, order.size, _G2_GROUP):
+            grp = order[g0:g0 + _G2_GROUP]
+            lo, n_c = lo_all[grp], n_all[grp]
+            width = int(n_c.max())
+            if width == 0:
+                continue
+            # the edges lo .. lo + width of each state: the normal tail and density once per edge
+            # (each inner edge is shared by two cells)
+            edge = np.minimum(lo[:, None] + np.arange(width + 1)[None, :], j)
+            mg = m[grp, None]
+            z = (xe[edge] - mg) / sd
+            tail = special.ndtr(-np.abs(z))                      # the smaller tail at each edge
+            dens = np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+            za, zb, ta, tb, pa, pb = z[:, :-1], z[:, 1:], tail[:, :-1], tail[:, 1:], dens[:, :-1], dens[:, 1:]
+            p = np.where(za >= 0.0, ta - tb, np.where(zb <= 0.0, tb - ta, 1.0 - ta - tb))
+            t1 = pa - pb                                         # E[Z; cell]
+            t2 = p + za * pa - zb * pb                           # E[Z^2; cell]
+            cell = np.minimum(edge[:, :-1], j - 1)               # (past n_c: masked below)
+            d1, d2 = t.d1[cell], t.d2[cell]
+            d = mg - t.xm[cell]
+            part = p * (t.gm[cell] + d * (d1 + d * d2)) + sd * t1 * (d1 + 2.0 * d2 * d) + sd * sd * t2 * d2
+            inside = np.arange(width)[None, :] < n_c[:, None]
+            tot[rows[grp]] += np.where(inside, part, 0.0).sum(axis=1)
     # the tails beyond the grid: mass x g2 at the conditional mean (E[Z | Z > b] = phi(b) / Q(b))
     # (only where that mass is not 0.0: within _Z_UNDERFLOW SDs of the grid's ends)
     lo, hi = (xe[0] - mu) / sd, (xe[-1] - mu) / sd
@@ -376,19 +387,16 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
     xe[u.size // 2] = v_th
     t = _G2Cells(xe, lambda x: _surrogate.derivative(x - v_th, kind, w) ** 2)
 
-    tot = 0.0
-    for k in range(drives.size):
-        keep = pi[k] > 1e-13
-        base, wts = beta * pts[k, keep], pi[k, keep]
-        if mix is None:
-            e = _smoothed_g2(base + drives[k], wts, s, t)
-        else:
-            e = 0.0
-            for j, qj in enumerate(mix.q):
-                if qj >= 1e-11:
-                    e += qj * _smoothed_g2(base + j * mix.c[k], wts, math.sqrt(j) * mix.sc, t)
-        tot += weights[k] * e
-    return tot
+    # every node's states in one batch per increment component (the components' SDs are shared
+    # by the nodes; the nodes differ in their states and mean drives)
+    keep = [np.flatnonzero(pi[k] > 1e-13) for k in range(drives.size)]
+    base = np.concatenate([beta * pts[k, kk] for k, kk in enumerate(keep)])
+    wts = np.concatenate([weights[k] * pi[k, kk] for k, kk in enumerate(keep)])
+    node = np.repeat(np.arange(drives.size), [kk.size for kk in keep])
+    if mix is None:
+        return _smoothed_g2(base + drives[node], wts, s, t)
+    return sum(qj * _smoothed_g2(base + j * mix.c[node], wts, math.sqrt(j) * mix.sc, t)
+               for j, qj in enumerate(mix.q) if qj >= 1e-11)
 
 
 def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below):
