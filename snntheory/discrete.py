@@ -2715,7 +2715,8 @@ def _solve_grid_chain(m, s, beta, v_th, v_reset, reset, ref, mix, window_decay, 
         sv = np.broadcast_to(s, (K,))
         z = (v_th - m / (1.0 - beta)) * math.sqrt(1.0 - beta * beta) / sv     # free-law SDs below v_th
         diffusive = sv / math.sqrt(1.0 - beta * beta) > v_th - v_reset    # free SD beyond the reset gap
-        coarse = (g.edges[:, 1] - g.edges[:, 0] > 0.5 * sv) & (z < _COARSE_Z) & diffusive
+        # (the bins the upper part widens to are s/2 exactly: compared with a rounding margin)
+        coarse = (g.edges[:, 1] - g.edges[:, 0] > 0.5 * sv * (1.0 + 1e-9)) & (z < _COARSE_Z) & diffusive
         if np.any(coarse):
             k = int(np.argmax(coarse))
             raise ConvergenceError(

@@ -888,3 +888,20 @@ def test_memoryless_limit_against_the_nystrom_solve():
         solved = _Chain(beta, inc, 1.0, 0.0, reset, ref).converged().rate
         assert limit == pytest.approx(solved, rel=1e-8)
     assert _memoryless_rate(IncrementDistribution.gaussian(0.3, 0.5), 1e-6, 1.0, 0.0, 0) is None
+
+
+def test_grid_chain_upper_bins_widened_to_half_an_sd_are_not_refused_by_rounding():
+    """A subtract-reset batch whose highest drive is mean-driven (6.34 V/step, beta 0.95: its
+    always-spiking law sits near 107 V) widens the bins to s/2 exactly; their width, recomputed
+    from the edges, exceeded s/2 by rounding, and the check for bins too coarse for a diffusive
+    walk refused the whole batch (predict_network([20, 200, 200], 0.02, 0.3, ...) blamed "nearly
+    undamped walks" at beta = 0.95). The rates must match the Nystrom solver."""
+    # the layer's Gauss-Hermite drive nodes and temporal SD, as predict_network built them
+    d = np.array([-5.038286368416235, -3.7668555993488875, -2.682620684775307, -1.6851466593049542,
+                  -0.7343848730007739, 0.1924632227926779, 1.1118981747253942, 2.038746270518846,
+                  2.989508056823026, 3.986982082293379, 5.071216996866959, 6.342647765934307])
+    s = 1.6255786030905999
+    gc = discrete.grid_chain(d, s, beta=0.95, reset="subtract")
+    for k in (4, 5, 6, 11):
+        exact = float(firing_probability(d[k], s, beta=0.95, reset="subtract"))
+        assert gc.rate[k] == pytest.approx(exact, rel=0.006), (d[k], gc.rate[k], exact)
