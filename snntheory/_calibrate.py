@@ -164,7 +164,10 @@ def _block_stats(pop, n_out):
     blocks = np.stack([pop[a:b].mean(axis=0) for a, b in zip(edges[:-1], edges[1:])]) / n_out   # (blocks, k, batch)
     per = blocks.transpose(1, 0, 2).reshape(k, -1)                     # (k, blocks x batch)
     rate = pop.sum(axis=(0, 2)) / (steps * batch * n_out)
-    se = per.std(axis=1, ddof=1) / math.sqrt(per.shape[1])
+    # at least one spike in the window: a window with no (or one) spike has no spread over its
+    # blocks, yet does not resolve rates below one spike per window (a target of 3e-10 spikes
+    # per step was "missed" by 0 +- 0 and bracketed in vain for 1.6 s)
+    se = np.maximum(per.std(axis=1, ddof=1) / math.sqrt(per.shape[1]), 1.0 / (steps * batch * n_out))
     half = _BLOCKS // 2
     first = blocks[:half].transpose(1, 0, 2).reshape(k, -1)
     second = blocks[half:].transpose(1, 0, 2).reshape(k, -1)

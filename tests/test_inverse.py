@@ -369,6 +369,27 @@ def test_calibration_safeguards(mc_scale):
     assert abs(long.rates[1] / 20.0 - 1) < DEPTH_TOL, long.rates
 
 
+def test_calibration_leaves_a_target_below_its_resolution_to_the_model(monkeypatch):
+    """A target far below one spike in the calibration's window (3e-7 Hz: 4e-4 expected spikes in
+    1.28e6 neuron-steps) cannot be measured: with no spike the blocks' spread was 0, so 0 +- 0
+    'missed' the target and the bracketing simulated in vain (init_network took 2.1 s). The
+    standard error is now at least one spike per window: the layer is 'unresolved', keeps the
+    model's mean, and one pass is simulated. With a deliberately resolvable target (40 Hz) the
+    same call still calibrates."""
+    import snntheory._calibrate as cal_mod
+
+    calls = []
+    run = cal_mod.run_step_map
+    monkeypatch.setattr(cal_mod, "run_step_map", lambda *a, **k: calls.append(1) or run(*a, **k))
+    neuron = LIF.from_beta(0.9, reset="subtract")
+    cal = calibrate_means([100, 50], [0.0], [0.05], [3e-7], neuron=neuron, input_rate=0.3, verify=False)
+    assert cal.status == ("unresolved",) and cal.w_means[0] == 0.0 and cal.rates[0] == 0.0
+    assert len(calls) == 1 and cal.rate_stderr[0] * neuron.dt >= 1.0 / (cal.n_steps * cal.batch * 50)
+    calls.clear()
+    cal = calibrate_means([100, 50], [0.0], [0.05], [40.0], neuron=neuron, input_rate=40.0, verify=False)
+    assert cal.status == ("calibrated",) and len(calls) > 1
+
+
 def test_drift_detector_separates_stationary_from_decaying_counts():
     """The half-window statistic of the calibration on synthetic Poisson counts: |z| < 4 for a
     constant rate, z < -4 for a rate decaying like t^(-1/2) (collapse over time)."""
