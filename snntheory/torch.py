@@ -554,8 +554,10 @@ def init_snn_(model, *, input_rate, target_rate=None, method="discrete", neuron=
         Rate of every planned layer (Hz); ``None`` holds the input rate.
     method : str, keyword-only
         Anything :func:`snntheory.inverse.init_network` accepts: ``"discrete"`` (default, the
-        depth model), ``"diffusion"``, ``"shotnoise"``, ``"wiener"``, or the baselines
-        ``"kaiming"``, ``"glorot"``, ``"pytorch"``, ``"fluctuation"``, ``"micheli"``.
+        depth model's rate plan: of snntheory's plans the one that trained best on digits,
+        ``experiments/results/compare/compare.md``), ``"diffusion"``, ``"shotnoise"``,
+        ``"wiener"``, or the baselines ``"kaiming"``, ``"glorot"``, ``"pytorch"``,
+        ``"fluctuation"``, ``"micheli"``.
     neuron : snntheory.LIF or None, keyword-only
         Overrides the neurons read from the modules.
     generator : torch.Generator or None, keyword-only
