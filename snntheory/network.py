@@ -15,16 +15,13 @@ g^2 n\sigma_w^2 E[p^2])` across neurons (quenched; with row-standardised weights
 :math:`\mathrm{Var}(p)` instead of :math:`E[p^2]`) and temporal increment variance
 :math:`g^2 n(\sigma_w^2+\mu_w^2)E[p(1-p)F]`; its rate is the step-map chain's at these values,
 averaged over the drive with 12 Gauss–Hermite nodes (:func:`snntheory._special.normal_nodes`,
-the one rule behind every quenched average in the package). The increment is the count mixture:
-K ~ Binomial(n, E[p]) active inputs, given K = j a Gaussian of j times a node's mean weight.
-With few active inputs per step (``n E[p] < 8``) it is exact (up to ~30 components); from 8 on
-the count law is reduced to 5 integer counts with its first five moments (Gauss nodes of the
-count law, rounded, weights refitted): layer-1 rates within 1e-4 of the full mixture at 2-3x the
-cost of a single Gaussian. A single Gaussian leaves out the count's skew, which matters where
-the rate is set by the increment's upper tail, i.e. by large single weights against a drive far
-below threshold (it put layer 1 10-42 % high there, e.g. 7.52 Hz for the mixture's 6.55 at
-n = 110, 100 Hz input, w_mean = -0.157, w_std = 0.555 V, beta = 0.8, subtract reset; simulated
-6.11 +- 0.23 over 4 weight draws). Accuracy against simulation is measured by
+the one rule behind every quenched average in the package). With few active inputs per step
+(``n E[p] < 8``) the increment is the count mixture (K ~ Binomial(n, E[p]) active inputs)
+instead of a Gaussian (the mixture costs 15-25x more). Above, the Gaussian leaves out the
+count's skew, which matters where the rate is set by the increment's upper tail, i.e. by large
+single weights against a drive far below threshold: at w_std = 0.555, w_mean = -0.157 (V, against
+a 1 V threshold), beta = 0.8 with subtract reset, layer 1 fires 2.01 Hz where simulation gives
+1.51 +- 0.09 (n E[p] = 11; +30 % at 8.1, +42 % at 20). Accuracy against simulation is measured by
 ``benchmarks/bench_init.py`` (``benchmarks/results/init.md``).
 
 Assumptions: independent, stationary input trains (no cross-neuron correlations), a delta
@@ -74,12 +71,11 @@ _SAME_STEP = 1e-6
 #: below this input spike probability per step (n E[p] <= 1e-12 for n <= 1000) a layer sees
 #: isolated input spikes, and its rate is the sparse limit of :func:`_spikes_per_jump`
 _SPARSE = 1e-15
-#: below this many active inputs per step (n E[p]) the increment is the exact count mixture;
-#: from it on, the count law reduced to _COUNT_NODES integer counts with its first moments (the
-#: Gaussian increment had put layer 1 up to +42 % off where large single weights set the rate by
-#: the tail, ~1 % at n p = 15 with typical weights: module docstring)
+#: below this many active inputs per step (n E[p]) the increment is the count mixture instead
+#: of a Gaussian: at n p = 2 the Gaussian increment puts layer 1 ~17 % off, at n p = 15 ~1 %
+#: (typical weights; up to +42 % where large single weights set the rate by the tail: module
+#: docstring)
 _MIX_BELOW = 8.0
-_COUNT_NODES = 5
 #: cell width, in u of x - v_th = w sinh(u), of the surrogate-moment integral (:func:`_smoothed_g2`)
 _DU_SURROGATE = 0.025
 #: Half-width (in SDs) of the cells around a state that _smoothed_g2 integrates by partial moments.
@@ -149,54 +145,17 @@ def _spikes_per_jump(cp, gain, wm, ws):
     return float(special.ndtr((gain * wm - gap) / (gain * abs(ws))))
 
 
-def _reduced_counts(q, k=_COUNT_NODES):
-    """A k-point law on integer counts with the first k moments (0..k-1) of the count law ``q``
-    (over 0, 1, ...): the Gauss nodes of ``q`` (Golub-Welsch on its Stieltjes recurrence, in
-    standard units) rounded to integers, their weights refitted to those moments. ``q`` itself
-    where it has at most 4k counts above 1e-11 (as cheap) or where the refit would need a
-    negative weight (rounded nodes crowded at the edge of a narrow law). Same length as ``q``."""
-    if np.count_nonzero(q >= 1e-11) <= 4 * k:
-        return q
-    j = np.arange(q.size, dtype=float)
-    mu = float(q @ j)
-    sd = math.sqrt(float(q @ (j - mu) ** 2))
-    x = (j - mu) / sd
-    a, b = np.zeros(k), np.zeros(k)
-    p_prev, p, norm_prev = np.zeros_like(x), np.ones_like(x), 1.0
-    for i in range(k):
-        norm = float(q @ (p * p))
-        a[i] = float(q @ (x * p * p)) / norm
-        b[i] = norm / norm_prev if i else 0.0
-        p_prev, p, norm_prev = p, (x - a[i]) * p - b[i] * p_prev, norm
-    nodes, vec = np.linalg.eigh(np.diag(a) + np.diag(np.sqrt(b[1:]), 1) + np.diag(np.sqrt(b[1:]), -1))
-    nodes_i = np.unique(np.clip(np.rint(mu + sd * nodes).astype(int), 0, q.size - 1))
-    if nodes_i.size < k:
-        return q
-    z = (nodes_i - mu) / sd
-    moments = np.array([float(q @ x**r) for r in range(k)])
-    w = np.linalg.solve(np.vander(z, increasing=True).T, moments)
-    if not np.all(w > 0.0):
-        return q
-    out = np.zeros_like(q)
-    out[nodes_i] = w
-    return out
-
-
 def _count_mixture(n, state, drives, s, m):
-    """The count mixture of a layer's increment, or None below 0.01 active inputs per step. c_k is
-    a node's mean weight (x gain), sc^2 the within-count variance chosen so that the mean node's
-    temporal variance equals the depth model's s^2 (which carries the regularity factor F). From
-    _MIX_BELOW active inputs per step on, the count law is reduced to _COUNT_NODES integer counts
-    with its first moments (:func:`_reduced_counts`)."""
+    """The count mixture for few active inputs per step, else None. c_k is a node's mean weight
+    (x gain), sc^2 the within-count variance chosen so that the mean node's temporal variance
+    equals the depth model's s^2 (which carries the regularity factor F)."""
     lam = n * state.ep
-    if lam < 1e-2:   # below 0.01 active inputs per step the layer has collapsed
+    if lam >= _MIX_BELOW or lam < 1e-2:   # below 0.01 active inputs per step the layer has collapsed
         return None
     j = np.arange(n + 1)    # Binomial(n, E[p]) pmf up to one count past its 1e-11 upper tail
     q = np.exp(special.gammaln(n + 1) - special.gammaln(j + 1) - special.gammaln(n - j + 1)
                + j * math.log(state.ep) + (n - j) * math.log1p(-state.ep))
     q = q[: int(np.count_nonzero(np.cumsum(q) < 1.0 - 1e-11)) + 2]
-    if lam >= _MIX_BELOW:
-        q = _reduced_counts(q)
     c = drives / lam
     cbar = m / lam
     var_k = n * state.ep * (1.0 - state.ep)
@@ -1782,9 +1741,9 @@ def predict_transient(widths, w_means=None, w_stds=None, *, neuron=None, input_r
     regularity factor of the stationary model is left out, which is exact at step 1 and for
     layer 1), and the neurons of a layer are independent (no shared-input correlations).
     Layer 1 (Bernoulli input) is exact up to the grid below 8 active inputs per step; above,
-    its count law is the module's 5-count reduction (step 1 from rest at w_std = 0.555,
-    w_mean = -0.157 V, n E[p] = 11: P(I >= v_th) 68.27 against the exact 68.29 spikes per 1000
-    steps; a single Gaussian increment gives 76.2). In deeper layers the first steps are
+    its increment is Gaussian (the module's caveat: up to +40 % where large single weights set
+    a low rate by the increment's tail, e.g. step 1 at 76.8 Hz for an exact 68.2 Hz with
+    w_std = 0.555, beta = 0.8, n E[p] = 11). In deeper layers the first steps are
     underestimated where the rate is a convex function of the input: all neurons of a layer
     see the same input pattern, so the number of active inputs fluctuates from trial to trial
     in common, a fluctuation this mean-field model leaves out (measured in
