@@ -2246,6 +2246,12 @@ _BINS_PER_S = 4.0    # bins per increment SD
 _COARSE_Z = 7.1
 
 
+#: count-mixture components below this weight are skipped by every evaluation of the mixture
+#: (:func:`_mix_cdf` and the chains built on it); a mixture is normalised over the others, since
+#: a skipped component's mass would count as a spike (the CDF at v_th falls short of 1 by it)
+COUNT_SKIP = 1e-11
+
+
 class CountMixture(NamedTuple):
     r"""Increment law of a layer with few active inputs per step: ``K ~ q`` active inputs, and
     given K = j the increment is :math:`N(j\,c_k, j\,sc^2)` for drive node k (an atom at 0 for j = 0)."""
@@ -2303,7 +2309,7 @@ def _mix_cdf(x, mu, s, mix):
         # near 1, which would be negative transition probabilities)
         return np.maximum.accumulate(out, axis=2)
     for j, qj in enumerate(q):
-        if qj < 1e-11:
+        if qj < COUNT_SKIP:
             continue
         if j == 0:
             out += qj * (x >= mu)
@@ -2325,7 +2331,7 @@ def _mix_band(xe, src, q, c, sc):
     step = np.zeros((n, E + 1))
     rows = np.arange(n)
     for j, qj in enumerate(q):
-        if qj < 1e-11:
+        if qj < COUNT_SKIP:
             continue
         if j == 0:
             out += qj * (xe[None, :] >= src[:, None])
@@ -2364,7 +2370,7 @@ def _mix_table(xe, src, q, c, sc):
     the others get 0 or :math:`\sum_{j\ge1} q_j` exactly. The atom :math:`q_0 1\{u \ge 0\}` is
     added exactly; points where a tabulated value underflows are summed directly. Cost:
     (3 x table points + points) x components special functions instead of points x components."""
-    comp = [j for j, qj in enumerate(q) if j >= 1 and qj >= 1e-11]
+    comp = [j for j, qj in enumerate(q) if j >= 1 and qj >= COUNT_SKIP]
     if not comp or not sc > 0.0:
         return None
     qj = np.array([q[j] for j in comp])
@@ -2378,7 +2384,7 @@ def _mix_table(xe, src, q, c, sc):
     above = u > float(np.max(jf * c + _NDTR_ONE * sd))
     inside = u[~(below | above)]
     if inside.size == 0:
-        return np.where(above, qj.sum(), 0.0) + (q[0] * (u >= 0.0) if q[0] >= 1e-11 else 0.0)
+        return np.where(above, qj.sum(), 0.0) + (q[0] * (u >= 0.0) if q[0] >= COUNT_SKIP else 0.0)
     lo, hi = float(inside.min()), float(inside.max())
     m = int(math.ceil((hi - lo) / step)) + 2 if math.isfinite(hi - lo) else math.inf
     if 3 * m > u.size:
@@ -2419,7 +2425,7 @@ def _mix_table(xe, src, q, c, sc):
     if bad.any():   # a tabulated value underflowed: those points directly
         v_in[bad] = special.ndtr((u_in[bad][:, None] - jf[None, :] * c) / sd[None, :]) @ qj
     val.ravel()[at] = v_in
-    if q[0] >= 1e-11:
+    if q[0] >= COUNT_SKIP:
         val += q[0] * (u >= 0.0)
     return val
 

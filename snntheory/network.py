@@ -156,6 +156,10 @@ def _count_mixture(n, state, drives, s, m):
     q = np.exp(special.gammaln(n + 1) - special.gammaln(j + 1) - special.gammaln(n - j + 1)
                + j * math.log(state.ep) + (n - j) * math.log1p(-state.ep))
     q = q[: int(np.count_nonzero(np.cumsum(q) < 1.0 - 1e-11)) + 2]
+    # the counts the mixture's evaluations skip, dropped and the rest normalised (their mass, up
+    # to ~3e-12, had counted as a spike at every step: a floor of ~3e-9 Hz in layers that cannot fire)
+    q = np.where(q >= discrete.COUNT_SKIP, q, 0.0)
+    q /= q.sum()
     c = drives / lam
     cbar = m / lam
     var_k = n * state.ep * (1.0 - state.ep)
@@ -396,7 +400,7 @@ def _surrogate_moment(cp, drives, s, weights, kind, width, mix, density):
     if mix is None:
         return _smoothed_g2(base + drives[node], wts, s, t)
     return sum(qj * _smoothed_g2(base + j * mix.c[node], wts, math.sqrt(j) * mix.sc, t)
-               for j, qj in enumerate(mix.q) if qj >= 1e-11)
+               for j, qj in enumerate(mix.q) if qj >= discrete.COUNT_SKIP)
 
 
 def _layer_stats(neuron, n, state, wm, ws, n_out, surrogate, width, silent_below):

@@ -400,3 +400,14 @@ def test_subtract_reset_with_refractory_steps_records_v_minus_theta_at_the_spike
         sds = np.sqrt([r.v_var for r in runs])
         for model, sim in ((layer.v_mean, means), (layer.v_std, sds)):
             assert abs(model - sim.mean()) <= 4.0 * sim.std(ddof=1) / 2.0 + 0.01 * abs(sim.mean()), (wm, model, sim)
+
+
+@pytest.mark.parametrize("n,rate,wm,ws", [(100, 50.0, -0.3, 0.05), (200, 30.0, -0.2, 0.05), (60, 100.0, -0.5, 0.1)])
+def test_a_layer_that_cannot_fire_has_no_rate_floor_from_skipped_counts(n, rate, wm, ws):
+    """5-6 active inputs per step (the count mixture), mean drive -1.2 to -3 V/step at beta 0.99:
+    the membrane sits 100-300 V below threshold, hundreds of increment SDs, and cannot fire (the
+    chain resolves rates down to its 1e-16 rounding per step). The counts the mixture's
+    evaluations skip (weights below 1e-11, ~3e-12 in all) had counted as a spike at every step:
+    2.7-3.4e-9 Hz. Caught on the old code."""
+    layer = predict_network([n, 200], wm, ws, neuron=LIF.from_beta(0.99, reset="zero"), input_rate=rate).layers[0]
+    assert layer.rate < 1e-12 and layer.silent_fraction == 1.0, layer.rate
