@@ -526,20 +526,38 @@ def _inside_validity(pred):
     return None if not pred.get("input_sd") else max(pred["input_sd"]) <= MEAN_FIELD_MAX_INPUT_SD
 
 
+def _run_quantities(pred, init_rates, init_silent):
+    """The predicted quantities of a (cell, method) and the measured-at-init ones (last layer's rate,
+    mean silent fraction: of one run, or means over the seeds)."""
+    q = predictors(pred)
+    q["measured init rate last layer"] = init_rates[-1]
+    q["measured init mean silent"] = float(np.mean(init_silent))
+    return q
+
+
+def _spearman(x, y):
+    """(rho, p, n) over the entries where both are defined, or None where fewer than 3 are or either
+    is constant there (spearmanr would return NaN with a ConstantInputWarning)."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    if ok.sum() < 3 or np.unique(x[ok]).size < 2 or np.unique(y[ok]).size < 2:
+        return None
+    rho, pval = spearmanr(x[ok], y[ok])
+    return float(rho), float(pval), int(ok.sum())
+
+
 def analyse(state, valid_only=False):
     """Spearman rank correlation across all final runs between each predicted (and measured-at-init)
     quantity and the final / epoch-1 / epoch-3 test accuracy (``valid_only``: only the (cell, method)s
     whose weights keep every layer within the gradient theory's validity bound)."""
-    from scipy.stats import spearmanr
-
     xs, ys = {}, {"final": [], "epoch 1": [], "epoch 3": []}
     for key, info in state["cells"].items():
         if "predicted" not in info or (valid_only and not _inside_validity(info["predicted"])):
             continue
         for r in final_runs(state, key):
-            q = predictors(info["predicted"])
-            q["measured init rate last layer"] = r["init_rates"][-1]
-            q["measured init mean silent"] = float(np.mean(r["init_silent"]))
+            q = _run_quantities(info["predicted"], r["init_rates"], r["init_silent"])
             for k, v in q.items():
                 xs.setdefault(k, []).append(v)
             acc = r["test_acc"]
@@ -553,13 +571,8 @@ def analyse(state, valid_only=False):
             continue
         row = dict(quantity=k, n_runs=n)
         for yk, y in ys.items():
-            x, yy = np.array(v, float), np.array(y, float)
-            ok = ~np.isnan(x) & ~np.isnan(yy)
-            if ok.sum() >= 3 and np.unique(x[ok]).size > 1 and np.unique(yy[ok]).size > 1:
-                rho, pval = spearmanr(x[ok], yy[ok])
-                row[yk] = dict(rho=float(rho), p=float(pval), n=int(ok.sum()))
-            else:
-                row[yk] = None
+            res = _spearman(v, y)
+            row[yk] = None if res is None else dict(zip(("rho", "p", "n"), res))
         out.append(row)
     out.sort(key=lambda r: -abs(r["final"]["rho"]) if r["final"] else 0.0)
     return out
@@ -581,9 +594,7 @@ def _within_quantities(state, summ):
         info = state["cells"][f"{r['cell']}/{r['method']}"]
         if not r["n_seeds"] or "predicted" not in info:
             continue
-        q = predictors(info["predicted"])
-        q["measured init rate last layer"] = r["init_rates"][-1]
-        q["measured init mean silent"] = float(np.mean(r["init_silent"]))
+        q = _run_quantities(info["predicted"], r["init_rates"], r["init_silent"])
         out.setdefault(r["cell"], {})[r["method"]] = (q, r)
     return out
 
@@ -594,8 +605,6 @@ def analyse_within(state, summ, quantities):
     both values and neither is constant over them. Summarised over the cells where defined (median, mean,
     number of cells with rho < 0 and > 0); sorted by |median| of the final accuracy's (ties: more cells, then larger
     |mean|), undefined last."""
-    from scipy.stats import spearmanr
-
     by_cell = _within_quantities(state, summ)
     out = []
     for k in quantities:
@@ -603,12 +612,10 @@ def analyse_within(state, summ, quantities):
         for t, key in WITHIN_TARGETS.items():
             per_cell = {}
             for c, ms in by_cell.items():
-                x = np.array([q.get(k, math.nan) for q, _ in ms.values()], float)
-                y = np.array([r.get(key, math.nan) for _, r in ms.values()], float)
-                ok = ~np.isnan(x) & ~np.isnan(y)
-                # guard constant inputs here: spearmanr would return NaN with a ConstantInputWarning
-                if ok.sum() >= 3 and np.unique(x[ok]).size > 1 and np.unique(y[ok]).size > 1:
-                    per_cell[c] = float(spearmanr(x[ok], y[ok])[0])
+                res = _spearman([q.get(k, math.nan) for q, _ in ms.values()],
+                                [r.get(key, math.nan) for _, r in ms.values()])
+                if res is not None:
+                    per_cell[c] = res[0]
             v = np.array(list(per_cell.values()))
             row[t] = None if not v.size else dict(
                 n_cells=int(v.size), median=float(np.median(v)), mean=float(v.mean()), neg=int((v < 0).sum()),
