@@ -2852,16 +2852,16 @@ def _run_transient(g: _Grid, steps, x0, w0, beta, v_th, v_reset, reset):
         m, s, mix = step
         if t == 0:
             rows, fire, R = _rows(g, x0, m, s, mix, beta, v_th, v_reset, reset)
-            p = np.einsum("kn,kn->k", w0, fire)
-            post = np.einsum("kn,knj->kj", w0, R) if R is not None and g.ref else None
+            src = w0                          # the atoms' weights, then the law on the grid states
             law = np.einsum("kn,kns->ks", w0, rows)
         else:
             if step is not last:
                 P, fire_st, R_st = _transition(g, m, s, mix, beta, v_th, v_reset, reset)
                 last = step
-            p = np.einsum("ki,ki->k", law[:, : g.nb + 1], fire_st)
-            post = np.einsum("ki,kij->kj", law[:, : g.nb + 1], R_st) if R_st is not None and g.ref else None
+            fire, R, src = fire_st, R_st, law[:, : g.nb + 1]
             law = np.einsum("ki,kij->kj", law, P)
+        p = np.einsum("kn,kn->k", src, fire)
+        post = np.einsum("kn,knj->kj", src, R) if R is not None and g.ref else None
         rates.append(np.clip(p, 0.0, 1.0))
         laws.append(_recorded_law(law, post, g))
     return np.stack(rates, axis=1), np.stack(laws, axis=1)
